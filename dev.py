@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""One entry point for a fresh machine (Python 3.11, no database installed).
+
+    python3 dev.py serve    # virtualenv + install + migrate + seed + initial admin, then http://127.0.0.1:8000
+    python3 dev.py test     # the whole test suite (extra arguments go to pytest)
+    python3 dev.py lint     # ruff check and format check, as CI runs them
+    python3 dev.py lock     # re-pin requirements.lock from pyproject.toml in a scratch virtualenv
+
+Uses only the standard library, so it runs before anything is installed. The virtualenv is .venv/; it is
+(re)installed from requirements.lock whenever that file changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+LOCK = ROOT / "requirements.lock"
+STAMP = VENV / ".requirements.sha256"
+PYTHON = VENV / "bin" / "python"
+
+
+def run(*args: str | os.PathLike, **kwargs) -> None:
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, **kwargs)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def ensure_venv() -> None:
+    if sys.version_info[:2] != (3, 11):
+        sys.exit(f"需要 Python 3.11（当前 {sys.version.split()[0]}）。Python 3.11 is required.")
+    if not PYTHON.exists():
+        print("创建虚拟环境 .venv …", flush=True)
+        run(sys.executable, "-m", "venv", VENV)
+    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text().strip() != digest:
+        print("安装依赖（requirements.lock）…", flush=True)
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", LOCK)
+        STAMP.write_text(digest)
+
+
+def manage(*args: str) -> None:
+    run(PYTHON, "manage.py", *args)
+
+
+def serve(args: list[str]) -> None:
+    ensure_venv()
+    os.environ.setdefault("DEBUG", "1")  # runserver is a local server, also against an existing PostgreSQL
+    manage("migrate", "--no-input")
+    manage("seed")
+    manage("ensure_admin")
+    address = args[0] if args else "127.0.0.1:8000"
+    print(f"\n门户运行于 http://{address}/  （管理后台 /admin/；Ctrl+C 停止）\n", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        manage("runserver", address)
+
+
+def test(args: list[str]) -> None:
+    ensure_venv()
+    # A DATABASE_URL run defaults to production settings, which require a key; tests need not invent one.
+    os.environ.setdefault("SECRET_KEY", "test-suite-only-not-secret")
+    run(PYTHON, "-m", "pytest", *args)
+
+
+def lint(args: list[str]) -> None:
+    ensure_venv()
+    run(PYTHON, "-m", "ruff", "check", ".")
+    run(PYTHON, "-m", "ruff", "format", "--check", ".")
+
+
+def lock(args: list[str]) -> None:
+    """Pin every dependency (and theirs) declared in pyproject.toml, resolved fresh."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["dev"]
+    with tempfile.TemporaryDirectory() as scratch:
+        python = Path(scratch) / "bin" / "python"
+        run(sys.executable, "-m", "venv", scratch)
+        run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *wanted)
+        frozen = subprocess.run(
+            [python, "-m", "pip", "freeze", "--exclude-editable"], capture_output=True, text=True, check=True
+        ).stdout
+    header = "# Exact versions for a reproducible install. Regenerate with: python3 dev.py lock\n"
+    LOCK.write_text(header + frozen)
+    print(f"已更新 {LOCK.name}")
+
+
+COMMANDS = {"serve": serve, "test": test, "lint": lint, "lock": lock}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__)
+        sys.exit(2)
+    COMMANDS[sys.argv[1]](sys.argv[2:])

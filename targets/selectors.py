@@ -1,0 +1,120 @@
+"""Reads for places, sources, population, reported figures and slot targets.
+
+District totals are always summed from the town rows here; no total is ever stored or typed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, QuerySet, Sum
+
+from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget, SourceDocument
+
+
+def ratio(part: int | None, whole: int | None) -> Decimal | None:
+    """part / whole as a fraction, or None when the whole is zero or unknown."""
+    if not whole or part is None:
+        return None
+    return Decimal(part) / Decimal(whole)
+
+
+def districts() -> QuerySet[Region]:
+    return (
+        Region.objects.filter(level=Region.Level.DISTRICT)
+        .select_related("parent")
+        .annotate(town_count=Count("children", distinct=True))
+        .prefetch_related(Prefetch("documents", queryset=SourceDocument.objects.order_by("-issued_on")))
+        .order_by("parent__code", "code")
+    )
+
+
+@dataclass(frozen=True)
+class TargetTotal:
+    year: int
+    level: str
+    level_label: str
+    total_slots: int
+    inclusive_slots: int
+    towns: int
+
+    @property
+    def inclusive_ratio(self) -> Decimal | None:
+        return ratio(self.inclusive_slots, self.total_slots)
+
+
+def target_totals_by_district(district_ids) -> dict[int, list[TargetTotal]]:
+    """Each district's target per (year, level), summed in SQL from its towns' rows, in one query."""
+    rows = (
+        SlotTarget.objects.filter(town__parent_id__in=district_ids)
+        .values("town__parent_id", "year", "level")
+        .annotate(total=Sum("total_slots"), inclusive=Sum("inclusive_slots"), towns=Count("town"))
+    )
+    order = {value: i for i, value in enumerate(SlotTarget.Level.values)}
+    result: dict[int, list[TargetTotal]] = {pk: [] for pk in district_ids}
+    for r in rows:
+        result[r["town__parent_id"]].append(
+            TargetTotal(
+                year=r["year"],
+                level=r["level"],
+                level_label=SlotTarget.Level(r["level"]).label,
+                total_slots=r["total"],
+                inclusive_slots=r["inclusive"],
+                towns=r["towns"],
+            )
+        )
+    for totals in result.values():
+        totals.sort(key=lambda t: (t.year, order[t.level]))
+    return result
+
+
+def target_totals(district: Region) -> list[TargetTotal]:
+    return target_totals_by_district([district.pk])[district.pk]
+
+
+@dataclass
+class TownTargets:
+    town: Region
+    cells: list[SlotTarget | None]  # one per column of target_columns(), None where the town has no row
+
+
+def target_table(district: Region) -> tuple[list[TargetTotal], list[TownTargets]]:
+    """Towns × (year, level) columns, like the annex tables that assign targets to towns."""
+    columns = target_totals(district)
+    index = {(c.year, c.level): i for i, c in enumerate(columns)}
+    towns = (
+        Region.objects.filter(parent=district, level=Region.Level.TOWN)
+        .prefetch_related(Prefetch("slot_targets", queryset=SlotTarget.objects.select_related("source")))
+        .order_by("sort_order", "code")
+    )
+    table = []
+    for town in towns:
+        cells: list[SlotTarget | None] = [None] * len(columns)
+        for target in town.slot_targets.all():
+            cells[index[(target.year, target.level)]] = target
+        if any(cells):
+            table.append(TownTargets(town=town, cells=cells))
+    return columns, table
+
+
+def latest_population_by_region(region_ids) -> dict[int, PopulationStat]:
+    rows = (
+        PopulationStat.objects.filter(region_id__in=region_ids)
+        .select_related("source")
+        .order_by("region_id", "-year")
+        .distinct("region_id")
+    )
+    return {row.region_id: row for row in rows}
+
+
+def latest_population(region: Region) -> PopulationStat | None:
+    return latest_population_by_region([region.pk]).get(region.pk)
+
+
+def reported_figures(region: Region) -> QuerySet[ReportedFigure]:
+    return (
+        ReportedFigure.objects.filter(region=region)
+        .select_related("source")
+        .order_by("nature", "measure", "period_end")
+    )
