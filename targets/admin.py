@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget, SourceDocument
 
@@ -60,13 +61,13 @@ class ReportedFigureAdmin(admin.ModelAdmin):
     autocomplete_fields = ["region"]
     readonly_fields = ["created_at", "updated_at"]
 
-    @admin.display(description="报告值")
+    @admin.display(description=_("报告值"))
     def display_value(self, obj):
         return obj.display_value
 
 
 class DistrictListFilter(admin.SimpleListFilter):
-    title = "区县"
+    title = _("区县")
     parameter_name = "district"
 
     def lookups(self, request, model_admin):
@@ -96,7 +97,7 @@ class SlotTargetAdmin(admin.ModelAdmin):
     autocomplete_fields = ["town"]
     readonly_fields = ["created_at", "updated_at"]
 
-    @admin.display(description="普惠占比")
+    @admin.display(description=_("普惠占比"))
     def inclusive_ratio_display(self, obj):
         ratio = obj.inclusive_ratio
         return "—" if ratio is None else f"{ratio * 100:.1f}%"

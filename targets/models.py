@@ -10,11 +10,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -22,29 +23,33 @@ class TimeStampedModel(models.Model):
 
 class SourceDocument(TimeStampedModel):
     class Status(models.TextChoices):
-        FINAL = "final", "正式文件"
-        DRAFT_FOR_COMMENT = "draft_for_comment", "征求意见稿"
+        FINAL = "final", _("正式文件")
+        DRAFT_FOR_COMMENT = "draft_for_comment", _("征求意见稿")
 
-    key = models.SlugField("标识", max_length=64, unique=True, help_text="种子数据中引用本文件的稳定标识")
-    issuer = models.CharField("发文机关", max_length=128, blank=True, help_text="文件未写明时留空")
-    title = models.CharField("标题", max_length=255)
-    doc_number = models.CharField("文号", max_length=64, blank=True)
-    issued_on = models.DateField("成文日期", null=True, blank=True)
-    status = models.CharField("状态", max_length=32, choices=Status.choices)
+    key = models.SlugField(
+        _("标识"), max_length=64, unique=True, help_text=_("种子数据中引用本文件的稳定标识")
+    )
+    issuer = models.CharField(_("发文机关"), max_length=128, blank=True, help_text=_("文件未写明时留空"))
+    title = models.CharField(_("标题"), max_length=255)
+    doc_number = models.CharField(_("文号"), max_length=64, blank=True)
+    issued_on = models.DateField(_("成文日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=32, choices=Status.choices)
     region = models.ForeignKey(
         "Region",
-        verbose_name="所涉地区",
+        verbose_name=_("所涉地区"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="documents",
     )
-    seed_file = models.CharField("种子文件", max_length=255, blank=True, help_text="shared/seeds/ 中的文件名")
-    notes = models.TextField("备注", blank=True)
+    seed_file = models.CharField(
+        _("种子文件"), max_length=255, blank=True, help_text=_("shared/seeds/ 中的文件名")
+    )
+    notes = models.TextField(_("备注"), blank=True)
 
     class Meta:
-        verbose_name = "来源文件"
-        verbose_name_plural = "来源文件"
+        verbose_name = _("来源文件")
+        verbose_name_plural = _("来源文件")
         ordering = ["-issued_on", "title"]
 
     def __str__(self):
@@ -53,19 +58,19 @@ class SourceDocument(TimeStampedModel):
 
 class Region(TimeStampedModel):
     class Level(models.TextChoices):
-        CITY = "city", "市"
-        DISTRICT = "district", "区县"
-        TOWN = "town", "镇街"
+        CITY = "city", _("市")
+        DISTRICT = "district", _("区县")
+        TOWN = "town", _("镇街")
 
     class Kind(models.TextChoices):
-        MUNICIPALITY = "municipality", "直辖市"
-        CITY = "city", "地级市"
-        DISTRICT = "district", "市辖区"
-        COUNTY = "county", "县"
-        TOWN = "town", "镇"
-        TOWNSHIP = "township", "乡"
-        STREET = "street", "街道"
-        SPECIAL_AREA = "special_area", "功能区"
+        MUNICIPALITY = "municipality", _("直辖市")
+        CITY = "city", _("地级市")
+        DISTRICT = "district", _("市辖区")
+        COUNTY = "county", _("县")
+        TOWN = "town", _("镇")
+        TOWNSHIP = "township", _("乡")
+        STREET = "street", _("街道")
+        SPECIAL_AREA = "special_area", _("功能区")
 
     # Which kinds belong to which level; a town-level row may not be a 直辖市 and so on.
     KINDS_BY_LEVEL = {
@@ -76,27 +81,27 @@ class Region(TimeStampedModel):
     PARENT_LEVEL = {Level.DISTRICT: Level.CITY, Level.TOWN: Level.DISTRICT}
 
     code = models.CharField(
-        "代码",
+        _("代码"),
         max_length=20,
         unique=True,
-        help_text="区县用 GB/T 2260 行政区划代码；镇街无已知官方代码时用本系统分配的稳定代码",
+        help_text=_("区县用 GB/T 2260 行政区划代码；镇街无已知官方代码时用本系统分配的稳定代码"),
     )
-    official_code = models.BooleanField("官方代码", default=False, help_text="代码是否为官方区划代码")
-    name = models.CharField("名称", max_length=64)
-    level = models.CharField("层级", max_length=16, choices=Level.choices)
-    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    official_code = models.BooleanField(_("官方代码"), default=False, help_text=_("代码是否为官方区划代码"))
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
-        verbose_name="上级",
+        verbose_name=_("上级"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="children",
     )
-    sort_order = models.PositiveSmallIntegerField("排序", default=0, help_text="如任务分解表中的序号")
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0, help_text=_("如任务分解表中的序号"))
     source = models.ForeignKey(
         SourceDocument,
-        verbose_name="来源文件",
+        verbose_name=_("来源文件"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -104,21 +109,21 @@ class Region(TimeStampedModel):
     )
 
     class Meta:
-        verbose_name = "地区"
-        verbose_name_plural = "地区"
+        verbose_name = _("地区")
+        verbose_name_plural = _("地区")
         ordering = ["level", "parent_id", "sort_order", "code"]
         constraints = [
             models.UniqueConstraint(
                 fields=["parent", "name"],
                 name="region_unique_name_in_parent",
-                violation_error_message="同一上级地区下已有同名地区。",
+                violation_error_message=_("同一上级地区下已有同名地区。"),
             ),
             models.CheckConstraint(
                 condition=(
                     Q(level="city", parent__isnull=True) | (~Q(level="city") & Q(parent__isnull=False))
                 ),
                 name="region_parent_by_level",
-                violation_error_message="市级地区不能有上级；区县和镇街必须有上级。",
+                violation_error_message=_("市级地区不能有上级；区县和镇街必须有上级。"),
             ),
         ]
 
@@ -127,13 +132,18 @@ class Region(TimeStampedModel):
 
     def clean(self):
         if self.level and self.kind and self.kind not in self.KINDS_BY_LEVEL[self.level]:
+            message = _("“%(kind)s”不属于“%(level)s”层级。")
             raise ValidationError(
-                {"kind": f"“{self.get_kind_display()}”不属于“{self.get_level_display()}”层级。"}
+                {"kind": message % {"kind": self.get_kind_display(), "level": self.get_level_display()}}
             )
         expected = self.PARENT_LEVEL.get(self.level)
         if expected and self.parent and self.parent.level != expected:
+            message = _("%(level)s的上级必须是%(parent)s级地区。")
             raise ValidationError(
-                {"parent": f"{self.get_level_display()}的上级必须是{self.Level(expected).label}级地区。"}
+                {
+                    "parent": message
+                    % {"level": self.get_level_display(), "parent": self.Level(expected).label}
+                }
             )
 
 
@@ -142,43 +152,43 @@ POPULATION_COUNT_FIELDS = ("resident_population", "births", "infants_under_3", "
 
 class PopulationStat(TimeStampedModel):
     region = models.ForeignKey(
-        Region, verbose_name="地区", on_delete=models.PROTECT, related_name="population"
+        Region, verbose_name=_("地区"), on_delete=models.PROTECT, related_name="population"
     )
-    year = models.PositiveSmallIntegerField("年份")
-    resident_population = models.IntegerField("常住人口（人）", null=True, blank=True)
-    births = models.IntegerField("出生人口（人）", null=True, blank=True)
-    infants_under_3 = models.IntegerField("3岁以下婴幼儿（人）", null=True, blank=True)
-    women_childbearing_age = models.IntegerField("育龄妇女（人）", null=True, blank=True)
+    year = models.PositiveSmallIntegerField(_("年份"))
+    resident_population = models.IntegerField(_("常住人口（人）"), null=True, blank=True)
+    births = models.IntegerField(_("出生人口（人）"), null=True, blank=True)
+    infants_under_3 = models.IntegerField(_("3岁以下婴幼儿（人）"), null=True, blank=True)
+    women_childbearing_age = models.IntegerField(_("育龄妇女（人）"), null=True, blank=True)
     avg_monthly_household_disposable_income = models.DecimalField(
-        "家庭月均可支配收入（元）", max_digits=12, decimal_places=2, null=True, blank=True
+        _("家庭月均可支配收入（元）"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    scope_note = models.CharField("统计口径", max_length=255, blank=True, help_text="如：不含两江新区")
-    source = models.ForeignKey(SourceDocument, verbose_name="来源文件", on_delete=models.PROTECT)
+    scope_note = models.CharField(_("统计口径"), max_length=255, blank=True, help_text=_("如：不含两江新区"))
+    source = models.ForeignKey(SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT)
 
     COUNT_FIELDS = POPULATION_COUNT_FIELDS
 
     class Meta:
-        verbose_name = "人口统计"
-        verbose_name_plural = "人口统计"
+        verbose_name = _("人口统计")
+        verbose_name_plural = _("人口统计")
         ordering = ["region__code", "-year"]
         constraints = [
             models.UniqueConstraint(
                 fields=["region", "year"],
                 name="population_one_row_per_region_year",
-                violation_error_message="该地区该年份已有人口统计。",
+                violation_error_message=_("该地区该年份已有人口统计。"),
             ),
             *[
                 models.CheckConstraint(
                     condition=Q(**{f"{field}__gte": 0}),
                     name=f"population_{field}_non_negative",
-                    violation_error_message="人口数不能为负数。",
+                    violation_error_message=_("人口数不能为负数。"),
                 )
                 for field in POPULATION_COUNT_FIELDS
             ],
             models.CheckConstraint(
                 condition=Q(avg_monthly_household_disposable_income__gte=Decimal("0")),
                 name="population_income_non_negative",
-                violation_error_message="收入不能为负数。",
+                violation_error_message=_("收入不能为负数。"),
             ),
         ]
 
@@ -191,57 +201,57 @@ class ReportedFigure(TimeStampedModel):
 
     class Measure(models.TextChoices):
         # population
-        BIRTHS_GROWTH_RATE = "births_growth_rate", "出生人口同比增幅"
-        INFANTS_SHARE = "infants_share", "3岁以下婴幼儿占总人口比重"
+        BIRTHS_GROWTH_RATE = "births_growth_rate", _("出生人口同比增幅")
+        INFANTS_SHARE = "infants_share", _("3岁以下婴幼儿占总人口比重")
         # supply
-        FILED_FACILITIES = "filed_facilities", "备案托育机构数"
-        SLOTS = "slots", "托位数"
-        SLOTS_GROWTH_RATE = "slots_growth_rate", "托位数同比增幅"
-        SLOTS_PER_1000 = "slots_per_1000", "每千人口托位数"
-        INCLUSIVE_SHARE = "inclusive_share", "普惠托位占比"
-        KINDERGARTEN_NURSERY_CLASSES = "kindergarten_nursery_classes", "开办托班并备案的幼儿园数"
-        KINDERGARTEN_NURSERY_SHARE = "kindergarten_nursery_share", "幼儿园托班占备案机构比例"
-        SERVICE_CENTRES = "service_centres", "区级托育综合服务中心数"
-        MEDICAL_CHILDCARE_PARKS = "medical_childcare_parks", "医育结合托育园数"
-        TOWN_INCLUSIVE_PARKS = "town_inclusive_parks", "镇街（社区）普惠托育园数"
-        TOWN_INCLUSIVE_COVERAGE = "town_inclusive_coverage", "普惠托育服务镇街覆盖率"
+        FILED_FACILITIES = "filed_facilities", _("备案托育机构数")
+        SLOTS = "slots", _("托位数")
+        SLOTS_GROWTH_RATE = "slots_growth_rate", _("托位数同比增幅")
+        SLOTS_PER_1000 = "slots_per_1000", _("每千人口托位数")
+        INCLUSIVE_SHARE = "inclusive_share", _("普惠托位占比")
+        KINDERGARTEN_NURSERY_CLASSES = "kindergarten_nursery_classes", _("开办托班并备案的幼儿园数")
+        KINDERGARTEN_NURSERY_SHARE = "kindergarten_nursery_share", _("幼儿园托班占备案机构比例")
+        SERVICE_CENTRES = "service_centres", _("区级托育综合服务中心数")
+        MEDICAL_CHILDCARE_PARKS = "medical_childcare_parks", _("医育结合托育园数")
+        TOWN_INCLUSIVE_PARKS = "town_inclusive_parks", _("镇街（社区）普惠托育园数")
+        TOWN_INCLUSIVE_COVERAGE = "town_inclusive_coverage", _("普惠托育服务镇街覆盖率")
         # staff and training
-        TRAINEES_PER_YEAR = "trainees_per_year", "每年培训托育从业人员数"
-        EXPERT_POOL_SIZE = "expert_pool_size", "托育服务专家库人数"
-        CAREGIVER_CERTIFICATE_RATE = "caregiver_certificate_rate", "保育人员持证上岗率"
-        TRAINING_COVERAGE = "training_coverage", "机构负责人、保育人员培训覆盖率"
+        TRAINEES_PER_YEAR = "trainees_per_year", _("每年培训托育从业人员数")
+        EXPERT_POOL_SIZE = "expert_pool_size", _("托育服务专家库人数")
+        CAREGIVER_CERTIFICATE_RATE = "caregiver_certificate_rate", _("保育人员持证上岗率")
+        TRAINING_COVERAGE = "training_coverage", _("机构负责人、保育人员培训覆盖率")
         # money
-        CENTRAL_FUNDS = "central_funds", "中央财政资金"
-        INCENTIVE_GRANTS_PAID = "incentive_grants_paid", "激励性奖补资金拨付"
-        OPERATING_SUBSIDY_PAID = "operating_subsidy_paid", "运营补助兑现金额"
-        OPERATING_SUBSIDY_RECIPIENTS = "operating_subsidy_recipients", "运营补助兑现机构数"
-        RENT_SUBSIDY_RATE = "rent_subsidy_rate", "租金补助标准"
-        FEE_CAP_INCOME_SHARE = "fee_cap_income_share", "公办托育服务费上限（占上年家庭月均可支配收入）"
-        PROJECT_INVESTMENT = "project_investment", "项目投资"
-        PROJECT_FLOOR_AREA = "project_floor_area", "项目建筑面积"
+        CENTRAL_FUNDS = "central_funds", _("中央财政资金")
+        INCENTIVE_GRANTS_PAID = "incentive_grants_paid", _("激励性奖补资金拨付")
+        OPERATING_SUBSIDY_PAID = "operating_subsidy_paid", _("运营补助兑现金额")
+        OPERATING_SUBSIDY_RECIPIENTS = "operating_subsidy_recipients", _("运营补助兑现机构数")
+        RENT_SUBSIDY_RATE = "rent_subsidy_rate", _("租金补助标准")
+        FEE_CAP_INCOME_SHARE = "fee_cap_income_share", _("公办托育服务费上限（占上年家庭月均可支配收入）")
+        PROJECT_INVESTMENT = "project_investment", _("项目投资")
+        PROJECT_FLOOR_AREA = "project_floor_area", _("项目建筑面积")
         # supervision and services
-        JOINT_MEETINGS = "joint_meetings", "联席会议次数"
-        JOINT_INSPECTIONS = "joint_inspections", "联合排查次数"
-        PROBLEMS_RECTIFIED = "problems_rectified", "抽查整改问题数"
-        HEALTH_RECORD_COVERAGE = "health_record_coverage", "婴幼儿电子健康档案建设管理率"
-        PARENTING_KNOWLEDGE_RATE = "parenting_knowledge_rate", "家长科学育儿知识普及率"
+        JOINT_MEETINGS = "joint_meetings", _("联席会议次数")
+        JOINT_INSPECTIONS = "joint_inspections", _("联合排查次数")
+        PROBLEMS_RECTIFIED = "problems_rectified", _("抽查整改问题数")
+        HEALTH_RECORD_COVERAGE = "health_record_coverage", _("婴幼儿电子健康档案建设管理率")
+        PARENTING_KNOWLEDGE_RATE = "parenting_knowledge_rate", _("家长科学育儿知识普及率")
 
     class Nature(models.TextChoices):
-        ACTUAL = "actual", "现状/完成"
-        GOAL = "goal", "目标/计划"
-        STANDARD = "standard", "政策标准"
+        ACTUAL = "actual", _("现状/完成")
+        GOAL = "goal", _("目标/计划")
+        STANDARD = "standard", _("政策标准")
 
     class Unit(models.TextChoices):
-        FACILITIES = "facilities", "家"
-        SLOTS = "slots", "个"
-        ITEMS = "items", "个（项）"
-        PERSONS = "persons", "人"
+        FACILITIES = "facilities", _("家")
+        SLOTS = "slots", _("个")
+        ITEMS = "items", _("个（项）")
+        PERSONS = "persons", _("人")
         PERCENT = "percent", "%"
-        YUAN = "yuan", "元"
-        YUAN_PER_M2_MONTH = "yuan_per_m2_month", "元/平方米/月"
-        TIMES = "times", "次"
-        SLOTS_PER_1000 = "slots_per_1000", "个/千人"
-        SQUARE_METRES = "square_metres", "平方米"
+        YUAN = "yuan", _("元")
+        YUAN_PER_M2_MONTH = "yuan_per_m2_month", _("元/平方米/月")
+        TIMES = "times", _("次")
+        SLOTS_PER_1000 = "slots_per_1000", _("个/千人")
+        SQUARE_METRES = "square_metres", _("平方米")
 
     class Comparator(models.TextChoices):
         EQ = "eq", "="
@@ -251,25 +261,31 @@ class ReportedFigure(TimeStampedModel):
         LTE = "lte", "≤"
         APPROX = "approx", "≈"
 
-    key = models.SlugField("标识", max_length=80, unique=True, help_text="种子数据中本行的稳定标识")
+    key = models.SlugField(_("标识"), max_length=80, unique=True, help_text=_("种子数据中本行的稳定标识"))
     region = models.ForeignKey(
-        Region, verbose_name="地区", on_delete=models.PROTECT, related_name="reported_figures"
+        Region, verbose_name=_("地区"), on_delete=models.PROTECT, related_name="reported_figures"
     )
-    measure = models.CharField("指标", max_length=48, choices=Measure.choices)
-    subject = models.CharField("对象", max_length=128, blank=True, help_text="指标所指的具体项目或群体，可空")
-    nature = models.CharField("性质", max_length=16, choices=Nature.choices, default=Nature.ACTUAL)
-    comparator = models.CharField("比较符", max_length=8, choices=Comparator.choices, default=Comparator.EQ)
-    value = models.DecimalField("数值", max_digits=18, decimal_places=4)
-    unit = models.CharField("单位", max_length=24, choices=Unit.choices)
-    period_start = models.DateField("期间起", null=True, blank=True)
-    period_end = models.DateField("期间止/截至", null=True, blank=True)
-    period_text = models.CharField("原文期间", max_length=64, blank=True, help_text="文件原文的时间表述")
-    quote = models.TextField("原文", blank=True, help_text="文件中给出该数字的原句")
-    source = models.ForeignKey(SourceDocument, verbose_name="来源文件", on_delete=models.PROTECT)
+    measure = models.CharField(_("指标"), max_length=48, choices=Measure.choices)
+    subject = models.CharField(
+        _("对象"), max_length=128, blank=True, help_text=_("指标所指的具体项目或群体，可空")
+    )
+    nature = models.CharField(_("性质"), max_length=16, choices=Nature.choices, default=Nature.ACTUAL)
+    comparator = models.CharField(
+        _("比较符"), max_length=8, choices=Comparator.choices, default=Comparator.EQ
+    )
+    value = models.DecimalField(_("数值"), max_digits=18, decimal_places=4)
+    unit = models.CharField(_("单位"), max_length=24, choices=Unit.choices)
+    period_start = models.DateField(_("期间起"), null=True, blank=True)
+    period_end = models.DateField(_("期间止/截至"), null=True, blank=True)
+    period_text = models.CharField(
+        _("原文期间"), max_length=64, blank=True, help_text=_("文件原文的时间表述")
+    )
+    quote = models.TextField(_("原文"), blank=True, help_text=_("文件中给出该数字的原句"))
+    source = models.ForeignKey(SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT)
 
     class Meta:
-        verbose_name = "文件报告数"
-        verbose_name_plural = "文件报告数"
+        verbose_name = _("文件报告数")
+        verbose_name_plural = _("文件报告数")
         ordering = ["region__code", "measure", "period_end"]
         constraints = [
             models.CheckConstraint(
@@ -277,7 +293,7 @@ class ReportedFigure(TimeStampedModel):
                 | Q(period_end__isnull=True)
                 | Q(period_start__lte=F("period_end")),
                 name="reported_figure_period_ordered",
-                violation_error_message="期间起不能晚于期间止。",
+                violation_error_message=_("期间起不能晚于期间止。"),
             ),
         ]
 
@@ -288,7 +304,7 @@ class ReportedFigure(TimeStampedModel):
     def display_value(self) -> str:
         """The figure as the document states it, e.g. “> 80%” or “4.53 个/千人”."""
         value = self.value.normalize()
-        text = f"{value:f}"
+        text = f"{value:,f}"
         comparator = "" if self.comparator == self.Comparator.EQ else f"{self.get_comparator_display()} "
         unit = self.get_unit_display()
         separator = "" if self.unit == self.Unit.PERCENT else " "
@@ -297,47 +313,47 @@ class ReportedFigure(TimeStampedModel):
 
 class SlotTarget(TimeStampedModel):
     class Level(models.TextChoices):
-        BASELINE = "baseline", "底线目标"
-        HIGH_QUALITY = "high_quality", "高质量发展目标"
-        PLAN = "plan", "规划目标"
+        BASELINE = "baseline", _("底线目标")
+        HIGH_QUALITY = "high_quality", _("高质量发展目标")
+        PLAN = "plan", _("规划目标")
 
     town = models.ForeignKey(
         Region,
-        verbose_name="镇街",
+        verbose_name=_("镇街"),
         on_delete=models.PROTECT,
         related_name="slot_targets",
         limit_choices_to={"level": Region.Level.TOWN},
     )
-    year = models.PositiveSmallIntegerField("年份")
-    level = models.CharField("目标层级", max_length=16, choices=Level.choices)
-    total_slots = models.IntegerField("托位总数")
-    inclusive_slots = models.IntegerField("其中：普惠托位数")
-    source = models.ForeignKey(SourceDocument, verbose_name="来源文件", on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField(_("年份"))
+    level = models.CharField(_("目标层级"), max_length=16, choices=Level.choices)
+    total_slots = models.IntegerField(_("托位总数"))
+    inclusive_slots = models.IntegerField(_("其中：普惠托位数"))
+    source = models.ForeignKey(SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT)
 
     class Meta:
-        verbose_name = "托位建设目标"
-        verbose_name_plural = "托位建设目标"
+        verbose_name = _("托位建设目标")
+        verbose_name_plural = _("托位建设目标")
         ordering = ["town__parent__code", "year", "level", "town__sort_order", "town__code"]
         constraints = [
             models.UniqueConstraint(
                 fields=["town", "year", "level"],
                 name="slot_target_one_per_town_year_level",
-                violation_error_message="该镇街在该年份、该目标层级下已有目标。",
+                violation_error_message=_("该镇街在该年份、该目标层级下已有目标。"),
             ),
             models.CheckConstraint(
                 condition=Q(total_slots__gte=0),
                 name="slot_target_total_non_negative",
-                violation_error_message="托位总数不能为负数。",
+                violation_error_message=_("托位总数不能为负数。"),
             ),
             models.CheckConstraint(
                 condition=Q(inclusive_slots__gte=0),
                 name="slot_target_inclusive_non_negative",
-                violation_error_message="普惠托位数不能为负数。",
+                violation_error_message=_("普惠托位数不能为负数。"),
             ),
             models.CheckConstraint(
                 condition=Q(inclusive_slots__lte=F("total_slots")),
                 name="slot_target_inclusive_within_total",
-                violation_error_message="普惠托位数不能大于托位总数。",
+                violation_error_message=_("普惠托位数不能大于托位总数。"),
             ),
         ]
 
@@ -346,7 +362,7 @@ class SlotTarget(TimeStampedModel):
 
     def clean(self):
         if self.town_id and self.town.level != Region.Level.TOWN:
-            raise ValidationError({"town": "托位目标只能分解到镇街。"})
+            raise ValidationError({"town": _("托位目标只能分解到镇街。")})
 
     @property
     def inclusive_ratio(self) -> Decimal | None:

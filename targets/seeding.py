@@ -386,7 +386,7 @@ class _Loader:
                 return
             level = known_regions[code][0]
             if levels and level not in levels:
-                wanted = "或".join(Region.Level(lv).label for lv in levels)
+                wanted = "或".join(str(Region.Level(lv).label) for lv in levels)
                 self.problem(
                     file, row, column, f"地区“{code}”是{Region.Level(level).label}，此处应为{wanted}"
                 )

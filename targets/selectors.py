@@ -6,6 +6,7 @@ District totals are always summed from the town rows here; no total is ever stor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, QuerySet, Sum
@@ -112,9 +113,13 @@ def latest_population(region: Region) -> PopulationStat | None:
     return latest_population_by_region([region.pk]).get(region.pk)
 
 
-def reported_figures(region: Region) -> QuerySet[ReportedFigure]:
-    return (
-        ReportedFigure.objects.filter(region=region)
-        .select_related("source")
-        .order_by("nature", "measure", "period_end")
+def reported_figures(region: Region) -> list[ReportedFigure]:
+    """A region's reported figures: actual before goal and standard, then in the order measures are declared
+    (population, supply, staff, money, supervision), then by date."""
+    natures = {value: i for i, value in enumerate(ReportedFigure.Nature.values)}
+    measures = {value: i for i, value in enumerate(ReportedFigure.Measure.values)}
+    figures = ReportedFigure.objects.filter(region=region).select_related("source")
+    return sorted(
+        figures,
+        key=lambda f: (natures[f.nature], measures[f.measure], f.period_end or date.max, f.key),
     )

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TuoyuPortalConfig(AppConfig):
@@ -6,4 +7,4 @@ class TuoyuPortalConfig(AppConfig):
     initial administrator."""
 
     name = "tuoyu_portal"
-    verbose_name = "门户"
+    verbose_name = _("门户")

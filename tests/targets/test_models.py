@@ -133,7 +133,7 @@ class TestReportedFigure:
             (ReportedFigure.Comparator.GT, "80", ReportedFigure.Unit.PERCENT, "> 80%"),
             (ReportedFigure.Comparator.EQ, "4.53", ReportedFigure.Unit.SLOTS_PER_1000, "4.53 个/千人"),
             (ReportedFigure.Comparator.GTE, "30", ReportedFigure.Unit.PERSONS, "≥ 30 人"),
-            (ReportedFigure.Comparator.APPROX, "40000000", ReportedFigure.Unit.YUAN, "≈ 40000000 元"),
+            (ReportedFigure.Comparator.APPROX, "40000000", ReportedFigure.Unit.YUAN, "≈ 40,000,000 元"),
         ],
     )
     def test_display_keeps_the_comparator_the_document_used(self, comparator, value, unit, expected):

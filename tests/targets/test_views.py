@@ -50,3 +50,16 @@ def test_pages_switch_to_english(seeded, client):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("targets:home")).content.decode()
     assert 'lang="en"' in page
+
+
+def test_pages_are_chinese_even_for_an_english_browser(seeded, client):
+    page = client.get(reverse("targets:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in page
+    assert "地区概览" in page
+
+
+def test_english_pages_are_translated(seeded, client):
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("targets:district", args=["110115"])).content.decode()
+    assert "Town/street childcare slot targets" in page
+    assert "2024 Baseline target" in page
