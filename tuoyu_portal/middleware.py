@@ -6,7 +6,7 @@ from django.utils import translation
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
     """Chinese unless the user picked another language in the menu (a cookie).
 
-    Django's LocaleMiddleware would follow the browser's Accept-Language, so an official on an English-language
+    Django's LocaleMiddleware follows the browser's Accept-Language, so an official on an English-language
     browser would get English pages by surprise; the portal is Chinese first, English on request.
     """
 
