@@ -1,9 +1,9 @@
 import pytest
 
-from targets.seeding import seed
+from tuoyu_portal.seed import seed_all
 
 
 @pytest.fixture
 def seeded(db):
     """The official seed (both documents) loaded into the test database."""
-    return seed()
+    return seed_all()

@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "django_filters",
     "tuoyu_portal",
     "targets",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
+    "facilities",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 
 from targets import selectors
 from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget, SourceDocument
-from targets.seeding import DEFAULT_FIXTURES_DIR, SeedError, seed
+from targets.seeding import DEFAULT_FIXTURES_DIR, SeedError
+from tuoyu_portal.seed import seed_all as seed
 
 pytestmark = pytest.mark.django_db
 
@@ -198,7 +199,7 @@ class TestIdempotency:
         call_command("seed")
         call_command("seed")
         out = capsys.readouterr().out
-        assert "新增：来源文件 2" in out
+        assert "新增：来源文件 4" in out
         assert "种子数据已是最新。" in out
 
 

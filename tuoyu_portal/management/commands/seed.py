@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from targets.seeding import DEFAULT_FIXTURES_DIR, SeedError, seed
+from targets.seeding import DEFAULT_FIXTURES_DIR, SeedError
+from tuoyu_portal.seed import seed_all
 
 
 class Command(BaseCommand):
@@ -13,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, fixtures, **options):
         try:
-            report = seed(fixtures)
+            report = seed_all(fixtures)
         except SeedError as exc:
             lines = [f"种子数据有 {len(exc.problems)} 处错误，本次未写入任何数据："]
             lines += [f"  - {problem}" for problem in exc.problems]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FacilitiesConfig(AppConfig):
+    """The facility registry: facilities, class units, staff, filing workflow, roles and scoping."""
+
+    name = "facilities"
+    verbose_name = _("托育机构")

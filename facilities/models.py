@@ -1,0 +1,729 @@
+"""The childcare facility registry.
+
+Capacity is recorded as class units; a facility's total_slots is computed by the database from its units
+(a trigger), never typed in, so a CHECK constraint can hold inclusive_slots ≤ total_slots. National rules
+(class caps, caregiver ratios, health-care staffing, lease length, filing clocks) are rows in NationalRule
+tables, so an official can correct them without a release. Every change to a facility, its units, staff,
+certificates and checklist is recorded by django-pghistory triggers (who, when, before/after).
+"""
+
+import math
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from targets.models import Region, SourceDocument, TimeStampedModel
+
+
+def tracked():
+    """Fresh trackers per model: pghistory binds a tracker instance to the model it decorates."""
+    return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+
+
+# ---------------------------------------------------------------- national rules as data
+
+
+class ClassTypeRule(models.Model):
+    """A class type with its age range, size cap and caregiver ratio (托育机构设置标准（试行）)."""
+
+    code = models.SlugField(_("代码"), max_length=16, unique=True)
+    name = models.CharField(_("班型"), max_length=16, unique=True)
+    min_age_months = models.PositiveSmallIntegerField(_("最小月龄"))
+    max_age_months = models.PositiveSmallIntegerField(_("最大月龄"))
+    max_children = models.PositiveSmallIntegerField(_("每班人数上限"))
+    children_per_caregiver = models.PositiveSmallIntegerField(
+        _("每名保育人员照护婴幼儿数上限"),
+        null=True,
+        blank=True,
+        help_text=_("空：国家标准未规定，按所含年龄段中最严格的比例计算"),
+    )
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    source = models.ForeignKey(SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("班型标准")
+        verbose_name_plural = _("班型标准")
+        ordering = ["sort_order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_age_months__lte=F("max_age_months")),
+                name="class_type_age_range_ordered",
+                violation_error_message=_("最小月龄不能大于最大月龄。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(max_children__gt=0),
+                name="class_type_cap_positive",
+                violation_error_message=_("每班人数上限必须大于0。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def effective_ratio(self, all_types=None) -> tuple[int | None, bool]:
+        """(children per caregiver, derived?) — a type without its own ratio takes the strictest ratio of
+        the types whose age ranges it overlaps (the 混合班 rule)."""
+        if self.children_per_caregiver:
+            return self.children_per_caregiver, False
+        others = all_types if all_types is not None else ClassTypeRule.objects.all()
+        overlapping = [
+            t.children_per_caregiver
+            for t in others
+            if t.children_per_caregiver
+            and t.min_age_months < self.max_age_months
+            and t.max_age_months > self.min_age_months
+        ]
+        return (min(overlapping) if overlapping else None), True
+
+
+class RuleSetting(models.Model):
+    """A numeric national or local rule: health-care staffing threshold, lease years, filing clocks."""
+
+    class Key(models.TextChoices):
+        HEALTH_WORKER_FULL_TIME_FROM = "health_worker_full_time_from", _("需配专职卫生保健人员的在托人数")
+        MIN_LEASE_YEARS = "min_lease_years", _("租赁场地最短租期（年）")
+        ACKNOWLEDGE_WORKING_DAYS = "acknowledge_working_days", _("备案回执期限（工作日）")
+        NOTICE_WORKING_DAYS = "notice_working_days", _("不符合要求告知期限（工作日）")
+
+    key = models.CharField(_("规则"), max_length=48, choices=Key.choices, unique=True)
+    value = models.DecimalField(_("数值"), max_digits=10, decimal_places=2)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    source = models.ForeignKey(SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("规则参数")
+        verbose_name_plural = _("规则参数")
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="rule_setting_non_negative",
+                violation_error_message=_("规则数值不能为负数。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_key_display()}：{self.value.normalize():f}"
+
+
+class CalendarDay(models.Model):
+    """Exceptions to the Monday–Friday working week (public holidays, make-up working days)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(_("是否工作日"))
+    note = models.CharField(_("说明"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("工作日调整")
+        verbose_name_plural = _("工作日调整")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {'工作日' if self.is_working_day else '休息日'}"
+
+
+# ---------------------------------------------------------------- facilities
+
+
+class FacilityQuerySet(models.QuerySet):
+    def official(self):
+        """Rows that count in official statistics: never synthetic."""
+        return self.filter(is_synthetic=False)
+
+    def publicly_listed(self):
+        """What the public directory may show: filed and operating, not synthetic."""
+        return self.official().filter(
+            filing_status=Facility.FilingStatus.FILED, operating_status=Facility.OperatingStatus.OPERATING
+        )
+
+
+@pghistory.track(*tracked())
+class Facility(TimeStampedModel):
+    class Kind(models.TextChoices):
+        PRIVATE = "private", _("社会力量办托")
+        PUBLIC = "public", _("公办")
+        PUBLIC_PRIVATE = "public_private", _("公建民营")
+        EMPLOYER = "employer", _("用人单位办托")
+        KINDERGARTEN_CLASS = "kindergarten_class", _("幼儿园托班")
+        COMMUNITY_POINT = "community_point", _("社区托育点")
+        MEDICAL_CHILDCARE = "medical_childcare", _("医育结合托育园")
+        TOWN_INCLUSIVE_PARK = "town_inclusive_park", _("镇街（社区）普惠托育园")
+        SERVICE_CENTRE = "service_centre", _("区托育综合服务（指导）中心")
+
+    class Ownership(models.TextChoices):
+        PUBLIC = "public", _("公办")
+        PRIVATE_NON_PROFIT = "private_non_profit", _("民办非营利")
+        PRIVATE_FOR_PROFIT = "private_for_profit", _("民办营利")
+
+    class Premises(models.TextChoices):
+        OWNED = "owned", _("自有")
+        LEASED = "leased", _("租赁")
+        PROVIDED = "provided", _("无偿提供")
+
+    class OperatingStatus(models.TextChoices):
+        PLANNED = "planned", _("筹建")
+        UNDER_CONSTRUCTION = "under_construction", _("在建")
+        OPERATING = "operating", _("运营")
+        SUSPENDED = "suspended", _("暂停")
+        CLOSED = "closed", _("关停")
+
+    class FilingStatus(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交待审")
+        RETURNED = "returned", _("已退回")
+        FILED = "filed", _("已备案")
+
+    name = models.CharField(_("机构名称"), max_length=128)
+    kind = models.CharField(_("机构类型"), max_length=32, choices=Kind.choices)
+    ownership = models.CharField(_("举办性质"), max_length=32, choices=Ownership.choices, blank=True)
+    is_inclusive = models.BooleanField(_("普惠机构"), default=False)
+    district = models.ForeignKey(
+        Region,
+        verbose_name=_("所在区县"),
+        on_delete=models.PROTECT,
+        related_name="district_facilities",
+        limit_choices_to={"level": Region.Level.DISTRICT},
+    )
+    town = models.ForeignKey(
+        Region,
+        verbose_name=_("所在镇街"),
+        on_delete=models.PROTECT,
+        related_name="facilities",
+        limit_choices_to={"level": Region.Level.TOWN},
+        null=True,
+        blank=True,
+        help_text=_("来源文件未写明时留空"),
+    )
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    indoor_area_m2 = models.DecimalField(
+        _("室内面积（㎡）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    outdoor_area_m2 = models.DecimalField(
+        _("室外面积（㎡）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    premises = models.CharField(_("场地性质"), max_length=16, choices=Premises.choices, blank=True)
+    lease_start = models.DateField(_("租期起"), null=True, blank=True)
+    lease_end = models.DateField(_("租期止"), null=True, blank=True)
+    opening_date = models.DateField(_("开办日期"), null=True, blank=True)
+    contact_person = models.CharField(_("联系人"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("联系电话（内部）"), max_length=32, blank=True)
+    public_phone = models.CharField(_("对外咨询电话"), max_length=32, blank=True)
+    serves_meals = models.BooleanField(_("提供膳食"), default=False)
+    monthly_fee = models.DecimalField(
+        _("托育费（元/人/月，不含膳食）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    meal_fee = models.DecimalField(
+        _("膳食费（元/人/月）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    # Computed by the database from the class units (trigger below); never written by the application.
+    total_slots = models.IntegerField(_("托位总数"), default=0, editable=False)
+    inclusive_slots = models.IntegerField(_("普惠托位数"), default=0)
+    enrolled_children = models.IntegerField(_("在托人数"), null=True, blank=True)
+    operating_status = models.CharField(
+        _("运营状态"), max_length=24, choices=OperatingStatus.choices, default=OperatingStatus.PLANNED
+    )
+    status_since = models.DateField(_("状态起始日"), null=True, blank=True)
+    filing_status = models.CharField(
+        _("备案状态"), max_length=16, choices=FilingStatus.choices, default=FilingStatus.DRAFT
+    )
+    filing_number = models.CharField(_("备案编号"), max_length=32, blank=True)
+    filed_on = models.DateField(_("备案日期"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("回执时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    notes = models.TextField(_("备注"), blank=True)
+    source = models.ForeignKey(
+        SourceDocument,
+        verbose_name=_("来源文件"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("由文件载入的机构注明来源；机构自行填报的为空"),
+    )
+    seed_key = models.SlugField(_("种子标识"), max_length=64, null=True, blank=True, unique=True)
+    is_synthetic = models.BooleanField(
+        _("合成数据"), default=False, help_text=_("演示/压测用，不计入官方统计")
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+
+    objects = FacilityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("托育机构")
+        verbose_name_plural = _("托育机构")
+        ordering = ["district__code", "town__sort_order", "name"]
+        indexes = [
+            models.Index(
+                fields=["district", "operating_status", "filing_status"], name="facility_district_status"
+            ),
+            models.Index(fields=["town", "operating_status", "filing_status"], name="facility_town_status"),
+            models.Index(fields=["filing_status", "submitted_at"], name="facility_filing_queue"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "name"],
+                condition=Q(is_synthetic=False),
+                name="facility_unique_name_in_town",
+                violation_error_message=_("该区县已有同名机构。"),
+            ),
+            models.UniqueConstraint(
+                fields=["filing_number"],
+                condition=~Q(filing_number=""),
+                name="facility_unique_filing_number",
+                violation_error_message=_("备案编号已被使用。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(inclusive_slots__gte=0) & Q(total_slots__gte=0),
+                name="facility_slots_non_negative",
+                violation_error_message=_("托位数不能为负数。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(inclusive_slots__lte=F("total_slots")),
+                name="facility_inclusive_within_total",
+                violation_error_message=_("普惠托位数不能大于托位总数。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(enrolled_children__gte=0),
+                name="facility_enrolled_non_negative",
+                violation_error_message=_("在托人数不能为负数。"),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(monthly_fee__gte=0)
+                    & Q(meal_fee__gte=0)
+                    & Q(indoor_area_m2__gte=0)
+                    & Q(outdoor_area_m2__gte=0)
+                ),
+                name="facility_amounts_non_negative",
+                violation_error_message=_("费用和面积不能为负数。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(lease_start__isnull=True)
+                | Q(lease_end__isnull=True)
+                | Q(lease_start__lt=F("lease_end")),
+                name="facility_lease_ordered",
+                violation_error_message=_("租期止必须晚于租期起。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(filing_status="filed") | (~Q(filing_number="") & Q(filed_on__isnull=False)),
+                name="facility_filed_has_number",
+                violation_error_message=_("已备案机构必须有备案编号和备案日期。"),
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="facility_total_slots_from_units",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=(
+                    "IF NEW.town_id IS NOT NULL AND "
+                    "(SELECT parent_id FROM targets_region WHERE id = NEW.town_id) "
+                    "IS DISTINCT FROM NEW.district_id THEN "
+                    "RAISE EXCEPTION 'facility town % is not in district %', NEW.town_id, NEW.district_id "
+                    "USING ERRCODE = 'check_violation'; END IF; "
+                    "NEW.total_slots := COALESCE((SELECT SUM(u.classes * u.children_per_class) "
+                    "FROM facilities_classunit u WHERE u.facility_id = NEW.id), 0); RETURN NEW;"
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.town_id and self.district_id and self.town.parent_id != self.district_id:
+            raise ValidationError({"town": _("所选镇街不属于所选区县。")})
+
+    @property
+    def counts_toward_slots(self) -> bool:
+        """Filed, operating and real: the rows official slot statistics add up."""
+        return (
+            not self.is_synthetic
+            and self.filing_status == self.FilingStatus.FILED
+            and self.operating_status == self.OperatingStatus.OPERATING
+        )
+
+
+@pghistory.track(*tracked())
+class ClassUnit(models.Model):
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="units"
+    )
+    class_type = models.ForeignKey(ClassTypeRule, verbose_name=_("班型"), on_delete=models.PROTECT)
+    classes = models.PositiveSmallIntegerField(_("班数"))
+    children_per_class = models.PositiveSmallIntegerField(_("每班人数"))
+
+    class Meta:
+        verbose_name = _("班级设置")
+        verbose_name_plural = _("班级设置")
+        ordering = ["class_type__sort_order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "class_type"],
+                name="class_unit_one_row_per_type",
+                violation_error_message=_("同一机构每种班型只填一行（班数 × 每班人数）。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(classes__gt=0) & Q(children_per_class__gt=0),
+                name="class_unit_positive",
+                violation_error_message=_("班数和每班人数必须大于0。"),
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="class_unit_refresh_facility_slots",
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.After,
+                # Touching the facility row fires its BEFORE trigger, which recomputes total_slots and
+                # lets the facility's CHECK (inclusive ≤ total) judge the new total.
+                func=(
+                    "UPDATE facilities_facility SET total_slots = total_slots "
+                    "WHERE id = COALESCE(NEW.facility_id, OLD.facility_id); "
+                    "IF TG_OP = 'UPDATE' AND NEW.facility_id <> OLD.facility_id THEN "
+                    "UPDATE facilities_facility SET total_slots = total_slots WHERE id = OLD.facility_id; "
+                    "END IF; "
+                    "RETURN NULL;"
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.class_type} {self.classes}×{self.children_per_class}"
+
+    @property
+    def slots(self) -> int:
+        return self.classes * self.children_per_class
+
+    def caregivers_required(self, all_types=None) -> int | None:
+        ratio, _derived = self.class_type.effective_ratio(all_types)
+        if not ratio:
+            return None
+        return self.classes * math.ceil(self.children_per_class / ratio)
+
+
+# ---------------------------------------------------------------- staff
+
+
+@pghistory.track(*tracked())
+class StaffMember(TimeStampedModel):
+    class Role(models.TextChoices):
+        HEAD = "head", _("机构负责人")
+        CAREGIVER = "caregiver", _("保育人员")
+        HEALTH_CARE = "health_care", _("卫生保健人员")
+        COOK = "cook", _("炊事人员")
+        SECURITY = "security", _("安保人员")
+        OTHER = "other", _("其他")
+
+    class Employment(models.TextChoices):
+        FULL_TIME = "full_time", _("专职")
+        PART_TIME = "part_time", _("兼职")
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="staff"
+    )
+    name = models.CharField(_("姓名"), max_length=64)
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    role = models.CharField(_("岗位"), max_length=16, choices=Role.choices)
+    employment = models.CharField(
+        _("用工形式"), max_length=16, choices=Employment.choices, default=Employment.FULL_TIME
+    )
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+    hired_on = models.DateField(_("入职日期"), null=True, blank=True)
+    left_on = models.DateField(_("离职日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("从业人员")
+        verbose_name_plural = _("从业人员")
+        ordering = ["facility", "role", "name"]
+        indexes = [models.Index(fields=["id_number"], name="staff_id_number")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hired_on__isnull=True) | Q(left_on__isnull=True) | Q(hired_on__lte=F("left_on")),
+                name="staff_dates_ordered",
+                violation_error_message=_("离职日期不能早于入职日期。"),
+            ),
+            models.UniqueConstraint(
+                fields=["facility", "id_number"],
+                condition=~Q(id_number="") & Q(left_on__isnull=True),
+                name="staff_unique_active_id_in_facility",
+                violation_error_message=_("该身份证号已在本机构在岗名单中。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.get_role_display()}）"
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_on is None
+
+
+@pghistory.track(*tracked())
+class Certificate(models.Model):
+    class Kind(models.TextChoices):
+        CHILDCARE_WORKER = "childcare_worker", _("育婴员")
+        NURSERY_TEACHER = "nursery_teacher", _("保育师")
+        HEALTH_CARE_TRAINING = "health_care_training", _("卫生保健岗位培训合格证")
+        TEACHER = "teacher", _("教师资格证")
+        HEALTH = "health", _("健康证")
+        OTHER = "other", _("其他")
+
+    # Certificates that qualify a caregiver for the 持证上岗 rate (育婴员, 保育师).
+    CAREGIVER_QUALIFYING = (Kind.CHILDCARE_WORKER, Kind.NURSERY_TEACHER)
+
+    staff = models.ForeignKey(
+        StaffMember, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="certificates"
+    )
+    kind = models.CharField(_("证书类型"), max_length=32, choices=Kind.choices)
+    number = models.CharField(_("证书编号"), max_length=64, blank=True)
+    issuer = models.CharField(_("发证机构"), max_length=128, blank=True)
+    issued_on = models.DateField(_("发证日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("证书")
+        verbose_name_plural = _("证书")
+        ordering = ["staff", "kind"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}".strip()
+
+
+@pghistory.track(*tracked())
+class TrainingRecord(models.Model):
+    staff = models.ForeignKey(
+        StaffMember, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="trainings"
+    )
+    title = models.CharField(_("培训名称"), max_length=128)
+    provider = models.CharField(_("培训机构"), max_length=128, blank=True)
+    completed_on = models.DateField(_("完成日期"))
+    hours = models.DecimalField(_("学时"), max_digits=6, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("培训记录")
+        verbose_name_plural = _("培训记录")
+        ordering = ["staff", "-completed_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gte=0),
+                name="training_hours_non_negative",
+                violation_error_message=_("学时不能为负数。"),
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+# ---------------------------------------------------------------- filing
+
+
+@pghistory.track(*tracked())
+class ChecklistItem(models.Model):
+    class Item(models.TextChoices):
+        LICENCE = "licence", _("营业执照或法人登记证书")
+        PREMISES = "premises", _("场地证明")
+        STAFF = "staff", _("工作人员资格证明和健康证明")
+        HEALTH_EVALUATION = "health_evaluation", _("卫生评价报告（合格）")
+        FIRE_SAFETY = "fire_safety", _("消防验收或备案材料")
+        FOOD_LICENCE = "food_licence", _("食品经营许可（提供膳食的）")
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="checklist"
+    )
+    item = models.CharField(_("备案材料"), max_length=32, choices=Item.choices)
+    provided = models.BooleanField(_("已提供"), default=False)
+    reference = models.CharField(_("材料编号/说明"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("备案材料")
+        verbose_name_plural = _("备案材料")
+        ordering = ["facility", "item"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "item"],
+                name="checklist_one_row_per_item",
+                violation_error_message=_("每项备案材料只登记一次。"),
+            )
+        ]
+
+    def __str__(self):
+        return self.get_item_display()
+
+
+class FilingSequence(models.Model):
+    """The last filing number issued per district and year (locked while a number is assigned)."""
+
+    district = models.ForeignKey(Region, on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district", "year"], name="filing_sequence_unique")]
+
+    def __str__(self):
+        return f"{self.district} {self.year}: {self.last}"
+
+
+class PendingChange(TimeStampedModel):
+    """Changes an operator proposes to an already filed facility, held until a district official decides.
+    The public and the statistics keep showing the approved record meanwhile."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="pending_changes"
+    )
+    data = models.JSONField(_("拟变更内容"))
+    base_version = models.PositiveIntegerField(_("基于版本"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("待审变更")
+        verbose_name_plural = _("待审变更")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility"],
+                condition=Q(status="pending"),
+                name="pending_change_one_open_per_facility",
+                violation_error_message=_("该机构已有一项待审变更。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.facility} {self.get_status_display()}"
+
+
+class StatusChange(models.Model):
+    """Operating-status decisions by officials (suspend, close, reopen) with their reasons and dates;
+    closing records where the enrolled children went."""
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(_("原状态"), max_length=24, choices=Facility.OperatingStatus.choices)
+    to_status = models.CharField(_("新状态"), max_length=24, choices=Facility.OperatingStatus.choices)
+    effective_on = models.DateField(_("生效日期"))
+    reason = models.TextField(_("原因"))
+    children_placement = models.TextField(_("在托婴幼儿去向"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("决定人"), on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("运营状态变更")
+        verbose_name_plural = _("运营状态变更")
+        ordering = ["-effective_on", "-created_at"]
+
+    def __str__(self):
+        return f"{self.facility} {self.get_from_status_display()}→{self.get_to_status_display()}"
+
+
+# ---------------------------------------------------------------- roles
+
+
+@pghistory.track(*tracked())
+class RoleAssignment(models.Model):
+    """What a user may see and do. A user may hold several assignments (an official of two districts, an
+    operator of three facilities); scoping in facilities/permissions.py reads only this table."""
+
+    class Role(models.TextChoices):
+        DISTRICT_OFFICIAL = "district_official", _("区级管理员")
+        TOWN_OFFICIAL = "town_official", _("镇街管理员")
+        OPERATOR = "operator", _("机构填报人")
+        API_CLIENT = "api_client", _("接口只读用户")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="roles"
+    )
+    role = models.CharField(_("角色"), max_length=24, choices=Role.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("地区"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    facility = models.ForeignKey(
+        Facility,
+        verbose_name=_("机构"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="operators",
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("授权人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role="operator", facility__isnull=False, region__isnull=True)
+                    | (~Q(role="operator") & Q(facility__isnull=True, region__isnull=False))
+                ),
+                name="role_scope_matches_role",
+                violation_error_message=_("机构填报人须指定机构；其他角色须指定地区。"),
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(role="town_official"),
+                name="role_one_town_per_town_official",
+                violation_error_message=_("镇街管理员只能负责一个镇街。"),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "region", "facility"],
+                nulls_distinct=False,
+                name="role_assignment_unique",
+                violation_error_message=_("该授权已存在。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.facility or self.region}"
+
+    REGION_LEVEL = {
+        Role.DISTRICT_OFFICIAL: Region.Level.DISTRICT,
+        Role.TOWN_OFFICIAL: Region.Level.TOWN,
+        Role.API_CLIENT: Region.Level.DISTRICT,
+    }
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        wanted = self.REGION_LEVEL.get(self.role)
+        if wanted and self.region_id and self.region.level != wanted:
+            raise ValidationError(
+                {"region": _("该角色须指定%(level)s级地区。") % {"level": Region.Level(wanted).label}}
+            )

@@ -1,0 +1,15 @@
+"""`python manage.py seed`: every app's fixtures in one transaction (places and sources first)."""
+
+from pathlib import Path
+
+from django.db import transaction
+
+from facilities.seeding import seed_registry
+from targets.seeding import DEFAULT_FIXTURES_DIR, SeedReport, seed
+
+
+def seed_all(directory: Path | str | None = None) -> SeedReport:
+    directory = Path(directory) if directory else DEFAULT_FIXTURES_DIR
+    with transaction.atomic():
+        report = seed(directory)
+        return seed_registry(directory, report)
