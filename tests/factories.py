@@ -72,3 +72,69 @@ class SlotTargetFactory(factory.django.DjangoModelFactory):
     total_slots = 100
     inclusive_slots = 30
     source = factory.SubFactory(SourceDocumentFactory)
+
+
+# ---------------------------------------------------------------- registry
+
+from django.contrib.auth import get_user_model  # noqa: E402
+
+from facilities.models import (  # noqa: E402
+    Certificate,
+    ClassTypeRule,
+    ClassUnit,
+    Facility,
+    RoleAssignment,
+    StaffMember,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-only")
+
+
+def grant(user, role, *, region=None, facility=None):
+    RoleAssignment.objects.create(user=user, role=role, region=region, facility=facility)
+    if hasattr(user, "_tuoyu_roles"):
+        del user._tuoyu_roles
+    return user
+
+
+class FacilityFactory(factory.django.DjangoModelFactory):
+    """A facility in a town of an existing district; pass town= (a Region) from the seed."""
+
+    class Meta:
+        model = Facility
+
+    name = factory.Sequence(lambda n: f"测试托育园{n}")
+    kind = Facility.Kind.PRIVATE
+    town = factory.SubFactory(TownFactory)
+    district = factory.LazyAttribute(lambda o: o.town.parent)
+    operating_status = Facility.OperatingStatus.OPERATING
+
+
+def add_unit(facility, code="toddler", classes=2, children_per_class=15):
+    unit = ClassUnit.objects.create(
+        facility=facility,
+        class_type=ClassTypeRule.objects.get(code=code),
+        classes=classes,
+        children_per_class=children_per_class,
+    )
+    facility.refresh_from_db()
+    return unit
+
+
+def add_staff(facility, role=StaffMember.Role.CAREGIVER, n=1, certified=False, **extra):
+    made = []
+    for _i in range(n):
+        member = StaffMember.objects.create(
+            facility=facility, name=f"员工{StaffMember.objects.count()}", role=role, **extra
+        )
+        if certified:
+            Certificate.objects.create(staff=member, kind=Certificate.Kind.NURSERY_TEACHER, number="X")
+        made.append(member)
+    return made

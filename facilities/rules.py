@@ -1,0 +1,50 @@
+"""National rules read from the rule tables, and the working-day calendar for statutory clocks."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from facilities.models import CalendarDay, ClassTypeRule, RuleSetting
+
+DEFAULTS_MISSING = "规则表中缺少“%s”，请先运行 python manage.py seed 或在管理后台补充。"
+
+
+@dataclass(frozen=True)
+class Rules:
+    class_types: dict[int, ClassTypeRule]
+    settings: dict[str, Decimal]
+
+    def setting(self, key: str) -> Decimal:
+        try:
+            return self.settings[key]
+        except KeyError:
+            raise LookupError(DEFAULTS_MISSING % RuleSetting.Key(key).label) from None
+
+    def ratio(self, class_type_id: int) -> tuple[int | None, bool]:
+        """(children per caregiver, derived from overlapping ages?) for a class type."""
+        return self.class_types[class_type_id].effective_ratio(self.class_types.values())
+
+
+def load_rules() -> Rules:
+    return Rules(
+        class_types={t.pk: t for t in ClassTypeRule.objects.all()},
+        settings={s.key: s.value for s in RuleSetting.objects.all()},
+    )
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """The date `days` working days after `start` (Monday–Friday, corrected by CalendarDay rows)."""
+    exceptions = dict(
+        CalendarDay.objects.filter(
+            date__gt=start, date__lte=start + datetime.timedelta(days=days * 3 + 30)
+        ).values_list("date", "is_working_day")
+    )
+    current, counted = start, 0
+    while counted < days:
+        current += datetime.timedelta(days=1)
+        working = exceptions.get(current, current.weekday() < 5)
+        if working:
+            counted += 1
+    return current

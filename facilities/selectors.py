@@ -1,0 +1,254 @@
+"""Reads of the registry: national-rule flags as SQL annotations (so the registry can filter on them),
+staff indicators, filing clocks and history."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pghistory.models
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from facilities.models import Certificate, ClassUnit, Facility, RuleSetting, StaffMember, TrainingRecord
+from facilities.rules import Rules, add_working_days, load_rules
+
+
+class Flag:
+    UNDERSTAFFED = "understaffed"
+    NO_HEALTH_WORKER = "no_health_worker"
+    SHORT_LEASE = "short_lease"
+    FILING_OVERDUE = "filing_overdue"
+    DUPLICATE_ID = "duplicate_id"
+
+    LABELS = {
+        UNDERSTAFFED: gettext_lazy("保育人员不足"),
+        NO_HEALTH_WORKER: gettext_lazy("卫生保健人员不符合要求"),
+        SHORT_LEASE: gettext_lazy("租期不足"),
+        FILING_OVERDUE: gettext_lazy("备案审核超期"),
+        DUPLICATE_ID: gettext_lazy("身份证号重复在岗"),
+    }
+    CHOICES = list(LABELS.items())
+
+
+def _required_caregivers(rules: Rules):
+    """Σ classes × ⌈children per class / ratio⌉ over a facility's units, with each class type's ratio from the
+    rule table (a type without its own ratio takes the strictest of the ages it spans)."""
+    ratios = {pk: rules.ratio(pk)[0] for pk in rules.class_types}
+    whens = [When(class_type_id=pk, then=Value(r)) for pk, r in ratios.items() if r]
+    if not whens:
+        return Value(0)
+    ratio = Case(*whens, default=Value(None), output_field=IntegerField())
+    per_unit = ExpressionWrapper(
+        F("classes") * ((F("children_per_class") + ratio - 1) / ratio), output_field=IntegerField()
+    )
+    required = (
+        ClassUnit.objects.filter(facility=OuterRef("pk"))
+        .values("facility")
+        .annotate(n=Sum(per_unit))
+        .values("n")
+    )
+    return Coalesce(Subquery(required, output_field=IntegerField()), 0)
+
+
+def with_flags(queryset: QuerySet[Facility], rules: Rules | None = None) -> QuerySet[Facility]:
+    """Annotate each facility with the national-rule checks, as booleans the registry can filter on."""
+    rules = rules or load_rules()
+    active = Q(left_on__isnull=True)
+    caregivers = (
+        StaffMember.objects.filter(active, facility=OuterRef("pk"), role=StaffMember.Role.CAREGIVER)
+        .values("facility")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    health = StaffMember.objects.filter(active, facility=OuterRef("pk"), role=StaffMember.Role.HEALTH_CARE)
+    threshold = int(rules.settings.get(RuleSetting.Key.HEALTH_WORKER_FULL_TIME_FROM, Decimal(150)))
+    lease_years = int(rules.settings.get(RuleSetting.Key.MIN_LEASE_YEARS, Decimal(3)))
+    duplicate = StaffMember.objects.filter(active, ~Q(id_number=""), id_number=OuterRef("id_number")).exclude(
+        facility=OuterRef("facility")
+    )
+    dup_staff = StaffMember.objects.filter(active, ~Q(id_number=""), facility=OuterRef("pk")).filter(
+        Exists(duplicate)
+    )
+    lease_minimum_end = Func(
+        F("lease_start"),
+        template=f"(%(expressions)s + make_interval(years => {lease_years}))::date",
+        output_field=DateField(),
+    )
+    today = timezone.localdate()
+    notice_cutoff = _days_back(
+        today, int(rules.settings.get(RuleSetting.Key.NOTICE_WORKING_DAYS, Decimal(15)))
+    )
+    ack_cutoff = _days_back(
+        today, int(rules.settings.get(RuleSetting.Key.ACKNOWLEDGE_WORKING_DAYS, Decimal(5)))
+    )
+    return queryset.annotate(
+        caregivers_active=Coalesce(Subquery(caregivers, output_field=IntegerField()), 0),
+        caregivers_required=_required_caregivers(rules),
+    ).annotate(
+        flag_understaffed=ExpressionWrapper(
+            Q(caregivers_active__lt=F("caregivers_required")), output_field=BooleanField()
+        ),
+        flag_no_health_worker=Case(
+            When(total_slots=0, then=Value(False)),
+            When(
+                _health_full_time_needed(threshold),
+                then=~Exists(health.filter(employment=StaffMember.Employment.FULL_TIME)),
+            ),
+            default=~Exists(health),
+            output_field=BooleanField(),
+        ),
+        flag_short_lease=ExpressionWrapper(
+            Q(premises=Facility.Premises.LEASED)
+            & (Q(lease_end__isnull=True) | Q(lease_start__isnull=True) | Q(lease_end__lt=lease_minimum_end)),
+            output_field=BooleanField(),
+        ),
+        flag_filing_overdue=ExpressionWrapper(
+            Q(filing_status=Facility.FilingStatus.SUBMITTED)
+            & (
+                Q(acknowledged_at__isnull=True, submitted_at__date__lt=ack_cutoff)
+                | Q(submitted_at__date__lt=notice_cutoff)
+            ),
+            output_field=BooleanField(),
+        ),
+        flag_duplicate_id=Exists(dup_staff),
+    )
+
+
+def _health_full_time_needed(threshold: int) -> Q:
+    return Q(enrolled_children__gte=threshold) | Q(enrolled_children__isnull=True, total_slots__gte=threshold)
+
+
+def _days_back(today: datetime.date, working_days: int) -> datetime.date:
+    """The latest submission date whose deadline (`working_days` after it) has passed by `today`."""
+    day = today
+    while add_working_days(day, working_days) >= today:
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+def filter_by_flag(queryset: QuerySet[Facility], flag: str) -> QuerySet[Facility]:
+    if flag not in Flag.LABELS:
+        return queryset
+    if "flag_understaffed" not in queryset.query.annotations:
+        queryset = with_flags(queryset)
+    return queryset.filter(**{f"flag_{flag}": True})
+
+
+def flags_of(facility: Facility) -> list[tuple[str, str]]:
+    """The raised flags of an annotated facility, with their labels."""
+    return [
+        (code, str(label)) for code, label in Flag.LABELS.items() if getattr(facility, f"flag_{code}", False)
+    ]
+
+
+@dataclass(frozen=True)
+class FilingClock:
+    submitted_on: datetime.date
+    acknowledge_due: datetime.date
+    notice_due: datetime.date
+    acknowledged: bool
+
+    @property
+    def acknowledge_overdue(self) -> bool:
+        return not self.acknowledged and timezone.localdate() > self.acknowledge_due
+
+    @property
+    def notice_overdue(self) -> bool:
+        return timezone.localdate() > self.notice_due
+
+
+def filing_clock(facility: Facility, rules: Rules | None = None) -> FilingClock | None:
+    """Statutory clocks of a submitted filing: acknowledgement and non-compliance notice deadlines."""
+    if facility.filing_status != Facility.FilingStatus.SUBMITTED or not facility.submitted_at:
+        return None
+    rules = rules or load_rules()
+    submitted = timezone.localdate(facility.submitted_at)
+    return FilingClock(
+        submitted_on=submitted,
+        acknowledge_due=add_working_days(
+            submitted, int(rules.setting(RuleSetting.Key.ACKNOWLEDGE_WORKING_DAYS))
+        ),
+        notice_due=add_working_days(submitted, int(rules.setting(RuleSetting.Key.NOTICE_WORKING_DAYS))),
+        acknowledged=facility.acknowledged_at is not None,
+    )
+
+
+@dataclass(frozen=True)
+class StaffIndicators:
+    caregivers: int
+    certified_caregivers: int
+    heads_and_caregivers: int
+    trained_heads_and_caregivers: int
+    health_workers: int
+    full_time_health_workers: int
+
+    @property
+    def certificate_rate(self) -> Decimal | None:
+        return Decimal(self.certified_caregivers) / self.caregivers if self.caregivers else None
+
+    @property
+    def training_rate(self) -> Decimal | None:
+        if not self.heads_and_caregivers:
+            return None
+        return Decimal(self.trained_heads_and_caregivers) / self.heads_and_caregivers
+
+
+def staff_indicators(facilities: QuerySet[Facility]) -> StaffIndicators:
+    """Caregiver certificate rate, training coverage and health-care staffing over any set of facilities
+    (one facility's page, a district's dashboard), in one query."""
+    qualifying = Certificate.objects.filter(staff=OuterRef("pk"), kind__in=Certificate.CAREGIVER_QUALIFYING)
+    staff = StaffMember.objects.filter(facility__in=facilities.values("pk"), left_on__isnull=True).annotate(
+        certified=Exists(qualifying),
+        trained=Exists(TrainingRecord.objects.filter(staff=OuterRef("pk"))),
+    )
+    caregiver = Q(role=StaffMember.Role.CAREGIVER)
+    head_or_caregiver = Q(role__in=[StaffMember.Role.HEAD, StaffMember.Role.CAREGIVER])
+    health = Q(role=StaffMember.Role.HEALTH_CARE)
+    totals = staff.aggregate(
+        caregivers=Count("pk", filter=caregiver),
+        certified_caregivers=Count("pk", filter=caregiver & Q(certified=True)),
+        heads_and_caregivers=Count("pk", filter=head_or_caregiver),
+        trained_heads_and_caregivers=Count("pk", filter=head_or_caregiver & Q(trained=True)),
+        health_workers=Count("pk", filter=health),
+        full_time_health_workers=Count("pk", filter=health & Q(employment=StaffMember.Employment.FULL_TIME)),
+    )
+    return StaffIndicators(**totals)
+
+
+def duplicate_id_staff(staff: QuerySet[StaffMember]) -> QuerySet[StaffMember]:
+    """Active staff whose ID number is also on another facility's active roster."""
+    other = StaffMember.objects.filter(left_on__isnull=True, id_number=OuterRef("id_number")).exclude(
+        facility=OuterRef("facility")
+    )
+    return staff.filter(left_on__isnull=True).exclude(id_number="").filter(Exists(other))
+
+
+def facility_history(facility: Facility, limit: int = 200):
+    """Change events of the facility and of every row that references it (units, staff, checklist), newest
+    first, with the acting user and before/after differences (django-pghistory)."""
+    return (
+        pghistory.models.MiddlewareEvents.objects.references(facility)
+        .select_related("user")
+        .order_by("-pgh_created_at")[:limit]
+    )

@@ -1,0 +1,534 @@
+"""Writes and workflows of the registry. Views, admin actions, commands and the API call these.
+
+Every function takes the acting user, checks permission through facilities.permissions, validates against
+the rule tables, and runs in one transaction. Refusals raise RegistryError (or a subclass) with a message
+for the user; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from facilities.models import (
+    ChecklistItem,
+    ClassUnit,
+    Facility,
+    FilingSequence,
+    PendingChange,
+    RoleAssignment,
+    StatusChange,
+)
+from facilities.permissions import Action, can, is_operator_of
+from facilities.rules import Rules, load_rules
+
+
+class RegistryError(Exception):
+    """A refusal with a message for the user. `errors` maps field names to messages where they apply."""
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class ConcurrencyError(RegistryError):
+    pass
+
+
+class NotAllowed(RegistryError):
+    pass
+
+
+# Fields an operator or official edits on the facility form (everything else is workflow state).
+EDITABLE_FIELDS = (
+    "name",
+    "kind",
+    "ownership",
+    "is_inclusive",
+    "district",
+    "town",
+    "address",
+    "latitude",
+    "longitude",
+    "indoor_area_m2",
+    "outdoor_area_m2",
+    "premises",
+    "lease_start",
+    "lease_end",
+    "opening_date",
+    "contact_person",
+    "contact_phone",
+    "public_phone",
+    "serves_meals",
+    "monthly_fee",
+    "meal_fee",
+    "inclusive_slots",
+    "enrolled_children",
+    "notes",
+)
+
+
+@dataclass(frozen=True)
+class UnitInput:
+    class_type_id: int
+    classes: int
+    children_per_class: int
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate_units(units: list[UnitInput], rules: Rules) -> list[str]:
+    """Class caps from the rule table; one row per class type."""
+    errors, seen = [], set()
+    for unit in units:
+        rule = rules.class_types.get(unit.class_type_id)
+        if rule is None:
+            errors.append(_("未知班型。"))
+            continue
+        if unit.class_type_id in seen:
+            errors.append(
+                _("%(type)s填写了多行；同一班型请合并为一行（班数 × 每班人数）。") % {"type": rule.name}
+            )
+        seen.add(unit.class_type_id)
+        if unit.classes <= 0 or unit.children_per_class <= 0:
+            errors.append(_("%(type)s的班数和每班人数必须大于0。") % {"type": rule.name})
+        elif unit.children_per_class > rule.max_children:
+            errors.append(
+                _("%(type)s每班不超过%(cap)s人（国家标准），填写为%(value)s人。")
+                % {"type": rule.name, "cap": rule.max_children, "value": unit.children_per_class}
+            )
+    return errors
+
+
+def validate_facility(data: dict, units: list[UnitInput], rules: Rules) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def add(field, message):
+        errors.setdefault(field, []).append(message)
+
+    for message in validate_units(units, rules):
+        add("units", message)
+    total = sum(u.classes * u.children_per_class for u in units if u.classes > 0 and u.children_per_class > 0)
+    inclusive = data.get("inclusive_slots") or 0
+    if inclusive < 0:
+        add("inclusive_slots", _("普惠托位数不能为负数。"))
+    elif inclusive > total:
+        add(
+            "inclusive_slots",
+            _("普惠托位数（%(inclusive)s）不能大于班级设置合计的托位总数（%(total)s）。")
+            % {"inclusive": inclusive, "total": total},
+        )
+    if inclusive and not data.get("is_inclusive"):
+        add("is_inclusive", _("填写了普惠托位的机构须标记为普惠机构。"))
+    town, district = data.get("town"), data.get("district")
+    if town and district and town.parent_id != district.pk:
+        add("town", _("所选镇街不属于所选区县。"))
+    if data.get("premises") == Facility.Premises.LEASED and not data.get("lease_end"):
+        add("lease_end", _("租赁场地须填写租期止。"))
+    return errors
+
+
+# ---------------------------------------------------------------- create and edit
+
+
+def _write(facility: Facility, data: dict, units: list[UnitInput]) -> None:
+    """Apply fields and units. Lowering inclusive slots goes first and raising it last, so the database's
+    inclusive ≤ total check holds at every step while units change."""
+    new_inclusive = data.get("inclusive_slots") or 0
+    for field in EDITABLE_FIELDS:
+        if field in data and field != "inclusive_slots":
+            setattr(facility, field, data[field])
+    facility.inclusive_slots = min(facility.inclusive_slots, new_inclusive)
+    facility.save()
+    existing = {u.class_type_id: u for u in facility.units.all()}
+    wanted = {u.class_type_id: u for u in units}
+    for type_id, unit in existing.items():
+        if type_id not in wanted:
+            unit.delete()
+    for type_id, unit in wanted.items():
+        row = existing.get(type_id)
+        if row is None:
+            ClassUnit.objects.create(
+                facility=facility,
+                class_type_id=type_id,
+                classes=unit.classes,
+                children_per_class=unit.children_per_class,
+            )
+        elif (row.classes, row.children_per_class) != (unit.classes, unit.children_per_class):
+            row.classes, row.children_per_class = unit.classes, unit.children_per_class
+            row.save()
+    if facility.inclusive_slots != new_inclusive:
+        Facility.objects.filter(pk=facility.pk).update(inclusive_slots=new_inclusive)
+    facility.refresh_from_db()
+
+
+def _check(data: dict, units: list[UnitInput]) -> None:
+    errors = validate_facility(data, units, load_rules())
+    if errors:
+        raise RegistryError(_("请修正标出的问题后再保存。"), errors)
+
+
+@transaction.atomic
+def facility_create(*, user, data: dict, units: list[UnitInput]) -> Facility:
+    """A new facility record (draft). An operator who creates it becomes its operator."""
+    from facilities.permissions import districts_for
+
+    district = data.get("district")
+    if district is None or not districts_for(user).filter(pk=district.pk).exists():
+        raise NotAllowed(_("您不能在该区县登记机构。"))
+    _check(data, units)
+    facility = Facility(filing_status=Facility.FilingStatus.DRAFT)
+    try:
+        _write(facility, data, units)
+    except IntegrityError as exc:
+        raise RegistryError(_integrity_message(exc)) from exc
+    if (
+        not user.is_superuser
+        and not RoleAssignment.objects.filter(
+            user=user, role=RoleAssignment.Role.DISTRICT_OFFICIAL, region=district
+        ).exists()
+    ):
+        RoleAssignment.objects.create(
+            user=user, role=RoleAssignment.Role.OPERATOR, facility=facility, granted_by=user
+        )
+        if hasattr(user, "_tuoyu_roles"):
+            del user._tuoyu_roles
+    _ensure_checklist(facility)
+    return facility
+
+
+def _ensure_checklist(facility: Facility) -> None:
+    present = set(facility.checklist.values_list("item", flat=True))
+    ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(facility=facility, item=item)
+            for item in ChecklistItem.Item.values
+            if item not in present
+        ]
+    )
+
+
+def _bump_version(facility: Facility, expected_version: int) -> None:
+    """Optimistic lock: only one of two concurrent saves based on the same version succeeds."""
+    updated = Facility.objects.filter(pk=facility.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not updated:
+        raise ConcurrencyError(
+            _("保存失败：在您编辑期间，该机构已被他人修改。请刷新页面查看最新内容后重新填写。")
+        )
+    facility.version = expected_version + 1
+
+
+@transaction.atomic
+def facility_update(
+    *, user, facility: Facility, data: dict, units: list[UnitInput], expected_version: int
+) -> Facility | PendingChange:
+    """Edit a facility. An operator's change to a filed record becomes a PendingChange for review; the
+    approved record stays what the public and the statistics see."""
+    if not can(user, Action.EDIT, facility):
+        raise NotAllowed(_("您无权编辑该机构。"))
+    if facility.operating_status == Facility.OperatingStatus.CLOSED:
+        raise NotAllowed(_("该机构已关停，记录不能再编辑。"))
+    if facility.filing_status == Facility.FilingStatus.SUBMITTED and not can(user, Action.REVIEW, facility):
+        raise NotAllowed(_("备案材料审核期间不能修改；如需修改，请联系区卫健委退回。"))
+    _check(data, units)
+    _bump_version(facility, expected_version)
+    if facility.filing_status == Facility.FilingStatus.FILED and not can(user, Action.REVIEW, facility):
+        PendingChange.objects.filter(facility=facility, status=PendingChange.Status.PENDING).update(
+            status=PendingChange.Status.WITHDRAWN,
+            decided_at=timezone.now(),
+            decision_reason=_("被新提交的变更替代"),
+        )
+        return PendingChange.objects.create(
+            facility=facility,
+            data=serialize_change(data, units),
+            base_version=facility.version,
+            submitted_by=user,
+        )
+    try:
+        _write(facility, data, units)
+    except IntegrityError as exc:
+        raise RegistryError(_integrity_message(exc)) from exc
+    return facility
+
+
+def serialize_change(data: dict, units: list[UnitInput]) -> dict:
+    fields = {}
+    for key in EDITABLE_FIELDS:
+        if key not in data:
+            continue
+        value = data[key]
+        if hasattr(value, "pk"):
+            value = value.pk
+        elif isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, datetime.date):
+            value = value.isoformat()
+        fields[key] = value
+    return {
+        "fields": fields,
+        "units": [
+            {
+                "class_type_id": u.class_type_id,
+                "classes": u.classes,
+                "children_per_class": u.children_per_class,
+            }
+            for u in units
+        ],
+    }
+
+
+def deserialize_change(payload: dict) -> tuple[dict, list[UnitInput]]:
+    from targets.models import Region
+
+    data = {}
+    for key, value in payload["fields"].items():
+        field = Facility._meta.get_field(key)
+        if field.is_relation:
+            data[key] = Region.objects.get(pk=value) if value is not None else None
+        elif value is None:
+            data[key] = None
+        else:
+            data[key] = field.to_python(value)
+    return data, [UnitInput(**u) for u in payload["units"]]
+
+
+# ---------------------------------------------------------------- checklist and filing
+
+
+@transaction.atomic
+def checklist_update(*, user, facility: Facility, items: dict[str, tuple[bool, str]]) -> None:
+    if not can(user, Action.EDIT, facility):
+        raise NotAllowed(_("您无权编辑该机构。"))
+    if facility.operating_status == Facility.OperatingStatus.CLOSED:
+        raise NotAllowed(_("该机构已关停，记录不能再编辑。"))
+    _ensure_checklist(facility)
+    for row in facility.checklist.all():
+        if row.item in items:
+            provided, reference = items[row.item]
+            if (row.provided, row.reference) != (provided, reference):
+                row.provided, row.reference = provided, reference
+                row.save()
+
+
+def missing_materials(facility: Facility) -> list[str]:
+    needed = set(ChecklistItem.Item.values)
+    if not facility.serves_meals:
+        needed.discard(ChecklistItem.Item.FOOD_LICENCE)
+    provided = {row.item for row in facility.checklist.all() if row.provided}
+    return [
+        str(ChecklistItem.Item(item).label) for item in ChecklistItem.Item.values if item in needed - provided
+    ]
+
+
+@transaction.atomic
+def filing_submit(*, user, facility: Facility) -> Facility:
+    facility = Facility.objects.select_for_update().get(pk=facility.pk)
+    if not can(user, Action.EDIT, facility):
+        raise NotAllowed(_("您无权提交该机构的备案。"))
+    if facility.filing_status not in (Facility.FilingStatus.DRAFT, Facility.FilingStatus.RETURNED):
+        raise NotAllowed(
+            _("当前备案状态为“%(status)s”，不能提交。") % {"status": facility.get_filing_status_display()}
+        )
+    if facility.operating_status == Facility.OperatingStatus.CLOSED:
+        raise NotAllowed(_("该机构已关停，不能提交备案。"))
+    problems = []
+    if not facility.units.exists():
+        problems.append(_("尚未填写班级设置。"))
+    missing = missing_materials(facility)
+    if missing:
+        problems.append(_("备案材料未齐：%(items)s。") % {"items": "、".join(missing)})
+    if problems:
+        raise RegistryError(" ".join(problems))
+    facility.filing_status = Facility.FilingStatus.SUBMITTED
+    facility.submitted_at = timezone.now()
+    facility.acknowledged_at = None
+    facility.return_reason = ""
+    facility.save()
+    return facility
+
+
+def _reviewable(user, facility: Facility) -> Facility:
+    facility = Facility.objects.select_for_update().get(pk=facility.pk)
+    if not can(user, Action.REVIEW, facility):
+        raise NotAllowed(_("只有本区卫健委可以审核备案。"))
+    if is_operator_of(user, facility):
+        raise NotAllowed(_("不能审核自己填报的机构。"))
+    return facility
+
+
+@transaction.atomic
+def filing_acknowledge(*, user, facility: Facility) -> Facility:
+    facility = _reviewable(user, facility)
+    if facility.filing_status != Facility.FilingStatus.SUBMITTED:
+        raise NotAllowed(_("只有已提交待审的备案可以出具回执。"))
+    if facility.acknowledged_at is None:
+        facility.acknowledged_at = timezone.now()
+        facility.save()
+    return facility
+
+
+@transaction.atomic
+def filing_approve(*, user, facility: Facility, on: datetime.date | None = None) -> Facility:
+    facility = _reviewable(user, facility)
+    if facility.filing_status != Facility.FilingStatus.SUBMITTED:
+        raise NotAllowed(
+            _("只有已提交待审的备案可以通过（当前：%(status)s）。")
+            % {"status": facility.get_filing_status_display()}
+        )
+    on = on or timezone.localdate()
+    sequence, _created = FilingSequence.objects.select_for_update().get_or_create(
+        district_id=facility.district_id, year=on.year
+    )
+    sequence.last += 1
+    sequence.save()
+    facility.filing_number = f"{facility.district.code}-{on.year}-{sequence.last:04d}"
+    facility.filed_on = on
+    facility.filing_status = Facility.FilingStatus.FILED
+    facility.acknowledged_at = facility.acknowledged_at or timezone.now()
+    facility.return_reason = ""
+    facility.save()
+    return facility
+
+
+@transaction.atomic
+def filing_return(*, user, facility: Facility, reason: str) -> Facility:
+    facility = _reviewable(user, facility)
+    if facility.filing_status != Facility.FilingStatus.SUBMITTED:
+        raise NotAllowed(_("只有已提交待审的备案可以退回。"))
+    if not reason.strip():
+        raise RegistryError(_("退回须写明原因。"), {"reason": [_("请填写退回原因。")]})
+    facility.filing_status = Facility.FilingStatus.RETURNED
+    facility.return_reason = reason.strip()
+    facility.acknowledged_at = facility.acknowledged_at or timezone.now()
+    facility.save()
+    return facility
+
+
+# ---------------------------------------------------------------- pending changes
+
+
+@transaction.atomic
+def pending_change_approve(*, user, change: PendingChange) -> Facility:
+    change = PendingChange.objects.select_for_update().get(pk=change.pk)
+    facility = _reviewable(user, change.facility)
+    if change.status != PendingChange.Status.PENDING:
+        raise NotAllowed(_("该变更已处理。"))
+    if facility.version != change.base_version:
+        raise ConcurrencyError(_("该机构在变更提交后又被修改，请驳回后由机构重新提交。"))
+    if facility.operating_status == Facility.OperatingStatus.CLOSED:
+        raise NotAllowed(_("该机构已关停，变更不能再生效。"))
+    data, units = deserialize_change(change.data)
+    _check(data, units)
+    facility.version += 1  # the row is locked; the approved change is a new version of the record
+    try:
+        _write(facility, data, units)
+    except IntegrityError as exc:
+        raise RegistryError(_integrity_message(exc)) from exc
+    change.status = PendingChange.Status.APPROVED
+    change.decided_by = user
+    change.decided_at = timezone.now()
+    change.save()
+    return facility
+
+
+@transaction.atomic
+def pending_change_reject(*, user, change: PendingChange, reason: str) -> PendingChange:
+    change = PendingChange.objects.select_for_update().get(pk=change.pk)
+    _reviewable(user, change.facility)
+    if change.status != PendingChange.Status.PENDING:
+        raise NotAllowed(_("该变更已处理。"))
+    if not reason.strip():
+        raise RegistryError(_("驳回须写明原因。"), {"reason": [_("请填写驳回原因。")]})
+    change.status = PendingChange.Status.REJECTED
+    change.decided_by = user
+    change.decided_at = timezone.now()
+    change.decision_reason = reason.strip()
+    change.save()
+    return change
+
+
+# ---------------------------------------------------------------- operating status
+
+TRANSITIONS = {
+    Facility.OperatingStatus.PLANNED: {
+        Facility.OperatingStatus.UNDER_CONSTRUCTION,
+        Facility.OperatingStatus.OPERATING,
+    },
+    Facility.OperatingStatus.UNDER_CONSTRUCTION: {
+        Facility.OperatingStatus.OPERATING,
+        Facility.OperatingStatus.CLOSED,
+    },
+    Facility.OperatingStatus.OPERATING: {Facility.OperatingStatus.SUSPENDED, Facility.OperatingStatus.CLOSED},
+    Facility.OperatingStatus.SUSPENDED: {Facility.OperatingStatus.OPERATING, Facility.OperatingStatus.CLOSED},
+    Facility.OperatingStatus.CLOSED: set(),
+}
+
+
+@transaction.atomic
+def operating_status_change(
+    *,
+    user,
+    facility: Facility,
+    to_status: str,
+    effective_on: datetime.date,
+    reason: str,
+    children_placement: str = "",
+) -> StatusChange:
+    facility = Facility.objects.select_for_update().get(pk=facility.pk)
+    if not can(user, Action.MANAGE_STATUS, facility):
+        raise NotAllowed(_("只有本区卫健委可以变更机构运营状态。"))
+    if to_status not in TRANSITIONS[facility.operating_status]:
+        raise NotAllowed(
+            _("不能从“%(old)s”变更为“%(new)s”。")
+            % {
+                "old": facility.get_operating_status_display(),
+                "new": Facility.OperatingStatus(to_status).label,
+            }
+        )
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = [_("请填写原因。")]
+    if to_status == Facility.OperatingStatus.CLOSED and not children_placement.strip():
+        errors["children_placement"] = [_("关停须记录在托婴幼儿的去向（应急处置）。")]
+    if errors:
+        raise RegistryError(_("请补充必填信息。"), errors)
+    change = StatusChange.objects.create(
+        facility=facility,
+        from_status=facility.operating_status,
+        to_status=to_status,
+        effective_on=effective_on,
+        reason=reason.strip(),
+        children_placement=children_placement.strip(),
+        decided_by=user,
+    )
+    facility.operating_status = to_status
+    facility.status_since = effective_on
+    facility.version = F("version") + 1
+    facility.save()
+    facility.refresh_from_db()
+    return change
+
+
+def _integrity_message(exc: IntegrityError) -> str:
+    text = str(exc)
+    for constraint in Facility._meta.constraints:
+        if constraint.name in text:
+            return str(constraint.violation_error_message)
+    if "not in district" in text:
+        return _("所选镇街不属于所选区县。")
+    return _("保存失败：数据不符合约束（%(detail)s）。") % {"detail": text.splitlines()[0]}
+
+
+def as_validation_error(error: RegistryError) -> ValidationError:
+    return ValidationError(error.errors or error.message)
