@@ -7,3 +7,6 @@ class FacilitiesConfig(AppConfig):
 
     name = "facilities"
     verbose_name = _("托育机构")
+
+    def ready(self):
+        from facilities import signals  # noqa: F401  (connects the delete hook)

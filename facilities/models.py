@@ -12,6 +12,7 @@ import math
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -430,7 +431,12 @@ class StaffMember(TimeStampedModel):
         Facility, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="staff"
     )
     name = models.CharField(_("姓名"), max_length=64)
-    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    id_number = models.CharField(
+        _("身份证号"),
+        max_length=18,
+        blank=True,
+        validators=[RegexValidator(r"^\d{17}[\dXx]$", _("身份证号应为18位（最后一位可为X）。"))],
+    )
     role = models.CharField(_("岗位"), max_length=16, choices=Role.choices)
     employment = models.CharField(
         _("用工形式"), max_length=16, choices=Employment.choices, default=Employment.FULL_TIME
@@ -464,6 +470,9 @@ class StaffMember(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.left_on is None
+
+    def clean(self):
+        self.id_number = self.id_number.strip().upper()
 
 
 @pghistory.track(*tracked())

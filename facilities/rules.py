@@ -48,3 +48,18 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
         if working:
             counted += 1
     return current
+
+
+def working_days_before(end: datetime.date, days: int) -> datetime.date:
+    """The date `days` working days before `end`: a filing submitted before it has a deadline before `end`."""
+    exceptions = dict(
+        CalendarDay.objects.filter(
+            date__lt=end, date__gte=end - datetime.timedelta(days=days * 3 + 30)
+        ).values_list("date", "is_working_day")
+    )
+    current, counted = end, 0
+    while counted < days:
+        current -= datetime.timedelta(days=1)
+        if exceptions.get(current, current.weekday() < 5):
+            counted += 1
+    return current

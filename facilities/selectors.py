@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from facilities.models import Certificate, ClassUnit, Facility, RuleSetting, StaffMember, TrainingRecord
-from facilities.rules import Rules, add_working_days, load_rules
+from facilities.rules import Rules, add_working_days, load_rules, working_days_before
 
 
 class Flag:
@@ -96,10 +96,10 @@ def with_flags(queryset: QuerySet[Facility], rules: Rules | None = None) -> Quer
         output_field=DateField(),
     )
     today = timezone.localdate()
-    notice_cutoff = _days_back(
+    notice_cutoff = working_days_before(
         today, int(rules.settings.get(RuleSetting.Key.NOTICE_WORKING_DAYS, Decimal(15)))
     )
-    ack_cutoff = _days_back(
+    ack_cutoff = working_days_before(
         today, int(rules.settings.get(RuleSetting.Key.ACKNOWLEDGE_WORKING_DAYS, Decimal(5)))
     )
     return queryset.annotate(
@@ -137,14 +137,6 @@ def with_flags(queryset: QuerySet[Facility], rules: Rules | None = None) -> Quer
 
 def _health_full_time_needed(threshold: int) -> Q:
     return Q(enrolled_children__gte=threshold) | Q(enrolled_children__isnull=True, total_slots__gte=threshold)
-
-
-def _days_back(today: datetime.date, working_days: int) -> datetime.date:
-    """The latest submission date whose deadline (`working_days` after it) has passed by `today`."""
-    day = today
-    while add_working_days(day, working_days) >= today:
-        day -= datetime.timedelta(days=1)
-    return day
 
 
 def filter_by_flag(queryset: QuerySet[Facility], flag: str) -> QuerySet[Facility]:
@@ -252,3 +244,65 @@ def facility_history(facility: Facility, limit: int = 200):
         .select_related("user")
         .order_by("-pgh_created_at")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    when: datetime.datetime
+    user: object
+    model: str
+    action: str
+    changes: list[tuple[str, object, object]]
+
+
+HISTORY_LABELS = {
+    "insert": gettext_lazy("新增"),
+    "update": gettext_lazy("修改"),
+    "delete": gettext_lazy("删除"),
+}
+HISTORY_HIDDEN = {"updated_at", "created_at", "version", "id", "facility", "facility_id", "staff", "staff_id"}
+
+
+STAFF_MODELS = {"facilities.StaffMember", "facilities.Certificate", "facilities.TrainingRecord"}
+
+
+def history_rows(facility: Facility, *, include_staff: bool, limit: int = 50) -> list[HistoryRow]:
+    """facility_history with model and field names in the user's language and choice values as labels.
+    Roster events (names, ID numbers) are left out for viewers who may not see the roster."""
+    from django.apps import apps
+
+    rows = []
+    for event in facility_history(facility, limit):
+        if event.pgh_obj_model in STAFF_MODELS and not include_staff:
+            continue
+        model = apps.get_model(event.pgh_obj_model)
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        fields.update({f.name: f for f in model._meta.concrete_fields})
+        names = {key: f.verbose_name for key, f in fields.items()}
+
+        def shown(field, value, fields=fields):
+            choices = dict(fields[field].flatchoices) if field in fields and fields[field].choices else None
+            return choices.get(value, value) if choices else value
+
+        source = event.pgh_diff or {}
+        if event.pgh_label != "update":
+            source = {
+                k: [None, v] if event.pgh_label == "insert" else [v, None] for k, v in event.pgh_data.items()
+            }
+        changes = [
+            (str(names.get(field, field)), shown(field, pair[0]), shown(field, pair[1]))
+            for field, pair in source.items()
+            if field not in HISTORY_HIDDEN and pair[0] != pair[1]
+        ]
+        if event.pgh_label == "update" and not changes:
+            continue
+        rows.append(
+            HistoryRow(
+                when=event.pgh_created_at,
+                user=event.user,
+                model=str(model._meta.verbose_name),
+                action=str(HISTORY_LABELS.get(event.pgh_label, event.pgh_label)),
+                changes=changes,
+            )
+        )
+    return rows

@@ -24,6 +24,7 @@ from facilities.models import (
     FilingSequence,
     PendingChange,
     RoleAssignment,
+    StaffMember,
     StatusChange,
 )
 from facilities.permissions import Action, can, is_operator_of
@@ -190,7 +191,7 @@ def facility_create(*, user, data: dict, units: list[UnitInput]) -> Facility:
     try:
         _write(facility, data, units)
     except IntegrityError as exc:
-        raise RegistryError(_integrity_message(exc)) from exc
+        raise RegistryError(integrity_message(exc)) from exc
     if (
         not user.is_superuser
         and not RoleAssignment.objects.filter(
@@ -202,11 +203,11 @@ def facility_create(*, user, data: dict, units: list[UnitInput]) -> Facility:
         )
         if hasattr(user, "_tuoyu_roles"):
             del user._tuoyu_roles
-    _ensure_checklist(facility)
+    ensure_checklist(facility)
     return facility
 
 
-def _ensure_checklist(facility: Facility) -> None:
+def ensure_checklist(facility: Facility) -> None:
     present = set(facility.checklist.values_list("item", flat=True))
     ChecklistItem.objects.bulk_create(
         [
@@ -258,7 +259,7 @@ def facility_update(
     try:
         _write(facility, data, units)
     except IntegrityError as exc:
-        raise RegistryError(_integrity_message(exc)) from exc
+        raise RegistryError(integrity_message(exc)) from exc
     return facility
 
 
@@ -312,7 +313,7 @@ def checklist_update(*, user, facility: Facility, items: dict[str, tuple[bool, s
         raise NotAllowed(_("您无权编辑该机构。"))
     if facility.operating_status == Facility.OperatingStatus.CLOSED:
         raise NotAllowed(_("该机构已关停，记录不能再编辑。"))
-    _ensure_checklist(facility)
+    ensure_checklist(facility)
     for row in facility.checklist.all():
         if row.item in items:
             provided, reference = items[row.item]
@@ -434,7 +435,7 @@ def pending_change_approve(*, user, change: PendingChange) -> Facility:
     try:
         _write(facility, data, units)
     except IntegrityError as exc:
-        raise RegistryError(_integrity_message(exc)) from exc
+        raise RegistryError(integrity_message(exc)) from exc
     change.status = PendingChange.Status.APPROVED
     change.decided_by = user
     change.decided_at = timezone.now()
@@ -520,7 +521,7 @@ def operating_status_change(
     return change
 
 
-def _integrity_message(exc: IntegrityError) -> str:
+def integrity_message(exc: IntegrityError) -> str:
     text = str(exc)
     for constraint in Facility._meta.constraints:
         if constraint.name in text:
@@ -532,3 +533,43 @@ def _integrity_message(exc: IntegrityError) -> str:
 
 def as_validation_error(error: RegistryError) -> ValidationError:
     return ValidationError(error.errors or error.message)
+
+
+# ---------------------------------------------------------------- staff
+
+
+def _staff_editable(user, facility: Facility) -> None:
+    if not can(user, Action.EDIT, facility) or not can(user, Action.VIEW_STAFF, facility):
+        raise NotAllowed(_("您无权维护该机构的人员。"))
+    if facility.operating_status == Facility.OperatingStatus.CLOSED:
+        raise NotAllowed(_("该机构已关停，记录不能再编辑。"))
+
+
+@transaction.atomic
+def staff_save(*, user, facility: Facility, member: StaffMember) -> StaffMember:
+    """Add or edit a roster entry. The roster is the facility's own record (not part of the filed capacity),
+    so changes apply at once and are kept in the history."""
+    _staff_editable(user, facility)
+    if member.pk and member.facility_id != facility.pk:
+        raise NotAllowed(_("人员不属于该机构。"))
+    member.facility = facility
+    try:
+        member.full_clean()
+        member.save()
+    except ValidationError as exc:
+        raise RegistryError(_("请修正标出的问题后再保存。"), exc.message_dict) from exc
+    except IntegrityError as exc:
+        raise RegistryError(_("该身份证号已在本机构在岗名单中。")) from exc
+    return member
+
+
+@transaction.atomic
+def staff_add_record(*, user, member: StaffMember, record) -> None:
+    """Attach a certificate or a training record to a staff member."""
+    _staff_editable(user, member.facility)
+    record.staff = member
+    try:
+        record.full_clean()
+    except ValidationError as exc:
+        raise RegistryError(_("请修正标出的问题后再保存。"), exc.message_dict) from exc
+    record.save()

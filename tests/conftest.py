@@ -3,7 +3,21 @@ import pytest
 from tuoyu_portal.seed import seed_all
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the official seed once into the test database; each test runs in a transaction that is rolled
+    back, so every test starts from the seeded state without paying for the seed again."""
+    with django_db_blocker.unblock():
+        seed_all()
+
+
 @pytest.fixture
 def seeded(db):
-    """The official seed (both documents) loaded into the test database."""
-    return seed_all()
+    """The official seed (both documents), already in the test database."""
+    return None
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Tests create many users; the production hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

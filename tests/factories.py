@@ -91,10 +91,9 @@ from facilities.models import (  # noqa: E402
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-only")
+    password = factory.django.Password("pw-for-tests-only")
 
 
 def grant(user, role, *, region=None, facility=None):
@@ -130,10 +129,9 @@ def add_unit(facility, code="toddler", classes=2, children_per_class=15):
 
 def add_staff(facility, role=StaffMember.Role.CAREGIVER, n=1, certified=False, **extra):
     made = []
-    for _i in range(n):
-        member = StaffMember.objects.create(
-            facility=facility, name=f"员工{StaffMember.objects.count()}", role=role, **extra
-        )
+    for i in range(n):
+        extra.setdefault("name", f"员工{i}")
+        member = StaffMember.objects.create(facility=facility, role=role, **extra)
         if certified:
             Certificate.objects.create(staff=member, kind=Certificate.Kind.NURSERY_TEACHER, number="X")
         made.append(member)

@@ -61,7 +61,6 @@ INSTALLED_APPS = [
     "targets",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "facilities",
 ]
 
@@ -92,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "facilities.context_processors.navigation",
             ],
         },
     },
@@ -125,7 +125,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "registry:list"
+LOGOUT_REDIRECT_URL = "targets:home"
 
 REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

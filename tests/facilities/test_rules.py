@@ -173,3 +173,11 @@ class TestWorkingDays:
         CalendarDay.objects.create(date=datetime.date(2026, 11, 23), is_working_day=False, note="假日")
         CalendarDay.objects.create(date=datetime.date(2026, 11, 22), is_working_day=True, note="调休上班")
         assert add_working_days(datetime.date(2026, 11, 20), 2) == datetime.date(2026, 11, 24)
+
+
+def test_a_facility_with_inclusive_slots_can_be_deleted(town1):
+    facility = FacilityFactory(town=town1, is_inclusive=True)
+    add_unit(facility, "toddler", 2, 15)
+    Facility.objects.filter(pk=facility.pk).update(inclusive_slots=30)
+    Facility.objects.filter(pk=facility.pk).delete()
+    assert not Facility.objects.filter(pk=facility.pk).exists()

@@ -6,7 +6,7 @@ import pytest
 
 from facilities import services
 from facilities.models import ClassTypeRule, Facility, PendingChange, StatusChange
-from facilities.selectors import filing_clock, facility_history
+from facilities.selectors import facility_history, filing_clock
 from facilities.services import ConcurrencyError, NotAllowed, RegistryError, UnitInput
 from tests.facilities.conftest import complete_checklist
 from tests.factories import UserFactory
@@ -54,7 +54,7 @@ class TestCreate:
 
 class TestFiling:
     def test_submit_needs_every_material(self, operator_a, facility_a):
-        services._ensure_checklist(facility_a)
+        services.ensure_checklist(facility_a)
         with pytest.raises(RegistryError, match="备案材料未齐：营业执照或法人登记证书"):
             services.filing_submit(user=operator_a, facility=facility_a)
 

@@ -1,0 +1,82 @@
+"""Filters over the facility registry, shared by the public directory and (later) the REST API.
+
+Region filters take region codes (`?district=110115&town=110115-01`), never database ids, so a URL stays
+meaningful across databases. The FilterSet filters whatever queryset it is given; callers decide the base
+(the public directory passes `Facility.objects.publicly_listed()`).
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from facilities.models import Facility
+from targets.models import Region
+
+
+class InclusiveSelect(forms.NullBooleanSelect):
+    """A three-way select (any / inclusive / not inclusive) that reads "true"/"false" like the API does."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", _("全部")), ("true", _("普惠")), ("false", _("非普惠"))]
+
+
+def district_choices():
+    return Region.objects.filter(level=Region.Level.DISTRICT).order_by("sort_order", "code")
+
+
+def town_choices():
+    return Region.objects.filter(level=Region.Level.TOWN).order_by("parent__code", "sort_order", "code")
+
+
+class FacilityFilterSet(django_filters.FilterSet):
+    district = django_filters.ModelChoiceFilter(
+        field_name="district",
+        to_field_name="code",
+        queryset=district_choices(),
+        label=_("区县"),
+        empty_label=_("全部区县"),
+    )
+    town = django_filters.ModelChoiceFilter(
+        field_name="town",
+        to_field_name="code",
+        queryset=town_choices(),
+        label=_("镇街"),
+        empty_label=_("全部镇街"),
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=Facility.Kind.choices, label=_("机构类型"), empty_label=_("全部类型")
+    )
+    ownership = django_filters.ChoiceFilter(
+        choices=Facility.Ownership.choices, label=_("举办性质"), empty_label=_("全部")
+    )
+    inclusive = django_filters.BooleanFilter(
+        field_name="is_inclusive", label=_("普惠机构"), widget=InclusiveSelect
+    )
+    operating_status = django_filters.ChoiceFilter(
+        choices=Facility.OperatingStatus.choices, label=_("运营状态"), empty_label=_("全部")
+    )
+    filing_status = django_filters.ChoiceFilter(
+        choices=Facility.FilingStatus.choices, label=_("备案状态"), empty_label=_("全部")
+    )
+    search = django_filters.CharFilter(method="filter_search", label=_("搜索"))
+
+    class Meta:
+        model = Facility
+        fields = [
+            "district",
+            "town",
+            "kind",
+            "ownership",
+            "inclusive",
+            "operating_status",
+            "filing_status",
+            "search",
+        ]
+
+    def filter_search(self, queryset, name, value):
+        """Name or address contains every word of the query (words split on white space)."""
+        for word in value.split():
+            queryset = queryset.filter(Q(name__icontains=word) | Q(address__icontains=word))
+        return queryset

@@ -1,0 +1,185 @@
+"""Browser forms of the registry. They collect and pre-check input; the services decide and write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from facilities.models import Certificate, ChecklistItem, ClassTypeRule, Facility, StaffMember, TrainingRecord
+from facilities.services import EDITABLE_FIELDS, UnitInput
+from targets.models import Region
+
+
+class BootstrapMixin:
+    """Bootstrap 5 classes on every widget, and is-invalid on fields with errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.NullBooleanSelect):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if self.is_bound and name in self.errors:
+                css += " is-invalid"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class FacilityForm(BootstrapMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Facility
+        fields = EDITABLE_FIELDS
+        widgets = {
+            "lease_start": DateInput,
+            "lease_end": DateInput,
+            "opening_date": DateInput,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "address": forms.TextInput,
+        }
+
+    def __init__(self, *args, districts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = districts if districts is not None else Region.objects.none()
+        self.fields["district"].empty_label = None
+        self.fields["town"].queryset = Region.objects.filter(
+            level=Region.Level.TOWN, parent__in=self.fields["district"].queryset
+        ).select_related("parent")
+        self.fields["town"].label_from_instance = lambda town: f"{town.parent.name} · {town.name}"
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def _post_clean(self):
+        # Model-level rules are the service's job (it reports them per field); only the form's own fields
+        # are cleaned here, so an unsaved instance with no units does not trip the database-shaped checks.
+        pass
+
+
+class UnitForm(BootstrapMixin, forms.Form):
+    class_type = forms.ModelChoiceField(queryset=ClassTypeRule.objects.all(), label=_("班型"))
+    classes = forms.IntegerField(label=_("班数"), min_value=1, max_value=100)
+    children_per_class = forms.IntegerField(label=_("每班人数"), min_value=1, max_value=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["class_type"].label_from_instance = lambda t: f"{t.name}（≤{t.max_children}人）"
+
+
+class BaseUnitFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            class_type = form.cleaned_data["class_type"]
+            if class_type.pk in seen:
+                raise ValidationError(_("每种班型只填一行（班数 × 每班人数）。"))
+            seen.add(class_type.pk)
+
+    def units(self) -> list[UnitInput]:
+        return [
+            UnitInput(
+                f.cleaned_data["class_type"].pk,
+                f.cleaned_data["classes"],
+                f.cleaned_data["children_per_class"],
+            )
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+
+
+UnitFormSet = forms.formset_factory(UnitForm, formset=BaseUnitFormSet, extra=1, can_delete=True, max_num=10)
+
+
+def unit_initial(facility: Facility) -> list[dict]:
+    return [
+        {"class_type": u.class_type, "classes": u.classes, "children_per_class": u.children_per_class}
+        for u in facility.units.select_related("class_type")
+    ]
+
+
+class ChecklistForm(BootstrapMixin, forms.Form):
+    """One yes/no and a document reference per filing material."""
+
+    def __init__(self, *args, facility: Facility, **kwargs):
+        super().__init__(*args, **kwargs)
+        rows = {row.item: row for row in facility.checklist.all()}
+        for item in ChecklistItem.Item:
+            row = rows.get(item.value)
+            self.fields[f"{item.value}__provided"] = forms.BooleanField(
+                label=item.label, required=False, initial=bool(row and row.provided)
+            )
+            self.fields[f"{item.value}__reference"] = forms.CharField(
+                label=_("材料编号/说明"), required=False, max_length=255, initial=row.reference if row else ""
+            )
+
+    def items(self) -> dict[str, tuple[bool, str]]:
+        return {
+            item.value: (
+                self.cleaned_data[f"{item.value}__provided"],
+                self.cleaned_data[f"{item.value}__reference"].strip(),
+            )
+            for item in ChecklistItem.Item
+        }
+
+    def rows(self):
+        for item in ChecklistItem.Item:
+            yield item, self[f"{item.value}__provided"], self[f"{item.value}__reference"]
+
+
+class ReasonForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class StatusForm(BootstrapMixin, forms.Form):
+    to_status = forms.ChoiceField(label=_("新状态"), choices=Facility.OperatingStatus.choices)
+    effective_on = forms.DateField(label=_("生效日期"), widget=DateInput)
+    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    children_placement = forms.CharField(
+        label=_("在托婴幼儿去向（关停时必填）"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+
+    def __init__(self, *args, allowed: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [c for c in Facility.OperatingStatus.choices if c[0] in allowed]
+
+
+class StaffForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = StaffMember
+        fields = ["name", "id_number", "role", "employment", "phone", "hired_on", "left_on"]
+        widgets = {"hired_on": DateInput, "left_on": DateInput}
+
+    def clean_id_number(self):
+        # The format is checked by the model field's validator (shared with the admin and the API).
+        return self.cleaned_data["id_number"].strip().upper()
+
+
+class CertificateForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Certificate
+        fields = ["kind", "number", "issuer", "issued_on"]
+        widgets = {"issued_on": DateInput}
+
+
+class TrainingForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = TrainingRecord
+        fields = ["title", "provider", "completed_on", "hours"]
+        widgets = {"completed_on": DateInput}

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from facilities import views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("", views.facility_list, name="list"),
+    path("new/", views.facility_create, name="create"),
+    path("reviews/", views.review_queue, name="reviews"),
+    path("changes/<int:pk>/", views.change_detail, name="change"),
+    path("<int:pk>/", views.facility_detail, name="detail"),
+    path("<int:pk>/edit/", views.facility_edit, name="edit"),
+    path("<int:pk>/checklist/", views.checklist_edit, name="checklist"),
+    path("<int:pk>/submit/", views.filing_submit, name="submit"),
+    path("<int:pk>/acknowledge/", views.filing_acknowledge, name="acknowledge"),
+    path("<int:pk>/approve/", views.filing_approve, name="approve"),
+    path("<int:pk>/return/", views.filing_return, name="return"),
+    path("<int:pk>/status/", views.status_change, name="status"),
+    path("<int:pk>/staff/new/", views.staff_edit, name="staff_create"),
+    path("<int:pk>/staff/<int:staff_pk>/", views.staff_edit, name="staff_edit"),
+    path("staff/<int:staff_pk>/<str:kind>/new/", views.staff_record_add, name="staff_record"),
+]

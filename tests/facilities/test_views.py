@@ -1,0 +1,320 @@
+"""Registry pages: every role sees and changes only what it should, and the pages drive the services."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from facilities import services
+from facilities.models import ClassTypeRule, Facility, PendingChange, StaffMember
+from facilities.views import FORM_GROUPS
+from tests.facilities.conftest import complete_checklist
+from tests.factories import UserFactory, add_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def users(operator_a, operator_b, town_official_1, district_official, other_district_official, superuser):
+    return {
+        "operator_a": operator_a,
+        "operator_b": operator_b,
+        "town_official_1": town_official_1,
+        "district_official": district_official,
+        "other_district_official": other_district_official,
+        "superuser": superuser,
+    }
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+# Who may open facility A's pages (A is a draft in Daxing town 1, operated by operator_a).
+VIEW_A = {"operator_a", "town_official_1", "district_official", "superuser"}
+EDIT_A = {"operator_a", "district_official", "superuser"}
+STAFF_A = {"operator_a", "district_official", "superuser"}
+STATUS_A = {"district_official", "superuser"}
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [
+        ("registry:detail", VIEW_A),
+        ("registry:edit", EDIT_A),
+        ("registry:checklist", EDIT_A),
+        ("registry:status", STATUS_A),
+        ("registry:staff_create", STAFF_A),
+    ],
+)
+@pytest.mark.parametrize(
+    "role",
+    [
+        "operator_a",
+        "operator_b",
+        "town_official_1",
+        "district_official",
+        "other_district_official",
+        "superuser",
+    ],
+)
+def test_each_role_reaches_only_its_pages_of_facility_a(client, users, facility_a, name, allowed, role):
+    response = client_for(client, users[role]).get(reverse(name, args=[facility_a.pk]))
+    assert response.status_code == (200 if role in allowed else 404)
+
+
+def test_anonymous_users_are_sent_to_log_in(client, facility_a):
+    for name in ("registry:list", "registry:reviews", "registry:create"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and reverse("login") in response["Location"]
+    response = client.get(reverse("registry:detail", args=[facility_a.pk]))
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("operator_a", {"甲托育园"}),
+        ("operator_b", {"乙托育园"}),
+        ("town_official_1", {"甲托育园"}),
+        ("district_official", {"甲托育园", "乙托育园"}),
+        ("other_district_official", set()),
+    ],
+)
+def test_the_registry_list_is_scoped(client, users, facility_a, facility_b, role, expected):
+    response = client_for(client, users[role]).get(reverse("registry:list"))
+    names = {f.name for f in response.context["page"]} - {
+        f.name for f in Facility.objects.filter(seed_key__isnull=False)
+    }
+    assert names == expected
+
+
+def test_the_list_filters_by_rule_flags(client, district_official, facility_a, facility_b):
+    add_staff(facility_b, n=3)  # B needs ⌈20/7⌉ = 3 caregivers; A has none of its 6
+    response = client_for(client, district_official).get(reverse("registry:list"), {"flag": "understaffed"})
+    assert [f.name for f in response.context["page"]] == ["甲托育园"]
+    assert "保育人员不足" in response.content.decode()
+
+
+def test_the_list_keeps_a_constant_query_count(
+    client, district_official, facility_a, django_assert_max_num_queries
+):
+    client_for(client, district_official)
+    with django_assert_max_num_queries(16):
+        client.get(reverse("registry:list"))
+
+
+def test_every_editable_field_is_on_the_form_once():
+    placed = [name for sections in FORM_GROUPS.values() for _t, names in sections for name in names]
+    assert sorted(placed) == sorted(services.EDITABLE_FIELDS)
+
+
+def form_post(facility, **changes):
+    toddler = ClassTypeRule.objects.get(code="toddler")
+    data = {
+        "name": facility.name,
+        "kind": facility.kind,
+        "ownership": "",
+        "district": facility.district_id,
+        "town": facility.town_id or "",
+        "address": "",
+        "public_phone": "",
+        "contact_person": "",
+        "contact_phone": "",
+        "notes": "",
+        "premises": "",
+        "inclusive_slots": 0,
+        "version": facility.version,
+        "units-TOTAL_FORMS": 1,
+        "units-INITIAL_FORMS": 0,
+        "units-MIN_NUM_FORMS": 0,
+        "units-MAX_NUM_FORMS": 10,
+        "units-0-class_type": toddler.pk,
+        "units-0-classes": 2,
+        "units-0-children_per_class": 15,
+    }
+    data.update(changes)
+    return data
+
+
+class TestEditing:
+    def test_a_class_above_its_cap_is_refused_on_the_page(self, client, operator_a, facility_a):
+        client_for(client, operator_a)
+        response = client.post(
+            reverse("registry:edit", args=[facility_a.pk]),
+            form_post(facility_a, **{"units-0-children_per_class": 16}),
+        )
+        assert response.status_code == 200
+        assert "托小班每班不超过15人（国家标准），填写为16人。" in response.content.decode()
+        facility_a.refresh_from_db()
+        assert facility_a.total_slots == 30
+
+    def test_a_stale_form_is_refused_instead_of_overwriting(
+        self, client, operator_a, district_official, facility_a
+    ):
+        stale = form_post(facility_a, address="运营者的地址")
+        client_for(client, district_official).post(
+            reverse("registry:edit", args=[facility_a.pk]), form_post(facility_a, address="官员的地址")
+        )
+        response = client_for(client, operator_a).post(reverse("registry:edit", args=[facility_a.pk]), stale)
+        assert "已被他人修改" in response.content.decode()
+        facility_a.refresh_from_db()
+        assert facility_a.address == "官员的地址"
+
+    def test_html_in_names_is_escaped(self, client, operator_a, facility_a):
+        client_for(client, operator_a).post(
+            reverse("registry:edit", args=[facility_a.pk]),
+            form_post(facility_a, name="<script>alert(1)</script>"),
+        )
+        page = client.get(reverse("registry:detail", args=[facility_a.pk])).content.decode()
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;" in page
+
+
+class TestWorkflowPages:
+    def test_submit_review_and_approve(self, client, operator_a, district_official, facility_a):
+        complete_checklist(facility_a)
+        client_for(client, operator_a).post(reverse("registry:submit", args=[facility_a.pk]))
+        facility_a.refresh_from_db()
+        assert facility_a.filing_status == "submitted"
+        # operators have no approve page at all
+        assert client.post(reverse("registry:approve", args=[facility_a.pk])).status_code == 404
+        client_for(client, district_official)
+        queue = client.get(reverse("registry:reviews"))
+        assert facility_a in queue.context["filings"]
+        client.post(reverse("registry:approve", args=[facility_a.pk]))
+        facility_a.refresh_from_db()
+        assert facility_a.filing_status == "filed" and facility_a.filing_number.startswith("110115-")
+
+    def test_return_shows_the_reason_to_the_operator(self, client, operator_a, district_official, facility_a):
+        complete_checklist(facility_a)
+        services.filing_submit(user=operator_a, facility=facility_a)
+        client_for(client, district_official).post(
+            reverse("registry:return", args=[facility_a.pk]), {"reason": "卫生评价报告缺页"}
+        )
+        page = (
+            client_for(client, operator_a)
+            .get(reverse("registry:detail", args=[facility_a.pk]))
+            .content.decode()
+        )
+        assert "卫生评价报告缺页" in page
+
+    def test_submitting_without_materials_says_what_is_missing(self, client, operator_a, facility_a):
+        response = client_for(client, operator_a).post(
+            reverse("registry:submit", args=[facility_a.pk]), follow=True
+        )
+        assert "备案材料未齐" in response.content.decode()
+        facility_a.refresh_from_db()
+        assert facility_a.filing_status == "draft"
+
+    def test_the_review_queue_is_for_officials_only(self, client, operator_a, town_official_1):
+        for user in (operator_a, town_official_1):
+            assert client_for(client, user).get(reverse("registry:reviews")).status_code == 404
+
+    def test_an_operator_change_to_a_filed_record_goes_to_review(
+        self, client, operator_a, district_official, facility_a
+    ):
+        complete_checklist(facility_a)
+        services.filing_submit(user=operator_a, facility=facility_a)
+        services.filing_approve(user=district_official, facility=facility_a)
+        facility_a.refresh_from_db()
+        client_for(client, operator_a).post(
+            reverse("registry:edit", args=[facility_a.pk]), form_post(facility_a, monthly_fee="2800.00")
+        )
+        change = PendingChange.objects.get(facility=facility_a)
+        facility_a.refresh_from_db()
+        assert facility_a.monthly_fee is None
+        page = (
+            client_for(client, district_official)
+            .get(reverse("registry:change", args=[change.pk]))
+            .content.decode()
+        )
+        assert "2800" in page
+        client.post(reverse("registry:change", args=[change.pk]), {"decision": "approve"})
+        facility_a.refresh_from_db()
+        assert facility_a.monthly_fee == 2800
+
+    def test_close_records_where_the_children_went(self, client, district_official, facility_a):
+        client_for(client, district_official)
+        url = reverse("registry:status", args=[facility_a.pk])
+        response = client.post(url, {"to_status": "closed", "effective_on": "2026-11-20", "reason": "停办"})
+        assert "关停须记录在托婴幼儿的去向" in response.content.decode()
+        client.post(
+            url,
+            {
+                "to_status": "closed",
+                "effective_on": "2026-11-20",
+                "reason": "停办",
+                "children_placement": "转入乙园",
+            },
+        )
+        facility_a.refresh_from_db()
+        assert facility_a.operating_status == "closed" and facility_a.status_since == datetime.date(
+            2026, 11, 20
+        )
+        page = client.get(reverse("registry:detail", args=[facility_a.pk])).content.decode()
+        assert "转入乙园" in page
+
+
+class TestStaffPages:
+    def test_staff_and_id_numbers_are_hidden_from_town_officials(
+        self, client, town_official_1, operator_a, facility_a
+    ):
+        add_staff(facility_a, name="张保育", id_number="110101199001011234")
+        page = (
+            client_for(client, town_official_1).get(reverse("registry:detail", args=[facility_a.pk])).content
+        )
+        assert "110101199001011234" not in page.decode()
+        page = client_for(client, operator_a).get(reverse("registry:detail", args=[facility_a.pk])).content
+        assert "110101199001011234" in page.decode()
+
+    def test_an_operator_adds_staff_and_a_certificate(self, client, operator_a, facility_a):
+        client_for(client, operator_a)
+        client.post(
+            reverse("registry:staff_create", args=[facility_a.pk]),
+            {
+                "name": "李保育",
+                "id_number": "11010119900101123x",
+                "role": "caregiver",
+                "employment": "full_time",
+            },
+        )
+        member = StaffMember.objects.get(name="李保育")
+        assert member.id_number == "11010119900101123X"
+        client.post(
+            reverse("registry:staff_record", args=[member.pk, "certificate"]),
+            {"kind": "nursery_teacher", "number": "BY-1", "issuer": "人社局"},
+        )
+        assert member.certificates.count() == 1
+
+    def test_a_bad_id_number_gets_a_message(self, client, operator_a, facility_a):
+        response = client_for(client, operator_a).post(
+            reverse("registry:staff_create", args=[facility_a.pk]),
+            {"name": "王", "id_number": "12345", "role": "caregiver", "employment": "full_time"},
+        )
+        assert "身份证号应为18位" in response.content.decode()
+        assert not StaffMember.objects.filter(name="王").exists()
+
+    def test_operator_b_cannot_touch_a_staff_of_a(self, client, operator_b, facility_a):
+        member = add_staff(facility_a)[0]
+        client_for(client, operator_b)
+        assert client.get(reverse("registry:staff_edit", args=[facility_a.pk, member.pk])).status_code == 404
+        assert (
+            client.post(reverse("registry:staff_record", args=[member.pk, "certificate"]), {}).status_code
+            == 404
+        )
+
+
+def test_the_history_is_shown_on_the_facility_page(client, operator_a, facility_a):
+    client_for(client, operator_a).post(
+        reverse("registry:edit", args=[facility_a.pk]), form_post(facility_a, address="新的地址")
+    )
+    page = client.get(reverse("registry:detail", args=[facility_a.pk])).content.decode()
+    assert "变更记录" in page
+    assert "新的地址" in page and "operator_a" in page
