@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from facilities.models import Certificate, ClassUnit, Facility, RuleSetting, StaffMember, TrainingRecord
@@ -267,33 +268,61 @@ STAFF_MODELS = {"facilities.StaffMember", "facilities.Certificate", "facilities.
 
 
 def history_rows(facility: Facility, *, include_staff: bool, limit: int = 50) -> list[HistoryRow]:
-    """facility_history with model and field names in the user's language and choice values as labels.
-    Roster events (names, ID numbers) are left out for viewers who may not see the roster."""
+    """facility_history in the user's language: verbose field names, choice labels, related rows by name,
+    yes/no for booleans. Roster events (names, ID numbers) are left out for viewers who may not see the
+    roster."""
     from django.apps import apps
 
+    events = [
+        e for e in facility_history(facility, limit) if include_staff or e.pgh_obj_model not in STAFF_MODELS
+    ]
+    # Related rows named in the events, fetched once per model.
+    wanted: dict[type, set] = {}
+    for event in events:
+        model = apps.get_model(event.pgh_obj_model)
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.attname in event.pgh_data and event.pgh_data[field.attname]:
+                wanted.setdefault(field.related_model, set()).add(event.pgh_data[field.attname])
+            diff = (event.pgh_diff or {}).get(field.attname)
+            if field.is_relation and diff:
+                wanted.setdefault(field.related_model, set()).update(v for v in diff if v)
+    names_of = {
+        model: {o.pk: str(o) for o in model.objects.filter(pk__in=pks)} for model, pks in wanted.items()
+    }
+
+    def shown(field, value):
+        if value is None or value == "":
+            return None
+        if field is None:
+            return value
+        if field.is_relation:
+            return names_of.get(field.related_model, {}).get(value, value)
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        if field.get_internal_type() == "DateTimeField":
+            return str(value)[:16].replace("T", " ")
+        return value
+
     rows = []
-    for event in facility_history(facility, limit):
-        if event.pgh_obj_model in STAFF_MODELS and not include_staff:
-            continue
+    for event in events:
         model = apps.get_model(event.pgh_obj_model)
         fields = {f.attname: f for f in model._meta.concrete_fields}
-        fields.update({f.name: f for f in model._meta.concrete_fields})
-        names = {key: f.verbose_name for key, f in fields.items()}
-
-        def shown(field, value, fields=fields):
-            choices = dict(fields[field].flatchoices) if field in fields and fields[field].choices else None
-            return choices.get(value, value) if choices else value
-
-        source = event.pgh_diff or {}
-        if event.pgh_label != "update":
-            source = {
-                k: [None, v] if event.pgh_label == "insert" else [v, None] for k, v in event.pgh_data.items()
-            }
-        changes = [
-            (str(names.get(field, field)), shown(field, pair[0]), shown(field, pair[1]))
-            for field, pair in source.items()
-            if field not in HISTORY_HIDDEN and pair[0] != pair[1]
-        ]
+        if event.pgh_label == "update":
+            source = event.pgh_diff or {}
+        elif event.pgh_label == "insert":
+            source = {k: [None, v] for k, v in event.pgh_data.items()}
+        else:
+            source = {k: [v, None] for k, v in event.pgh_data.items()}
+        changes = []
+        for key, (old, new) in source.items():
+            field = fields.get(key)
+            if key in HISTORY_HIDDEN or (field and field.name in HISTORY_HIDDEN):
+                continue
+            old, new = shown(field, old), shown(field, new)
+            if old != new:
+                changes.append((str(field.verbose_name if field else key), old, new))
         if event.pgh_label == "update" and not changes:
             continue
         rows.append(
