@@ -6,7 +6,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from facilities.models import Certificate, ChecklistItem, ClassTypeRule, Facility, StaffMember, TrainingRecord
+from facilities.models import (
+    Certificate,
+    ChecklistItem,
+    ClassTypeRule,
+    Facility,
+    RoleAssignment,
+    StaffMember,
+    TrainingRecord,
+)
 from facilities.services import EDITABLE_FIELDS, UnitInput
 from targets.models import Region
 
@@ -16,7 +24,7 @@ class BootstrapMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
@@ -24,9 +32,15 @@ class BootstrapMixin:
                 css = "form-select"
             else:
                 css = "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        # Marked after validation, never during __init__: subclasses set querysets after super().__init__.
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 class DateInput(forms.DateInput):
@@ -183,3 +197,26 @@ class TrainingForm(BootstrapMixin, forms.ModelForm):
         model = TrainingRecord
         fields = ["title", "provider", "completed_on", "hours"]
         widgets = {"completed_on": DateInput}
+
+
+class AccountForm(BootstrapMixin, forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    full_name = forms.CharField(label=_("姓名"), max_length=150, required=False)
+    role = forms.ChoiceField(
+        label=_("角色"),
+        choices=[
+            (RoleAssignment.Role.TOWN_OFFICIAL, RoleAssignment.Role.TOWN_OFFICIAL.label),
+            (RoleAssignment.Role.OPERATOR, RoleAssignment.Role.OPERATOR.label),
+        ],
+    )
+    town = forms.ModelChoiceField(
+        label=_("镇街（镇街管理员）"), queryset=Region.objects.none(), required=False
+    )
+    facility = forms.ModelChoiceField(
+        label=_("机构（机构填报人）"), queryset=Facility.objects.none(), required=False
+    )
+
+    def __init__(self, *args, towns, facilities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["town"].queryset = towns.select_related("parent").order_by("parent__code", "sort_order")
+        self.fields["facility"].queryset = facilities.order_by("name")

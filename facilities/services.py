@@ -573,3 +573,71 @@ def staff_add_record(*, user, member: StaffMember, record) -> None:
     except ValidationError as exc:
         raise RegistryError(_("请修正标出的问题后再保存。"), exc.message_dict) from exc
     record.save()
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def manageable_scope(user):
+    """Towns and facilities in which `user` (a district official) may grant roles."""
+    from facilities.permissions import district_ids
+    from targets.models import Region
+
+    if user.is_superuser:
+        districts = Region.objects.filter(level=Region.Level.DISTRICT)
+    else:
+        districts = Region.objects.filter(pk__in=district_ids(user, RoleAssignment.Role.DISTRICT_OFFICIAL))
+    towns = Region.objects.filter(level=Region.Level.TOWN, parent__in=districts)
+    facilities = Facility.objects.filter(district__in=districts, is_synthetic=False)
+    return districts, towns, facilities
+
+
+@transaction.atomic
+def account_create(*, user, username: str, full_name: str, role: str, town=None, facility=None):
+    """A district official opens an account below them in their own district: a town official for one of
+    its towns or an operator for one of its facilities. Returns (new user, generated password) — the
+    password is shown once and never stored in clear."""
+    import secrets
+
+    from django.contrib.auth import get_user_model
+
+    _districts, towns, facilities = manageable_scope(user)
+    User = get_user_model()
+    if role == RoleAssignment.Role.TOWN_OFFICIAL:
+        if town is None or not towns.filter(pk=town.pk).exists():
+            raise NotAllowed(_("只能为本区的镇街开设账户。"))
+    elif role == RoleAssignment.Role.OPERATOR:
+        if facility is None or not facilities.filter(pk=facility.pk).exists():
+            raise NotAllowed(_("只能为本区的机构开设账户。"))
+    else:
+        raise NotAllowed(_("区级管理员只能开设镇街管理员和机构填报人账户。"))
+    username = username.strip()
+    if not username:
+        raise RegistryError(_("请填写用户名。"), {"username": [_("请填写用户名。")]})
+    if User.objects.filter(username__iexact=username).exists():
+        raise RegistryError(_("用户名已被使用。"), {"username": [_("用户名已被使用。")]})
+    password = secrets.token_urlsafe(10)
+    account = User.objects.create_user(username=username, password=password, first_name=full_name.strip())
+    RoleAssignment.objects.create(
+        user=account,
+        role=role,
+        region=town if role == RoleAssignment.Role.TOWN_OFFICIAL else None,
+        facility=facility if role == RoleAssignment.Role.OPERATOR else None,
+        granted_by=user,
+    )
+    return account, password
+
+
+@transaction.atomic
+def role_revoke(*, user, assignment: RoleAssignment) -> None:
+    _districts, towns, facilities = manageable_scope(user)
+    allowed = (
+        assignment.role == RoleAssignment.Role.TOWN_OFFICIAL
+        and towns.filter(pk=assignment.region_id).exists()
+    ) or (
+        assignment.role == RoleAssignment.Role.OPERATOR
+        and facilities.filter(pk=assignment.facility_id).exists()
+    )
+    if not allowed:
+        raise NotAllowed(_("您无权撤销该授权。"))
+    assignment.delete()

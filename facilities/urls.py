@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.facility_list, name="list"),
     path("new/", views.facility_create, name="create"),
     path("reviews/", views.review_queue, name="reviews"),
+    path("accounts/", views.accounts, name="accounts"),
     path("changes/<int:pk>/", views.change_detail, name="change"),
     path("<int:pk>/", views.facility_detail, name="detail"),
     path("<int:pk>/edit/", views.facility_edit, name="edit"),

@@ -7,7 +7,7 @@ import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from facilities import selectors, services
 from facilities.filtersets import FacilityFilterSet
 from facilities.forms import (
+    AccountForm,
     CertificateForm,
     ChecklistForm,
     FacilityForm,
@@ -28,13 +29,14 @@ from facilities.forms import (
     UnitFormSet,
     unit_initial,
 )
-from facilities.models import ClassUnit, Facility, PendingChange, StaffMember, StatusChange
+from facilities.models import ClassUnit, Facility, PendingChange, RoleAssignment, StaffMember, StatusChange
 from facilities.permissions import (
     Action,
     can,
     districts_for,
     facilities_for,
     facility_or_404,
+    is_official,
     related_for,
     staff_for,
 )
@@ -79,6 +81,11 @@ def facility_list(request):
         facility.flags = selectors.flags_of(facility)
     query = request.GET.copy()
     query.pop("page", None)
+    # Totals and staff indicators over the filtered rows the user may see in full (rosters need VIEW_STAFF).
+    summary = queryset.aggregate(
+        facilities=Count("pk"), slots=Sum("total_slots"), inclusive=Sum("inclusive_slots")
+    )
+    staff_scope = facilities_for(request.user, Action.VIEW_STAFF, queryset)
     return render(
         request,
         "facilities/registry_list.html",
@@ -87,6 +94,8 @@ def facility_list(request):
             "page": page,
             "query": query.urlencode(),
             "can_create": districts_for(request.user).exists(),
+            "summary": summary,
+            "indicators": selectors.staff_indicators(staff_scope) if staff_scope.exists() else None,
         },
     )
 
@@ -344,6 +353,8 @@ def status_change(request, pk):
 
 @login_required
 def review_queue(request):
+    if not is_official(request.user):
+        raise Http404
     filings = list(
         facilities_for(request.user, Action.REVIEW)
         .filter(filing_status=Facility.FilingStatus.SUBMITTED)
@@ -360,13 +371,6 @@ def review_queue(request):
         ),
         Action.REVIEW,
     ).order_by("created_at")
-    if (
-        not request.user.is_superuser
-        and not filings
-        and not changes.exists()
-        and not facilities_for(request.user, Action.REVIEW).exists()
-    ):
-        raise Http404
     return render(request, "facilities/review_queue.html", {"filings": filings, "changes": changes})
 
 
@@ -473,4 +477,42 @@ def staff_record_add(request, staff_pk, kind):
     title = _("添加证书") if kind == "certificate" else _("添加培训记录")
     return render(
         request, "facilities/staff_record_form.html", {"form": form, "member": member, "title": title}
+    )
+
+
+@login_required
+def accounts(request):
+    """District officials open and revoke the accounts below them in their own district."""
+    if not is_official(request.user):
+        raise Http404
+    _districts, towns, facilities = services.manageable_scope(request.user)
+    form = AccountForm(request.POST or None, towns=towns, facilities=facilities)
+    created = None
+    if request.method == "POST" and "revoke" in request.POST:
+        assignment = get_object_or_404(RoleAssignment, pk=request.POST["revoke"])
+        try:
+            services.role_revoke(user=request.user, assignment=assignment)
+        except services.RegistryError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("已撤销授权。"))
+        return redirect("registry:accounts")
+    if request.method == "POST" and form.is_valid():
+        try:
+            account, password = services.account_create(user=request.user, **form.cleaned_data)
+        except services.RegistryError as error:
+            _apply_error(form, error)
+        else:
+            created = (account, password)
+            form = AccountForm(towns=towns, facilities=facilities)
+    assignments = (
+        RoleAssignment.objects.filter(
+            Q(role=RoleAssignment.Role.TOWN_OFFICIAL, region__in=towns)
+            | Q(role=RoleAssignment.Role.OPERATOR, facility__in=facilities)
+        )
+        .select_related("user", "region", "facility")
+        .order_by("role", "user__username")
+    )
+    return render(
+        request, "facilities/accounts.html", {"form": form, "assignments": assignments, "created": created}
     )

@@ -106,7 +106,7 @@ def test_the_list_keeps_a_constant_query_count(
     client, district_official, facility_a, django_assert_max_num_queries
 ):
     client_for(client, district_official)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):
         client.get(reverse("registry:list"))
 
 
@@ -318,3 +318,55 @@ def test_the_history_is_shown_on_the_facility_page(client, operator_a, facility_
     page = client.get(reverse("registry:detail", args=[facility_a.pk])).content.decode()
     assert "变更记录" in page
     assert "新的地址" in page and "operator_a" in page
+
+
+class TestAccounts:
+    def test_a_district_official_opens_an_operator_account_for_a_facility_of_the_district(
+        self, client, district_official, facility_a
+    ):
+        client_for(client, district_official)
+        response = client.post(
+            reverse("registry:accounts"),
+            {
+                "username": "new_operator",
+                "full_name": "赵园长",
+                "role": "operator",
+                "facility": facility_a.pk,
+            },
+        )
+        password = response.context["created"][1]
+        from django.contrib.auth import authenticate
+
+        account = authenticate(username="new_operator", password=password)
+        assert account is not None
+        assert account.roles.get().facility == facility_a
+        assert password not in client.get(reverse("registry:accounts")).content.decode()  # shown once
+
+    def test_no_accounts_for_another_districts_facility_or_town(
+        self, client, other_district_official, facility_a, town1
+    ):
+        client_for(client, other_district_official)
+        for data in (
+            {"username": "x1", "role": "operator", "facility": facility_a.pk},
+            {"username": "x2", "role": "town_official", "town": town1.pk},
+        ):
+            response = client.post(reverse("registry:accounts"), data)
+            assert response.status_code == 200 and response.context["created"] is None
+        from django.contrib.auth import get_user_model
+
+        assert not get_user_model().objects.filter(username__in=["x1", "x2"]).exists()
+
+    def test_revoking_is_limited_to_the_district(
+        self, client, district_official, other_district_official, operator_a
+    ):
+        assignment = operator_a.roles.get()
+        client_for(client, other_district_official).post(
+            reverse("registry:accounts"), {"revoke": assignment.pk}
+        )
+        assert operator_a.roles.exists()
+        client_for(client, district_official).post(reverse("registry:accounts"), {"revoke": assignment.pk})
+        assert not operator_a.roles.exists()
+
+    def test_operators_and_town_officials_have_no_account_page(self, client, operator_a, town_official_1):
+        for user in (operator_a, town_official_1):
+            assert client_for(client, user).get(reverse("registry:accounts")).status_code == 404
