@@ -115,7 +115,14 @@ class BaseUnitFormSet(forms.BaseFormSet):
         ]
 
 
-UnitFormSet = forms.formset_factory(UnitForm, formset=BaseUnitFormSet, extra=1, can_delete=True, max_num=10)
+def unit_formset(data=None, initial=None):
+    """Class-unit rows: the facility's units plus blank rows for the class types it does not use yet."""
+    initial = initial or []
+    blank = max(ClassTypeRule.objects.count() - len(initial), 1)
+    formset = forms.formset_factory(
+        UnitForm, formset=BaseUnitFormSet, extra=blank, can_delete=True, max_num=10
+    )
+    return formset(data, initial=initial, prefix="units")
 
 
 def unit_initial(facility: Facility) -> list[dict]:

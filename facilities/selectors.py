@@ -335,3 +335,22 @@ def history_rows(facility: Facility, *, include_staff: bool, limit: int = 50) ->
             )
         )
     return rows
+
+
+def certificate_rate_goal(district_id: int | None):
+    """The district's caregiver-certificate goal as its document states it (e.g. Daxing's “90%以上”), or None
+    where no document sets one — the goal is shown with its source, never assumed."""
+    from targets.models import ReportedFigure
+
+    if not district_id:
+        return None
+    return (
+        ReportedFigure.objects.filter(
+            region_id=district_id,
+            measure=ReportedFigure.Measure.CAREGIVER_CERTIFICATE_RATE,
+            nature=ReportedFigure.Nature.GOAL,
+        )
+        .select_related("source")
+        .order_by("-period_end")
+        .first()
+    )

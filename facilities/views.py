@@ -26,13 +26,14 @@ from facilities.forms import (
     StaffForm,
     StatusForm,
     TrainingForm,
-    UnitFormSet,
+    unit_formset,
     unit_initial,
 )
 from facilities.models import ClassUnit, Facility, PendingChange, RoleAssignment, StaffMember, StatusChange
 from facilities.permissions import (
     Action,
     can,
+    district_ids,
     districts_for,
     facilities_for,
     facility_or_404,
@@ -86,6 +87,11 @@ def facility_list(request):
         facilities=Count("pk"), slots=Sum("total_slots"), inclusive=Sum("inclusive_slots")
     )
     staff_scope = facilities_for(request.user, Action.VIEW_STAFF, queryset)
+    chosen = (
+        filterset.form.cleaned_data.get("district") if filterset.is_bound and filterset.is_valid() else None
+    )
+    own = district_ids(request.user, "district_official")
+    goal_district = chosen.pk if chosen else (own[0] if len(own) == 1 else None)
     return render(
         request,
         "facilities/registry_list.html",
@@ -96,6 +102,7 @@ def facility_list(request):
             "can_create": districts_for(request.user).exists(),
             "summary": summary,
             "indicators": selectors.staff_indicators(staff_scope) if staff_scope.exists() else None,
+            "certificate_goal": selectors.certificate_rate_goal(goal_district),
         },
     )
 
@@ -162,7 +169,7 @@ def facility_create(request):
     if not districts.exists():
         raise Http404
     form = FacilityForm(request.POST or None, districts=districts)
-    formset = UnitFormSet(request.POST or None, prefix="units")
+    formset = unit_formset(request.POST or None)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             facility = services.facility_create(
@@ -182,7 +189,7 @@ def facility_edit(request, pk):
     districts = districts_for(request.user) | type(facility.district).objects.filter(pk=facility.district_id)
     if request.method == "POST":
         form = FacilityForm(request.POST, instance=facility, districts=districts.distinct())
-        formset = UnitFormSet(request.POST, prefix="units")
+        formset = unit_formset(request.POST)
         if form.is_valid() and formset.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
             try:
@@ -205,7 +212,7 @@ def facility_edit(request, pk):
                 return redirect("registry:detail", pk=facility.pk)
     else:
         form = FacilityForm(instance=facility, districts=districts.distinct())
-        formset = UnitFormSet(initial=unit_initial(facility), prefix="units")
+        formset = unit_formset(initial=unit_initial(facility))
     return _facility_form_context(request, form, formset, facility)
 
 
@@ -243,6 +250,7 @@ def facility_detail(request, pk):
             staff_for(user).filter(facility=facility).prefetch_related("certificates", "trainings")
         )
         context["indicators"] = selectors.staff_indicators(Facility.objects.filter(pk=facility.pk))
+        context["certificate_goal"] = selectors.certificate_rate_goal(facility.district_id)
         context["duplicate_ids"] = set(
             selectors.duplicate_id_staff(StaffMember.objects.filter(facility=facility)).values_list(
                 "pk", flat=True

@@ -370,3 +370,50 @@ class TestAccounts:
     def test_operators_and_town_officials_have_no_account_page(self, client, operator_a, town_official_1):
         for user in (operator_a, town_official_1):
             assert client_for(client, user).get(reverse("registry:accounts")).status_code == 404
+
+
+def test_the_certificate_goal_comes_from_the_districts_document(client, district_official, facility_a):
+    add_staff(facility_a, n=2, certified=True)
+    add_staff(facility_a, n=1)
+    client_for(client, district_official)
+    response = client.get(reverse("registry:list"), {"district": "110115"})
+    page = response.content.decode()
+    assert "66.7%" in page  # 2 of 3 caregivers hold 育婴员/保育师
+    assert "&gt; 90%" in page  # Daxing's plan: “90%以上”
+    detail = client.get(reverse("registry:detail", args=[facility_a.pk])).content.decode()
+    assert "&gt; 90%" in detail
+
+
+def test_no_goal_is_invented_where_no_document_sets_one(client, superuser, yubei):
+    from tests.factories import FacilityFactory
+
+    facility = FacilityFactory(town=None, district=yubei, name="渝北测试园")
+    add_staff(facility, n=1, certified=True)
+    client_for(client, superuser)
+    page = client.get(reverse("registry:list"), {"district": "500112"}).content.decode()
+    assert (
+        "100.0%" in page and "目标" not in page.split('id="registry-summary"')[1].split("</div>\n</div>")[0]
+    )
+
+
+@pytest.mark.parametrize(
+    "role", ["operator_a", "operator_b", "town_official_1", "district_official", "other_district_official"]
+)
+def test_workflow_posts_change_state_only_for_roles_allowed_to(client, users, facility_a, operator_a, role):
+    complete_checklist(facility_a)
+    services.filing_submit(user=operator_a, facility=facility_a)
+    client_for(client, users[role])
+    client.post(reverse("registry:submit", args=[facility_a.pk]))  # already submitted: refused for everyone
+    for name, data in (
+        ("registry:acknowledge", {}),
+        ("registry:return", {"reason": "x"}),
+        ("registry:status", {"to_status": "suspended", "effective_on": "2026-11-01", "reason": "x"}),
+    ):
+        client.post(reverse(name, args=[facility_a.pk]), data)
+    facility_a.refresh_from_db()
+    if role == "district_official":
+        assert (facility_a.filing_status, facility_a.operating_status) == ("returned", "suspended")
+        assert facility_a.acknowledged_at is not None
+    else:
+        assert (facility_a.filing_status, facility_a.operating_status) == ("submitted", "operating")
+        assert facility_a.acknowledged_at is None

