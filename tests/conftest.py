@@ -21,3 +21,14 @@ def seeded(db):
 def fast_password_hasher(settings):
     """Tests create many users; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def chinese_first():
+    """Start every test in the portal's default language: a request made in English by an earlier test
+    leaves that language active in the thread."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
