@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """One entry point for a fresh machine (Python 3.11, no database installed).
 
-    python3 dev.py serve    # virtualenv + install + migrate + seed + initial admin, then http://127.0.0.1:8000
+    python3 dev.py serve    # virtualenv + install + migrate + seed + initial admin + background worker,
+                            # then http://127.0.0.1:8000
     python3 dev.py test     # the whole test suite (extra arguments go to pytest)
     python3 dev.py lint     # ruff check and format check, as CI runs them
     python3 dev.py lock     # re-pin requirements.lock from pyproject.toml in a scratch virtualenv
@@ -58,9 +59,20 @@ def serve(args: list[str]) -> None:
     manage("seed")
     manage("ensure_admin")
     address = args[0] if args else "127.0.0.1:8000"
-    print(f"\n门户运行于 http://{address}/  （管理后台 /admin/；Ctrl+C 停止）\n", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        manage("runserver", address)
+    # The background worker runs spreadsheet imports; it stops with the server.
+    worker = subprocess.Popen(
+        [str(PYTHON), "manage.py", "db_worker", "--no-reload", "--interval", "1"], cwd=ROOT
+    )
+    print(
+        f"\n门户运行于 http://{address}/  （管理后台 /admin/；后台任务进程已启动；Ctrl+C 停止）\n", flush=True
+    )
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            manage("runserver", address)
+    finally:
+        worker.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.wait(timeout=10)
 
 
 def test(args: list[str]) -> None:

@@ -141,3 +141,30 @@ def districts_for(user) -> QuerySet[Region]:
 
 def is_operator_of(user, facility: Facility) -> bool:
     return any(a.role == Role.OPERATOR and a.facility_id == facility.pk for a in assignments(user))
+
+
+# ---------------------------------------------------------------- planning scopes (dashboards and exports)
+
+
+def dashboard_districts(user) -> QuerySet[Region]:
+    """Districts whose full dashboard (towns, facilities, flags) the user may open."""
+    districts = Region.objects.filter(level=Region.Level.DISTRICT)
+    if getattr(user, "is_superuser", False):
+        return districts
+    return districts.filter(pk__in=district_ids(user, Role.DISTRICT_OFFICIAL, Role.API_CLIENT))
+
+
+def dashboard_towns(user) -> QuerySet[Region]:
+    """Towns whose page the user may open: every town of their districts, or a town official's own town."""
+    towns = Region.objects.filter(level=Region.Level.TOWN)
+    if getattr(user, "is_superuser", False):
+        return towns
+    own = [a.region_id for a in assignments(user) if a.role == Role.TOWN_OFFICIAL]
+    return towns.filter(Q(parent__in=dashboard_districts(user)) | Q(pk__in=own))
+
+
+def can_compare(user) -> bool:
+    """Aggregate indicators of every district, side by side: for officials and API clients."""
+    return getattr(user, "is_superuser", False) or has_role(
+        user, Role.DISTRICT_OFFICIAL, Role.TOWN_OFFICIAL, Role.API_CLIENT
+    )

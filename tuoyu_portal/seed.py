@@ -5,6 +5,7 @@ from pathlib import Path
 from django.db import transaction
 
 from facilities.seeding import seed_registry
+from planning.seeding import seed_goals
 from targets.seeding import DEFAULT_FIXTURES_DIR, SeedReport, seed
 
 
@@ -12,4 +13,5 @@ def seed_all(directory: Path | str | None = None) -> SeedReport:
     directory = Path(directory) if directory else DEFAULT_FIXTURES_DIR
     with transaction.atomic():
         report = seed(directory)
-        return seed_registry(directory, report)
+        report = seed_registry(directory, report)
+        return seed_goals(directory, report)

@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "facilities",
+    "planning",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +131,14 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "registry:list"
 LOGOUT_REDIRECT_URL = "targets:home"
+
+# Background jobs (spreadsheet imports) in the same PostgreSQL: `python manage.py db_worker` runs them;
+# `python3 dev.py serve` starts one beside runserver.
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# The what-if default for demand (share of families with infants under 3 wanting a place) when a district
+# has not set its own; shown as an editable assumption, never as data.
+PLANNING_DEFAULT_ENROLMENT_WISH_PERCENT = os.environ.get("PLANNING_DEFAULT_ENROLMENT_WISH_PERCENT", "33")
 
 REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

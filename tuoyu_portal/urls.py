@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("directory/", include("facilities.public_urls")),
     path("registry/", include("facilities.urls")),
+    path("planning/", include("planning.urls")),
     path("", include("targets.urls")),
 ]
 

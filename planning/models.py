@@ -1,0 +1,116 @@
+"""Planning data that officials set: inclusive-share goals per district and year, the enrolment-wish rate
+used for demand what-ifs, and background import jobs."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from targets.models import Region, SourceDocument, TimeStampedModel
+
+
+class InclusiveShareGoal(TimeStampedModel):
+    """The share of slots that should be inclusive in a district by the end of a year (Daxing: 30% in 2024,
+    60% in 2025), with the document that sets it."""
+
+    district = models.ForeignKey(
+        Region,
+        verbose_name=_("区县"),
+        on_delete=models.PROTECT,
+        related_name="inclusive_goals",
+        limit_choices_to={"level": Region.Level.DISTRICT},
+    )
+    year = models.PositiveSmallIntegerField(_("年份"))
+    share_percent = models.DecimalField(_("普惠托位占比目标（%）"), max_digits=5, decimal_places=2)
+    source = models.ForeignKey(
+        SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("普惠占比目标")
+        verbose_name_plural = _("普惠占比目标")
+        ordering = ["district__code", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "year"],
+                name="inclusive_goal_one_per_district_year",
+                violation_error_message=_("该区县该年份已有普惠占比目标。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(share_percent__gte=0) & Q(share_percent__lte=100),
+                name="inclusive_goal_percent_range",
+                violation_error_message=_("目标占比须在0到100之间。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.district} {self.year}：{self.share_percent.normalize():f}%"
+
+
+class DemandAssumption(TimeStampedModel):
+    """An official's what-if input: the share of families with infants under 3 who want a childcare place."""
+
+    district = models.OneToOneField(
+        Region,
+        verbose_name=_("区县"),
+        on_delete=models.CASCADE,
+        related_name="demand_assumption",
+        limit_choices_to={"level": Region.Level.DISTRICT},
+    )
+    enrolment_wish_percent = models.DecimalField(_("入托意愿率（%）"), max_digits=5, decimal_places=2)
+    note = models.CharField(_("依据"), max_length=255, blank=True, help_text=_("如：本区2024年托育需求调查"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("设置人"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("托育需求测算参数")
+        verbose_name_plural = _("托育需求测算参数")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(enrolment_wish_percent__gte=0) & Q(enrolment_wish_percent__lte=100),
+                name="demand_percent_range",
+                violation_error_message=_("入托意愿率须在0到100之间。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.district} {self.enrolment_wish_percent.normalize():f}%"
+
+
+class ImportJob(TimeStampedModel):
+    """A spreadsheet import that runs in the background worker; the page polls its progress."""
+
+    class Kind(models.TextChoices):
+        SLOT_TARGETS = "slot_targets", _("托位目标")
+        FACILITY_ROSTER = "facility_roster", _("机构名册")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        PREVIEWED = "previewed", _("预览完成")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("有错误，未导入")
+
+    kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices)
+    district = models.ForeignKey(Region, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+")
+    dry_run = models.BooleanField(_("仅预览"), default=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    content = models.BinaryField(_("文件内容"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    done_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    summary = models.JSONField(_("结果摘要"), default=dict, blank=True)
+    problems = models.JSONField(_("问题清单"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT
+    )
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.file_name} {self.get_status_display()}"

@@ -1,0 +1,504 @@
+"""The one computation of planning progress and indicators. The dashboards, the spreadsheet exports and
+(later) the REST API all call these functions; nothing else sums slots against targets.
+
+Actual slots count facilities that are filed, not synthetic, and operating on the as-of date (their status
+on that date is read from the status-change history). Capacity is the facility's current class units, as
+approved — pending changes do not count until an official approves them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facilities.models import Facility, RuleSetting, StatusChange
+from facilities.rules import load_rules, working_days_before
+from planning.models import DemandAssumption, InclusiveShareGoal
+from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget
+
+Status = Facility.OperatingStatus
+NATIONAL_SLOTS_PER_1000 = Decimal(
+    "4.5"
+)  # 14th Five-Year plan target for 2025 (DOMAIN.md), a national constant
+
+
+def ratio(part, whole) -> Decimal | None:
+    if part is None or not whole:
+        return None
+    return Decimal(part) / Decimal(whole)
+
+
+# ---------------------------------------------------------------- which facilities count
+
+
+def status_on(as_of: datetime.date):
+    """A facility's operating status on `as_of`, from its status-change history: the last change on or
+    before the date, else the state before the first later change, else its current status."""
+    before = StatusChange.objects.filter(facility=OuterRef("pk"), effective_on__lte=as_of).order_by(
+        "-effective_on", "-created_at"
+    )
+    after = StatusChange.objects.filter(facility=OuterRef("pk"), effective_on__gt=as_of).order_by(
+        "effective_on", "created_at"
+    )
+    return Coalesce(
+        Subquery(before.values("to_status")[:1]),
+        Subquery(after.values("from_status")[:1]),
+        F("operating_status"),
+    )
+
+
+def counted_facilities(as_of: datetime.date | None = None, *, include_synthetic: bool = False) -> QuerySet:
+    """Facilities whose slots count in official statistics on `as_of` (default today)."""
+    as_of = as_of or timezone.localdate()
+    queryset = Facility.objects.filter(filing_status=Facility.FilingStatus.FILED, filed_on__lte=as_of)
+    if not include_synthetic:
+        queryset = queryset.filter(is_synthetic=False)
+    return queryset.annotate(status_then=status_on(as_of)).filter(status_then=Status.OPERATING)
+
+
+def pipeline_facilities(*, include_synthetic: bool = False) -> QuerySet:
+    """Facilities being planned or built: their recorded slots are the pipeline."""
+    queryset = Facility.objects.filter(operating_status__in=[Status.PLANNED, Status.UNDER_CONSTRUCTION])
+    return queryset if include_synthetic else queryset.filter(is_synthetic=False)
+
+
+# ---------------------------------------------------------------- progress
+
+
+class FlagCode:
+    BELOW_GOAL = "below_goal"
+    NO_INCLUSIVE_SERVICE = "no_inclusive_service"
+    TARGET_BELOW_GOAL = "target_below_goal"
+    FILING_GAP = "filing_gap"
+    REPORTED_MISMATCH = "reported_mismatch"
+
+    LABELS = {
+        BELOW_GOAL: _("普惠占比低于年度目标"),
+        NO_INCLUSIVE_SERVICE: _("无普惠托育服务"),
+        TARGET_BELOW_GOAL: _("目标中的普惠比例低于区目标"),
+        FILING_GAP: _("运营机构备案未完成或超期"),
+        REPORTED_MISMATCH: _("文件报告数与计算值不一致"),
+    }
+
+
+@dataclass
+class ProgressRow:
+    code: str
+    name: str
+    target_slots: int | None = None
+    target_inclusive: int | None = None
+    actual_slots: int = 0
+    actual_inclusive: int = 0
+    pipeline_slots: int = 0
+    facilities: int = 0
+    inclusive_facilities: int = 0
+    filing_gaps: int = 0
+    flags: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        return ratio(self.actual_slots, self.target_slots)
+
+    @property
+    def inclusive_share(self) -> Decimal | None:
+        return ratio(self.actual_inclusive, self.actual_slots)
+
+    @property
+    def target_inclusive_ratio(self) -> Decimal | None:
+        return ratio(self.target_inclusive, self.target_slots)
+
+    @property
+    def gap(self) -> int | None:
+        """Slots still to build to reach the target (negative: target exceeded)."""
+        return None if self.target_slots is None else self.target_slots - self.actual_slots
+
+    @property
+    def inclusive_gap(self) -> int | None:
+        return None if self.target_inclusive is None else self.target_inclusive - self.actual_inclusive
+
+    @property
+    def has_inclusive_service(self) -> bool:
+        return self.inclusive_facilities > 0
+
+    def add(self, other: ProgressRow) -> None:
+        for name in (
+            "actual_slots",
+            "actual_inclusive",
+            "pipeline_slots",
+            "facilities",
+            "inclusive_facilities",
+            "filing_gaps",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("target_slots", "target_inclusive"):
+            value = getattr(other, name)
+            if value is not None:
+                setattr(self, name, (getattr(self, name) or 0) + value)
+
+
+@dataclass
+class Progress:
+    year: int
+    level: str
+    as_of: datetime.date
+    rows: list[ProgressRow]
+    totals: ProgressRow
+    goal: InclusiveShareGoal | None = None
+    district: Region | None = None
+
+    @property
+    def level_label(self) -> str:
+        return str(SlotTarget.Level(self.level).label)
+
+    @property
+    def flagged_rows(self) -> list[ProgressRow]:
+        return [row for row in self.rows if row.flags]
+
+
+UNASSIGNED = "—"
+
+
+def _group(queryset: QuerySet, key: str, *, inclusive_facilities: bool = True) -> dict:
+    aggregates = {"slots": Sum("total_slots"), "inclusive": Sum("inclusive_slots"), "n": Count("pk")}
+    if inclusive_facilities:
+        aggregates["n_inclusive"] = Count("pk", filter=Q(inclusive_slots__gt=0))
+    return {row[key]: row for row in queryset.order_by().values(key).annotate(**aggregates)}
+
+
+def _filing_gaps(queryset: QuerySet, key: str, today: datetime.date) -> dict:
+    """Operating facilities whose filing is not done: not submitted, returned, or past the notice deadline."""
+    rules = load_rules()
+    days = int(rules.settings.get(RuleSetting.Key.NOTICE_WORKING_DAYS, Decimal(15)))
+    cutoff = working_days_before(today, days)
+    gaps = queryset.filter(is_synthetic=False, operating_status=Status.OPERATING).filter(
+        Q(filing_status__in=[Facility.FilingStatus.DRAFT, Facility.FilingStatus.RETURNED])
+        | Q(filing_status=Facility.FilingStatus.SUBMITTED, submitted_at__date__lt=cutoff)
+    )
+    return {row[key]: row["n"] for row in gaps.order_by().values(key).annotate(n=Count("pk"))}
+
+
+def goal_for(district: Region, year: int) -> InclusiveShareGoal | None:
+    return InclusiveShareGoal.objects.filter(district=district, year=year).select_related("source").first()
+
+
+def district_progress(
+    district: Region,
+    year: int,
+    level: str,
+    as_of: datetime.date | None = None,
+    *,
+    towns: QuerySet | None = None,
+) -> Progress:
+    """Per town of one district (optionally only some towns): targets, actual and pipeline slots, rates,
+    gaps and flags; totals summed from the rows."""
+    as_of = as_of or timezone.localdate()
+    goal = goal_for(district, year)
+    town_qs = towns if towns is not None else Region.objects.filter(parent=district, level=Region.Level.TOWN)
+    town_qs = town_qs.order_by("sort_order", "code")
+    targets = {
+        t["town_id"]: t
+        for t in SlotTarget.objects.filter(town__parent=district, year=year, level=level).values(
+            "town_id", "total_slots", "inclusive_slots"
+        )
+    }
+    in_district = Facility.objects.filter(district=district)
+    actual = _group(counted_facilities(as_of).filter(district=district), "town_id")
+    pipeline = _group(pipeline_facilities().filter(district=district), "town_id", inclusive_facilities=False)
+    gaps = _filing_gaps(in_district, "town_id", timezone.localdate())
+
+    def build(code, name, key):
+        row = ProgressRow(code=code, name=name)
+        if key in targets:
+            row.target_slots = targets[key]["total_slots"]
+            row.target_inclusive = targets[key]["inclusive_slots"]
+        if key in actual:
+            row.actual_slots = actual[key]["slots"] or 0
+            row.actual_inclusive = actual[key]["inclusive"] or 0
+            row.facilities = actual[key]["n"]
+            row.inclusive_facilities = actual[key]["n_inclusive"]
+        if key in pipeline:
+            row.pipeline_slots = pipeline[key]["slots"] or 0
+        row.filing_gaps = gaps.get(key, 0)
+        return row
+
+    rows = [build(town.code, town.name, town.pk) for town in town_qs]
+    if towns is None and any(None in d for d in (actual, pipeline, gaps)):
+        rows.append(build(UNASSIGNED, str(_("未填写镇街的机构")), None))
+    totals = ProgressRow(code=district.code, name=district.name)
+    for row in rows:
+        _flag(row, goal, is_town=row.code != UNASSIGNED)
+        totals.add(row)
+    _flag(totals, goal, is_town=False)
+    return Progress(
+        year=year, level=level, as_of=as_of, rows=rows, totals=totals, goal=goal, district=district
+    )
+
+
+def _flag(row: ProgressRow, goal: InclusiveShareGoal | None, *, is_town: bool) -> None:
+    flags = []
+    goal_share = goal.share_percent / 100 if goal else None
+    if goal_share is not None and row.actual_slots and row.inclusive_share < goal_share:
+        flags.append(FlagCode.BELOW_GOAL)
+    if is_town and not row.has_inclusive_service:
+        flags.append(FlagCode.NO_INCLUSIVE_SERVICE)
+    if (
+        goal_share is not None
+        and row.target_inclusive_ratio is not None
+        and row.target_inclusive_ratio < goal_share
+    ):
+        flags.append(FlagCode.TARGET_BELOW_GOAL)
+    if row.filing_gaps:
+        flags.append(FlagCode.FILING_GAP)
+    row.flags = [(code, str(FlagCode.LABELS[code])) for code in flags]
+
+
+def rollup(
+    districts: QuerySet[Region], year: int, level: str, as_of: datetime.date | None = None
+) -> Progress:
+    """One row per district (a city's or the nation's view), computed in grouped SQL, not per district."""
+    as_of = as_of or timezone.localdate()
+    districts = districts.filter(level=Region.Level.DISTRICT).order_by("parent__code", "code")
+    targets = {
+        r["town__parent_id"]: r
+        for r in SlotTarget.objects.filter(town__parent__in=districts, year=year, level=level)
+        .values("town__parent_id")
+        .annotate(total=Sum("total_slots"), inclusive=Sum("inclusive_slots"))
+    }
+    actual = _group(counted_facilities(as_of).filter(district__in=districts), "district_id")
+    pipeline = _group(
+        pipeline_facilities().filter(district__in=districts), "district_id", inclusive_facilities=False
+    )
+    gaps = _filing_gaps(Facility.objects.filter(district__in=districts), "district_id", timezone.localdate())
+    goals = {g.district_id: g for g in InclusiveShareGoal.objects.filter(district__in=districts, year=year)}
+    rows = []
+    totals = ProgressRow(code="", name=str(_("合计")))
+    for district in districts:
+        row = ProgressRow(code=district.code, name=district.name)
+        if district.pk in targets:
+            row.target_slots = targets[district.pk]["total"]
+            row.target_inclusive = targets[district.pk]["inclusive"]
+        if district.pk in actual:
+            a = actual[district.pk]
+            row.actual_slots, row.actual_inclusive = a["slots"] or 0, a["inclusive"] or 0
+            row.facilities, row.inclusive_facilities = a["n"], a["n_inclusive"]
+        if district.pk in pipeline:
+            row.pipeline_slots = pipeline[district.pk]["slots"] or 0
+        row.filing_gaps = gaps.get(district.pk, 0)
+        _flag(row, goals.get(district.pk), is_town=False)
+        rows.append(row)
+        totals.add(row)
+    return Progress(year=year, level=level, as_of=as_of, rows=rows, totals=totals)
+
+
+def available_plans(district: Region) -> list[tuple[int, str]]:
+    """(year, level) pairs for which the district has targets, in order."""
+    order = {value: i for i, value in enumerate(SlotTarget.Level.values)}
+    pairs = set(SlotTarget.objects.filter(town__parent=district).values_list("year", "level").distinct())
+    return sorted(pairs, key=lambda p: (p[0], order[p[1]]))
+
+
+# ---------------------------------------------------------------- indicators
+
+
+@dataclass
+class Comparison:
+    """A computed figure beside the figure a document reports, and whether they agree."""
+
+    label: str
+    computed: Decimal | None
+    reported: ReportedFigure | None
+    unit: str = ""
+
+    @property
+    def difference(self) -> Decimal | None:
+        if self.computed is None or self.reported is None:
+            return None
+        return self.computed - self.reported.value
+
+    @property
+    def agrees(self) -> bool | None:
+        """Within rounding of the printed figure, and on the right side of a “more than / at least”."""
+        if self.computed is None or self.reported is None:
+            return None
+        reported = self.reported.value
+        comparator = self.reported.comparator
+        if comparator == ReportedFigure.Comparator.GT:
+            return self.computed > reported
+        if comparator == ReportedFigure.Comparator.GTE:
+            return self.computed >= reported
+        if comparator == ReportedFigure.Comparator.LT:
+            return self.computed < reported
+        if comparator == ReportedFigure.Comparator.LTE:
+            return self.computed <= reported
+        places = max(-reported.normalize().as_tuple().exponent, 0)
+        return self.computed.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) == reported
+
+
+@dataclass
+class Indicators:
+    district: Region
+    year: int
+    as_of: datetime.date
+    population: PopulationStat | None
+    registry_slots: int
+    registry_inclusive: int
+    registry_facilities: int
+    reported: dict[str, ReportedFigure]
+    demand_percent: Decimal
+    demand_is_default: bool
+    demand: DemandAssumption | None = None
+
+    @property
+    def residents(self):
+        return self.population.resident_population if self.population else None
+
+    @property
+    def infants(self):
+        return self.population.infants_under_3 if self.population else None
+
+    @property
+    def slots_per_1000(self) -> Decimal | None:
+        r = ratio(self.registry_slots, self.residents)
+        return r * 1000 if r is not None else None
+
+    @property
+    def slots_per_100_infants(self) -> Decimal | None:
+        r = ratio(self.registry_slots, self.infants)
+        return r * 100 if r is not None else None
+
+    @property
+    def inclusive_share(self) -> Decimal | None:
+        return ratio(self.registry_inclusive, self.registry_slots)
+
+    @property
+    def document_slots_per_1000(self) -> Decimal | None:
+        """The document's own slots ÷ residents: a consistency check of the document itself."""
+        slots = self.reported.get(ReportedFigure.Measure.SLOTS)
+        r = ratio(slots.value if slots else None, self.residents)
+        return r * 1000 if r is not None else None
+
+    @property
+    def slots_needed(self) -> int | None:
+        if self.infants is None:
+            return None
+        return int((Decimal(self.infants) * self.demand_percent / 100).to_integral_value(ROUND_HALF_UP))
+
+    @property
+    def shortfall(self) -> int | None:
+        return None if self.slots_needed is None else self.slots_needed - self.registry_slots
+
+    def comparisons(self) -> list[Comparison]:
+        M = ReportedFigure.Measure
+
+        def percent(value):
+            return value * 100 if value is not None else None
+
+        return [
+            Comparison(
+                str(_("每千人口托位数（登记数据）")), self.slots_per_1000, self.reported.get(M.SLOTS_PER_1000)
+            ),
+            Comparison(
+                str(_("每千人口托位数（按文件自身托位数与人口计算）")),
+                self.document_slots_per_1000,
+                self.reported.get(M.SLOTS_PER_1000),
+            ),
+            Comparison(
+                str(_("普惠托位占比（登记数据，%）")),
+                percent(self.inclusive_share),
+                self.reported.get(M.INCLUSIVE_SHARE),
+            ),
+        ]
+
+    def completeness(self) -> list[tuple[str, int, ReportedFigure | None, Decimal | None]]:
+        """How much of what the documents report is in the registry: (label, registry, reported, share)."""
+        M = ReportedFigure.Measure
+        rows = []
+        for label, value, measure in (
+            (_("备案机构数"), self.registry_facilities, M.FILED_FACILITIES),
+            (_("托位数"), self.registry_slots, M.SLOTS),
+        ):
+            reported = self.reported.get(measure)
+            rows.append((str(label), value, reported, ratio(value, reported.value if reported else None)))
+        return rows
+
+    @property
+    def mismatched_reports(self) -> list[Comparison]:
+        """Reported figures the document's own data does not bear out (only the document check, since the
+        registry may still be incomplete)."""
+        check = self.comparisons()[1]
+        return [check] if check.agrees is False else []
+
+
+DEFAULT_ENROLMENT_WISH_PERCENT = Decimal(getattr(settings, "PLANNING_DEFAULT_ENROLMENT_WISH_PERCENT", "33"))
+
+
+def indicators(district: Region, year: int, as_of: datetime.date | None = None) -> Indicators:
+    """Slots per 1,000 residents and per 100 infants, inclusive share, demand — from the registry, beside the
+    figures the documents report. Population is the latest year up to `year`; reported figures the latest
+    actual figures dated in or before `year`."""
+    today = timezone.localdate()
+    as_of = as_of or min(today, datetime.date(year, 12, 31))
+    population = (
+        PopulationStat.objects.filter(region=district, year__lte=year)
+        .select_related("source")
+        .order_by("-year")
+        .first()
+    )
+    counted = (
+        counted_facilities(as_of)
+        .filter(district=district)
+        .aggregate(slots=Sum("total_slots"), inclusive=Sum("inclusive_slots"), n=Count("pk"))
+    )
+    reported = {}
+    for figure in (
+        ReportedFigure.objects.filter(region=district, nature=ReportedFigure.Nature.ACTUAL, subject="")
+        .filter(Q(period_end__year__lte=year) | Q(period_end__isnull=True))
+        .select_related("source")
+        .order_by("period_end")
+    ):
+        reported[figure.measure] = figure  # the latest one wins
+    demand = DemandAssumption.objects.filter(district=district).first()
+    return Indicators(
+        district=district,
+        year=year,
+        as_of=as_of,
+        population=population,
+        registry_slots=counted["slots"] or 0,
+        registry_inclusive=counted["inclusive"] or 0,
+        registry_facilities=counted["n"],
+        reported=reported,
+        demand_percent=demand.enrolment_wish_percent if demand else DEFAULT_ENROLMENT_WISH_PERCENT,
+        demand_is_default=demand is None,
+        demand=demand,
+    )
+
+
+def facilities_by_kind(district: Region, as_of: datetime.date | None = None) -> list[tuple[str, int, int]]:
+    """(kind label, facilities, slots) of the counted facilities, largest first."""
+    rows = (
+        counted_facilities(as_of)
+        .filter(district=district)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("pk"), slots=Sum("total_slots"))
+    )
+    labels = dict(Facility.Kind.choices)
+    return sorted(((str(labels[r["kind"]]), r["n"], r["slots"] or 0) for r in rows), key=lambda r: -r[2])
+
+
+def filing_counts(district: Region) -> dict[str, int]:
+    """Non-synthetic facilities of the district by filing status."""
+    rows = Facility.objects.filter(district=district, is_synthetic=False).order_by().values("filing_status")
+    return {r["filing_status"]: r["n"] for r in rows.annotate(n=Count("pk"))}
+
+
+def progress_over_years(district: Region, as_of: datetime.date | None = None) -> list[Progress]:
+    """The district's progress for every (year, level) it has targets for."""
+    return [district_progress(district, year, level, as_of) for year, level in available_plans(district)]

@@ -1,0 +1,48 @@
+/* Renders every [data-chart] element with Apache ECharts (served from static/vendor, no CDN).
+   The chart's data is the JSON in the <script> named by data-source; every number is also in the table below it. */
+(function () {
+  "use strict";
+  var palette = ["#0f6e6e", "#f29e4c", "#7aa6c2", "#b5838d", "#6c8e4e", "#a36d00"];
+
+  function bars(spec, horizontal) {
+    var category = { type: "category", data: spec.categories, inverse: horizontal,
+      axisLabel: { interval: 0, rotate: horizontal ? 0 : 30 } };
+    var value = { type: "value" };
+    var series = spec.series.map(function (s) { return { name: s.name, type: "bar", data: s.data, barMaxWidth: 18 }; });
+    if (spec.goal !== null && spec.goal !== undefined) {
+      var mark = horizontal ? { xAxis: spec.goal } : { yAxis: spec.goal };
+      series[0].markLine = { symbol: "none", lineStyle: { color: "#b42318", type: "dashed" },
+        label: { formatter: spec.goalLabel + " " + spec.goal, position: horizontal ? "end" : "insideEndTop" },
+        data: [mark] };
+    }
+    return {
+      color: palette, tooltip: { trigger: "axis" }, legend: { top: 0 },
+      grid: { left: 10, right: 40, top: 40, bottom: 10, containLabel: true },
+      xAxis: horizontal ? value : category, yAxis: horizontal ? category : value, series: series,
+    };
+  }
+
+  function pie(spec) {
+    return {
+      color: palette, tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" }, legend: { bottom: 0, type: "scroll" },
+      series: [{ type: "pie", radius: ["35%", "65%"], data: spec.data, label: { formatter: "{b}\n{c}" } }],
+    };
+  }
+
+  function render(el) {
+    var source = document.getElementById(el.dataset.source);
+    if (!source || typeof echarts === "undefined") { return; }
+    var spec = JSON.parse(source.textContent);
+    var kind = el.dataset.chart;
+    var option = kind === "pie" ? pie(spec) : bars(spec, kind === "hbar");
+    if (kind === "line") { option.series.forEach(function (s) { s.type = "line"; s.smooth = false; }); }
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    chart.setOption(option);
+    el.dataset.rendered = "true";
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-chart]").forEach(render);
+  });
+})();
