@@ -7,6 +7,7 @@ app_name = "registry"
 urlpatterns = [
     path("", views.facility_list, name="list"),
     path("new/", views.facility_create, name="create"),
+    path("export.xlsx", views.facility_export, name="export"),
     path("reviews/", views.review_queue, name="reviews"),
     path("accounts/", views.accounts, name="accounts"),
     path("changes/<int:pk>/", views.change_detail, name="change"),

@@ -417,3 +417,33 @@ def test_workflow_posts_change_state_only_for_roles_allowed_to(client, users, fa
     else:
         assert (facility_a.filing_status, facility_a.operating_status) == ("submitted", "operating")
         assert facility_a.acknowledged_at is None
+
+
+class TestExport:
+    def _rows(self, response):
+        import io
+
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).worksheets[0]
+        return list(sheet.iter_rows(values_only=True))
+
+    def test_the_export_has_the_same_scope_and_filters_as_the_list(
+        self, client, operator_a, district_official, facility_a, facility_b
+    ):
+        rows = self._rows(client_for(client, operator_a).get(reverse("registry:export")))
+        assert [r[0] for r in rows[1:]] == ["甲托育园"]
+        rows = self._rows(
+            client_for(client, district_official).get(reverse("registry:export"), {"town": "110115-02"})
+        )
+        assert [r[0] for r in rows[1:]] == ["乙托育园"]
+        assert rows[0][0] == "机构名称" and rows[1][6] == 20  # slots stay numbers
+
+    def test_formula_like_names_are_neutralised(self, client, district_official, facility_a):
+        Facility.objects.filter(pk=facility_a.pk).update(name='=HYPERLINK("http://x")')
+        rows = self._rows(client_for(client, district_official).get(reverse("registry:export")))
+        names = [r[0] for r in rows[1:]]
+        assert '\'=HYPERLINK("http://x")' in names
+
+    def test_anonymous_users_cannot_export(self, client, facility_a):
+        assert client.get(reverse("registry:export")).status_code == 302
