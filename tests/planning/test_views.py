@@ -150,3 +150,20 @@ def test_bad_plan_parameters_fall_back_instead_of_failing(client, people):
         == 200
     )
     assert client.get(reverse("planning:compare"), {"year": "abc"}).status_code == 200
+
+
+def test_planning_models_are_in_the_admin_scoped_by_district(client, people, daxing):
+    from planning.models import InclusiveShareGoal
+
+    client.force_login(people["superuser"])
+    for name in ("inclusivesharegoal", "demandassumption", "importjob"):
+        assert client.get(reverse(f"admin:planning_{name}_changelist")).status_code == 200
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from planning.admin import InclusiveShareGoalAdmin
+
+    request = RequestFactory().get("/")
+    request.user = people["yubei_official"]
+    model_admin = InclusiveShareGoalAdmin(InclusiveShareGoal, admin.site)
+    assert not model_admin.get_queryset(request).filter(district=daxing).exists()
