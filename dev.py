@@ -56,6 +56,7 @@ def serve(args: list[str]) -> None:
     ensure_venv()
     os.environ.setdefault("DEBUG", "1")  # runserver is a local server, also against an existing PostgreSQL
     manage("migrate", "--no-input")
+    manage("createcachetable")
     manage("seed")
     manage("ensure_admin")
     address = args[0] if args else "127.0.0.1:8000"

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tuoyu_portal",
     "targets",
     "pgtrigger",
@@ -141,9 +143,55 @@ TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db
 PLANNING_DEFAULT_ENROLMENT_WISH_PERCENT = os.environ.get("PLANNING_DEFAULT_ENROLMENT_WISH_PERCENT", "33")
 
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tuoyu_portal.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "tuoyu_portal.api.permissions.TokenScope",
+        "tuoyu_portal.api.permissions.ReadPublicWriteAuthenticated",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "tuoyu_portal.api.pagination.Pagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "tuoyu_portal.api.renderers.CSVRenderer",
+        "tuoyu_portal.api.renderers.XLSXRenderer",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tuoyu_portal.api.throttling.ClientRateThrottle",
+        "tuoyu_portal.api.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "client": os.environ.get("API_RATE_CLIENT", "600/min"),
+        "anonymous": os.environ.get("API_RATE_ANONYMOUS", "60/min"),
+    },
+    "EXCEPTION_HANDLER": "tuoyu_portal.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
 }
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "托育服务管理门户 API",
+    "DESCRIPTION": "Slot statistics, targets, places and the facility registry of the 托育 portal (v1).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Cache (API throttling counters, later summaries): Redis when configured so several app servers share it,
+# the database otherwise (`python manage.py createcachetable`, run by dev.py serve).
+CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tuoyu_cache"}
+    }
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)

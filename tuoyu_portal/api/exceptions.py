@@ -1,0 +1,62 @@
+"""One error body for every API failure:
+
+    {"error": {"status": 400, "code": "invalid", "message": "…",
+               "fields": {"total_slots": [{"code": "min_value", "message": "…"}]}}}
+
+Messages are in the request's language; codes are stable for machines."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _details(detail):
+    if isinstance(detail, dict):
+        return {field: _details(value) for field, value in detail.items()}
+    if isinstance(detail, list):
+        flat = []
+        for item in detail:
+            value = _details(item)
+            flat.extend(value if isinstance(value, list) else [value])
+        return flat
+    return {"code": getattr(detail, "code", "invalid"), "message": str(detail)}
+
+
+def exception_handler(exc, context):
+    from facilities.services import ConcurrencyError, NotAllowed, RegistryError
+
+    if isinstance(exc, ConcurrencyError):
+        exc = exceptions.APIException(exc.message)
+        exc.status_code, exc.default_code = status.HTTP_409_CONFLICT, "conflict"
+        exc.detail = exceptions.ErrorDetail(str(exc.detail), code="conflict")
+    elif isinstance(exc, NotAllowed):
+        exc = exceptions.PermissionDenied(exc.message, code="not_allowed")
+    elif isinstance(exc, RegistryError):
+        exc = exceptions.ValidationError(exc.errors or {"non_field_errors": [exc.message]}, code="invalid")
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = getattr(exc, "detail", None)
+    if isinstance(exc, Http404):
+        code, message, fields = "not_found", _("未找到。"), {}
+    elif isinstance(exc, PermissionDenied):
+        code, message, fields = "permission_denied", _("无权执行此操作。"), {}
+    elif isinstance(detail, dict | list):
+        code, message = "invalid", _("请求数据有误，请按字段提示修正。")
+        fields = _details(detail) if isinstance(detail, dict) else {"non_field_errors": _details(detail)}
+    else:
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        message, fields = str(detail) if detail is not None else str(exc), {}
+    response.data = {
+        "error": {"status": response.status_code, "code": code, "message": message, "fields": fields}
+    }
+    return response
+
+
+def error_response(status_code: int, code: str, message: str) -> Response:
+    return Response(
+        {"error": {"status": status_code, "code": code, "message": message, "fields": {}}}, status=status_code
+    )

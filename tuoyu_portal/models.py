@@ -1,0 +1,71 @@
+"""API tokens: a client acts as the user who owns the token, limited to reading when the token is read-only,
+until the token expires or is revoked. Only a hash of the secret is stored."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True)
+
+
+class ApiToken(models.Model):
+    PREFIX = "tyt_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("名称"), max_length=100, help_text=_("用途，如：市托育一件事平台"))
+    key_prefix = models.CharField(_("令牌前缀"), max_length=12, db_index=True)
+    key_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True)
+    read_only = models.BooleanField(_("只读"), default=True)
+    expires_at = models.DateTimeField(_("到期时间"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name}（{self.key_prefix}…）"
+
+    @classmethod
+    def issue(cls, *, user, name: str, read_only: bool, expires_at, created_by) -> tuple["ApiToken", str]:
+        """Create a token and return it with its secret, which is shown once and never stored."""
+        secret = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            key_prefix=secret[:12],
+            key_hash=hash_secret(secret),
+            read_only=read_only,
+            expires_at=expires_at,
+            created_by=created_by,
+        )
+        return token, secret
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
