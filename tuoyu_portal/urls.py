@@ -13,6 +13,7 @@ urlpatterns = [
     path("directory/", include("facilities.public_urls")),
     path("registry/", include("facilities.urls")),
     path("planning/", include("planning.urls")),
+    path("planning/", include("planning.import_urls")),
     path("api/", include("tuoyu_portal.api.urls")),
     path("", include("targets.urls")),
 ]

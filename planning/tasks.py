@@ -1,0 +1,151 @@
+"""Background imports (django-tasks; the worker is `python manage.py db_worker`).
+
+`start_import` stores the upload as an ImportJob and enqueues `run_import`; the task reads the job, runs the
+importer with a progress callback (done_rows saved every ~200 rows), and stores the outcome on the job:
+previewed (a dry run), done, or failed with the problems list. Nothing a file contains can make the task
+crash without the job saying so.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from planning import importers
+from planning.models import ImportJob
+from planning.services import can_manage_district
+from targets.models import SourceDocument
+from tuoyu_portal.excel import Problem, WorkbookError
+
+logger = logging.getLogger(__name__)
+
+Status = ImportJob.Status
+FINISHED = frozenset({Status.PREVIEWED, Status.DONE, Status.FAILED})
+
+
+def start_import(
+    *, district, user, kind: str, content: bytes, file_name: str, dry_run: bool, source_id: int | None = None
+) -> ImportJob:
+    """Create the job and hand it to the worker."""
+    job = ImportJob.objects.create(
+        kind=kind,
+        district=district,
+        dry_run=dry_run,
+        file_name=file_name[:255],
+        content=content,
+        created_by=user,
+        summary={"source_id": source_id} if source_id else {},
+    )
+    try:
+        run_import.enqueue(job.pk)
+    except Exception:
+        logger.exception("could not enqueue import job %s", job.pk)
+        ImportJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(
+            status=Status.FAILED,
+            finished_at=timezone.now(),
+            problems=[
+                importers.problem_to_json(
+                    Problem(None, None, None, _("无法提交后台任务，文件未导入；请稍后重试或联系管理员"))
+                )
+            ],
+        )
+    job.refresh_from_db()
+    return job
+
+
+def _source_for(job: ImportJob) -> SourceDocument | None:
+    source_id = (job.summary or {}).get("source_id")
+    if not source_id:
+        return None
+    source = SourceDocument.objects.filter(pk=source_id, region=job.district).first()
+    if source is None:
+        raise WorkbookError([Problem(None, None, None, _("所选来源文件已不存在或不属于本区，请重新选择"))])
+    return source
+
+
+def process_job(job_id: int) -> str:
+    """Run one queued job to its end; returns the final status. A job that is not queued is left alone (a
+    worker retry, or a second worker). Messages are written in the portal's default language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _process(job_id)
+
+
+def _process(job_id: int) -> str:
+    claimed = ImportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, updated_at=timezone.now()
+    )
+    if not claimed:
+        return ImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first() or ""
+    job = ImportJob.objects.select_related("district", "created_by").get(pk=job_id)
+    options = {key: value for key, value in (job.summary or {}).items() if key == "source_id"}
+
+    def progress(done: int, total: int) -> None:
+        job.done_rows, job.total_rows = done, total
+        job.save(update_fields=["done_rows", "total_rows", "updated_at"])
+
+    try:
+        if not can_manage_district(job.created_by, job.district):
+            raise WorkbookError([Problem(None, None, None, _("提交人已无权导入本区数据，文件未导入"))])
+        content = bytes(job.content or b"")
+        if job.kind == ImportJob.Kind.SLOT_TARGETS:
+            result = importers.import_slot_targets(
+                content,
+                district=job.district,
+                user=job.created_by,
+                dry_run=job.dry_run,
+                source=_source_for(job),
+                progress=progress,
+            )
+        elif job.kind == ImportJob.Kind.FACILITY_ROSTER:
+            result = importers.import_facility_roster(
+                content, district=job.district, user=job.created_by, dry_run=job.dry_run, progress=progress
+            )
+        else:
+            raise WorkbookError([Problem(None, None, job.kind, _("未知的导入类型"))])
+    except WorkbookError as error:
+        job.status = Status.FAILED
+        job.problems = [importers.problem_to_json(problem) for problem in error.problems]
+        job.summary = options
+        job.done_rows = job.total_rows
+    except Exception:
+        logger.exception("import job %s failed", job_id)
+        job.status = Status.FAILED
+        job.problems = [
+            importers.problem_to_json(
+                Problem(
+                    None,
+                    None,
+                    None,
+                    _("导入时发生意外错误，未写入任何数据；请联系管理员（导入任务编号 %(id)s）")
+                    % {"id": job.pk},
+                )
+            )
+        ]
+        job.summary = options
+    else:
+        job.status = Status.PREVIEWED if job.dry_run else Status.DONE
+        job.summary = {**options, **result.as_summary()}
+        job.problems = []
+        job.total_rows = job.done_rows = result.total_rows
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status",
+            "problems",
+            "summary",
+            "total_rows",
+            "done_rows",
+            "finished_at",
+            "updated_at",
+        ]
+    )
+    return job.status
+
+
+@task()
+def run_import(job_id: int) -> str:
+    return process_job(job_id)
