@@ -16,7 +16,11 @@ class PlanForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, plans: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].choices = [
-            (f"{year}:{level}", f"{year}{_('年')}{SlotTarget.Level(level).label}") for year, level in plans
+            (
+                f"{year}:{level}",
+                _("%(year)s年%(level)s") % {"year": year, "level": SlotTarget.Level(level).label},
+            )
+            for year, level in plans
         ]
 
     def selection(self, plans, today: datetime.date) -> tuple[int, str, datetime.date]:

@@ -92,7 +92,7 @@ def years_table(plans: list[Progress]) -> Table:
     ]
     rows = [
         [
-            f"{p.year}{_('年')}{p.level_label}",
+            _("%(year)s年%(level)s") % {"year": p.year, "level": p.level_label},
             p.totals.target_slots,
             p.totals.actual_slots,
             p.totals.completion_rate,

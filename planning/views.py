@@ -89,7 +89,9 @@ def district_dashboard(request, code):
             "goalLabel": _("区目标"),
         },
         "years": {
-            "categories": [f"{p.year}{_('年')}{p.level_label}" for p in plans],
+            "categories": [
+                _("%(year)s年%(level)s") % {"year": p.year, "level": p.level_label} for p in plans
+            ],
             "series": [
                 {"name": _("目标托位"), "data": [p.totals.target_slots for p in plans]},
                 {"name": _("实有托位"), "data": [p.totals.actual_slots for p in plans]},
@@ -188,7 +190,7 @@ def town_dashboard(request, code, town):
             [*tables.years_table([]).columns[:7], tables.Col(_("缺口"), "int")],
             [
                 [
-                    f"{p.year}{_('年')}{p.level_label}",
+                    _("%(year)s年%(level)s") % {"year": p.year, "level": p.level_label},
                     p.rows[0].target_slots,
                     p.rows[0].actual_slots,
                     p.rows[0].completion_rate,
