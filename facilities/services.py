@@ -242,6 +242,12 @@ def facility_update(
         raise NotAllowed(_("该机构已关停，记录不能再编辑。"))
     if facility.filing_status == Facility.FilingStatus.SUBMITTED and not can(user, Action.REVIEW, facility):
         raise NotAllowed(_("备案材料审核期间不能修改；如需修改，请联系区卫健委退回。"))
+    new_district = data.get("district")
+    if new_district is not None and new_district.pk != facility.district_id:
+        from facilities.permissions import districts_for
+
+        if not districts_for(user).filter(pk=new_district.pk).exists():
+            raise NotAllowed(_("您不能把机构移到该区县。"))
     _check(data, units)
     _bump_version(facility, expected_version)
     if facility.filing_status == Facility.FilingStatus.FILED and not can(user, Action.REVIEW, facility):

@@ -9,6 +9,7 @@ admin.site.index_title = "数据管理"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/tokens/", include("tuoyu_portal.token_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("directory/", include("facilities.public_urls")),
     path("registry/", include("facilities.urls")),

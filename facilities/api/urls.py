@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""/api/v1/facilities/ (included under /api/v1/ by tuoyu_portal/api/urls.py)."""
 
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from facilities.api.views import FacilityViewSet
+
+router = SimpleRouter()
+router.register("facilities", FacilityViewSet, basename="api-facility")
+
+urlpatterns = router.urls

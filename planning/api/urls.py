@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""/api/v1/stats/… (included under /api/v1/ by tuoyu_portal/api/urls.py)."""
 
-urlpatterns = []
+from django.urls import path
+
+from planning.api.views import IndicatorStatsView, SlotStatsView
+
+urlpatterns = [
+    path("stats/slots/", SlotStatsView.as_view(), name="api-stats-slots"),
+    path("stats/indicators/", IndicatorStatsView.as_view(), name="api-stats-indicators"),
+]

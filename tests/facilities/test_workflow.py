@@ -320,3 +320,15 @@ class TestHistory:
 
 def test_the_users_fixture_factory_is_usable(db):
     assert UserFactory().check_password("pw-for-tests-only")
+
+
+def test_a_facility_cannot_be_moved_to_a_district_the_user_does_not_serve(operator_a, facility_a, yubei):
+    data = form_data(facility_a, district=yubei, town=None)
+    with pytest.raises(NotAllowed, match="不能把机构移到该区县"):
+        services.facility_update(
+            user=operator_a,
+            facility=facility_a,
+            data=data,
+            units=units(),
+            expected_version=facility_a.version,
+        )

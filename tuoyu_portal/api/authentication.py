@@ -13,7 +13,11 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower().decode() not in self.keywords:
+        try:
+            keyword = header[0].lower().decode() if header else ""
+        except UnicodeError:
+            return None  # not our scheme
+        if keyword not in self.keywords:
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("令牌格式不正确。"))

@@ -26,8 +26,14 @@ def _details(detail):
 
 
 def exception_handler(exc, context):
+    from django.db import DataError
+
     from facilities.services import ConcurrencyError, NotAllowed, RegistryError
 
+    if isinstance(exc, DataError):  # e.g. a NUL character in a lookup value: bad input, not a server error
+        exc = exceptions.ValidationError(
+            {"non_field_errors": [_("请求中含有无法处理的字符。")]}, code="invalid"
+        )
     if isinstance(exc, ConcurrencyError):
         exc = exceptions.APIException(exc.message)
         exc.status_code, exc.default_code = status.HTTP_409_CONFLICT, "conflict"
@@ -54,6 +60,14 @@ def exception_handler(exc, context):
         "error": {"status": response.status_code, "code": code, "message": message, "fields": fields}
     }
     return response
+
+
+def not_found(request, *args, **kwargs):
+    """Unknown /api/ paths answer with the error body too, not Django's HTML page."""
+    from django.http import JsonResponse
+
+    body = {"error": {"status": 404, "code": "not_found", "message": _("未找到。"), "fields": {}}}
+    return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
 
 
 def error_response(status_code: int, code: str, message: str) -> Response:

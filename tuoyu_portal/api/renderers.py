@@ -23,7 +23,11 @@ def _rows(data):
                         subvalue if not isinstance(subvalue, list | dict) else str(subvalue)
                     )
             elif isinstance(value, list):
-                flat[key] = "; ".join(str(v) for v in value)
+                # Nested rows (e.g. class units) as readable “k: v” groups, one group per item.
+                flat[key] = "; ".join(
+                    ", ".join(f"{k}: {v}" for k, v in item.items()) if isinstance(item, dict) else str(item)
+                    for item in value
+                )
             else:
                 flat[key] = value
         rows.append(flat)

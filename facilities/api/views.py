@@ -1,0 +1,276 @@
+"""/api/v1/facilities/: the facility registry for REST clients.
+
+Reading. A signed-in user (session or token) gets the facilities in their scope
+(facilities.permissions, Action.VIEW) in full, plus the public directory (filed, operating, not synthetic:
+Facility.objects.publicly_listed()) with the public fields only; an anonymous client gets the public
+directory only. Anything else answers 404, never 403: its existence is not disclosed. A list page is read
+with a constant number of queries whatever its size (units and class types are prefetched, rule flags are
+SQL annotations).
+
+Writing goes through facilities.services exactly as the web forms do: POST creates (facility_create), PUT
+and PATCH update with the `version` read before (facility_update; a stale version is 409), and the filing
+workflow has its own endpoints (submit, acknowledge, approve, return). A facility the user may see but not
+change answers 403 with the service's reason; refusals come back in the API's one error body.
+"""
+
+from __future__ import annotations
+
+from django.db.models import BooleanField, Case, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from facilities import selectors, services
+from facilities.api.serializers import (
+    FacilityPublicSerializer,
+    FacilitySerializer,
+    FacilityWriteSerializer,
+    PendingChangeAcceptedSerializer,
+    ReasonSerializer,
+)
+from facilities.filtersets import FacilityFilterSet
+from facilities.models import ClassUnit, Facility, PendingChange
+from facilities.permissions import Action, districts_for, facility_scope
+from tuoyu_portal.api.schema import ErrorResponseSerializer, PublicReadSchema
+
+
+def visible_facilities(user):
+    """Facilities the user may read through the API, each annotated `in_scope` (full record) or not
+    (public record). Scoping is facilities.permissions.facility_scope, the Q behind facilities_for."""
+    facilities = Facility.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return facilities.publicly_listed().annotate(in_scope=Value(False, output_field=BooleanField()))
+    scope = facility_scope(user, Action.VIEW)
+    if scope is None:  # superuser
+        return facilities.annotate(in_scope=Value(True, output_field=BooleanField()))
+    public = Q(pk__in=Facility.objects.publicly_listed().values("pk"))
+    return facilities.filter(scope | public).annotate(
+        in_scope=Case(When(scope, then=Value(True)), default=Value(False), output_field=BooleanField())
+    )
+
+
+def _error(description):
+    return OpenApiResponse(ErrorResponseSerializer, description=description)
+
+
+FACILITY_ITEM = PolymorphicProxySerializer(
+    component_name="FacilityItem",
+    serializers=[FacilitySerializer, FacilityPublicSerializer],
+    resource_type_field_name=None,
+    many=False,
+)
+FACILITY_ITEMS = PolymorphicProxySerializer(
+    component_name="FacilityItem",
+    serializers=[FacilitySerializer, FacilityPublicSerializer],
+    resource_type_field_name=None,
+    many=True,
+)
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", "csv", "xlsx"],
+    description=gettext_lazy("下载格式：csv（UTF-8，带 BOM）或 xlsx（当前页）；默认 JSON"),
+)
+ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description=gettext_lazy("机构编号"))
+READ_ERRORS = {
+    401: _error(gettext_lazy("令牌无效、已过期或已撤销")),
+    404: _error(gettext_lazy("未找到，或不在您的范围内")),
+    429: _error(gettext_lazy("请求过于频繁")),
+}
+WRITE_ERRORS = {
+    400: _error(gettext_lazy("数据有误（按字段说明，如班额超过国家标准上限）或业务规则不允许")),
+    401: _error(gettext_lazy("未登录或令牌无效")),
+    403: _error(gettext_lazy("无权执行（只读令牌，或您能查看但不能修改该机构）")),
+    404: _error(gettext_lazy("未找到，或不在您的范围内")),
+    429: _error(gettext_lazy("请求过于频繁")),
+}
+UPDATE_ERRORS = {**WRITE_ERRORS, 409: _error(gettext_lazy("版本冲突：该机构已被他人修改，请重新读取"))}
+
+
+def _workflow_schema(summary, description, request=None):
+    return extend_schema(
+        summary=summary,
+        description=description,
+        request=request,
+        parameters=[ID_PARAMETER],
+        responses={200: FacilitySerializer, **WRITE_ERRORS},
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("托育机构列表"),
+        description=gettext_lazy(
+            "匿名用户：公开名录（已备案、运营中、非合成）的公开字段。已登录用户：其范围内的机构（全部"
+            "字段，含 version、联系人、提示等）加上公开名录中其他机构的公开字段。每条记录要么是 Facility"
+            "（全部字段），要么是 FacilityPublic（公开字段）。按区县代码、镇街序号、名称排序。"
+        ),
+        parameters=[FORMAT_PARAMETER],
+        responses={200: FACILITY_ITEMS, 400: _error(gettext_lazy("筛选参数有误")), **READ_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("托育机构"),
+        parameters=[ID_PARAMETER],
+        responses={200: FACILITY_ITEM, **READ_ERRORS},
+    ),
+    create=extend_schema(
+        summary=gettext_lazy("登记机构（草稿）"),
+        description=gettext_lazy(
+            "与网页表单相同的规则（facilities.services.facility_create）：只能在您可登记的区县；"
+            "机构填报人登记后成为该机构的填报人。"
+        ),
+        request=FacilityWriteSerializer,
+        responses={201: FacilitySerializer, **WRITE_ERRORS},
+    ),
+    update=extend_schema(
+        summary=gettext_lazy("修改机构"),
+        description=gettext_lazy(
+            "须提交读取时的 version；版本过期返回 409。未提交的字段和班级设置保持不变。机构填报人修改已备案"
+            "机构时，变更须经区卫健委审核：返回 202 和待审变更编号，公开信息和统计仍为原备案信息。"
+        ),
+        parameters=[ID_PARAMETER],
+        request=FacilityWriteSerializer,
+        responses={200: FacilitySerializer, 202: PendingChangeAcceptedSerializer, **UPDATE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary=gettext_lazy("修改机构（部分字段）"),
+        description=gettext_lazy("同 PUT；只需提交要修改的字段和 version。"),
+        parameters=[ID_PARAMETER],
+        request=FacilityWriteSerializer,
+        responses={200: FacilitySerializer, 202: PendingChangeAcceptedSerializer, **UPDATE_ERRORS},
+    ),
+)
+class FacilityViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = FacilitySerializer
+    filterset_class = FacilityFilterSet
+    schema = PublicReadSchema()
+
+    def get_queryset(self):
+        user = self.request.user
+        units = ClassUnit.objects.select_related("class_type").order_by("class_type__sort_order", "pk")
+        queryset = (
+            visible_facilities(user)
+            .select_related("district", "town")
+            .prefetch_related(Prefetch("units", queryset=units))
+            .order_by("district__code", "town__sort_order", "name", "pk")
+        )
+        if getattr(user, "is_authenticated", False):
+            pending = PendingChange.objects.filter(
+                facility=OuterRef("pk"), status=PendingChange.Status.PENDING
+            ).values("pk")[:1]
+            queryset = selectors.with_flags(queryset).annotate(pending_change_id=Subquery(pending))
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return FacilityWriteSerializer
+        if self.action == "return_":
+            return ReasonSerializer
+        return FacilitySerializer
+
+    def _read(self, facility: Facility, status_code=status.HTTP_200_OK) -> Response:
+        """The facility as the user now sees it (re-read: scope, flags and units may have changed)."""
+        fresh = self.get_queryset().get(pk=facility.pk)
+        return Response(FacilitySerializer(fresh, context=self.get_serializer_context()).data, status_code)
+
+    # ---------------------------------------------------------------- create and update
+
+    def create(self, request, *args, **kwargs):
+        serializer = FacilityWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data, units = serializer.service_input()
+        facility = services.facility_create(user=request.user, data=data, units=units)
+        return self._read(facility, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        facility = self.get_object()
+        serializer = FacilityWriteSerializer(
+            facility, data=request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        version = serializer.validated_data.get("version")
+        if version is None:
+            raise serializers.ValidationError(
+                {"version": [_("修改须提交读取时的版本号（version）。")]}, code="required"
+            )
+        data, units = serializer.service_input(base=facility)
+        district = data.get("district")
+        if (
+            district is not None
+            and district.pk != facility.district_id
+            and not districts_for(request.user).filter(pk=district.pk).exists()
+        ):
+            raise serializers.ValidationError({"district": [_("您不能把机构登记到该区县。")]})
+        result = services.facility_update(
+            user=request.user, facility=facility, data=data, units=units, expected_version=version
+        )
+        if isinstance(result, PendingChange):
+            body = {
+                "pending_change_id": result.pk,
+                "facility_id": facility.pk,
+                "status": result.status,
+                "version": result.base_version,
+                "message": _("变更已提交，区卫健委审核通过后生效；在此之前公示和统计仍为原备案信息。"),
+            }
+            return Response(PendingChangeAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+        return self._read(result)
+
+    def partial_update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+    # ---------------------------------------------------------------- filing workflow
+
+    @_workflow_schema(
+        gettext_lazy("提交备案"),
+        gettext_lazy("机构填报人或区卫健委提交备案；班级设置和备案材料须齐全。"),
+        request=None,
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        facility = services.filing_submit(user=request.user, facility=self.get_object())
+        return self._read(facility)
+
+    @_workflow_schema(gettext_lazy("出具备案回执"), gettext_lazy("区卫健委对已提交的备案出具回执。"))
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        facility = services.filing_acknowledge(user=request.user, facility=self.get_object())
+        return self._read(facility)
+
+    @_workflow_schema(
+        gettext_lazy("通过备案"),
+        gettext_lazy("区卫健委通过已提交的备案，分配备案编号（<区县代码>-<年份>-<序号>）和备案日期。"),
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        facility = services.filing_approve(user=request.user, facility=self.get_object())
+        return self._read(facility)
+
+    @_workflow_schema(
+        gettext_lazy("退回备案"),
+        gettext_lazy("区卫健委退回已提交的备案，须写明原因（机构可见）。"),
+        request=ReasonSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk=None):
+        facility = self.get_object()
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        facility = services.filing_return(
+            user=request.user, facility=facility, reason=serializer.validated_data["reason"]
+        )
+        return self._read(facility)
