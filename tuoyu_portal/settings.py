@@ -110,6 +110,10 @@ else:
 
     DATABASES = {"default": embedded_db.database_settings()}
 
+# Parallel test runs on one server need distinct test databases (default: test_<NAME>).
+if os.environ.get("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
