@@ -184,6 +184,26 @@ def _filing_gaps(queryset: QuerySet, key: str, today: datetime.date) -> dict:
     return {row[key]: row["n"] for row in gaps.order_by().values(key).annotate(n=Count("pk"))}
 
 
+def _project_pipeline(district: Region) -> dict:
+    """Planned slots of construction projects not yet in service, per town id, leaving out projects whose
+    facility already records slots (those count through the facility)."""
+    from subsidies.selectors import pipeline_slots_by_town
+
+    return {k: v for k, v in pipeline_slots_by_town(district, skip_facilities_with_slots=True).items() if v}
+
+
+def _project_pipeline_by_district(districts) -> dict:
+    """The same, summed per district in one grouped query (for rollups)."""
+    from subsidies.models import Project
+    from subsidies.selectors import not_in_service
+
+    projects = not_in_service(Project.objects.filter(district__in=districts)).exclude(
+        facility__isnull=False, facility__total_slots__gt=0
+    )
+    rows = projects.order_by().values("district_id").annotate(n=Sum("planned_slots"))
+    return {r["district_id"]: r["n"] or 0 for r in rows}
+
+
 def goal_for(district: Region, year: int) -> InclusiveShareGoal | None:
     return InclusiveShareGoal.objects.filter(district=district, year=year).select_related("source").first()
 
@@ -212,6 +232,7 @@ def district_progress(
     actual = _group(counted_facilities(as_of).filter(district=district), "town_id")
     pipeline = _group(pipeline_facilities().filter(district=district), "town_id", inclusive_facilities=False)
     gaps = _filing_gaps(in_district, "town_id", timezone.localdate())
+    projects = _project_pipeline(district)
 
     def build(code, name, key):
         row = ProgressRow(code=code, name=name)
@@ -225,11 +246,12 @@ def district_progress(
             row.inclusive_facilities = actual[key]["n_inclusive"]
         if key in pipeline:
             row.pipeline_slots = pipeline[key]["slots"] or 0
+        row.pipeline_slots += projects.get(key, 0)
         row.filing_gaps = gaps.get(key, 0)
         return row
 
     rows = [build(town.code, town.name, town.pk) for town in town_qs]
-    if towns is None and any(None in d for d in (actual, pipeline, gaps)):
+    if towns is None and any(None in d for d in (actual, pipeline, gaps, projects)):
         rows.append(build(UNASSIGNED, str(_("未填写镇街的机构")), None))
     totals = ProgressRow(code=district.code, name=district.name)
     for row in rows:
@@ -277,6 +299,7 @@ def rollup(
     )
     gaps = _filing_gaps(Facility.objects.filter(district__in=districts), "district_id", timezone.localdate())
     goals = {g.district_id: g for g in InclusiveShareGoal.objects.filter(district__in=districts, year=year)}
+    projects = _project_pipeline_by_district(districts)
     rows = []
     totals = ProgressRow(code="", name=str(_("合计")))
     for district in districts:
@@ -290,6 +313,7 @@ def rollup(
             row.facilities, row.inclusive_facilities = a["n"], a["n_inclusive"]
         if district.pk in pipeline:
             row.pipeline_slots = pipeline[district.pk]["slots"] or 0
+        row.pipeline_slots += projects.get(district.pk, 0)
         row.filing_gaps = gaps.get(district.pk, 0)
         _flag(row, goals.get(district.pk), is_town=False)
         rows.append(row)

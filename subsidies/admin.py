@@ -1,0 +1,364 @@
+"""Subsidies in Django's admin, scoped through subsidies.scoping (facilities.permissions underneath) on top of
+Django's model permissions.
+
+- Funds, programs, projects and milestones: rows of the user's dashboard districts; district officials (with
+  the model permission) change those of their own districts; superusers all.
+- Aggregate disbursements are figures from documents: read by officials, changed by superusers.
+- Applications are decided on the portal pages (services.application_decide): read-only here.
+- The ledger is append-only: viewable, never added, changed or deleted here (payments and reversals go
+  through the portal pages and services; the database refuses UPDATE and DELETE anyway).
+"""
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from facilities.models import Facility
+from facilities.permissions import Role, dashboard_districts, district_ids
+from subsidies import selectors
+from subsidies.models import (
+    AggregateDisbursement,
+    Application,
+    Fund,
+    LedgerEntry,
+    Milestone,
+    Program,
+    Project,
+)
+from subsidies.scoping import aggregates_for, applications_for, funds_for, ledger_for, projects_for
+from targets.models import Region
+
+
+def is_superuser(user) -> bool:
+    return bool(user.is_active and user.is_superuser)
+
+
+def own_district_ids(user) -> set[int]:
+    return set(district_ids(user, Role.DISTRICT_OFFICIAL))
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DistrictWritesMixin:
+    """Rows of districts the user may open; writes only in the user's own districts (district officials)."""
+
+    district_path = "district"
+    scope = staticmethod(lambda user: dashboard_districts(user))
+
+    def district_id_of(self, obj):
+        for attribute in self.district_path.split("__")[:-1]:
+            obj = getattr(obj, attribute)
+        return getattr(obj, f"{self.district_path.split('__')[-1]}_id")
+
+    def may_write(self, request, obj=None) -> bool:
+        if is_superuser(request.user):
+            return True
+        own = own_district_ids(request.user)
+        return bool(own) and (obj is None or self.district_id_of(obj) in own)
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and self.may_write(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.may_write(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "district" and not is_superuser(request.user):
+            kwargs["queryset"] = Region.objects.filter(pk__in=own_district_ids(request.user))
+        elif db_field.name == "town" and not is_superuser(request.user):
+            kwargs["queryset"] = Region.objects.filter(
+                level=Region.Level.TOWN, parent__in=own_district_ids(request.user)
+            )
+        elif db_field.name == "fund" and not is_superuser(request.user):
+            kwargs["queryset"] = Fund.objects.filter(district__in=own_district_ids(request.user))
+        elif db_field.name == "facility" and not is_superuser(request.user):
+            kwargs["queryset"] = Facility.objects.filter(district__in=own_district_ids(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# ---------------------------------------------------------------- funds
+
+
+@admin.register(Fund)
+class FundAdmin(DistrictWritesMixin, admin.ModelAdmin):
+    list_display = [
+        "name",
+        "source_level",
+        "district",
+        "year",
+        "amount_allocated",
+        "disbursed",
+        "spending_rate",
+        "source",
+    ]
+    list_filter = ["source_level", "year", ("district", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "purpose", "seed_key"]
+    list_select_related = ["district", "source"]
+    readonly_fields = ["seed_key"]
+
+    def get_queryset(self, request):
+        return funds_for(request.user)
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        self._execution = {e.fund.pk: e for e in selectors.fund_execution(changelist.result_list)}
+        return changelist
+
+    def _row(self, obj):
+        cache = getattr(self, "_execution", {})
+        return cache.get(obj.pk) or selectors.fund_execution([obj])[0]
+
+    @admin.display(description=_("已拨付（元）"))
+    def disbursed(self, obj):
+        return f"{self._row(obj).disbursed:,.2f}"
+
+    @admin.display(description=_("支出率"))
+    def spending_rate(self, obj):
+        rate = self._row(obj).rate
+        return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+# ---------------------------------------------------------------- programs
+
+
+class ProgramAdminForm(forms.ModelForm):
+    allowed_kinds = forms.MultipleChoiceField(
+        label=_("限定机构类型"),
+        choices=Facility.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选表示不限机构类型"),
+    )
+
+    class Meta:
+        model = Program
+        fields = [
+            "district",
+            "year",
+            "kind",
+            "name",
+            "fund",
+            "basis",
+            "rate",
+            "requires_filed",
+            "requires_operating",
+            "requires_inclusive",
+            "allowed_kinds",
+            "accepting_applications",
+            "payable_text",
+            "payable_by",
+            "notes",
+            "source",
+        ]
+
+
+@admin.register(Program)
+class ProgramAdmin(DistrictWritesMixin, admin.ModelAdmin):
+    form = ProgramAdminForm
+    list_display = [
+        "name",
+        "district",
+        "year",
+        "kind",
+        "basis",
+        "rate",
+        "fund",
+        "requires_filed",
+        "requires_operating",
+        "requires_inclusive",
+        "accepting_applications",
+    ]
+    list_filter = [
+        "kind",
+        "year",
+        "basis",
+        "accepting_applications",
+        ("district", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["name", "notes", "seed_key"]
+    list_select_related = ["district", "fund"]
+    readonly_fields = ["seed_key"]
+    fieldsets = [
+        (None, {"fields": ["district", "year", "kind", "name", "fund", "seed_key"]}),
+        (_("计算规则"), {"fields": ["basis", "rate"]}),
+        (
+            _("申请条件"),
+            {"fields": ["requires_filed", "requires_operating", "requires_inclusive", "allowed_kinds"]},
+        ),
+        (_("受理与兑现"), {"fields": ["accepting_applications", "payable_text", "payable_by"]}),
+        (_("来源"), {"fields": ["notes", "source"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(district__in=dashboard_districts(request.user))
+
+
+# ---------------------------------------------------------------- aggregates (document figures)
+
+
+@admin.register(AggregateDisbursement)
+class AggregateDisbursementAdmin(admin.ModelAdmin):
+    list_display = [
+        "subject",
+        "program_kind",
+        "district",
+        "year",
+        "amount",
+        "recipients",
+        "fund",
+        "paid_text",
+    ]
+    list_filter = ["program_kind", "year", ("district", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["subject", "quote", "seed_key"]
+    list_select_related = ["district", "fund"]
+    readonly_fields = ["seed_key"]
+
+    def get_queryset(self, request):
+        return aggregates_for(request.user)
+
+    def has_add_permission(self, request):
+        return is_superuser(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_superuser(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_superuser(request.user)
+
+
+# ---------------------------------------------------------------- applications (decided on the portal pages)
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "facility",
+        "program",
+        "period_start",
+        "period_end",
+        "proposed_amount",
+        "approved_amount",
+        "status",
+        "decided_by",
+    ]
+    list_filter = ["status", ("program", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["facility__name", "program__name", "decision_reason"]
+    list_select_related = ["facility", "program", "decided_by"]
+
+    def get_queryset(self, request):
+        return applications_for(request.user)
+
+
+# ---------------------------------------------------------------- the ledger (append-only)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "entry_date",
+        "kind",
+        "facility",
+        "program",
+        "fund",
+        "amount",
+        "reference",
+        "reversal_of",
+        "created_by",
+    ]
+    list_filter = ["kind", ("fund", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["facility__name", "reference", "note"]
+    list_select_related = ["facility", "program", "fund", "created_by", "reversal_of"]
+    date_hierarchy = "entry_date"
+
+    def get_queryset(self, request):
+        return ledger_for(request.user)
+
+    def get_actions(self, request):
+        return {}  # no “delete selected”
+
+
+# ---------------------------------------------------------------- projects and milestones
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = ["stage", "done", "planned_date", "actual_date", "note", "source"]
+
+    def _may_write(self, request, obj):
+        if is_superuser(request.user):
+            return True
+        own = own_district_ids(request.user)
+        return bool(own) and (obj is None or obj.district_id in own)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._may_write(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_write(request, obj)
+
+
+@admin.register(Project)
+class ProjectAdmin(DistrictWritesMixin, admin.ModelAdmin):
+    inlines = [MilestoneInline]
+    list_display = ["name", "kind", "district", "town", "investment_display", "area_display", "facility"]
+    list_filter = ["kind", ("district", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "notes", "seed_key"]
+    list_select_related = ["district", "town", "facility"]
+    filter_horizontal = ["funds"]
+    readonly_fields = ["seed_key"]
+
+    def get_queryset(self, request):
+        return projects_for(request.user)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "funds" and not is_superuser(request.user):
+            kwargs["queryset"] = Fund.objects.filter(district__in=own_district_ids(request.user))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description=_("投资"))
+    def investment_display(self, obj):
+        return obj.investment_display
+
+    @admin.display(description=_("建筑面积"))
+    def area_display(self, obj):
+        return obj.area_display
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(DistrictWritesMixin, admin.ModelAdmin):
+    district_path = "project__district"
+    list_display = ["project", "stage", "done", "planned_date", "actual_date", "overdue", "note"]
+    list_filter = ["stage", "done"]
+    search_fields = ["project__name", "note"]
+    list_select_related = ["project"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(project__in=projects_for(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "project" and not is_superuser(request.user):
+            kwargs["queryset"] = Project.objects.filter(district__in=own_district_ids(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("逾期"), boolean=True)
+    def overdue(self, obj):
+        from django.utils import timezone
+
+        return obj.is_overdue(timezone.localdate())

@@ -1,0 +1,152 @@
+"""Browser forms of subsidies. They collect and pre-check input; the services decide and write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from facilities.forms import BootstrapMixin, DateInput
+from subsidies.models import Application
+from subsidies.services import Decision
+
+
+class ApplicationForm(BootstrapMixin, forms.Form):
+    facility = forms.ModelChoiceField(label=_("机构"), queryset=None, empty_label=None)
+    program = forms.ModelChoiceField(label=_("补助项目"), queryset=None, empty_label=_("请选择"))
+    period_start = forms.DateField(label=_("补助期间起"), widget=DateInput)
+    period_end = forms.DateField(label=_("补助期间止"), widget=DateInput)
+    area_m2 = forms.DecimalField(
+        label=_("面积（㎡）"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+    months = forms.IntegerField(label=_("月数"), required=False, min_value=0, max_value=600)
+    slots = forms.IntegerField(label=_("托位数"), required=False, min_value=0)
+    children = forms.IntegerField(label=_("在托人数"), required=False, min_value=0)
+    note = forms.CharField(label=_("申请说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    FIGURES = ("area_m2", "months", "slots", "children")
+
+    def __init__(self, *args, facilities, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities.select_related("district", "town")
+        self.fields["facility"].label_from_instance = lambda f: (
+            f"{f.name}（{f.district.name}{' · ' + f.town.name if f.town else ''}）"
+        )
+        self.fields["program"].queryset = programs.select_related("district", "fund")
+        self.fields["program"].label_from_instance = lambda p: (
+            f"{p.district.name} · {p.year}年 · {p.name}（{p.get_kind_display()}，{p.rule_text}）"
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and start > end:
+            self.add_error("period_end", _("补助期间止不能早于补助期间起。"))
+        return data
+
+
+class DecisionForm(BootstrapMixin, forms.Form):
+    decision = forms.ChoiceField(label=_("审核决定"), choices=Decision.CHOICES, widget=forms.RadioSelect)
+    amount = forms.DecimalField(
+        label=_("核定金额（元）"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("留空即按规则测算金额批准；填写不同金额须写明理由"),
+    )
+    reason = forms.CharField(
+        label=_("审核意见/调整理由"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("驳回、核减或调整金额时必填，将显示给申请机构"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Radio buttons take Bootstrap's check classes, not form-control.
+        self.fields["decision"].widget.attrs["class"] = "form-check-input"
+
+    def clean(self):
+        data = super().clean()
+        decision, reason = data.get("decision"), (data.get("reason") or "").strip()
+        if decision == Decision.REJECT and not reason:
+            self.add_error("reason", _("驳回须写明理由。"))
+        if decision == Decision.REDUCE and data.get("amount") is None:
+            self.add_error("amount", _("核减须填写核定金额。"))
+        return data
+
+
+class PaymentForm(BootstrapMixin, forms.Form):
+    amount = forms.DecimalField(
+        label=_("支付金额（元）"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("留空即支付尚未支付的全部核定金额；可分次支付"),
+    )
+    entry_date = forms.DateField(label=_("记账日期"), widget=DateInput)
+    reference = forms.CharField(label=_("凭证号"), max_length=64)
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReversalForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("冲销原因"), widget=forms.Textarea(attrs={"rows": 3}))
+    entry_date = forms.DateField(label=_("记账日期"), widget=DateInput)
+    reference = forms.CharField(
+        label=_("凭证号"), max_length=64, required=False, help_text=_("留空则记为“冲销 原凭证号”")
+    )
+
+
+class ListFilterForm(BootstrapMixin, forms.Form):
+    """District and year filters shared by the list pages (choices limited to the user's scope)."""
+
+    district = forms.ModelChoiceField(label=_("区县"), queryset=None, required=False, empty_label=_("全部"))
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
+
+    def __init__(self, *args, districts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = districts
+        self.fields["district"].to_field_name = "code"
+
+    def filtered(self, queryset, district_path="district", year_path="year"):
+        if not self.is_valid():
+            return queryset
+        if self.cleaned_data.get("district"):
+            queryset = queryset.filter(**{district_path: self.cleaned_data["district"]})
+        if self.cleaned_data.get("year"):
+            queryset = queryset.filter(**{year_path: self.cleaned_data["year"]})
+        return queryset
+
+
+class ApplicationFilterForm(ListFilterForm):
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部")), *Application.Status.choices]
+    )
+    program = forms.ModelChoiceField(
+        label=_("补助项目"), queryset=None, required=False, empty_label=_("全部")
+    )
+
+    def __init__(self, *args, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs
+
+    def filtered(self, queryset, district_path="facility__district", year_path="program__year"):
+        queryset = super().filtered(queryset, district_path, year_path)
+        if not self.is_valid():
+            return queryset
+        if self.cleaned_data.get("status"):
+            queryset = queryset.filter(status=self.cleaned_data["status"])
+        if self.cleaned_data.get("program"):
+            queryset = queryset.filter(program=self.cleaned_data["program"])
+        return queryset
+
+
+__all__ = [
+    "ApplicationFilterForm",
+    "ApplicationForm",
+    "DecisionForm",
+    "ListFilterForm",
+    "PaymentForm",
+    "ReversalForm",
+]

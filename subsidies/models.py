@@ -1,0 +1,701 @@
+"""Funds, subsidy programs with their rules as data, applications, the append-only payment ledger, reported
+aggregate disbursements and construction projects with milestones.
+
+Money is Decimal with two places everywhere. Three rules live in the database as well as in the services:
+
+- the ledger is append-only: `LedgerEntry.save()` on an existing row and `delete()` raise, its queryset
+  refuses `update()` / `delete()`, and a PostgreSQL trigger (pgtrigger.Protect) refuses UPDATE and DELETE
+  from anything else, raw SQL included. Corrections are reversing entries (another trigger checks that a
+  reversal mirrors the payment it reverses);
+- a decision that departs from the rule's proposed amount carries a written reason (CHECK constraint);
+- amounts, rates, areas are never negative (CHECK constraints).
+
+Figures a document reports only as totals (Yubei's 859,000 yuan of 2024 operating subsidies to 100
+institutions, the 10,473,200 yuan of first-batch incentive grants) are `AggregateDisbursement` rows: they have
+no facility, so they can never be mistaken for, or summed into, per-facility payments; they count in a fund's
+or a program's totals only when the document ties them to one.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from facilities.models import Facility, tracked
+from targets.models import Region, ReportedFigure, SourceDocument, TimeStampedModel
+
+Comparator = ReportedFigure.Comparator
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+ZERO = Decimal("0.00")
+
+
+def approximate_display(value: Decimal | None, comparator: str, unit: str) -> str:
+    """“≈ 3,800 平方米”, “> 7,000,000 元”; an unknown value is an em dash."""
+    if value is None:
+        return "—"
+    prefix = "" if comparator == Comparator.EQ else f"{Comparator(comparator).label} "
+    return f"{prefix}{value.normalize():,f} {unit}"
+
+
+# ---------------------------------------------------------------- funds
+
+
+@pghistory.track(*tracked())
+class Fund(TimeStampedModel):
+    """Money allocated to a district for a year by one level of government."""
+
+    class SourceLevel(models.TextChoices):
+        CENTRAL = "central", _("中央财政")
+        CITY = "city", _("市级财政")
+        DISTRICT = "district", _("区级财政")
+
+    seed_key = models.SlugField(_("种子标识"), max_length=64, null=True, blank=True, unique=True)
+    source_level = models.CharField(_("资金层级"), max_length=16, choices=SourceLevel.choices)
+    name = models.CharField(_("资金名称"), max_length=128)
+    district = models.ForeignKey(
+        Region,
+        verbose_name=_("区县"),
+        on_delete=models.PROTECT,
+        related_name="subsidy_funds",
+        limit_choices_to={"level": Region.Level.DISTRICT},
+    )
+    year = models.PositiveSmallIntegerField(_("资金年度"))
+    amount_allocated = models.DecimalField(_("下达金额（元）"), **MONEY)
+    purpose = models.CharField(_("用途"), max_length=255)
+    source = models.ForeignKey(
+        SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    notes = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("资金")
+        verbose_name_plural = _("资金")
+        ordering = ["district__code", "-year", "source_level", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_allocated__gte=0),
+                name="fund_allocated_non_negative",
+                violation_error_message=_("下达金额不能为负数。"),
+            ),
+            models.UniqueConstraint(
+                fields=["district", "year", "name"],
+                name="fund_unique_name_per_district_year",
+                violation_error_message=_("该区县该年度已有同名资金。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.year}）"
+
+
+# ---------------------------------------------------------------- programs and their rules
+
+
+@pghistory.track(*tracked())
+class Program(TimeStampedModel):
+    """A subsidy program: who may apply (eligibility as data) and how much the rule proposes."""
+
+    class Kind(models.TextChoices):
+        CONSTRUCTION = "construction", _("建设补助")
+        RENT = "rent", _("租金补助")
+        OPERATING = "operating", _("运营补助")
+        DEMONSTRATION = "demonstration", _("示范补助")
+        NEEDY_INFANTS = "needy_infants", _("困难婴幼儿补助")
+        INCENTIVE = "incentive", _("激励性奖补")
+
+    class Basis(models.TextChoices):
+        PER_M2_MONTH = "per_m2_month", _("按面积和月数（元/㎡/月）")
+        PER_SLOT = "per_slot", _("按托位数（元/托位）")
+        PER_CHILD_MONTH = "per_child_month", _("按在托人数和月数（元/人/月）")
+        FIXED = "fixed", _("定额（元）")
+
+    # The application figures each basis needs.
+    FIGURES = {
+        Basis.PER_M2_MONTH: ("area_m2", "months"),
+        Basis.PER_SLOT: ("slots",),
+        Basis.PER_CHILD_MONTH: ("children", "months"),
+        Basis.FIXED: (),
+    }
+
+    seed_key = models.SlugField(_("种子标识"), max_length=64, null=True, blank=True, unique=True)
+    district = models.ForeignKey(
+        Region,
+        verbose_name=_("区县"),
+        on_delete=models.PROTECT,
+        related_name="subsidy_programs",
+        limit_choices_to={"level": Region.Level.DISTRICT},
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    kind = models.CharField(_("补助类型"), max_length=24, choices=Kind.choices)
+    name = models.CharField(_("项目名称"), max_length=128)
+    fund = models.ForeignKey(
+        Fund,
+        verbose_name=_("资金来源"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="programs",
+        help_text=_("文件未写明时留空；未指定资金来源的项目可以受理和审核，但不能支付"),
+    )
+    basis = models.CharField(_("计算方式"), max_length=24, choices=Basis.choices)
+    rate = models.DecimalField(_("标准（元）"), max_digits=12, decimal_places=2)
+    requires_filed = models.BooleanField(_("须已备案"), default=False)
+    requires_operating = models.BooleanField(_("须正在运营"), default=False)
+    requires_inclusive = models.BooleanField(_("须为普惠机构"), default=False)
+    allowed_kinds = ArrayField(
+        models.CharField(max_length=32, choices=Facility.Kind.choices),
+        verbose_name=_("限定机构类型"),
+        blank=True,
+        default=list,
+        help_text=_("留空表示不限机构类型"),
+    )
+    accepting_applications = models.BooleanField(_("受理申请"), default=True)
+    payable_text = models.CharField(_("兑现时间（原文）"), max_length=64, blank=True)
+    payable_by = models.DateField(_("兑现期限"), null=True, blank=True)
+    notes = models.TextField(_("说明/原文"), blank=True)
+    source = models.ForeignKey(
+        SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("补助项目")
+        verbose_name_plural = _("补助项目")
+        ordering = ["district__code", "-year", "kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rate__gte=0),
+                name="program_rate_non_negative",
+                violation_error_message=_("补助标准不能为负数。"),
+            ),
+            models.UniqueConstraint(
+                fields=["district", "year", "name"],
+                name="program_unique_name_per_district_year",
+                violation_error_message=_("该区县该年度已有同名补助项目。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}年{self.name}"
+
+    def clean(self):
+        if self.fund_id and self.district_id and self.fund.district_id != self.district_id:
+            raise ValidationError({"fund": _("资金来源须属于本项目所在区县。")})
+        kinds = set(Facility.Kind.values)
+        unknown = [k for k in self.allowed_kinds or [] if k not in kinds]
+        if unknown:
+            raise ValidationError(
+                {"allowed_kinds": _("未知机构类型：%(kinds)s") % {"kinds": "、".join(unknown)}}
+            )
+
+    @property
+    def rule_text(self) -> str:
+        unit = {
+            self.Basis.PER_M2_MONTH: _("元/㎡/月"),
+            self.Basis.PER_SLOT: _("元/托位"),
+            self.Basis.PER_CHILD_MONTH: _("元/人/月"),
+            self.Basis.FIXED: _("元（定额）"),
+        }[self.basis]
+        return f"{self.rate:,.2f} {unit}"
+
+    @property
+    def allowed_kind_labels(self) -> list[str]:
+        return [str(Facility.Kind(k).label) for k in self.allowed_kinds or []]
+
+    @property
+    def eligibility_labels(self) -> list[str]:
+        labels = []
+        if self.requires_filed:
+            labels.append(str(_("已备案")))
+        if self.requires_operating:
+            labels.append(str(_("正在运营")))
+        if self.requires_inclusive:
+            labels.append(str(_("普惠机构")))
+        if self.allowed_kinds:
+            labels.append(str(_("类型：")) + "、".join(self.allowed_kind_labels))
+        return labels
+
+
+# ---------------------------------------------------------------- aggregates a document reports
+
+
+@pghistory.track(*tracked())
+class AggregateDisbursement(TimeStampedModel):
+    """A disbursement a document reports only as a total over many recipients. It has no facility and never
+    appears in per-facility sums; it counts in a fund's or program's totals only when tied to one."""
+
+    seed_key = models.SlugField(_("种子标识"), max_length=64, null=True, blank=True, unique=True)
+    district = models.ForeignKey(
+        Region,
+        verbose_name=_("区县"),
+        on_delete=models.PROTECT,
+        related_name="aggregate_disbursements",
+        limit_choices_to={"level": Region.Level.DISTRICT},
+    )
+    program_kind = models.CharField(_("补助类型"), max_length=24, choices=Program.Kind.choices)
+    subject = models.CharField(_("事项"), max_length=128, help_text=_("如：2024年度运营补助"))
+    program = models.ForeignKey(
+        Program,
+        verbose_name=_("补助项目"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="aggregates",
+        help_text=_("文件未写明时留空"),
+    )
+    fund = models.ForeignKey(
+        Fund,
+        verbose_name=_("资金来源"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="aggregates",
+        help_text=_("文件未写明由哪笔资金支付时留空，不计入任何资金的执行"),
+    )
+    year = models.PositiveSmallIntegerField(_("资金年度"), null=True, blank=True)
+    amount = models.DecimalField(_("金额（元）"), **MONEY)
+    recipients = models.PositiveIntegerField(_("受益机构数"), null=True, blank=True)
+    paid_on = models.DateField(_("拨付日期"), null=True, blank=True, help_text=_("文件未写明具体日期时留空"))
+    paid_text = models.CharField(_("拨付时间（原文）"), max_length=64, blank=True)
+    as_of = models.DateField(_("截至"), null=True, blank=True, help_text=_("报告该数字的文件日期"))
+    quote = models.TextField(_("原文"), blank=True)
+    source = models.ForeignKey(SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("汇总拨付（文件报告）")
+        verbose_name_plural = _("汇总拨付（文件报告）")
+        ordering = ["district__code", "-year", "program_kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="aggregate_amount_non_negative",
+                violation_error_message=_("金额不能为负数。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject}（{_('汇总')}）"
+
+    def clean(self):
+        errors = {}
+        if self.fund_id and self.district_id and self.fund.district_id != self.district_id:
+            errors["fund"] = _("资金来源须属于同一区县。")
+        if self.program_id:
+            if self.district_id and self.program.district_id != self.district_id:
+                errors["program"] = _("补助项目须属于同一区县。")
+            elif self.program.kind != self.program_kind:
+                errors["program"] = _("补助项目的类型与所填补助类型不一致。")
+        if errors:
+            raise ValidationError(errors)
+
+
+# ---------------------------------------------------------------- applications
+
+
+@pghistory.track(*tracked())
+class Application(TimeStampedModel):
+    """An operator's application for one facility, program and period, with the figures the rule needs.
+    The rule's proposal is kept as submitted (with the rule it came from); an official's different amount
+    is kept beside it with the written reason."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待审核")
+        APPROVED = "approved", _("已批准")
+        REDUCED = "reduced", _("核减后批准")
+        REJECTED = "rejected", _("已驳回")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    GRANTED = (Status.APPROVED, Status.REDUCED)
+    OPEN = (Status.SUBMITTED, Status.APPROVED, Status.REDUCED)
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("补助项目"), on_delete=models.PROTECT, related_name="applications"
+    )
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("机构"), on_delete=models.PROTECT, related_name="subsidy_applications"
+    )
+    period_start = models.DateField(_("补助期间起"))
+    period_end = models.DateField(_("补助期间止"))
+    area_m2 = models.DecimalField(_("面积（㎡）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    months = models.PositiveSmallIntegerField(_("月数"), null=True, blank=True)
+    slots = models.PositiveIntegerField(_("托位数"), null=True, blank=True)
+    children = models.PositiveIntegerField(_("在托人数"), null=True, blank=True)
+    note = models.TextField(_("申请说明"), blank=True)
+    rule_basis = models.CharField(_("计算方式（提交时）"), max_length=24, choices=Program.Basis.choices)
+    rule_rate = models.DecimalField(_("标准（提交时，元）"), max_digits=12, decimal_places=2)
+    proposed_amount = models.DecimalField(_("按规则测算金额（元）"), **MONEY)
+    approved_amount = models.DecimalField(_("核定金额（元）"), null=True, blank=True, **MONEY)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("审核意见/调整理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("补助申请")
+        verbose_name_plural = _("补助申请")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "program"], name="subsidy_application_queue")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("period_end")),
+                name="application_period_ordered",
+                violation_error_message=_("补助期间起不能晚于补助期间止。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(proposed_amount__gte=0)
+                & (Q(approved_amount__isnull=True) | Q(approved_amount__gte=0))
+                & (Q(area_m2__isnull=True) | Q(area_m2__gte=0))
+                & Q(rule_rate__gte=0),
+                name="application_amounts_non_negative",
+                violation_error_message=_("金额、面积和标准不能为负数。"),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=["approved", "reduced"], approved_amount__isnull=False)
+                    | (~Q(status__in=["approved", "reduced"]) & Q(approved_amount__isnull=True))
+                ),
+                name="application_amount_only_when_granted",
+                violation_error_message=_("只有批准的申请才有核定金额。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(decision_reason=""),
+                name="application_rejection_has_reason",
+                violation_error_message=_("驳回申请须写明理由。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True)
+                | Q(approved_amount=F("proposed_amount"))
+                | ~Q(decision_reason=""),
+                name="application_override_has_reason",
+                violation_error_message=_("核定金额与按规则测算金额不同时，须写明理由。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="reduced") | Q(approved_amount__lt=F("proposed_amount")),
+                name="application_reduced_is_lower",
+                violation_error_message=_("核减后的金额须低于按规则测算金额。"),
+            ),
+            models.UniqueConstraint(
+                fields=["program", "facility", "period_start"],
+                condition=Q(status__in=["submitted", "approved", "reduced"]),
+                name="application_one_open_per_period",
+                violation_error_message=_("该机构已有该项目同一期间的申请。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.facility} · {self.program}"
+
+    @property
+    def is_granted(self) -> bool:
+        return self.status in self.GRANTED
+
+    @property
+    def is_overridden(self) -> bool:
+        return self.approved_amount is not None and self.approved_amount != self.proposed_amount
+
+
+# ---------------------------------------------------------------- the ledger (append-only)
+
+
+class AppendOnlyError(Exception):
+    """The payment ledger is append-only: corrections are reversing entries."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or str(_("支付台账只能追加，不能修改或删除；更正请做冲销。")))
+
+
+class LedgerQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError
+
+    def delete(self):
+        raise AppendOnlyError
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError
+
+    def net(self) -> Decimal:
+        return self.aggregate(total=models.Sum("amount"))["total"] or ZERO
+
+
+class LedgerEntry(models.Model):
+    """One payment to a facility from a fund under a program, or the reversal of one. Never changed."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("支付")
+        REVERSAL = "reversal", _("冲销")
+
+    entry_date = models.DateField(_("记账日期"))
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("机构"), on_delete=models.PROTECT, related_name="subsidy_payments"
+    )
+    program = models.ForeignKey(
+        Program, verbose_name=_("补助项目"), on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    fund = models.ForeignKey(
+        Fund, verbose_name=_("资金"), on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    application = models.ForeignKey(
+        Application, verbose_name=_("补助申请"), on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    amount = models.DecimalField(_("金额（元）"), help_text=_("支付为正数，冲销为负数"), **MONEY)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    reversal_of = models.OneToOneField(
+        "self",
+        verbose_name=_("冲销的支付"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal",
+    )
+    reference = models.CharField(_("凭证号"), max_length=64)
+    note = models.TextField(_("说明/冲销原因"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    objects = LedgerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("支付台账")
+        verbose_name_plural = _("支付台账")
+        ordering = ["-entry_date", "-id"]
+        indexes = [
+            models.Index(fields=["fund", "entry_date"], name="ledger_fund_date"),
+            models.Index(fields=["facility", "entry_date"], name="ledger_facility_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="payment", amount__gt=0, reversal_of__isnull=True)
+                    | (Q(kind="reversal", amount__lt=0, reversal_of__isnull=False) & ~Q(note=""))
+                ),
+                name="ledger_kind_sign_and_link",
+                violation_error_message=_("支付金额须为正数；冲销须为负数、指明被冲销的支付并写明原因。"),
+            ),
+        ]
+        triggers = [
+            # Refuses UPDATE and DELETE from anywhere, raw SQL included.
+            pgtrigger.Protect(name="ledger_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            # A payment is positive and reverses nothing (CHECK above); a reversal mirrors one payment
+            # exactly: same facility, program, fund and application, the opposite amount.
+            pgtrigger.Trigger(
+                name="ledger_reversal_mirrors_payment",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                declare=[("original", "RECORD")],
+                func=(
+                    "IF NEW.kind = 'reversal' THEN "
+                    "SELECT * INTO original FROM subsidies_ledgerentry WHERE id = NEW.reversal_of_id; "
+                    "IF original.kind IS DISTINCT FROM 'payment' THEN "
+                    "RAISE EXCEPTION 'ledger: a reversal must reverse a payment' "
+                    "USING ERRCODE = 'check_violation'; END IF; "
+                    "IF NEW.amount <> -original.amount OR NEW.facility_id <> original.facility_id "
+                    "OR NEW.program_id <> original.program_id OR NEW.fund_id <> original.fund_id "
+                    "OR NEW.application_id <> original.application_id THEN "
+                    "RAISE EXCEPTION 'ledger: a reversal must mirror payment %', original.id "
+                    "USING ERRCODE = 'check_violation'; END IF; "
+                    "END IF; RETURN NEW;"
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.entry_date} {self.get_kind_display()} {self.amount:,.2f} {self.facility}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError
+
+
+# ---------------------------------------------------------------- construction projects
+
+
+@pghistory.track(*tracked())
+class Project(TimeStampedModel):
+    """A childcare construction project (托育园建设项目). Investment and area keep the document's wording
+    (≈, >) as a comparator beside the value; what the document does not say stays empty."""
+
+    class Kind(models.TextChoices):
+        SERVICE_CENTRE = "service_centre", _("区级托育综合服务指导中心")
+        MEDICAL_CHILDCARE_PARK = "medical_childcare_park", _("“医育结合”托育园")
+        TOWN_PARK = "town_park", _("镇街（社区）托育园")
+        VOCATIONAL_SCHOOL_SITE = "vocational_school_site", _("职业院校托育（生育支持）阵地")
+        OTHER = "other", _("其他")
+
+    seed_key = models.SlugField(_("种子标识"), max_length=64, null=True, blank=True, unique=True)
+    kind = models.CharField(_("项目类型"), max_length=32, choices=Kind.choices)
+    district = models.ForeignKey(
+        Region,
+        verbose_name=_("区县"),
+        on_delete=models.PROTECT,
+        related_name="construction_projects",
+        limit_choices_to={"level": Region.Level.DISTRICT},
+    )
+    town = models.ForeignKey(
+        Region,
+        verbose_name=_("镇街"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="town_construction_projects",
+        limit_choices_to={"level": Region.Level.TOWN},
+        help_text=_("文件未写明时留空"),
+    )
+    name = models.CharField(_("项目名称"), max_length=128)
+    investment = models.DecimalField(_("投资（元）"), null=True, blank=True, **MONEY)
+    investment_comparator = models.CharField(
+        _("投资比较符"), max_length=8, choices=Comparator.choices, default=Comparator.EQ
+    )
+    area_m2 = models.DecimalField(_("建筑面积（㎡）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    area_comparator = models.CharField(
+        _("面积比较符"), max_length=8, choices=Comparator.choices, default=Comparator.EQ
+    )
+    planned_slots = models.PositiveIntegerField(_("规划托位数"), null=True, blank=True)
+    funds = models.ManyToManyField(
+        Fund, verbose_name=_("资金来源"), blank=True, related_name="projects", help_text=_("文件未写明时留空")
+    )
+    facility = models.OneToOneField(
+        Facility,
+        verbose_name=_("建成后的机构"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="construction_project",
+    )
+    notes = models.TextField(_("说明/原文"), blank=True)
+    source = models.ForeignKey(
+        SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("托育园建设项目")
+        verbose_name_plural = _("托育园建设项目")
+        ordering = ["district__code", "kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(investment__isnull=True) | Q(investment__gte=0))
+                & (Q(area_m2__isnull=True) | Q(area_m2__gte=0)),
+                name="project_figures_non_negative",
+                violation_error_message=_("投资和面积不能为负数。"),
+            ),
+            models.UniqueConstraint(
+                fields=["district", "name"],
+                name="project_unique_name_in_district",
+                violation_error_message=_("该区县已有同名建设项目。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.town_id and self.district_id and self.town.parent_id != self.district_id:
+            errors["town"] = _("所选镇街不属于所选区县。")
+        if self.facility_id and self.district_id and self.facility.district_id != self.district_id:
+            errors["facility"] = _("关联机构须在同一区县。")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def investment_display(self) -> str:
+        return approximate_display(self.investment, self.investment_comparator, str(_("元")))
+
+    @property
+    def area_display(self) -> str:
+        return approximate_display(self.area_m2, self.area_comparator, "㎡")
+
+
+@pghistory.track(*tracked())
+class Milestone(models.Model):
+    """One stage of a project with its planned and actual dates. `done` is None when no one knows (the
+    document does not say); a stage can be done with an unknown date."""
+
+    class Stage(models.TextChoices):
+        APPROVAL = "approval", _("立项")
+        DESIGN_TENDER = "design_tender", _("设计招标")
+        CONSTRUCTION_TENDER = "construction_tender", _("施工招标")
+        CONSTRUCTION = "construction", _("在建")
+        IN_SERVICE = "in_service", _("建成投用")
+
+    ORDER = [
+        Stage.APPROVAL,
+        Stage.DESIGN_TENDER,
+        Stage.CONSTRUCTION_TENDER,
+        Stage.CONSTRUCTION,
+        Stage.IN_SERVICE,
+    ]
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("建设项目"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    stage = models.CharField(_("节点"), max_length=24, choices=Stage.choices)
+    done = models.BooleanField(_("已完成"), null=True, blank=True, help_text=_("空：未知（文件未说明）"))
+    planned_date = models.DateField(_("计划日期"), null=True, blank=True)
+    actual_date = models.DateField(_("实际日期"), null=True, blank=True)
+    note = models.CharField(_("说明/原文"), max_length=255, blank=True)
+    source = models.ForeignKey(
+        SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("建设节点")
+        verbose_name_plural = _("建设节点")
+        ordering = ["project", "stage"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "stage"],
+                name="milestone_one_per_stage",
+                violation_error_message=_("每个项目每个节点只登记一行。"),
+            ),
+            models.CheckConstraint(
+                # spelled out so a NULL `done` fails the check instead of passing it as unknown
+                condition=Q(actual_date__isnull=True) | (Q(done__isnull=False) & Q(done=True)),
+                name="milestone_actual_date_means_done",
+                violation_error_message=_("填写了实际日期的节点须标记为已完成。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project} · {self.get_stage_display()}"
+
+    @property
+    def position(self) -> int:
+        return self.ORDER.index(self.stage)
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        """The planned date has passed and the stage is not recorded as done."""
+        return bool(self.planned_date and self.planned_date < today and self.done is not True)
+
+    @property
+    def state_label(self) -> str:
+        if self.done is True:
+            return str(_("已完成"))
+        if self.done is False:
+            return str(_("未完成"))
+        return str(_("未知"))

@@ -1,0 +1,480 @@
+"""Seed for subsidies: only what the source documents say, from readable CSV (fixtures/subsidies_*.csv).
+
+Yubei's reply (渝北卫健函〔2025〕90号) gives: the 100,000,000-yuan central fund won in 2024; the 2024
+operating subsidies paid early 2025 (859,000 yuan to 100 institutions — a total only, seeded as an aggregate
+disbursement, tied to no fund because the document names none); the rent subsidy of 10 yuan/m²/month for
+inclusive institutions, payable end of 2025 (a program with its rule; no fund named); the first-batch
+incentive grants of 10,473,200 yuan to 6 town parks (an aggregate; per-park amounts unknown); the construction
+projects with the sizes, investments and dates it states, linked to the registry's seeded facilities.
+
+Uses targets.seeding's file/row/problem machinery: every file is parsed and checked first, a bad row stops
+the run with a message naming file, line and field, and nothing is written (one transaction). Rows are
+matched on their keys, so a second run changes nothing and an edited fixture updates in place.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+
+from facilities.models import Facility
+from subsidies.models import AggregateDisbursement, Comparator, Fund, Milestone, Program, Project
+from targets.models import Region, SourceDocument
+from targets.seeding import (
+    DEFAULT_FIXTURES_DIR,
+    FixtureFile,
+    Problem,
+    SeedError,
+    SeedReport,
+    _Loader,
+    boolean,
+    choice,
+    date,
+    decimal,
+    integer,
+    required_text,
+    text,
+    year,
+)
+
+# ---------------------------------------------------------------- cell parsers of this app
+
+
+def money(value: str) -> Decimal | None:
+    number = decimal(value)
+    if number is not None and number != number.quantize(Decimal("0.01")):
+        raise ValueError(f"金额最多两位小数（{number}）")
+    return number
+
+
+def required_money(value: str) -> Decimal:
+    number = money(value)
+    if number is None:
+        raise ValueError("不能为空")
+    return number
+
+
+def optional_year(value: str) -> int | None:
+    return year(value) if value.strip() else None
+
+
+def known_or_unknown(value: str) -> bool | None:
+    """是 / 否, or empty for “the document does not say”."""
+    return boolean(value) if value.strip() else None
+
+
+def keys(value: str) -> list[str]:
+    """Keys separated by “;” (e.g. several funds of one project)."""
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def facility_kinds(value: str) -> list[str]:
+    kinds = keys(value)
+    unknown = [k for k in kinds if k not in Facility.Kind.values]
+    if unknown:
+        raise ValueError(f"未知机构类型 {'、'.join(unknown)}（可选：{'、'.join(Facility.Kind.values)}）")
+    return kinds
+
+
+def comparator(value: str) -> str:
+    return choice(Comparator, required=False)(value) or Comparator.EQ
+
+
+FUNDS = FixtureFile(
+    "subsidies_funds.csv",
+    {
+        "key": required_text,
+        "source_level": choice(Fund.SourceLevel),
+        "name": required_text,
+        "district": required_text,
+        "year": year,
+        "amount_allocated": required_money,
+        "purpose": required_text,
+        "notes": text,
+        "source": required_text,
+    },
+)
+PROGRAMS = FixtureFile(
+    "subsidies_programs.csv",
+    {
+        "key": required_text,
+        "district": required_text,
+        "year": year,
+        "kind": choice(Program.Kind),
+        "name": required_text,
+        "fund": text,
+        "basis": choice(Program.Basis),
+        "rate": required_money,
+        "requires_filed": boolean,
+        "requires_operating": boolean,
+        "requires_inclusive": boolean,
+        "allowed_kinds": facility_kinds,
+        "accepting_applications": boolean,
+        "payable_text": text,
+        "payable_by": date,
+        "notes": text,
+        "source": required_text,
+    },
+)
+AGGREGATES = FixtureFile(
+    "subsidies_aggregates.csv",
+    {
+        "key": required_text,
+        "district": required_text,
+        "program_kind": choice(Program.Kind),
+        "subject": required_text,
+        "program": text,
+        "fund": text,
+        "year": optional_year,
+        "amount": required_money,
+        "recipients": integer,
+        "paid_on": date,
+        "paid_text": text,
+        "as_of": date,
+        "quote": text,
+        "source": required_text,
+    },
+)
+PROJECTS = FixtureFile(
+    "subsidies_projects.csv",
+    {
+        "key": required_text,
+        "kind": choice(Project.Kind),
+        "district": required_text,
+        "town": text,
+        "name": required_text,
+        "investment": money,
+        "investment_comparator": comparator,
+        "area_m2": decimal,
+        "area_comparator": comparator,
+        "planned_slots": integer,
+        "funds": keys,
+        "facility": text,
+        "notes": text,
+        "source": required_text,
+    },
+)
+MILESTONES = FixtureFile(
+    "subsidies_milestones.csv",
+    {
+        "project": required_text,
+        "stage": choice(Milestone.Stage),
+        "done": known_or_unknown,
+        "planned_date": date,
+        "actual_date": date,
+        "note": text,
+        "source": required_text,
+    },
+)
+
+FILES = (FUNDS, PROGRAMS, AGGREGATES, PROJECTS, MILESTONES)
+
+
+class SubsidyLoader(_Loader):
+    def __init__(self, directory: Path, report: SeedReport):
+        super().__init__(directory)
+        self.report = report
+
+    def run(self) -> SeedReport:
+        funds = FUNDS.read(self.directory, self.problems)
+        programs = PROGRAMS.read(self.directory, self.problems)
+        aggregates = AGGREGATES.read(self.directory, self.problems)
+        projects = PROJECTS.read(self.directory, self.problems)
+        milestones = MILESTONES.read(self.directory, self.problems)
+
+        funds = self.unique(FUNDS, funds, lambda r: r.values["key"], "key")
+        funds = self.unique(
+            FUNDS,
+            funds,
+            lambda r: (r.values["district"], r.values["year"], r.values["name"]),
+            "区县+年度+资金名称",
+        )
+        programs = self.unique(PROGRAMS, programs, lambda r: r.values["key"], "key")
+        programs = self.unique(
+            PROGRAMS,
+            programs,
+            lambda r: (r.values["district"], r.values["year"], r.values["name"]),
+            "区县+年度+项目名称",
+        )
+        aggregates = self.unique(AGGREGATES, aggregates, lambda r: r.values["key"], "key")
+        projects = self.unique(PROJECTS, projects, lambda r: r.values["key"], "key")
+        projects = self.unique(
+            PROJECTS, projects, lambda r: (r.values["district"], r.values["name"]), "区县+项目名称"
+        )
+        milestones = self.unique(
+            MILESTONES, milestones, lambda r: (r.values["project"], r.values["stage"]), "项目+节点"
+        )
+
+        self.check(funds, programs, aggregates, projects, milestones)
+        self.stop_on_problems()
+        try:
+            with transaction.atomic():
+                self.write(funds, programs, aggregates, projects, milestones)
+                self.stop_on_problems()
+        except IntegrityError as exc:  # a database constraint the checks above did not foresee
+            raise SeedError([*self.problems, Problem("（数据库）", None, None, str(exc).strip())]) from exc
+        return self.report
+
+    # ------------------------------------------------------------ checks before anything is written
+
+    def check(self, funds, programs, aggregates, projects, milestones):
+        self.sources = {s.key: s for s in SourceDocument.objects.all()}
+        self.regions = {r.code: r for r in Region.objects.select_related("parent")}
+        self.facilities = {
+            f.seed_key: f for f in Facility.objects.filter(seed_key__isnull=False).select_related("district")
+        }
+        fund_district = {r.values["key"]: r.values["district"] for r in funds}
+        fund_district.update(
+            {
+                k: d
+                for k, d in Fund.objects.filter(seed_key__isnull=False).values_list(
+                    "seed_key", "district__code"
+                )
+                if k not in fund_district
+            }
+        )
+        program_info = {r.values["key"]: (r.values["district"], r.values["kind"]) for r in programs}
+        program_info.update(
+            {
+                k: (d, kind)
+                for k, d, kind in Program.objects.filter(seed_key__isnull=False).values_list(
+                    "seed_key", "district__code", "kind"
+                )
+                if k not in program_info
+            }
+        )
+        project_keys = {r.values["key"] for r in projects} | set(
+            Project.objects.filter(seed_key__isnull=False).values_list("seed_key", flat=True)
+        )
+
+        def source(file, row):
+            if row.values["source"] not in self.sources:
+                self.problem(file, row, "source", f"未知来源文件“{row.values['source']}”")
+
+        def district(file, row) -> str | None:
+            code = row.values["district"]
+            region = self.regions.get(code)
+            if region is None or region.level != Region.Level.DISTRICT:
+                self.problem(file, row, "district", f"未知区县代码“{code}”")
+                return None
+            return code
+
+        def fund(file, row, key, district_code):
+            if key not in fund_district:
+                self.problem(file, row, "fund", f"未知资金“{key}”")
+            elif district_code and fund_district[key] != district_code:
+                self.problem(file, row, "fund", f"资金“{key}”不属于区县“{district_code}”")
+
+        for row in funds:
+            source(FUNDS, row)
+            district(FUNDS, row)
+        for row in programs:
+            v = row.values
+            source(PROGRAMS, row)
+            code = district(PROGRAMS, row)
+            if v["fund"]:
+                fund(PROGRAMS, row, v["fund"], code)
+            if v["payable_by"] and v["payable_by"].year < v["year"]:
+                self.problem(PROGRAMS, row, "payable_by", "兑现期限不能早于项目年度")
+        for row in aggregates:
+            v = row.values
+            source(AGGREGATES, row)
+            code = district(AGGREGATES, row)
+            if v["fund"]:
+                fund(AGGREGATES, row, v["fund"], code)
+            if v["program"]:
+                info = program_info.get(v["program"])
+                if info is None:
+                    self.problem(AGGREGATES, row, "program", f"未知补助项目“{v['program']}”")
+                elif code and info[0] != code:
+                    self.problem(AGGREGATES, row, "program", f"补助项目“{v['program']}”不属于区县“{code}”")
+                elif info[1] != v["program_kind"]:
+                    self.problem(AGGREGATES, row, "program", "补助项目的类型与 program_kind 不一致")
+        for row in projects:
+            v = row.values
+            source(PROJECTS, row)
+            code = district(PROJECTS, row)
+            if v["town"]:
+                town = self.regions.get(v["town"])
+                if town is None or town.level != Region.Level.TOWN or (code and town.parent.code != code):
+                    self.problem(PROJECTS, row, "town", f"区县“{v['district']}”下没有镇街代码“{v['town']}”")
+            for key in v["funds"]:
+                if key not in fund_district:
+                    self.problem(PROJECTS, row, "funds", f"未知资金“{key}”")
+            if v["facility"]:
+                facility = self.facilities.get(v["facility"])
+                if facility is None:
+                    self.problem(PROJECTS, row, "facility", f"未知机构种子标识“{v['facility']}”")
+                elif code and facility.district.code != code:
+                    self.problem(PROJECTS, row, "facility", f"机构“{v['facility']}”不在区县“{code}”")
+            for figure, comparator_column in (
+                ("investment", "investment_comparator"),
+                ("area_m2", "area_comparator"),
+            ):
+                if v[figure] is None and v[comparator_column] != Comparator.EQ:
+                    self.problem(PROJECTS, row, comparator_column, f"{figure} 为空时不能填写比较符")
+        linked = [r for r in projects if r.values["facility"]]
+        self.unique(
+            PROJECTS, linked, lambda r: r.values["facility"], "关联机构（一个机构只对应一个建设项目）"
+        )
+        for row in milestones:
+            v = row.values
+            source(MILESTONES, row)
+            if v["project"] not in project_keys:
+                self.problem(MILESTONES, row, "project", f"未知建设项目“{v['project']}”")
+            if v["actual_date"] and v["done"] is not True:
+                self.problem(
+                    MILESTONES, row, "actual_date", "填写了实际日期的节点须标记为已完成（done 填“是”）"
+                )
+
+    # ------------------------------------------------------------ writes
+
+    def write(self, funds, programs, aggregates, projects, milestones):
+        fund_by_key = {f.seed_key: f for f in Fund.objects.filter(seed_key__isnull=False)}
+        for row in funds:
+            v = row.values
+            fund_by_key[v["key"]] = self.upsert(
+                FUNDS,
+                row,
+                Fund,
+                {"seed_key": v["key"]},
+                {
+                    "source_level": v["source_level"],
+                    "name": v["name"],
+                    "district": self.regions[v["district"]],
+                    "year": v["year"],
+                    "amount_allocated": v["amount_allocated"],
+                    "purpose": v["purpose"],
+                    "notes": v["notes"],
+                    "source": self.sources[v["source"]],
+                },
+            )
+        self.stop_on_problems()
+
+        program_by_key = {p.seed_key: p for p in Program.objects.filter(seed_key__isnull=False)}
+        for row in programs:
+            v = row.values
+            program_by_key[v["key"]] = self.upsert(
+                PROGRAMS,
+                row,
+                Program,
+                {"seed_key": v["key"]},
+                {
+                    "district": self.regions[v["district"]],
+                    "year": v["year"],
+                    "kind": v["kind"],
+                    "name": v["name"],
+                    "fund": fund_by_key[v["fund"]] if v["fund"] else None,
+                    "basis": v["basis"],
+                    "rate": v["rate"],
+                    "requires_filed": v["requires_filed"],
+                    "requires_operating": v["requires_operating"],
+                    "requires_inclusive": v["requires_inclusive"],
+                    "allowed_kinds": v["allowed_kinds"],
+                    "accepting_applications": v["accepting_applications"],
+                    "payable_text": v["payable_text"],
+                    "payable_by": v["payable_by"],
+                    "notes": v["notes"],
+                    "source": self.sources[v["source"]],
+                },
+            )
+        self.stop_on_problems()
+
+        for row in aggregates:
+            v = row.values
+            self.upsert(
+                AGGREGATES,
+                row,
+                AggregateDisbursement,
+                {"seed_key": v["key"]},
+                {
+                    "district": self.regions[v["district"]],
+                    "program_kind": v["program_kind"],
+                    "subject": v["subject"],
+                    "program": program_by_key[v["program"]] if v["program"] else None,
+                    "fund": fund_by_key[v["fund"]] if v["fund"] else None,
+                    "year": v["year"],
+                    "amount": v["amount"],
+                    "recipients": v["recipients"],
+                    "paid_on": v["paid_on"],
+                    "paid_text": v["paid_text"],
+                    "as_of": v["as_of"],
+                    "quote": v["quote"],
+                    "source": self.sources[v["source"]],
+                },
+            )
+
+        project_by_key = {p.seed_key: p for p in Project.objects.filter(seed_key__isnull=False)}
+        for row in projects:
+            v = row.values
+            project = self.upsert(
+                PROJECTS,
+                row,
+                Project,
+                {"seed_key": v["key"]},
+                {
+                    "kind": v["kind"],
+                    "district": self.regions[v["district"]],
+                    "town": self.regions[v["town"]] if v["town"] else None,
+                    "name": v["name"],
+                    "investment": v["investment"],
+                    "investment_comparator": v["investment_comparator"],
+                    "area_m2": v["area_m2"],
+                    "area_comparator": v["area_comparator"],
+                    "planned_slots": v["planned_slots"],
+                    "facility": self.facilities[v["facility"]] if v["facility"] else None,
+                    "notes": v["notes"],
+                    "source": self.sources[v["source"]],
+                },
+            )
+            project_by_key[v["key"]] = project
+            if project.pk:
+                wanted = {fund_by_key[k].pk for k in v["funds"]}
+                if set(project.funds.values_list("pk", flat=True)) != wanted:
+                    project.funds.set(wanted)
+                    self.count(self.report.updated, Project)
+        self.stop_on_problems()
+
+        for row in milestones:
+            v = row.values
+            self.upsert(
+                MILESTONES,
+                row,
+                Milestone,
+                {"project": project_by_key[v["project"]], "stage": v["stage"]},
+                {
+                    "done": v["done"],
+                    "planned_date": v["planned_date"],
+                    "actual_date": v["actual_date"],
+                    "note": v["note"],
+                    "source": self.sources[v["source"]],
+                },
+            )
+
+        def note(model, fixture_rows):
+            extra = (
+                model.objects.filter(seed_key__isnull=False)
+                .exclude(seed_key__in=[r.values["key"] for r in fixture_rows])
+                .count()
+            )
+            if extra:
+                self.report.not_in_fixtures[str(model._meta.verbose_name)] = extra
+
+        for model, rows in (
+            (Fund, funds),
+            (Program, programs),
+            (AggregateDisbursement, aggregates),
+            (Project, projects),
+        ):
+            note(model, rows)
+
+
+def seed_subsidies(directory: Path | str | None, report: SeedReport | None = None) -> SeedReport:
+    """Load fixtures/subsidies_*.csv after places, sources and the registry (tuoyu_portal.seed.seed_all)."""
+    directory = Path(directory) if directory else DEFAULT_FIXTURES_DIR
+    return SubsidyLoader(directory, report if report is not None else SeedReport()).run()
+
+
+__all__ = ["FILES", "SeedError", "seed_subsidies"]

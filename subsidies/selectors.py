@@ -1,0 +1,677 @@
+"""Reads with meaning: what a rule proposes, who is eligible, what holds a payment, how far each fund has
+been spent, subsidies by program / year / town, project milestones. Pages, exports, the admin and the
+services call these; nothing computes the same figure twice.
+
+Amounts are Decimal, rounded ROUND_HALF_UP to two places once, at the end of a calculation.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from facilities.models import Facility
+from subsidies.models import (
+    ZERO,
+    AggregateDisbursement,
+    Application,
+    Fund,
+    LedgerEntry,
+    Milestone,
+    Program,
+    Project,
+)
+
+CENT = Decimal("0.01")
+Basis = Program.Basis
+
+
+def money(value) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------- the rule
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What an application states: the inputs of the rule."""
+
+    area_m2: Decimal | None = None
+    months: int | None = None
+    slots: int | None = None
+    children: int | None = None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    amount: Decimal | None
+    formula: str
+    missing: list[str] = field(default_factory=list)
+
+
+FIGURE_LABELS = {
+    "area_m2": gettext_lazy("面积（㎡）"),
+    "months": gettext_lazy("月数"),
+    "slots": gettext_lazy("托位数"),
+    "children": gettext_lazy("在托人数"),
+}
+
+
+def figure_label(name: str) -> str:
+    return str(FIGURE_LABELS[name])
+
+
+def propose(basis: str, rate: Decimal, figures: Figures) -> Proposal:
+    """What the rule proposes: rate × area × months, rate × slots, rate × children × months, or the fixed
+    rate. Missing or non-positive figures give no amount and name what is missing."""
+    rate = Decimal(rate)
+    needed = Program.FIGURES[Basis(basis)]
+    missing = [name for name in needed if not getattr(figures, name)]
+    if missing:
+        return Proposal(None, "", [figure_label(name) for name in missing])
+    if basis == Basis.PER_M2_MONTH:
+        raw = rate * Decimal(figures.area_m2) * figures.months
+        formula = _("%(rate)s 元/㎡/月 × %(area)s ㎡ × %(months)s 个月") % {
+            "rate": f"{rate:,.2f}",
+            "area": f"{Decimal(figures.area_m2).normalize():,f}",
+            "months": figures.months,
+        }
+    elif basis == Basis.PER_SLOT:
+        raw = rate * figures.slots
+        formula = _("%(rate)s 元/托位 × %(slots)s 个托位") % {"rate": f"{rate:,.2f}", "slots": figures.slots}
+    elif basis == Basis.PER_CHILD_MONTH:
+        raw = rate * figures.children * figures.months
+        formula = _("%(rate)s 元/人/月 × %(children)s 人 × %(months)s 个月") % {
+            "rate": f"{rate:,.2f}",
+            "children": figures.children,
+            "months": figures.months,
+        }
+    else:
+        raw = rate
+        formula = _("定额 %(rate)s 元") % {"rate": f"{rate:,.2f}"}
+    amount = money(raw)
+    return Proposal(amount, f"{formula} = {amount:,.2f} {_('元')}")
+
+
+def propose_for_program(program: Program, figures: Figures) -> Proposal:
+    return propose(program.basis, program.rate, figures)
+
+
+def proposal_of(application: Application) -> Proposal:
+    """The proposal as it was made at submission (the rule is kept on the application)."""
+    return propose(
+        application.rule_basis,
+        application.rule_rate,
+        Figures(application.area_m2, application.months, application.slots, application.children),
+    )
+
+
+def months_spanned(start: datetime.date, end: datetime.date) -> int:
+    """Calendar months a period touches: 2025-01-01..2025-12-31 is 12; 2025-03-15..2025-04-10 is 2."""
+    if end < start:
+        return 0
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def prefill(program: Program | None, facility: Facility, start=None, end=None) -> dict:
+    """Figures the facility record already has, for the application form."""
+    initial: dict = {}
+    if facility.indoor_area_m2:
+        initial["area_m2"] = facility.indoor_area_m2
+    slots = facility.inclusive_slots if program and program.requires_inclusive else facility.total_slots
+    if slots:
+        initial["slots"] = slots
+    if facility.enrolled_children:
+        initial["children"] = facility.enrolled_children
+    if start and end and start <= end:
+        initial["months"] = months_spanned(start, end)
+    return initial
+
+
+# ---------------------------------------------------------------- eligibility
+
+
+def eligibility_problems(program: Program, facility: Facility) -> list[str]:
+    """Why the facility may not apply for the program (empty: eligible). Each message says what the program
+    requires and what the facility record says."""
+    problems = []
+    if program.district_id != facility.district_id:
+        problems.append(
+            _("该补助项目属于%(district)s，本机构不在该区县。") % {"district": program.district.name}
+        )
+    if not program.accepting_applications:
+        problems.append(_("该补助项目目前不受理申请。"))
+    if facility.is_synthetic:
+        problems.append(_("合成（演示）数据机构不能申请补助。"))
+    if program.requires_filed and facility.filing_status != Facility.FilingStatus.FILED:
+        problems.append(
+            _("该项目要求机构已备案；本机构备案状态为“%(status)s”。")
+            % {"status": facility.get_filing_status_display()}
+        )
+    if program.requires_operating and facility.operating_status != Facility.OperatingStatus.OPERATING:
+        problems.append(
+            _("该项目要求机构正在运营；本机构运营状态为“%(status)s”。")
+            % {"status": facility.get_operating_status_display()}
+        )
+    if program.requires_inclusive and not facility.is_inclusive:
+        problems.append(_("该项目仅限普惠托育机构；本机构未登记为普惠机构。"))
+    if program.allowed_kinds and facility.kind not in program.allowed_kinds:
+        problems.append(
+            _("该项目仅限以下机构类型：%(kinds)s；本机构为“%(kind)s”。")
+            % {"kinds": "、".join(program.allowed_kind_labels), "kind": facility.get_kind_display()}
+        )
+    return problems
+
+
+def figure_problems(
+    program: Program, facility: Facility, start, end, figures: Figures
+) -> dict[str, list[str]]:
+    """Field by field: what the rule needs and what the facility record allows."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    if start and end and start > end:
+        errors["period_end"].append(_("补助期间止不能早于补助期间起。"))
+    for name in Program.FIGURES[Basis(program.basis)]:
+        value = getattr(figures, name)
+        if value is None or value <= 0:
+            errors[name].append(
+                _("“%(rule)s”须填写%(figure)s（大于0）。")
+                % {"rule": program.get_basis_display(), "figure": figure_label(name)}
+            )
+    if figures.months and start and end and start <= end:
+        spanned = months_spanned(start, end)
+        if figures.months > spanned:
+            errors["months"].append(
+                _("月数（%(months)s）不能超过补助期间所跨的月数（%(spanned)s）。")
+                % {"months": figures.months, "spanned": spanned}
+            )
+    if figures.slots and program.basis == Basis.PER_SLOT:
+        cap = facility.inclusive_slots if program.requires_inclusive else facility.total_slots
+        label = _("普惠托位数") if program.requires_inclusive else _("登记托位数")
+        if cap and figures.slots > cap:
+            errors["slots"].append(
+                _("申请托位数（%(slots)s）不能超过机构%(label)s（%(cap)s）。")
+                % {"slots": figures.slots, "label": label, "cap": cap}
+            )
+    return dict(errors)
+
+
+def overlapping_application(program: Program, facility: Facility, start, end, exclude_pk=None):
+    """An open application of the same facility and program whose period overlaps [start, end]."""
+    queryset = Application.objects.filter(
+        program=program,
+        facility=facility,
+        status__in=Application.OPEN,
+        period_start__lte=end,
+        period_end__gte=start,
+    )
+    if exclude_pk:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset.order_by("period_start").first()
+
+
+# ---------------------------------------------------------------- holds
+
+
+def _supervision_hold_reasons(facility: Facility) -> list[str]:
+    """Overdue serious inspection findings, when the supervision app offers them."""
+    from django.apps import apps
+
+    if not apps.is_installed("supervision"):
+        return []
+    try:
+        from supervision import selectors as supervision_selectors
+    except ImportError:
+        return []
+    if not hasattr(supervision_selectors, "payment_hold_reasons"):
+        return []
+    return [str(reason) for reason in supervision_selectors.payment_hold_reasons(facility) or []]
+
+
+def payment_holds(facility: Facility) -> list[str]:
+    """Reasons new payments to the facility are held (暂缓支付); empty when payments may go ahead."""
+    reasons = []
+    status = facility.operating_status
+    if status in (Facility.OperatingStatus.SUSPENDED, Facility.OperatingStatus.CLOSED):
+        since = (
+            _("（自 %(date)s）") % {"date": facility.status_since.isoformat()}
+            if facility.status_since
+            else ""
+        )
+        label = _("机构已暂停运营") if status == Facility.OperatingStatus.SUSPENDED else _("机构已关停")
+        reasons.append(f"{label}{since}")
+    reasons.extend(_supervision_hold_reasons(facility))
+    return reasons
+
+
+# ---------------------------------------------------------------- applications and payments
+
+
+def application_paid(application: Application) -> Decimal:
+    return LedgerEntry.objects.filter(application=application).net()
+
+
+@dataclass
+class PaymentState:
+    approved: Decimal | None
+    paid: Decimal
+    outstanding: Decimal
+    holds: list[str]
+
+    @property
+    def fully_paid(self) -> bool:
+        return self.approved is not None and self.outstanding <= 0
+
+
+def payment_state(application: Application) -> PaymentState:
+    paid = application_paid(application)
+    approved = application.approved_amount if application.is_granted else None
+    outstanding = (approved - paid) if approved is not None else ZERO
+    return PaymentState(approved, paid, max(outstanding, ZERO), payment_holds(application.facility))
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    when: datetime.datetime
+    user: object
+    status: str
+    approved_amount: Decimal | None
+    reason: str
+
+
+def application_history(application: Application) -> list[HistoryRow]:
+    """Every recorded state of the application (django-pghistory triggers), oldest first, with who acted."""
+    import pghistory.models
+
+    events = (
+        pghistory.models.MiddlewareEvents.objects.tracks(application)
+        .select_related("user")
+        .order_by("pgh_created_at", "pgh_id")
+    )
+    rows = []
+    for event in events:
+        data = event.pgh_data
+        amount = data.get("approved_amount")
+        rows.append(
+            HistoryRow(
+                when=event.pgh_created_at,
+                user=event.user,
+                status=str(Application.Status(data["status"]).label),
+                approved_amount=Decimal(str(amount)) if amount is not None else None,
+                reason=data.get("decision_reason") or "",
+            )
+        )
+    return rows
+
+
+def with_paid(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    return queryset.annotate(paid=Sum("ledger_entries__amount"))
+
+
+def facility_paid_totals(ledger: QuerySet[LedgerEntry]) -> dict[int, Decimal]:
+    """Net payments per facility. Aggregate disbursements have no facility and are never part of this."""
+    rows = ledger.values("facility_id").annotate(total=Sum("amount"))
+    return {row["facility_id"]: row["total"] or ZERO for row in rows}
+
+
+# ---------------------------------------------------------------- fund execution
+
+
+@dataclass
+class FundExecution:
+    fund: Fund
+    allocated: Decimal
+    paid: Decimal = ZERO  # ledger payments
+    reversed: Decimal = ZERO  # ledger reversals, as a positive number
+    aggregate: Decimal = ZERO  # reported aggregate disbursements tied to this fund
+
+    @property
+    def ledger_net(self) -> Decimal:
+        return self.paid - self.reversed
+
+    @property
+    def disbursed(self) -> Decimal:
+        return self.ledger_net + self.aggregate
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.allocated - self.disbursed
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Spending rate: disbursed / allocated (a fraction); None for a fund with nothing allocated."""
+        if not self.allocated:
+            return None
+        return self.disbursed / self.allocated
+
+
+def fund_execution(funds: Iterable[Fund] | QuerySet[Fund]) -> list[FundExecution]:
+    """Allocated, disbursed (ledger + tied aggregates), remaining and spending rate per fund (two queries)."""
+    funds = list(funds)
+    ids = [f.pk for f in funds]
+    ledger = defaultdict(lambda: {LedgerEntry.Kind.PAYMENT: ZERO, LedgerEntry.Kind.REVERSAL: ZERO})
+    for row in (
+        LedgerEntry.objects.filter(fund_id__in=ids).values("fund_id", "kind").annotate(total=Sum("amount"))
+    ):
+        ledger[row["fund_id"]][row["kind"]] = row["total"] or ZERO
+    aggregates = dict(
+        AggregateDisbursement.objects.filter(fund_id__in=ids)
+        .values("fund_id")
+        .annotate(total=Sum("amount"))
+        .values_list("fund_id", "total")
+    )
+    return [
+        FundExecution(
+            fund=fund,
+            allocated=fund.amount_allocated,
+            paid=ledger[fund.pk][LedgerEntry.Kind.PAYMENT],
+            reversed=-ledger[fund.pk][LedgerEntry.Kind.REVERSAL],
+            aggregate=aggregates.get(fund.pk) or ZERO,
+        )
+        for fund in funds
+    ]
+
+
+def fund_disbursed(fund: Fund) -> Decimal:
+    """What has gone out of the fund: net ledger entries plus the aggregates tied to it."""
+    return LedgerEntry.objects.filter(fund=fund).net() + (
+        AggregateDisbursement.objects.filter(fund=fund).aggregate(t=Sum("amount"))["t"] or ZERO
+    )
+
+
+@dataclass
+class ExecutionTotals:
+    allocated: Decimal = ZERO
+    disbursed: Decimal = ZERO
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.allocated - self.disbursed
+
+    @property
+    def rate(self) -> Decimal | None:
+        return self.disbursed / self.allocated if self.allocated else None
+
+
+def execution_totals(rows: list[FundExecution]) -> ExecutionTotals:
+    return ExecutionTotals(
+        allocated=sum((r.allocated for r in rows), ZERO), disbursed=sum((r.disbursed for r in rows), ZERO)
+    )
+
+
+@dataclass
+class ProgramLine:
+    program: Program | None
+    label: str
+    ledger_net: Decimal = ZERO
+    facilities: int = 0
+    aggregate: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.ledger_net + self.aggregate
+
+
+def fund_by_program(fund: Fund) -> list[ProgramLine]:
+    """What each program has drawn from the fund: ledger (per facility) and tied aggregates."""
+    lines: dict = {}
+    for row in (
+        LedgerEntry.objects.filter(fund=fund)
+        .values("program_id")
+        .annotate(total=Sum("amount"), facilities=Count("facility_id", distinct=True))
+    ):
+        lines[row["program_id"]] = ProgramLine(
+            None, "", ledger_net=row["total"] or ZERO, facilities=row["facilities"]
+        )
+    for aggregate in AggregateDisbursement.objects.filter(fund=fund):
+        key = aggregate.program_id or f"aggregate-{aggregate.pk}"
+        line = lines.setdefault(key, ProgramLine(None, ""))
+        line.aggregate += aggregate.amount
+        if not aggregate.program_id:
+            line.label = f"{aggregate.subject}（{_('汇总拨付，文件报告')}）"
+    programs = Program.objects.in_bulk([k for k in lines if isinstance(k, int)])
+    for key, line in lines.items():
+        if isinstance(key, int):
+            line.program = programs[key]
+            line.label = str(programs[key])
+    return sorted(lines.values(), key=lambda line: line.label)
+
+
+@dataclass
+class MonthLine:
+    month: datetime.date | None  # None: aggregates reported without a date
+    paid: Decimal = ZERO
+    reversed: Decimal = ZERO
+    aggregate: Decimal = ZERO
+    cumulative: Decimal = ZERO
+    cumulative_rate: Decimal | None = None
+
+    @property
+    def net(self) -> Decimal:
+        return self.paid - self.reversed + self.aggregate
+
+
+def fund_by_month(fund: Fund) -> list[MonthLine]:
+    """Month by month: payments, reversals, dated aggregates, the cumulative total and spending rate.
+    Aggregates the document reports without a date come first, as one undated line."""
+    months: dict = defaultdict(lambda: MonthLine(None))
+    for row in (
+        LedgerEntry.objects.filter(fund=fund)
+        .annotate(month=TruncMonth("entry_date"))
+        .values("month", "kind")
+        .annotate(total=Sum("amount"))
+    ):
+        line = months[row["month"]]
+        if row["kind"] == LedgerEntry.Kind.PAYMENT:
+            line.paid += row["total"]
+        else:
+            line.reversed -= row["total"]
+    for aggregate in AggregateDisbursement.objects.filter(fund=fund):
+        month = aggregate.paid_on.replace(day=1) if aggregate.paid_on else None
+        months[month].aggregate += aggregate.amount
+    ordered = sorted(months.items(), key=lambda item: (item[0] is not None, item[0] or datetime.date.min))
+    cumulative = ZERO
+    lines = []
+    for month, line in ordered:
+        line.month = month
+        cumulative += line.net
+        line.cumulative = cumulative
+        line.cumulative_rate = cumulative / fund.amount_allocated if fund.amount_allocated else None
+        lines.append(line)
+    return lines
+
+
+# ---------------------------------------------------------------- subsidies by program, year and town
+
+
+@dataclass
+class SummaryLine:
+    district: str
+    year: int | None
+    kind: str
+    program: str
+    ledger_net: Decimal = ZERO
+    facilities: int = 0
+    aggregate: Decimal = ZERO
+    aggregate_recipients: int | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return self.ledger_net + self.aggregate
+
+
+def by_program_year(
+    ledger: QuerySet[LedgerEntry], aggregates: QuerySet[AggregateDisbursement]
+) -> list[SummaryLine]:
+    """Per district, program year, kind and program: ledger payments (per facility) beside the aggregates
+    documents report (never split over facilities)."""
+    lines: dict = {}
+    for row in ledger.values(
+        "program_id", "program__name", "program__year", "program__kind", "program__district__name"
+    ).annotate(total=Sum("amount"), facilities=Count("facility_id", distinct=True)):
+        lines[("program", row["program_id"])] = SummaryLine(
+            row["program__district__name"],
+            row["program__year"],
+            str(Program.Kind(row["program__kind"]).label),
+            row["program__name"],
+            ledger_net=row["total"] or ZERO,
+            facilities=row["facilities"],
+        )
+    for aggregate in aggregates.select_related("district", "program"):
+        if aggregate.program_id:
+            key = ("program", aggregate.program_id)
+            line = lines.setdefault(
+                key,
+                SummaryLine(
+                    aggregate.district.name,
+                    aggregate.program.year,
+                    aggregate.program.get_kind_display(),
+                    aggregate.program.name,
+                ),
+            )
+        else:
+            key = ("aggregate", aggregate.pk)
+            line = lines.setdefault(
+                key,
+                SummaryLine(
+                    aggregate.district.name,
+                    aggregate.year,
+                    aggregate.get_program_kind_display(),
+                    f"{aggregate.subject}（{_('汇总拨付，文件报告')}）",
+                ),
+            )
+        line.aggregate += aggregate.amount
+        if aggregate.recipients is not None:
+            line.aggregate_recipients = (line.aggregate_recipients or 0) + aggregate.recipients
+    return sorted(lines.values(), key=lambda x: (x.district, -(x.year or 0), x.kind, x.program))
+
+
+@dataclass
+class TownLine:
+    district: str
+    town: str
+    year: int
+    kind: str
+    program: str
+    facilities: int
+    payments: int
+    ledger_net: Decimal
+
+
+def by_town(ledger: QuerySet[LedgerEntry]) -> list[TownLine]:
+    """Per-facility payments only (aggregates have no town), per town, program year, kind and program."""
+    rows = (
+        ledger.values(
+            "facility__district__name",
+            "facility__town__name",
+            "facility__town__sort_order",
+            "program__year",
+            "program__kind",
+            "program__name",
+        )
+        .annotate(
+            total=Sum("amount"),
+            facilities=Count("facility_id", distinct=True),
+            payments=Count("id", filter=Q(kind=LedgerEntry.Kind.PAYMENT)),
+        )
+        .order_by("facility__district__name", "facility__town__sort_order", "-program__year", "program__name")
+    )
+    return [
+        TownLine(
+            row["facility__district__name"],
+            row["facility__town__name"] or _("（未填写镇街）"),
+            row["program__year"],
+            str(Program.Kind(row["program__kind"]).label),
+            row["program__name"],
+            row["facilities"],
+            row["payments"],
+            row["total"] or ZERO,
+        )
+        for row in rows
+    ]
+
+
+# ---------------------------------------------------------------- projects and milestones
+
+
+@dataclass
+class Timeline:
+    project: Project
+    milestones: list  # one per stage, in order; a stage without a row is None
+    overdue: list[Milestone]
+    current: str  # the furthest stage recorded as done, or “未知”
+
+    @property
+    def steps(self) -> list[tuple[str, Milestone | None]]:
+        """(stage label, milestone or None) in stage order, for the timeline."""
+        return [(str(stage.label), m) for stage, m in zip(Milestone.ORDER, self.milestones, strict=True)]
+
+    @property
+    def in_service(self) -> bool:
+        last = self.milestones[-1]
+        return bool(last and last.done)
+
+
+def timeline(project: Project, today: datetime.date | None = None) -> Timeline:
+    today = today or timezone.localdate()
+    by_stage = {m.stage: m for m in project.milestones.all()}
+    ordered = [by_stage.get(stage) for stage in Milestone.ORDER]
+    done = [m for m in ordered if m and m.done]
+    current = done[-1].get_stage_display() if done else _("未知")
+    overdue = [m for m in ordered if m and m.is_overdue(today)]
+    return Timeline(project, ordered, overdue, str(current))
+
+
+def timelines(projects: QuerySet[Project], today: datetime.date | None = None) -> list[Timeline]:
+    projects = projects.select_related("district", "town", "facility", "source").prefetch_related(
+        "milestones", "funds"
+    )
+    return [timeline(p, today) for p in projects]
+
+
+def overdue_milestones(
+    projects: QuerySet[Project], today: datetime.date | None = None
+) -> QuerySet[Milestone]:
+    """Milestones whose planned date has passed without being recorded as done."""
+    today = today or timezone.localdate()
+    return (
+        Milestone.objects.filter(project__in=projects, planned_date__lt=today)
+        .exclude(done=True)
+        .select_related("project")
+    )
+
+
+def not_in_service(queryset: QuerySet[Project] | None = None) -> QuerySet[Project]:
+    """Projects whose in-service milestone is not recorded as done and whose linked facility (if any) is not
+    operating."""
+    queryset = Project.objects.all() if queryset is None else queryset
+    in_service = Milestone.objects.filter(project=OuterRef("pk"), stage=Milestone.Stage.IN_SERVICE, done=True)
+    return queryset.exclude(Exists(in_service)).filter(
+        Q(facility__isnull=True) | ~Q(facility__operating_status=Facility.OperatingStatus.OPERATING)
+    )
+
+
+def pipeline_slots_by_town(district, *, skip_facilities_with_slots: bool = False) -> dict[int | None, int]:
+    """Planned slots of the district's projects not yet in service whose linked facility is absent or not
+    operating, per town id (None: projects without a town). Unknown planned slots count as 0, and every town
+    with such a project appears, so a zero means “projects, slots unknown”.
+
+    planning's own pipeline already counts the recorded slots of planned / under-construction facilities;
+    with `skip_facilities_with_slots=True` a project whose linked facility records slots of its own is left
+    out, so a caller adding both never counts a place twice."""
+    projects = not_in_service(Project.objects.filter(district=district))
+    if skip_facilities_with_slots:
+        projects = projects.exclude(facility__isnull=False, facility__total_slots__gt=0)
+    result: dict[int | None, int] = {}
+    for town_id, slots in projects.values_list("town_id", "planned_slots"):
+        result[town_id] = result.get(town_id, 0) + (slots or 0)
+    return result

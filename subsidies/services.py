@@ -1,0 +1,346 @@
+"""Writes and workflows of subsidies: apply, withdraw, decide, pay, reverse. Views, the admin and commands
+call these; nothing else writes applications or the ledger.
+
+Every function is keyword-only, takes the acting user, checks permission through subsidies.scoping (built
+on facilities.permissions) and runs in one transaction. Refusals raise SubsidyError (a RegistryError, so the
+registry's views and messages handle them alike) with a message for the user; nothing is written then.
+
+Concurrency: deciding locks the application row; paying locks the application and then the fund row
+(SELECT … FOR UPDATE) before reading the fund's balance, so two payments racing for the last money of a fund
+are serialised and the second one sees the first. Reversals lock the fund too, so execution figures read
+under the lock are always whole.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from facilities.models import Facility
+from facilities.services import RegistryError
+from subsidies import selectors
+from subsidies.models import Application, Fund, LedgerEntry, Program
+from subsidies.scoping import may_apply, may_decide
+
+
+class SubsidyError(RegistryError):
+    pass
+
+
+class NotAllowed(SubsidyError):
+    pass
+
+
+class PaymentHeld(SubsidyError):
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__(_("暂缓支付：%(reasons)s") % {"reasons": "；".join(reasons)})
+
+
+class InsufficientBalance(SubsidyError):
+    pass
+
+
+class Decision:
+    APPROVE = "approve"
+    REDUCE = "reduce"
+    REJECT = "reject"
+
+    CHOICES = [
+        (APPROVE, gettext_lazy("批准")),
+        (REDUCE, gettext_lazy("核减")),
+        (REJECT, gettext_lazy("驳回")),
+    ]
+
+
+def _full_clean(obj) -> None:
+    """Model rules as a SubsidyError naming the fields (the forms show them beside the inputs)."""
+    try:
+        obj.full_clean()
+    except ValidationError as error:
+        errors = {
+            ("reason" if field == "decision_reason" else field): [str(m) for m in messages]
+            for field, messages in error.message_dict.items()
+        }
+        raise SubsidyError("；".join(error.messages), errors) from error
+
+
+def _amount(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        raise SubsidyError(_("金额须为数字。"), {"amount": [_("金额须为数字。")]}) from None
+    if not amount.is_finite():
+        raise SubsidyError(_("金额须为数字。"), {"amount": [_("金额须为数字。")]})
+    if amount != amount.quantize(selectors.CENT):
+        raise SubsidyError(_("金额最多保留两位小数。"), {"amount": [_("金额最多保留两位小数。")]})
+    return amount
+
+
+# ---------------------------------------------------------------- applications
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    user,
+    facility: Facility,
+    program: Program,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    area_m2: Decimal | None = None,
+    months: int | None = None,
+    slots: int | None = None,
+    children: int | None = None,
+    note: str = "",
+) -> Application:
+    """An operator applies for one of their facilities. Eligibility and the rule's figures are checked; the
+    rule's proposal is stored with the rule it came from."""
+    if not may_apply(user, facility):
+        raise NotAllowed(_("只有本机构的填报人可以为本机构申请补助。"))
+    # Serialise applications of one facility, so the overlap check below cannot race.
+    facility = Facility.objects.select_for_update().get(pk=facility.pk)
+    program = Program.objects.select_related("district").get(pk=program.pk)
+
+    problems = selectors.eligibility_problems(program, facility)
+    if problems:
+        raise SubsidyError(" ".join(problems), {"program": problems})
+    figures = selectors.Figures(area_m2=area_m2, months=months, slots=slots, children=children)
+    errors = selectors.figure_problems(program, facility, period_start, period_end, figures)
+    if errors:
+        raise SubsidyError(_("请按提示修改申请。"), errors)
+    overlap = selectors.overlapping_application(program, facility, period_start, period_end)
+    if overlap:
+        message = _("本机构已有该项目 %(start)s 至 %(end)s 的申请（#%(pk)s，%(status)s），期间不能重叠。") % {
+            "start": overlap.period_start.isoformat(),
+            "end": overlap.period_end.isoformat(),
+            "pk": overlap.pk,
+            "status": overlap.get_status_display(),
+        }
+        raise SubsidyError(message, {"period_start": [message]})
+
+    proposal = selectors.propose_for_program(program, figures)
+    needed = Program.FIGURES[Program.Basis(program.basis)]
+    application = Application(
+        program=program,
+        facility=facility,
+        period_start=period_start,
+        period_end=period_end,
+        # Only the figures the rule uses are kept, so the stored proposal can always be recomputed.
+        area_m2=area_m2 if "area_m2" in needed else None,
+        months=months if "months" in needed else None,
+        slots=slots if "slots" in needed else None,
+        children=children if "children" in needed else None,
+        note=note.strip(),
+        rule_basis=program.basis,
+        rule_rate=program.rate,
+        proposed_amount=proposal.amount,
+        submitted_by=user,
+    )
+    _full_clean(application)
+    application.save()
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, user, application: Application) -> Application:
+    application = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
+    if not may_apply(user, application.facility):
+        raise NotAllowed(_("只有本机构的填报人可以撤回申请。"))
+    if application.status != Application.Status.SUBMITTED:
+        raise SubsidyError(_("只能撤回待审核的申请。"))
+    application.status = Application.Status.WITHDRAWN
+    application.save(update_fields=["status", "updated_at"])
+    return application
+
+
+@transaction.atomic
+def application_decide(
+    *, user, application: Application, decision: str, amount=None, reason: str = ""
+) -> Application:
+    """Approve (at the proposed amount, or another amount with a written reason), reduce (a lower amount with
+    a reason) or reject (with a reason). Operators never decide, not even on another official's behalf."""
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("facility").get(pk=application.pk)
+    )
+    if not may_decide(user, application.facility):
+        raise NotAllowed(_("只有机构所在区县的区级管理员可以审核补助申请；机构填报人不能审核。"))
+    if application.status != Application.Status.SUBMITTED:
+        raise SubsidyError(
+            _("该申请已处理（%(status)s），不能再次审核。") % {"status": application.get_status_display()}
+        )
+    reason = (reason or "").strip()
+    amount = _amount(amount)
+    proposed = application.proposed_amount
+
+    if decision == Decision.REJECT:
+        if not reason:
+            raise SubsidyError(_("驳回须写明理由。"), {"reason": [_("驳回须写明理由。")]})
+        application.status = Application.Status.REJECTED
+        application.approved_amount = None
+    elif decision in (Decision.APPROVE, Decision.REDUCE):
+        if decision == Decision.REDUCE and amount is None:
+            raise SubsidyError(_("核减须填写核定金额。"), {"amount": [_("核减须填写核定金额。")]})
+        amount = proposed if amount is None else amount
+        if amount < 0:
+            raise SubsidyError(_("核定金额不能为负数。"), {"amount": [_("核定金额不能为负数。")]})
+        if decision == Decision.REDUCE and amount >= proposed:
+            message = _("核减后的金额须低于按规则测算的 %(proposed)s 元。") % {"proposed": f"{proposed:,.2f}"}
+            raise SubsidyError(message, {"amount": [message]})
+        if amount != proposed and not reason:
+            message = _("核定金额（%(amount)s 元）与按规则测算的 %(proposed)s 元不同，须写明理由。") % {
+                "amount": f"{amount:,.2f}",
+                "proposed": f"{proposed:,.2f}",
+            }
+            raise SubsidyError(message, {"reason": [message]})
+        if amount == 0:
+            raise SubsidyError(
+                _("核定金额为0时请驳回申请并写明理由。"),
+                {"amount": [_("核定金额为0时请驳回申请并写明理由。")]},
+            )
+        application.approved_amount = amount
+        application.status = Application.Status.REDUCED if amount < proposed else Application.Status.APPROVED
+    else:
+        raise SubsidyError(_("未知的审核决定。"))
+
+    application.decision_reason = reason
+    application.decided_by = user
+    application.decided_at = timezone.now()
+    _full_clean(application)
+    application.save()
+    return application
+
+
+# ---------------------------------------------------------------- the ledger
+
+
+@transaction.atomic
+def payment_create(
+    *,
+    user,
+    application: Application,
+    reference: str,
+    amount=None,
+    entry_date: datetime.date | None = None,
+    note: str = "",
+) -> LedgerEntry:
+    """Pay (part of) an approved amount from the program's fund. Refused while the facility's payments are
+    held, beyond the amount still owed, or beyond the fund's remaining balance (read under a row lock)."""
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("facility", "program", "program__fund")
+        .get(pk=application.pk)
+    )
+    facility = application.facility
+    if not may_decide(user, facility):
+        raise NotAllowed(_("只有机构所在区县的区级管理员可以支付；机构填报人不能支付。"))
+    if not application.is_granted:
+        raise SubsidyError(_("只有已批准的申请可以支付。"))
+    holds = selectors.payment_holds(facility)
+    if holds:
+        raise PaymentHeld(holds)
+    program = application.program
+    if program.fund_id is None:
+        raise SubsidyError(_("该补助项目尚未指定资金来源，不能支付；请先在项目中指定资金。"))
+    reference = (reference or "").strip()
+    if not reference:
+        raise SubsidyError(_("请填写支付凭证号。"), {"reference": [_("请填写支付凭证号。")]})
+    entry_date = entry_date or timezone.localdate()
+    if entry_date > timezone.localdate():
+        raise SubsidyError(_("记账日期不能晚于今天。"), {"entry_date": [_("记账日期不能晚于今天。")]})
+
+    outstanding = application.approved_amount - selectors.application_paid(application)
+    amount = _amount(amount)
+    amount = outstanding if amount is None else amount
+    if amount <= 0:
+        if outstanding <= 0:
+            raise SubsidyError(_("该申请的核定金额已全部支付。"))
+        raise SubsidyError(_("支付金额须大于0。"), {"amount": [_("支付金额须大于0。")]})
+    if amount > outstanding:
+        message = _("支付金额（%(amount)s 元）超过尚未支付的核定金额（%(outstanding)s 元）。") % {
+            "amount": f"{amount:,.2f}",
+            "outstanding": f"{outstanding:,.2f}",
+        }
+        raise SubsidyError(message, {"amount": [message]})
+
+    # The lock: a concurrent payment from the same fund waits here until this transaction ends.
+    fund = Fund.objects.select_for_update().get(pk=program.fund_id)
+    remaining = fund.amount_allocated - selectors.fund_disbursed(fund)
+    if amount > remaining:
+        message = _("资金“%(fund)s”余额不足：余额 %(remaining)s 元，本次支付 %(amount)s 元。") % {
+            "fund": fund.name,
+            "remaining": f"{remaining:,.2f}",
+            "amount": f"{amount:,.2f}",
+        }
+        raise InsufficientBalance(message, {"amount": [message]})
+
+    entry = LedgerEntry(
+        entry_date=entry_date,
+        facility=facility,
+        program=program,
+        fund=fund,
+        application=application,
+        amount=amount,
+        kind=LedgerEntry.Kind.PAYMENT,
+        reference=reference,
+        note=(note or "").strip(),
+        created_by=user,
+    )
+    _full_clean(entry)
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def payment_reverse(
+    *, user, entry: LedgerEntry, reason: str, reference: str = "", entry_date: datetime.date | None = None
+) -> LedgerEntry:
+    """Reverse a payment in full with a reason: a new entry of the opposite amount. The payment stays."""
+    original = LedgerEntry.objects.select_related("facility").get(pk=entry.pk)
+    if not may_decide(user, original.facility):
+        raise NotAllowed(_("只有机构所在区县的区级管理员可以冲销支付。"))
+    if original.kind != LedgerEntry.Kind.PAYMENT:
+        raise SubsidyError(_("只能冲销支付记录，不能冲销冲销记录。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise SubsidyError(_("冲销须写明原因。"), {"reason": [_("冲销须写明原因。")]})
+    entry_date = entry_date or timezone.localdate()
+    if entry_date > timezone.localdate():
+        raise SubsidyError(_("记账日期不能晚于今天。"), {"entry_date": [_("记账日期不能晚于今天。")]})
+    if entry_date < original.entry_date:
+        raise SubsidyError(
+            _("冲销的记账日期不能早于被冲销支付的日期（%(date)s）。")
+            % {"date": original.entry_date.isoformat()},
+            {"entry_date": [_("冲销日期不能早于原支付日期。")]},
+        )
+    Fund.objects.select_for_update().get(pk=original.fund_id)
+    if LedgerEntry.objects.filter(reversal_of=original).exists():
+        raise SubsidyError(_("该支付已被冲销。"))
+    reversal = LedgerEntry(
+        entry_date=entry_date,
+        facility_id=original.facility_id,
+        program_id=original.program_id,
+        fund_id=original.fund_id,
+        application_id=original.application_id,
+        amount=-original.amount,
+        kind=LedgerEntry.Kind.REVERSAL,
+        reversal_of=original,
+        reference=(reference or "").strip() or _("冲销 %(reference)s") % {"reference": original.reference},
+        note=reason,
+        created_by=user,
+    )
+    _full_clean(reversal)
+    try:
+        with transaction.atomic():
+            reversal.save()
+    except IntegrityError as error:  # a concurrent reversal of the same payment won
+        raise SubsidyError(_("该支付已被冲销。")) from error
+    return reversal
