@@ -1,0 +1,316 @@
+"""Supervision in Django's admin, scoped only through facilities.permissions (via supervision.selectors) on
+top of Django's model permissions — scoping only ever narrows what those allow; superusers see everything.
+
+Workflow records (inspections, findings and their history, complaints, evaluations) are read-only here:
+they change through the portal pages, which call supervision.services and keep the history. Rules as data
+(departments, evaluation frameworks, events) are changed by superusers. The grading weights and matrix rows
+without a district are the project's proposal (superusers only); a district official adds and changes rows
+for their own district, saved through supervision.services.
+"""
+
+from django.contrib import admin
+
+from facilities.admin import FacilityScopedMixin, ReadOnlyAdminMixin, SuperuserWritesMixin, is_superuser
+from facilities.permissions import dashboard_districts
+from supervision import selectors, services
+from supervision.models import (
+    Complaint,
+    Department,
+    Evaluation,
+    EvaluationDimension,
+    EvaluationFramework,
+    EvaluationItem,
+    EvaluationScore,
+    Finding,
+    FindingAction,
+    GradeMatrixCell,
+    GradeThreshold,
+    GradingWeight,
+    HouseholdIncome,
+    Inspection,
+    SupervisionEvent,
+    TeamMember,
+)
+
+# ---------------------------------------------------------------- rules as data
+
+
+@admin.register(Department)
+class DepartmentAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "sort_order", "note"]
+    search_fields = ["name", "code"]
+
+
+class EvaluationDimensionInline(SuperuserWritesMixin, admin.TabularInline):
+    model = EvaluationDimension
+    fields = ["code", "name", "points", "sort_order"]
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return is_superuser(request.user)
+
+
+class GradeThresholdInline(SuperuserWritesMixin, admin.TabularInline):
+    model = GradeThreshold
+    fields = ["grade", "min_score", "sort_order"]
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return is_superuser(request.user)
+
+
+@admin.register(EvaluationFramework)
+class EvaluationFrameworkAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+    list_display = [
+        "name",
+        "standard_code",
+        "total_points",
+        "content_status",
+        "veto_grade",
+        "is_active",
+        "source",
+    ]
+    list_filter = ["is_active"]
+    search_fields = ["name", "key", "standard_code"]
+    list_select_related = ["source"]
+    inlines = [EvaluationDimensionInline, GradeThresholdInline]
+
+
+class EvaluationItemInline(SuperuserWritesMixin, admin.TabularInline):
+    model = EvaluationItem
+    fields = ["code", "text", "points", "is_veto", "sort_order"]
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return is_superuser(request.user)
+
+
+@admin.register(EvaluationDimension)
+class EvaluationDimensionAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+    list_display = ["name", "framework", "code", "points", "sort_order"]
+    list_filter = ["framework"]
+    search_fields = ["name", "code"]
+    list_select_related = ["framework"]
+    inlines = [EvaluationItemInline]
+
+
+@admin.register(EvaluationItem)
+class EvaluationItemAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+    list_display = ["text", "dimension", "points", "is_veto", "sort_order"]
+    list_filter = ["dimension__framework", "is_veto"]
+    search_fields = ["text", "code"]
+    list_select_related = ["dimension", "dimension__framework"]
+
+
+@admin.register(GradeThreshold)
+class GradeThresholdAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+    list_display = ["framework", "grade", "min_score", "sort_order"]
+    list_filter = ["framework"]
+    list_select_related = ["framework"]
+
+
+@admin.register(SupervisionEvent)
+class SupervisionEventAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+    list_display = ["happened_on", "period_text", "title", "district", "source"]
+    list_filter = [("district", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "description", "key"]
+    list_select_related = ["district", "source"]
+
+
+# ---------------------------------------------------------------- grading weights: proposal and district rows
+
+
+class DistrictRuleAdmin(admin.ModelAdmin):
+    """Rows without a district (the project's proposal) are read by every staff user and changed by
+    superusers; rows of a district are seen by those who open its dashboard and changed by its officials."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_superuser(request.user):
+            return queryset
+        return queryset.filter(district__isnull=True) | queryset.filter(
+            district__in=dashboard_districts(request.user)
+        )
+
+    def _may_write(self, request, obj) -> bool:
+        if is_superuser(request.user):
+            return True
+        if obj is None:
+            return selectors.supervised_districts(request.user).exists()
+        return (
+            obj.district_id is not None
+            and selectors.supervised_districts(request.user).filter(pk=obj.district_id).exists()
+        )
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self._may_write(request, None)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_write(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "district":
+            kwargs["queryset"] = selectors.supervised_districts(request.user)
+            kwargs["required"] = not is_superuser(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(GradingWeight)
+class GradingWeightAdmin(DistrictRuleAdmin):
+    list_display = ["key", "subject", "value", "district", "note", "updated_at"]
+    list_filter = ["key", ("district", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["key", "subject", "note"]
+    list_select_related = ["district"]
+    fields = ["district", "key", "subject", "value", "note"]
+
+    def save_model(self, request, obj, form, change):
+        if obj.district_id is None:  # the proposal itself: superusers only (checked by the permissions)
+            super().save_model(request, obj, form, change)
+            return
+        saved = services.grading_weight_set(
+            user=request.user,
+            district=obj.district,
+            key=obj.key,
+            subject=obj.subject,
+            value=obj.value,
+            note=obj.note,
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(GradeMatrixCell)
+class GradeMatrixCellAdmin(DistrictRuleAdmin):
+    list_display = ["risk_level", "credit_level", "grade", "district", "note"]
+    list_filter = ["risk_level", "credit_level", ("district", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["district"]
+    fields = ["district", "risk_level", "credit_level", "grade", "note"]
+
+    def save_model(self, request, obj, form, change):
+        if obj.district_id is None:
+            super().save_model(request, obj, form, change)
+            return
+        saved = services.grade_matrix_set(
+            user=request.user,
+            district=obj.district,
+            risk_level=obj.risk_level,
+            credit_level=obj.credit_level,
+            grade=obj.grade,
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(HouseholdIncome)
+class HouseholdIncomeAdmin(DistrictRuleAdmin):
+    list_display = ["district", "year", "amount", "source_note", "entered_by", "updated_at"]
+    list_filter = ["year", ("district", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["district", "entered_by"]
+    fields = ["district", "year", "amount", "source_note", "entered_by"]
+    readonly_fields = ["entered_by"]
+
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if is_superuser(request.user):
+            return queryset
+        return queryset.filter(district__in=dashboard_districts(request.user))
+
+    def save_model(self, request, obj, form, change):
+        saved = services.household_income_set(
+            user=request.user,
+            district=obj.district,
+            year=obj.year,
+            amount=obj.amount,
+            source_note=obj.source_note,
+        )
+        obj.pk = saved.pk
+
+
+# ---------------------------------------------------------------- workflow records (read-only here)
+
+
+class TeamMemberInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = TeamMember
+    fields = ["name", "role", "organisation", "is_lead"]
+    extra = 0
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["inspected_on", "kind", "title", "district", "created_by"]
+    list_filter = ["kind", ("district", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "summary"]
+    list_select_related = ["district", "created_by"]
+    date_hierarchy = "inspected_on"
+    inlines = [TeamMemberInline]
+
+    def get_queryset(self, request):
+        return selectors.inspections_for(request.user) & super().get_queryset(request)
+
+
+@admin.register(TeamMember)
+class TeamMemberAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "role", "organisation", "is_lead", "inspection"]
+    list_filter = ["role"]
+    search_fields = ["name", "organisation"]
+    list_select_related = ["inspection"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(inspection__in=selectors.inspections_for(request.user))
+
+
+class FindingActionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = FindingAction
+    fields = ["acted_at", "action", "actor", "on_date", "note", "reference"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin):
+    list_display = ["facility", "category", "severity", "deadline", "status", "inspection"]
+    list_filter = ["status", "severity", "category"]
+    search_fields = ["facility__name", "description", "legal_basis"]
+    list_select_related = ["facility", "inspection"]
+    inlines = [FindingActionInline]
+
+
+@admin.register(FindingAction)
+class FindingActionAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin):
+    facility_path = "finding__facility"
+    list_display = ["acted_at", "action", "actor", "finding", "on_date", "reference"]
+    list_filter = ["action"]
+    search_fields = ["note", "reference", "finding__facility__name"]
+    list_select_related = ["actor", "finding", "finding__facility"]
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin):
+    list_display = ["received_on", "facility", "channel", "substantiated", "closed_on"]
+    list_filter = ["channel", "substantiated"]
+    search_fields = ["facility__name", "summary", "outcome"]
+    list_select_related = ["facility"]
+
+
+class EvaluationScoreInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = EvaluationScore
+    fields = ["dimension", "item", "score", "failed", "note"]
+    extra = 0
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin):
+    list_display = ["facility", "framework", "kind", "assessed_on", "assessor"]
+    list_filter = ["kind", "framework"]
+    search_fields = ["facility__name"]
+    list_select_related = ["facility", "framework", "assessor"]
+    inlines = [EvaluationScoreInline]
+
+
+@admin.register(EvaluationScore)
+class EvaluationScoreAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin):
+    facility_path = "evaluation__facility"
+    list_display = ["evaluation", "dimension", "item", "score", "failed"]
+    list_filter = ["failed"]
+    list_select_related = ["evaluation", "evaluation__facility", "dimension", "item"]

@@ -1,0 +1,608 @@
+"""Writes of supervision. Views, the admin and commands call these; each takes the acting user, checks
+permission through facilities.permissions (or supervision.selectors' district check built on it), validates,
+and runs in one transaction. Refusals raise facilities.services.RegistryError / NotAllowed with a message for
+the user; nothing is written then.
+
+Who may do what:
+    district official (of the facility's / inspection's district)  record inspections, findings, complaints,
+        verify or reopen rectifications, change deadlines, enter household income, official evaluations,
+        set the district's own grading weights
+    operator (of the facility)  answer the facility's findings (describe the rectification, give a
+        reference), self-assessments
+    town official, API client   read only
+    superuser                   everything
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from facilities.models import Facility
+from facilities.permissions import Action, can, is_operator_of
+from facilities.services import NotAllowed, RegistryError
+from supervision.models import (
+    Complaint,
+    Department,
+    Evaluation,
+    EvaluationFramework,
+    EvaluationScore,
+    Finding,
+    FindingAction,
+    GradeMatrixCell,
+    GradingWeight,
+    HouseholdIncome,
+    Inspection,
+    TeamMember,
+)
+from supervision.selectors import can_supervise
+from targets.models import Region
+
+__all__ = ["NotAllowed", "RegistryError"]
+
+
+def _clean(obj, exclude=None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise RegistryError(_("请修正标出的问题后再保存。"), exc.message_dict) from exc
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+# ---------------------------------------------------------------- inspections
+
+
+@dataclass(frozen=True)
+class TeamInput:
+    name: str
+    role: str
+    organisation: str = ""
+    is_lead: bool = False
+
+
+def _check_inspection(
+    *,
+    user,
+    district: Region,
+    kind: str,
+    inspected_on: datetime.date,
+    facilities: list[Facility],
+    team: list[TeamInput],
+    complaint: Complaint | None,
+) -> None:
+    if not can_supervise(user, district):
+        raise NotAllowed(_("只有本区卫健委可以登记检查。"))
+    errors: dict[str, list[str]] = {}
+    if inspected_on > _today() + datetime.timedelta(days=366):
+        errors.setdefault("inspected_on", []).append(_("检查日期不合理。"))
+    outside = [f.name for f in facilities if f.district_id != district.pk]
+    if outside:
+        errors.setdefault("facilities", []).append(
+            _("以下机构不在%(district)s：%(names)s")
+            % {"district": district.name, "names": "、".join(outside)}
+        )
+    if not facilities:
+        errors.setdefault("facilities", []).append(_("请选择检查的机构。"))
+    if kind == Inspection.Kind.PART_TIME_TEAM and not team:
+        errors.setdefault("team", []).append(
+            _("兼职督导走访须登记督导队伍成员（专家、属地工作人员、家长代表）。")
+        )
+    if complaint is not None and complaint.facility_id not in {f.pk for f in facilities}:
+        errors.setdefault("complaint", []).append(_("所核查投诉的机构须在检查机构之中。"))
+    for member in team:
+        if not member.name.strip():
+            errors.setdefault("team", []).append(_("检查组成员须填写姓名。"))
+            break
+    if errors:
+        raise RegistryError(_("请修正标出的问题后再保存。"), errors)
+
+
+def _write_team(inspection: Inspection, team: list[TeamInput]) -> None:
+    inspection.team.all().delete()
+    TeamMember.objects.bulk_create(
+        [
+            TeamMember(
+                inspection=inspection,
+                name=m.name.strip(),
+                role=m.role,
+                organisation=m.organisation.strip(),
+                is_lead=m.is_lead,
+            )
+            for m in team
+        ]
+    )
+
+
+@transaction.atomic
+def inspection_create(
+    *,
+    user,
+    district: Region,
+    inspected_on: datetime.date,
+    kind: str,
+    facilities: list[Facility],
+    departments: list[Department] = (),
+    team: list[TeamInput] = (),
+    title: str = "",
+    summary: str = "",
+    complaint: Complaint | None = None,
+) -> Inspection:
+    team, facilities = list(team), list(facilities)
+    _check_inspection(
+        user=user,
+        district=district,
+        kind=kind,
+        inspected_on=inspected_on,
+        facilities=facilities,
+        team=team,
+        complaint=complaint,
+    )
+    inspection = Inspection(
+        district=district,
+        inspected_on=inspected_on,
+        kind=kind,
+        title=title.strip(),
+        summary=summary.strip(),
+        complaint=complaint,
+        created_by=user,
+    )
+    _clean(inspection)
+    inspection.save()
+    inspection.departments.set(departments)
+    inspection.facilities.set(facilities)
+    _write_team(inspection, team)
+    return inspection
+
+
+@transaction.atomic
+def inspection_update(
+    *,
+    user,
+    inspection: Inspection,
+    inspected_on: datetime.date,
+    kind: str,
+    facilities: list[Facility],
+    departments: list[Department] = (),
+    team: list[TeamInput] = (),
+    title: str = "",
+    summary: str = "",
+    complaint: Complaint | None = None,
+) -> Inspection:
+    """Correct an inspection record. A facility that already has findings from it cannot be removed, and the
+    date cannot move after a finding's deadline."""
+    team, facilities = list(team), list(facilities)
+    _check_inspection(
+        user=user,
+        district=inspection.district,
+        kind=kind,
+        inspected_on=inspected_on,
+        facilities=facilities,
+        team=team,
+        complaint=complaint,
+    )
+    with_findings = set(inspection.findings.values_list("facility_id", flat=True))
+    removed = with_findings - {f.pk for f in facilities}
+    if removed:
+        names = "、".join(Facility.objects.filter(pk__in=removed).values_list("name", flat=True))
+        raise RegistryError(
+            _("请修正标出的问题后再保存。"),
+            {"facilities": [_("以下机构已有本次检查的问题记录，不能移除：%(names)s") % {"names": names}]},
+        )
+    earliest = inspection.findings.order_by("deadline").values_list("deadline", flat=True).first()
+    if earliest and inspected_on > earliest:
+        raise RegistryError(
+            _("请修正标出的问题后再保存。"),
+            {
+                "inspected_on": [
+                    _("检查日期不能晚于已登记问题的整改期限（%(d)s）。") % {"d": earliest.isoformat()}
+                ]
+            },
+        )
+    inspection.inspected_on = inspected_on
+    inspection.kind = kind
+    inspection.title = title.strip()
+    inspection.summary = summary.strip()
+    inspection.complaint = complaint
+    _clean(inspection)
+    inspection.save()
+    inspection.departments.set(departments)
+    inspection.facilities.set(facilities)
+    _write_team(inspection, team)
+    return inspection
+
+
+# ---------------------------------------------------------------- findings and rectification
+
+
+def _lock(finding: Finding) -> Finding:
+    """Re-read the finding under a row lock: two people acting at once are served one after the other, and
+    the second sees the status the first left."""
+    return Finding.objects.select_for_update().select_related("facility", "inspection").get(pk=finding.pk)
+
+
+def _record(finding, action, user, *, note="", reference="", on_date=None) -> FindingAction:
+    row = FindingAction(
+        finding=finding,
+        action=action,
+        actor=user,
+        note=note.strip(),
+        reference=reference.strip(),
+        on_date=on_date,
+    )
+    _clean(row, exclude=["finding", "actor"])
+    row.save()
+    return row
+
+
+def may_answer(user, finding: Finding) -> bool:
+    """The facility's operator (or a superuser) answers a finding that is open or sent back."""
+    allowed = user.is_superuser or is_operator_of(user, finding.facility)
+    return bool(allowed) and finding.status in Finding.ANSWERABLE
+
+
+def may_review(user, finding: Finding) -> bool:
+    """District officials of the facility's district verify, reopen and change deadlines."""
+    return can(user, Action.REVIEW, finding.facility)
+
+
+@transaction.atomic
+def finding_create(
+    *,
+    user,
+    inspection: Inspection,
+    facility: Facility,
+    category: str,
+    severity: str,
+    description: str,
+    deadline: datetime.date,
+    legal_basis: str = "",
+    responsible_person: str = "",
+) -> Finding:
+    if not can(user, Action.REVIEW, facility) or not can_supervise(user, inspection.district):
+        raise NotAllowed(_("只有本区卫健委可以登记检查发现的问题。"))
+    errors: dict[str, list[str]] = {}
+    if not inspection.facilities.filter(pk=facility.pk).exists():
+        errors["facility"] = [_("该机构不在本次检查的机构之中。")]
+    if deadline < inspection.inspected_on:
+        errors["deadline"] = [
+            _("整改期限不能早于检查日期（%(d)s）。") % {"d": inspection.inspected_on.isoformat()}
+        ]
+    if not description.strip():
+        errors["description"] = [_("请描述发现的问题。")]
+    if errors:
+        raise RegistryError(_("请修正标出的问题后再保存。"), errors)
+    finding = Finding(
+        inspection=inspection,
+        facility=facility,
+        category=category,
+        severity=severity,
+        description=description.strip(),
+        legal_basis=legal_basis.strip(),
+        responsible_person=responsible_person.strip(),
+        deadline=deadline,
+        created_by=user,
+    )
+    _clean(finding, exclude=["inspection", "facility", "created_by"])
+    finding.save()
+    _record(finding, FindingAction.Action.CREATED, user, on_date=deadline, note=finding.description)
+    return finding
+
+
+@transaction.atomic
+def finding_answer(
+    *, user, finding: Finding, note: str, reference: str = "", rectified_on: datetime.date | None = None
+) -> Finding:
+    """The operator describes the rectification (and where its evidence is); the finding waits for an
+    official to verify it. The submission date decides whether it was on time."""
+    finding = _lock(finding)
+    if not (user.is_superuser or is_operator_of(user, finding.facility)):
+        raise NotAllowed(_("只有本机构的填报人可以提交整改情况。"))
+    if finding.status not in Finding.ANSWERABLE:
+        raise RegistryError(
+            _("该问题当前状态为“%(status)s”，不能再提交整改。") % {"status": finding.get_status_display()}
+        )
+    today = _today()
+    errors = {}
+    if not note.strip():
+        errors["note"] = [_("请说明整改情况。")]
+    if rectified_on and rectified_on > today:
+        errors["rectified_on"] = [_("整改完成日期不能晚于今天。")]
+    if rectified_on and rectified_on < finding.inspection.inspected_on:
+        errors["rectified_on"] = [_("整改完成日期不能早于检查日期。")]
+    if errors:
+        raise RegistryError(_("请修正标出的问题后再保存。"), errors)
+    finding.status = Finding.Status.SUBMITTED
+    finding.submitted_on = today
+    finding.save(update_fields=["status", "submitted_on", "updated_at"])
+    _record(
+        finding,
+        FindingAction.Action.SUBMITTED,
+        user,
+        note=note,
+        reference=reference,
+        on_date=rectified_on or today,
+    )
+    return finding
+
+
+@transaction.atomic
+def finding_verify(
+    *, user, finding: Finding, note: str = "", reference: str = "", verified_on: datetime.date | None = None
+) -> Finding:
+    finding = _lock(finding)
+    if not may_review(user, finding):
+        raise NotAllowed(_("只有本区卫健委可以验证整改。"))
+    if finding.status != Finding.Status.SUBMITTED:
+        raise RegistryError(
+            _("只有“已提交整改”的问题可以验证；当前状态为“%(status)s”。")
+            % {"status": finding.get_status_display()}
+        )
+    verified_on = verified_on or _today()
+    if verified_on > _today() or (finding.submitted_on and verified_on < finding.submitted_on):
+        raise RegistryError(
+            _("请修正标出的问题后再保存。"), {"verified_on": [_("验证日期须在提交整改之后、且不晚于今天。")]}
+        )
+    finding.status = Finding.Status.VERIFIED
+    finding.verified_on = verified_on
+    finding.verified_by = user
+    finding.save(update_fields=["status", "verified_on", "verified_by", "updated_at"])
+    _record(finding, FindingAction.Action.VERIFIED, user, note=note, reference=reference, on_date=verified_on)
+    return finding
+
+
+@transaction.atomic
+def finding_reopen(
+    *, user, finding: Finding, note: str, deadline: datetime.date | None = None, reference: str = ""
+) -> Finding:
+    """Send a rectification back (or reopen a verified finding that recurred), with the reason and, if
+    given, a new deadline."""
+    finding = _lock(finding)
+    if not may_review(user, finding):
+        raise NotAllowed(_("只有本区卫健委可以退回整改。"))
+    if finding.status not in (Finding.Status.SUBMITTED, Finding.Status.VERIFIED):
+        raise RegistryError(
+            _("只有已提交整改或已验证销号的问题可以退回；当前状态为“%(status)s”。")
+            % {"status": finding.get_status_display()}
+        )
+    if not note.strip():
+        raise RegistryError(_("请修正标出的问题后再保存。"), {"note": [_("请写明退回原因。")]})
+    if deadline and deadline < finding.inspection.inspected_on:
+        raise RegistryError(_("请修正标出的问题后再保存。"), {"deadline": [_("整改期限不能早于检查日期。")]})
+    finding.status = Finding.Status.REOPENED
+    finding.verified_on = None
+    finding.verified_by = None
+    fields = ["status", "verified_on", "verified_by", "updated_at"]
+    if deadline:
+        finding.deadline = deadline
+        fields.append("deadline")
+    finding.save(update_fields=fields)
+    _record(finding, FindingAction.Action.REOPENED, user, note=note, reference=reference, on_date=deadline)
+    return finding
+
+
+@transaction.atomic
+def finding_set_deadline(*, user, finding: Finding, deadline: datetime.date, note: str) -> Finding:
+    finding = _lock(finding)
+    if not may_review(user, finding):
+        raise NotAllowed(_("只有本区卫健委可以调整整改期限。"))
+    if finding.status == Finding.Status.VERIFIED:
+        raise RegistryError(_("已验证销号的问题不能调整期限。"))
+    errors = {}
+    if not note.strip():
+        errors["note"] = [_("请写明调整原因。")]
+    if deadline < finding.inspection.inspected_on:
+        errors["deadline"] = [_("整改期限不能早于检查日期。")]
+    if errors:
+        raise RegistryError(_("请修正标出的问题后再保存。"), errors)
+    old = finding.deadline
+    finding.deadline = deadline
+    finding.save(update_fields=["deadline", "updated_at"])
+    _record(
+        finding,
+        FindingAction.Action.DEADLINE,
+        user,
+        note=_("%(old)s → %(new)s：%(note)s")
+        % {"old": old.isoformat(), "new": deadline.isoformat(), "note": note},
+        on_date=deadline,
+    )
+    return finding
+
+
+# ---------------------------------------------------------------- complaints
+
+COMPLAINT_FIELDS = ("received_on", "channel", "summary", "handling", "outcome", "substantiated", "closed_on")
+
+
+@transaction.atomic
+def complaint_save(*, user, facility: Facility, data: dict, complaint: Complaint | None = None) -> Complaint:
+    """Record or update a complaint about a facility (district officials of its district)."""
+    target = complaint.facility if complaint else facility
+    if not can(user, Action.REVIEW, target) or (complaint and facility.pk != complaint.facility_id):
+        raise NotAllowed(_("只有本区卫健委可以登记和办理投诉。"))
+    complaint = complaint or Complaint(facility=facility, recorded_by=user)
+    for name in COMPLAINT_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(complaint, name, value.strip() if isinstance(value, str) else value)
+    errors = {}
+    if complaint.received_on and complaint.received_on > _today():
+        errors["received_on"] = [_("受理日期不能晚于今天。")]
+    if complaint.closed_on and complaint.substantiated is None:
+        errors["substantiated"] = [_("办结时须写明投诉是否属实。")]
+    if complaint.closed_on and complaint.received_on and complaint.closed_on < complaint.received_on:
+        errors["closed_on"] = [_("办结日期不能早于受理日期。")]
+    if errors:
+        raise RegistryError(_("请修正标出的问题后再保存。"), errors)
+    _clean(complaint, exclude=["facility", "recorded_by"])
+    complaint.save()
+    return complaint
+
+
+# ---------------------------------------------------------------- fee cap income
+
+
+@transaction.atomic
+def household_income_set(
+    *, user, district: Region, year: int, amount: Decimal, source_note: str
+) -> HouseholdIncome:
+    if not can_supervise(user, district):
+        raise NotAllowed(_("只有本区卫健委可以录入家庭月均可支配收入。"))
+    errors = {}
+    if amount is None or amount <= 0:
+        errors["amount"] = [_("收入必须大于0。")]
+    if not source_note.strip():
+        errors["source_note"] = [_("请注明数据来源。")]
+    if not 2000 <= year <= _today().year:
+        errors["year"] = [_("年份不合理。")]
+    if errors:
+        raise RegistryError(_("请修正标出的问题后再保存。"), errors)
+    row, _created = HouseholdIncome.objects.update_or_create(
+        district=district,
+        year=year,
+        defaults={"amount": amount, "source_note": source_note.strip(), "entered_by": user},
+    )
+    return row
+
+
+# ---------------------------------------------------------------- grading weights (a district's own)
+
+
+@transaction.atomic
+def grading_weight_set(
+    *, user, district: Region, key: str, subject: str, value: Decimal, note: str = ""
+) -> GradingWeight:
+    """A district replaces one number of the project's proposal with its own."""
+    if not can_supervise(user, district):
+        raise NotAllowed(_("只有本区卫健委可以设定本区的分级参数。"))
+    if key not in GradingWeight.Key.values:
+        raise RegistryError(_("未知参数。"))
+    if value is None or value < 0:
+        raise RegistryError(_("请修正标出的问题后再保存。"), {"value": [_("参数不能为负数。")]})
+    row, _created = GradingWeight.objects.update_or_create(
+        district=district, key=key, subject=subject or "", defaults={"value": value, "note": note.strip()}
+    )
+    return row
+
+
+@transaction.atomic
+def grade_matrix_set(
+    *, user, district: Region, risk_level: str, credit_level: str, grade: str
+) -> GradeMatrixCell:
+    if not can_supervise(user, district):
+        raise NotAllowed(_("只有本区卫健委可以设定本区的分级矩阵。"))
+    row, _created = GradeMatrixCell.objects.update_or_create(
+        district=district, risk_level=risk_level, credit_level=credit_level, defaults={"grade": grade}
+    )
+    _clean(row, exclude=["district"])
+    return row
+
+
+# ---------------------------------------------------------------- quality evaluations
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    dimension_id: int
+    item_id: int | None = None
+    score: Decimal | None = None
+    failed: bool = False
+    note: str = ""
+
+
+def may_evaluate(user, facility: Facility, kind: str) -> bool:
+    if kind == Evaluation.Kind.SELF:
+        return bool(user.is_superuser or is_operator_of(user, facility))
+    return can(user, Action.REVIEW, facility)
+
+
+@transaction.atomic
+def evaluation_create(
+    *,
+    user,
+    facility: Facility,
+    framework: EvaluationFramework,
+    kind: str,
+    assessed_on: datetime.date,
+    scores: list[ScoreInput],
+    notes: str = "",
+) -> Evaluation:
+    """A self-assessment (the facility's operator) or an official assessment (district officials), scored
+    against the framework's items — or its dimensions where it has no items. Earlier assessments stay."""
+    if kind not in Evaluation.Kind.values:
+        raise RegistryError(_("未知评估方式。"))
+    if not may_evaluate(user, facility, kind):
+        if kind == Evaluation.Kind.SELF:
+            raise NotAllowed(_("只有本机构的填报人可以填写自评。"))
+        raise NotAllowed(_("只有本区卫健委可以填写官方评估。"))
+    if not framework.is_active:
+        raise RegistryError(_("该评估框架已停用。"))
+    if assessed_on > _today():
+        raise RegistryError(_("请修正标出的问题后再保存。"), {"assessed_on": [_("评估日期不能晚于今天。")]})
+    dimensions = {d.pk: d for d in framework.dimensions.prefetch_related("items")}
+    items = {i.pk: i for d in dimensions.values() for i in d.items.all()}
+    errors: dict[str, list[str]] = {}
+    rows = []
+    seen = set()
+    for entry in scores:
+        dimension = dimensions.get(entry.dimension_id)
+        item = items.get(entry.item_id) if entry.item_id else None
+        if dimension is None or (entry.item_id and (item is None or item.dimension_id != dimension.pk)):
+            errors.setdefault("scores", []).append(_("得分不属于该评估框架。"))
+            continue
+        if item is None and dimension.items.all():
+            errors.setdefault("scores", []).append(
+                _("“%(d)s”按条目评分，不能直接给维度打分。") % {"d": dimension.name}
+            )
+            continue
+        key = (dimension.pk, item.pk if item else None)
+        if key in seen:
+            errors.setdefault("scores", []).append(_("同一条目只能评分一次。"))
+            continue
+        seen.add(key)
+        points = item.points if item else dimension.points
+        label = item.text if item else dimension.name
+        if entry.score is not None:
+            if entry.score < 0:
+                errors.setdefault("scores", []).append(_("“%(l)s”得分不能为负数。") % {"l": label})
+            elif points is not None and entry.score > points:
+                errors.setdefault("scores", []).append(
+                    _("“%(l)s”得分 %(s)s 超过分值 %(p)s。") % {"l": label, "s": entry.score, "p": points}
+                )
+            elif points is None:
+                errors.setdefault("scores", []).append(_("“%(l)s”未设分值，只能填写说明。") % {"l": label})
+        failed = bool(entry.failed and item is not None and item.is_veto)
+        if entry.score is None and not failed and not entry.note.strip():
+            continue
+        rows.append(
+            EvaluationScore(
+                dimension=dimension, item=item, score=entry.score, failed=failed, note=entry.note.strip()
+            )
+        )
+    if errors:
+        raise RegistryError(_("请修正标出的问题后再保存。"), errors)
+    evaluation = Evaluation(
+        facility=facility,
+        framework=framework,
+        kind=kind,
+        assessed_on=assessed_on,
+        assessor=user,
+        notes=notes.strip(),
+    )
+    _clean(evaluation, exclude=["facility", "framework", "assessor"])
+    evaluation.save()
+    for row in rows:
+        row.evaluation = evaluation
+    try:
+        EvaluationScore.objects.bulk_create(rows)
+    except IntegrityError as exc:
+        raise RegistryError(_("评分保存失败：%(e)s") % {"e": exc}) from exc
+    return evaluation

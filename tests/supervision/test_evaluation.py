@@ -1,0 +1,226 @@
+"""Quality evaluation: the grade from scores, grade lines and veto items (a hand-made framework), the seeded
+frameworks' honest “no grade” answers, who may assess, and the side-by-side view."""
+
+from decimal import Decimal
+
+import pytest
+
+from facilities.services import NotAllowed, RegistryError
+from supervision import selectors, services
+from supervision.models import (
+    Evaluation,
+    EvaluationDimension,
+    EvaluationFramework,
+    EvaluationItem,
+    GradeThreshold,
+)
+from supervision.services import ScoreInput
+from tests.supervision.conftest import days_ago
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def framework(db):
+    """Two dimensions of 50 points: “安全” with a 10-point veto item and a 40-point item, “照护” scored as a
+    whole; grade lines A 90, B 75, C 60, D 0."""
+    fw = EvaluationFramework.objects.create(key="test-fw", name="测试框架", total_points=100, veto_grade="D")
+    safety = EvaluationDimension.objects.create(
+        framework=fw, code="safety", name="安全", points=50, sort_order=1
+    )
+    EvaluationDimension.objects.create(framework=fw, code="care", name="照护", points=50, sort_order=2)
+    EvaluationItem.objects.create(
+        dimension=safety, code="fire", text="消防验收合格", points=10, is_veto=True, sort_order=1
+    )
+    EvaluationItem.objects.create(
+        dimension=safety, code="drill", text="定期应急演练", points=40, sort_order=2
+    )
+    for order, (grade, line) in enumerate((("A", 90), ("B", 75), ("C", 60), ("D", 0)), start=1):
+        GradeThreshold.objects.create(framework=fw, grade=grade, min_score=line, sort_order=order)
+    return fw
+
+
+def scores(framework, fire=10, drill=40, care=50, failed=False, note=""):
+    safety = framework.dimensions.get(code="safety")
+    care_dimension = framework.dimensions.get(code="care")
+    return [
+        ScoreInput(safety.pk, safety.items.get(code="fire").pk, fire, failed),
+        ScoreInput(safety.pk, safety.items.get(code="drill").pk, drill),
+        ScoreInput(care_dimension.pk, None, care, note=note),
+    ]
+
+
+def assess(user, facility, framework, kind="official", **score_values):
+    return services.evaluation_create(
+        user=user,
+        facility=facility,
+        framework=framework,
+        kind=kind,
+        assessed_on=days_ago(1),
+        scores=scores(framework, **score_values),
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "total", "grade"),
+    [
+        ({}, 100, "A"),
+        ({"care": 40}, 90, "A"),
+        ({"care": 39.5}, Decimal("89.5"), "B"),
+        ({"drill": 25}, 85, "B"),
+        ({"drill": 10, "care": 40}, 60, "C"),
+        ({"drill": 0, "care": 20}, 30, "D"),
+    ],
+)
+def test_the_grade_follows_the_lines(people, facility_a, framework, values, total, grade):
+    values = {k: Decimal(str(v)) for k, v in values.items()}
+    result = selectors.evaluation_result(assess(people["daxing_official"], facility_a, framework, **values))
+    assert result.total == total
+    assert result.max_total == 100
+    assert result.grade == grade
+
+
+def test_a_failed_veto_item_decides_the_grade_whatever_the_total(people, facility_a, framework):
+    result = selectors.evaluation_result(
+        assess(people["daxing_official"], facility_a, framework, failed=True)
+    )
+    assert result.total == 100
+    assert result.grade == "D"
+    assert result.vetoed == ["消防验收合格"]
+    assert "否决项未达标" in result.grade_note
+
+
+def test_without_a_veto_grade_the_result_says_veto_and_gives_no_letter(people, facility_a, framework):
+    framework.veto_grade = ""
+    framework.save()
+    result = selectors.evaluation_result(
+        assess(people["daxing_official"], facility_a, framework, failed=True)
+    )
+    assert result.grade is None
+    assert result.grade_note.startswith("一票否决")
+
+
+def test_unset_grade_lines_give_no_grade(people, facility_a, framework):
+    GradeThreshold.objects.filter(framework=framework, grade="B").update(min_score=None)
+    result = selectors.evaluation_result(assess(people["daxing_official"], facility_a, framework))
+    assert result.grade is None
+    assert result.grade_note == "未设定等级线"
+
+
+def test_an_incomplete_scoring_gives_no_grade(people, facility_a, framework):
+    safety = framework.dimensions.get(code="safety")
+    evaluation = services.evaluation_create(
+        user=people["daxing_official"],
+        facility=facility_a,
+        framework=framework,
+        kind="official",
+        assessed_on=days_ago(1),
+        scores=[ScoreInput(safety.pk, safety.items.get(code="drill").pk, Decimal(40))],
+    )
+    result = selectors.evaluation_result(evaluation)
+    assert not result.complete
+    assert result.grade is None and result.grade_note == "评分未完成"
+
+
+def test_scores_above_the_points_or_outside_the_framework_are_refused(people, facility_a, framework):
+    with pytest.raises(RegistryError) as error:
+        assess(people["daxing_official"], facility_a, framework, care=Decimal(51))
+    assert "超过分值" in error.value.errors["scores"][0]
+    other = EvaluationFramework.objects.get(key="ws-t-821-2023")
+    with pytest.raises(RegistryError):
+        services.evaluation_create(
+            user=people["daxing_official"],
+            facility=facility_a,
+            framework=framework,
+            kind="official",
+            assessed_on=days_ago(1),
+            scores=[ScoreInput(other.dimensions.first().pk, None, Decimal(1))],
+        )
+    safety = framework.dimensions.get(code="safety")
+    with pytest.raises(RegistryError) as error:
+        services.evaluation_create(
+            user=people["daxing_official"],
+            facility=facility_a,
+            framework=framework,
+            kind="official",
+            assessed_on=days_ago(1),
+            scores=[ScoreInput(safety.pk, None, Decimal(1))],
+        )
+    assert "按条目评分" in error.value.errors["scores"][0]
+    assert not Evaluation.objects.exists()
+
+
+def test_ws_t_821_scored_by_dimension_has_no_grade_lines_yet(people, facility_a):
+    framework = EvaluationFramework.objects.get(key="ws-t-821-2023")
+    evaluation = services.evaluation_create(
+        user=people["operator_a"],
+        facility=facility_a,
+        framework=framework,
+        kind="self",
+        assessed_on=days_ago(1),
+        scores=[ScoreInput(d.pk, None, d.points - 10) for d in framework.dimensions.all()],
+    )
+    result = selectors.evaluation_result(evaluation)
+    assert result.total == 930 and result.max_total == 1000
+    assert result.grade is None
+    assert result.grade_note == "未设定等级线"
+
+
+def test_daxing_headings_take_notes_but_no_points(people, facility_a):
+    framework = EvaluationFramework.objects.get(key="daxing-quality-2024")
+    first = framework.dimensions.order_by("sort_order").first()
+    evaluation = services.evaluation_create(
+        user=people["operator_a"],
+        facility=facility_a,
+        framework=framework,
+        kind="self",
+        assessed_on=days_ago(1),
+        scores=[ScoreInput(first.pk, None, None, note="制度齐全")],
+    )
+    result = selectors.evaluation_result(evaluation)
+    assert result.total is None
+    assert result.grade_note == "框架未设分值，不计总分和等级"
+    assert result.dimensions[0].note == "制度齐全"
+    with pytest.raises(RegistryError) as error:
+        services.evaluation_create(
+            user=people["operator_a"],
+            facility=facility_a,
+            framework=framework,
+            kind="self",
+            assessed_on=days_ago(1),
+            scores=[ScoreInput(first.pk, None, Decimal(5))],
+        )
+    assert "未设分值" in error.value.errors["scores"][0]
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "allowed"),
+    [
+        ("operator_a", "self", True),
+        ("operator_b", "self", False),
+        ("daxing_official", "self", False),
+        ("superuser", "self", True),
+        ("daxing_official", "official", True),
+        ("operator_a", "official", False),
+        ("town1_official", "official", False),
+        ("yubei_official", "official", False),
+        ("api_client", "official", False),
+    ],
+)
+def test_who_may_assess(people, facility_a, framework, role, kind, allowed):
+    if allowed:
+        assert assess(people[role], facility_a, framework, kind=kind).kind == kind
+    else:
+        with pytest.raises(NotAllowed):
+            assess(people[role], facility_a, framework, kind=kind)
+
+
+def test_self_and_official_side_by_side(people, facility_a, framework):
+    assess(people["operator_a"], facility_a, framework, kind="self")
+    assess(people["daxing_official"], facility_a, framework, drill=Decimal(30), care=Decimal(45))
+    mine, theirs, rows = selectors.side_by_side(facility_a, framework, Evaluation.objects.all())
+    assert (mine.grade, theirs.grade) == ("A", "B")
+    assert [(r.dimension.name, r.self_score, r.official_score, r.difference) for r in rows] == [
+        ("安全", 50, 40, -10),
+        ("照护", 50, 45, -5),
+    ]
