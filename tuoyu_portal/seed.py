@@ -6,6 +6,8 @@ from django.db import transaction
 
 from facilities.seeding import seed_registry
 from planning.seeding import seed_goals
+from subsidies.seeding import seed_subsidies
+from supervision.seeding import seed_supervision
 from targets.seeding import DEFAULT_FIXTURES_DIR, SeedReport, seed
 
 
@@ -14,4 +16,6 @@ def seed_all(directory: Path | str | None = None) -> SeedReport:
     with transaction.atomic():
         report = seed(directory)
         report = seed_registry(directory, report)
-        return seed_goals(directory, report)
+        report = seed_goals(directory, report)
+        report = seed_subsidies(directory, report)
+        return seed_supervision(directory, report)

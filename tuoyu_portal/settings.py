@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "pghistory",
     "facilities",
     "planning",
+    "subsidies",
+    "supervision",
     "django_tasks",
     "django_tasks_db",
 ]

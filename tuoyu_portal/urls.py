@@ -15,6 +15,8 @@ urlpatterns = [
     path("registry/", include("facilities.urls")),
     path("planning/", include("planning.urls")),
     path("planning/", include("planning.import_urls")),
+    path("subsidies/", include("subsidies.urls")),
+    path("supervision/", include("supervision.urls")),
     path("api/", include("tuoyu_portal.api.urls")),
     path("", include("targets.urls")),
 ]

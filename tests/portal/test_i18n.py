@@ -6,6 +6,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import translation
 
+from tests.i18n_coverage import untranslated as missing_from_catalogues
+
 PO = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
 
@@ -25,3 +27,8 @@ def test_the_compiled_catalogue_has_the_latest_strings():
     with translation.override("en"):
         assert translation.gettext("账户管理") == "Accounts"
         assert translation.gettext("托位建设目标") != "托位建设目标"
+
+
+def test_every_literal_message_of_the_core_apps_has_an_english_entry():
+    for app in ("targets", "facilities", "planning", "tuoyu_portal"):
+        assert missing_from_catalogues(app) == [], app
