@@ -1,4 +1,4 @@
-"""Subsidy fixtures: the subsidies seed on top of the session seed, a Daxing fund and rent program of our own
+"""Subsidy fixtures (the session seed holds the subsidies seed): a Daxing fund and rent program of our own
 (the seeded Yubei program names no fund, so it cannot pay), facilities in two Daxing towns and one Yubei
 facility, and a user per role."""
 
@@ -10,21 +10,12 @@ import pytest
 from facilities.models import Facility, RoleAssignment
 from subsidies import services
 from subsidies.models import Fund, Program
-from subsidies.seeding import seed_subsidies
 from targets.models import Region
 from tests.factories import FacilityFactory, UserFactory, add_unit, grant
 
 Role = RoleAssignment.Role
 YEAR_START = datetime.date(2025, 1, 1)
 YEAR_END = datetime.date(2025, 12, 31)
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The session seed (tests/conftest.py) plus the subsidies fixtures. Once tuoyu_portal.seed.seed_all
-    loads them itself, this second run changes nothing (the loader is idempotent)."""
-    with django_db_blocker.unblock():
-        seed_subsidies(None)
 
 
 @pytest.fixture

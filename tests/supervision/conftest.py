@@ -1,4 +1,4 @@
-"""Fixtures for supervision: the supervision seed loaded once (on top of the session seed), a Daxing
+"""Fixtures for supervision (the session seed in tests/conftest.py already holds its fixtures): a Daxing
 facility pair with an operator each, officials of both districts, and helpers that build inspections and
 findings through the services."""
 
@@ -9,20 +9,10 @@ import pytest
 from facilities.models import Facility, RoleAssignment
 from supervision import services
 from supervision.models import Department, Inspection
-from supervision.seeding import seed_supervision
 from targets.models import Region
-from targets.seeding import DEFAULT_FIXTURES_DIR
 from tests.factories import FacilityFactory, UserFactory, add_unit, grant
 
 Role = RoleAssignment.Role
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The supervision fixtures on top of the session seed (tuoyu_portal.seed.seed_all calls this once it is
-    wired in; loading twice changes nothing)."""
-    with django_db_blocker.unblock():
-        seed_supervision(DEFAULT_FIXTURES_DIR)
 
 
 @pytest.fixture
