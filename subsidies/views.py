@@ -11,7 +11,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,8 +30,16 @@ from facilities.permissions import (
 )
 from planning.exports import tables_response
 from subsidies import selectors, services, tables
+from subsidies.filtersets import (
+    AggregateFilterSet,
+    ApplicationFilterSet,
+    FundFilterSet,
+    LedgerFilterSet,
+    ProgramFilterSet,
+    ProjectFilterSet,
+    scope_districts,
+)
 from subsidies.forms import (
-    ApplicationFilterForm,
     ApplicationForm,
     DecisionForm,
     ListFilterForm,
@@ -50,7 +58,6 @@ from subsidies.scoping import (
     programs_for,
     projects_for,
 )
-from targets.models import Region
 
 PAGE_SIZE = 50
 
@@ -105,11 +112,14 @@ def _maybe_export(request, built: dict, filename: str):
     return tables_response(chosen, f"{filename}-{key}.xlsx")
 
 
-def _scope_districts(user):
-    """Districts offered in filters: the user's dashboard districts and those of the facilities they view."""
-    return Region.objects.filter(
-        Q(pk__in=dashboard_districts(user)) | Q(pk__in=facilities_for(user, Action.VIEW).values("district"))
-    ).order_by("code")
+_scope_districts = scope_districts
+
+
+def _filtered(filterset_class, request, queryset):
+    """The list's FilterSet (subsidies.filtersets, shared with the API) over a scoped queryset; invalid
+    filters leave the list unfiltered and show their errors on the form."""
+    filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
+    return filterset, (filterset.qs if filterset.is_bound and filterset.is_valid() else queryset)
 
 
 def _apply_error(form, error: services.SubsidyError) -> None:
@@ -161,15 +171,16 @@ def index(request):
 @login_required
 def fund_list(request):
     allowed = _require(request.user, "funds")
-    districts = dashboard_districts(request.user).order_by("code")
-    form = ListFilterForm(request.GET or None, districts=districts)
-    funds = form.filtered(funds_for(request.user).select_related("district")).order_by(
-        "district__code", "-year", "source_level", "name"
-    )
+    filterset, funds = _filtered(FundFilterSet, request, funds_for(request.user).select_related("district"))
+    form = filterset.form
+    funds = funds.order_by("district__code", "-year", "source_level", "name")
     rows = selectors.fund_execution(funds)
-    aggregates = form.filtered(
-        aggregates_for(request.user).select_related("district", "fund", "source", "program")
-    ).order_by("district__code", "-year", "program_kind")
+    _aggregate_filters, aggregates = _filtered(
+        AggregateFilterSet,
+        request,
+        aggregates_for(request.user).select_related("district", "fund", "source", "program"),
+    )
+    aggregates = aggregates.order_by("district__code", "-year", "program_kind")
     built = {"funds": tables.funds_table(rows), "aggregates": tables.aggregates_table(aggregates)}
     response = _maybe_export(request, built, _("资金执行"))
     if response:
@@ -270,11 +281,12 @@ def summary(request):
 @login_required
 def program_list(request):
     allowed = _require(request.user, "programs")
-    form = ListFilterForm(request.GET or None, districts=_scope_districts(request.user))
+    filterset, programs = _filtered(ProgramFilterSet, request, programs_for(request.user))
+    form = filterset.form
     programs = list(
-        form.filtered(programs_for(request.user))
-        .select_related("district", "fund", "source")
-        .order_by("district__code", "-year", "kind", "name")
+        programs.select_related("district", "fund", "source").order_by(
+            "district__code", "-year", "kind", "name"
+        )
     )
     built = {"programs": tables.programs_table(programs)}
     response = _maybe_export(request, built, _("补助项目"))
@@ -299,13 +311,10 @@ def program_list(request):
 @login_required
 def application_list(request):
     allowed = _require(request.user, "applications")
-    form = ApplicationFilterForm(
-        request.GET or None,
-        districts=_scope_districts(request.user),
-        programs=programs_for(request.user).order_by("-year", "name"),
-    )
+    filterset, queryset = _filtered(ApplicationFilterSet, request, applications_for(request.user))
+    form = filterset.form
     queryset = (
-        selectors.with_paid(form.filtered(applications_for(request.user)))
+        selectors.with_paid(queryset)
         .select_related("facility", "facility__town", "program")
         .order_by("-created_at")
     )
@@ -558,20 +567,11 @@ def application_withdraw(request, pk):
 # ---------------------------------------------------------------- ledger
 
 
-class LedgerFilterForm(ListFilterForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["year"].label = _("记账年度")
-
-
 @login_required
 def ledger(request):
     allowed = _require(request.user, "ledger")
-    form = LedgerFilterForm(request.GET or None, districts=_scope_districts(request.user))
-    kind = request.GET.get("kind") if request.GET.get("kind") in LedgerEntry.Kind.values else None
-    queryset = form.filtered(ledger_for(request.user), "facility__district", "entry_date__year")
-    if kind:
-        queryset = queryset.filter(kind=kind)
+    filterset, queryset = _filtered(LedgerFilterSet, request, ledger_for(request.user))
+    form = filterset.form
     queryset = queryset.select_related(
         "facility", "program", "fund", "created_by", "reversal_of", "reversal"
     ).order_by("-entry_date", "-id")
@@ -599,8 +599,6 @@ def ledger(request):
         {
             "sections": allowed,
             "form": form,
-            "kind": kind or "",
-            "kinds": LedgerEntry.Kind.choices,
             "page": page,
             "entries": entries,
             "net": queryset.net(),
@@ -644,9 +642,9 @@ def ledger_reverse(request, pk):
 def project_list(request):
     allowed = _require(request.user, "projects")
     today = timezone.localdate()
-    form = ListFilterForm(request.GET or None, districts=_scope_districts(request.user))
-    form.fields.pop("year")
-    projects = form.filtered(projects_for(request.user)).order_by("district__code", "kind", "name")
+    filterset, projects = _filtered(ProjectFilterSet, request, projects_for(request.user))
+    form = filterset.form
+    projects = projects.order_by("district__code", "kind", "name")
     timelines = selectors.timelines(projects, today)
     built = {"projects": tables.projects_table(timelines, today)}
     response = _maybe_export(request, built, _("建设项目"))

@@ -1,0 +1,415 @@
+"""/api/v1/subsidies/…: funds with their execution, programs, applications with the approval workflow, the
+append-only payment ledger and construction projects with milestones, for REST clients.
+
+Everything here is private: an anonymous client gets 401. A signed-in user (session or token) reads exactly
+what the subsidy pages show them — the querysets of subsidies.scoping, built on facilities.permissions — and
+anything else answers 404, never 403. Figures come from subsidies.selectors (fund execution is the same
+computation as the fund pages), filters from subsidies.filtersets (the same FilterSets as the list pages).
+
+Writing goes through subsidies.services exactly as the web forms do: an operator applies for their own
+facility (POST applications/), withdraws it (withdraw); district officials decide (approve, reduce or reject
+with a reason), pay, and reverse a payment. A read-only token never writes (403). A record the user may see
+but not act on answers 403 with the service's reason (`not_allowed`); a refusal of the rules is a 400 naming
+the field (`payment_held` and `insufficient_balance` have their own codes). Every list page is read with a
+constant number of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from facilities.api.views import FORMAT_PARAMETER, _error
+from subsidies import selectors, services
+from subsidies.api.serializers import (
+    ApplicationCreateSerializer,
+    ApplicationSerializer,
+    DecisionSerializer,
+    FundSerializer,
+    LedgerEntrySerializer,
+    PaymentSerializer,
+    ProgramSerializer,
+    ProjectSerializer,
+    ReversalSerializer,
+)
+from subsidies.filtersets import (
+    ApplicationFilterSet,
+    FundFilterSet,
+    LedgerFilterSet,
+    ProgramFilterSet,
+    ProjectFilterSet,
+)
+from subsidies.models import Application, Fund, Milestone, Project
+from subsidies.scoping import applications_for, funds_for, ledger_for, programs_for, projects_for
+from tuoyu_portal.api.permissions import TokenScope
+
+READ_ERRORS = {
+    401: _error(gettext_lazy("未登录或令牌无效")),
+    404: _error(gettext_lazy("未找到，或不在您的范围内")),
+    429: _error(gettext_lazy("请求过于频繁")),
+}
+LIST_ERRORS = {400: _error(gettext_lazy("筛选参数有误")), **READ_ERRORS}
+WRITE_ERRORS = {
+    400: _error(gettext_lazy("数据有误（按字段说明）或业务规则不允许（如暂缓支付、资金余额不足）")),
+    401: _error(gettext_lazy("未登录或令牌无效")),
+    403: _error(gettext_lazy("无权执行（只读令牌，或您能查看但不能办理该事项）")),
+    404: _error(gettext_lazy("未找到，或不在您的范围内")),
+    429: _error(gettext_lazy("请求过于频繁")),
+}
+
+
+def id_parameter(description):
+    return OpenApiParameter("id", int, OpenApiParameter.PATH, description=description)
+
+
+@contextmanager
+def refusals():
+    """The services' refusals in the API's one error body: 403 for who may not act, 400 for the rules."""
+    try:
+        yield
+    except services.NotAllowed as error:
+        raise exceptions.PermissionDenied(error.message, code="not_allowed") from None
+    except services.PaymentHeld as error:
+        raise exceptions.ValidationError({"non_field_errors": [error.message]}, code="payment_held") from None
+    except services.InsufficientBalance as error:
+        detail = error.errors or {"non_field_errors": [error.message]}
+        raise exceptions.ValidationError(detail, code="insufficient_balance") from None
+
+
+class PrivateViewSet(viewsets.GenericViewSet):
+    """Signed-in users only (401 otherwise); read-only tokens only read; ids are numbers."""
+
+    permission_classes = [TokenScope, permissions.IsAuthenticated]
+    lookup_value_regex = r"[0-9]+"
+
+    def list_with(self, prepare):
+        """A list page whose rows need figures computed for the page as a whole (`prepare(rows)`), so a page
+        costs the same number of queries whatever its size."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        prepare(rows)
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+
+# ---------------------------------------------------------------- funds
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("资金及执行情况"),
+        description=gettext_lazy(
+            "您可查看的区县的资金（区卫健委、接口客户端）：下达金额、已拨付（台账净额加文件报告的汇总拨付）、"
+            "余额和支出率，与资金执行页面同一计算。按区县代码、年度（新的在前）、资金层级、名称排序。"
+        ),
+        parameters=[FORMAT_PARAMETER],
+        responses={200: FundSerializer, **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("资金"),
+        parameters=[id_parameter(gettext_lazy("资金编号"))],
+        responses={200: FundSerializer, **READ_ERRORS},
+    ),
+)
+class FundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
+    serializer_class = FundSerializer
+    filterset_class = FundFilterSet
+
+    def get_queryset(self):
+        return (
+            funds_for(self.request.user)
+            .select_related("district", "source")
+            .order_by("district__code", "-year", "source_level", "name", "pk")
+        )
+
+    @staticmethod
+    def _execution(funds: list[Fund]) -> None:
+        for fund, execution in zip(funds, selectors.fund_execution(funds), strict=True):
+            fund.execution = execution
+
+    def list(self, request, *args, **kwargs):
+        return self.list_with(self._execution)
+
+    def retrieve(self, request, *args, **kwargs):
+        fund = self.get_object()
+        self._execution([fund])
+        return Response(self.get_serializer(fund).data)
+
+
+# ---------------------------------------------------------------- programs
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("补助项目"),
+        description=gettext_lazy(
+            "您可查看或可申请的补助项目：申请条件和计算规则（数据）。按区县代码、年度（新的在前）、类型、名称排序。"
+        ),
+        parameters=[FORMAT_PARAMETER],
+        responses={200: ProgramSerializer, **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("补助项目"),
+        parameters=[id_parameter(gettext_lazy("补助项目编号"))],
+        responses={200: ProgramSerializer, **READ_ERRORS},
+    ),
+)
+class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
+    serializer_class = ProgramSerializer
+    filterset_class = ProgramFilterSet
+
+    def get_queryset(self):
+        return (
+            programs_for(self.request.user)
+            .select_related("district", "fund", "source")
+            .order_by("district__code", "-year", "kind", "name", "pk")
+        )
+
+
+# ---------------------------------------------------------------- applications
+
+
+APPLICATION_ID = id_parameter(gettext_lazy("申请编号"))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("补助申请"),
+        description=gettext_lazy(
+            "机构填报人看到本机构的申请，镇街看到本镇街的，区卫健委和接口客户端看到本区县的。"
+            "按提交时间（新的在前）排序。"
+        ),
+        parameters=[FORMAT_PARAMETER],
+        responses={200: ApplicationSerializer, **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("补助申请"),
+        parameters=[APPLICATION_ID],
+        responses={200: ApplicationSerializer, **READ_ERRORS},
+    ),
+    create=extend_schema(
+        summary=gettext_lazy("申请补助"),
+        description=gettext_lazy(
+            "机构填报人为本机构申请（subsidies.services.application_submit，与网页表单相同）：检查申请条件和"
+            "计算规则所需的数字，按规则测算金额，等待区卫健委审核。"
+        ),
+        request=ApplicationCreateSerializer,
+        responses={201: ApplicationSerializer, **WRITE_ERRORS},
+    ),
+)
+class ApplicationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PrivateViewSet
+):
+    serializer_class = ApplicationSerializer
+    filterset_class = ApplicationFilterSet
+
+    def get_queryset(self):
+        return (
+            selectors.with_paid(applications_for(self.request.user))
+            .select_related("program", "facility", "facility__district", "facility__town")
+            .order_by("-created_at", "-pk")
+        )
+
+    def get_serializer_class(self):
+        return {
+            "create": ApplicationCreateSerializer,
+            "decide": DecisionSerializer,
+            "pay": PaymentSerializer,
+        }.get(self.action, ApplicationSerializer)
+
+    def _read(self, application: Application, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=application.pk)
+        return Response(ApplicationSerializer(fresh, context=self.get_serializer_context()).data, status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = ApplicationCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        with refusals():
+            application = services.application_submit(user=request.user, **serializer.validated_data)
+        return self._read(application, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=gettext_lazy("审核补助申请"),
+        description=gettext_lazy(
+            "区卫健委批准（留空金额即按规则测算金额；不同金额须写明理由）、核减（低于测算金额，须写明理由）"
+            "或驳回（须写明理由）。机构填报人不能审核。"
+        ),
+        parameters=[APPLICATION_ID],
+        request=DecisionSerializer,
+        responses={200: ApplicationSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        application = self.get_object()
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with refusals():
+            application = services.application_decide(
+                user=request.user, application=application, **serializer.validated_data
+            )
+        return self._read(application)
+
+    @extend_schema(
+        summary=gettext_lazy("支付补助"),
+        description=gettext_lazy(
+            "区卫健委从项目的资金中支付已批准的金额（可分次），记入支付台账，返回新的台账分录。机构暂停、"
+            "关停或有逾期未整改的严重问题时暂缓支付（payment_held）；超出资金余额时拒绝（insufficient_balance）。"
+        ),
+        parameters=[APPLICATION_ID],
+        request=PaymentSerializer,
+        responses={201: LedgerEntrySerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        application = self.get_object()
+        serializer = PaymentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with refusals():
+            entry = services.payment_create(
+                user=request.user, application=application, **serializer.validated_data
+            )
+        return Response(
+            LedgerEntrySerializer(_ledger_queryset(request.user).get(pk=entry.pk)).data,
+            status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary=gettext_lazy("撤回补助申请"),
+        description=gettext_lazy("机构填报人撤回待审核的申请。"),
+        parameters=[APPLICATION_ID],
+        request=None,
+        responses={200: ApplicationSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        with refusals():
+            application = services.application_withdraw(user=request.user, application=self.get_object())
+        return self._read(application)
+
+
+# ---------------------------------------------------------------- the ledger
+
+
+def _ledger_queryset(user):
+    return (
+        ledger_for(user)
+        .select_related("facility", "facility__district", "facility__town", "program", "fund", "reversal")
+        .order_by("-entry_date", "-pk")
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("支付台账"),
+        description=gettext_lazy(
+            "只追加的支付台账：支付为正数，冲销为负数并指明被冲销的支付。按记账日期（新的在前）排序。"
+            "文件报告的汇总拨付没有机构，不在台账中。"
+        ),
+        parameters=[FORMAT_PARAMETER],
+        responses={200: LedgerEntrySerializer, **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("台账分录"),
+        parameters=[id_parameter(gettext_lazy("台账分录编号"))],
+        responses={200: LedgerEntrySerializer, **READ_ERRORS},
+    ),
+)
+class LedgerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
+    serializer_class = LedgerEntrySerializer
+    filterset_class = LedgerFilterSet
+
+    def get_queryset(self):
+        return _ledger_queryset(self.request.user)
+
+    def get_serializer_class(self):
+        return ReversalSerializer if self.action == "reverse" else LedgerEntrySerializer
+
+    @extend_schema(
+        summary=gettext_lazy("冲销支付"),
+        description=gettext_lazy(
+            "区卫健委冲销一笔支付（须写明原因）：记入金额相反的冲销分录，原支付保留。返回冲销分录。"
+        ),
+        parameters=[id_parameter(gettext_lazy("被冲销的支付分录编号"))],
+        request=ReversalSerializer,
+        responses={201: LedgerEntrySerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        entry = self.get_object()
+        serializer = ReversalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with refusals():
+            reversal = services.payment_reverse(user=request.user, entry=entry, **serializer.validated_data)
+        return Response(
+            LedgerEntrySerializer(self.get_queryset().get(pk=reversal.pk)).data, status.HTTP_201_CREATED
+        )
+
+
+# ---------------------------------------------------------------- projects
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("托育园建设项目"),
+        description=gettext_lazy(
+            "您可查看的区县（镇街官员：本镇街）的建设项目及其节点（立项、设计招标、施工招标、在建、建成投用），"
+            "逾期未完成的节点标出。按区县代码、项目类型、名称排序。"
+        ),
+        parameters=[FORMAT_PARAMETER],
+        responses={200: ProjectSerializer, **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("托育园建设项目"),
+        parameters=[id_parameter(gettext_lazy("项目编号"))],
+        responses={200: ProjectSerializer, **READ_ERRORS},
+    ),
+)
+class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilterSet
+
+    def get_queryset(self):
+        return (
+            projects_for(self.request.user)
+            .select_related("district", "town", "facility", "source")
+            .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("pk")), "funds")
+            .order_by("district__code", "kind", "name", "pk")
+        )
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": self._today}
+
+    @property
+    def _today(self):
+        if not hasattr(self, "_today_value"):
+            self._today_value = timezone.localdate()
+        return self._today_value
+
+    def _timelines(self, projects: list[Project]) -> None:
+        for project in projects:
+            project.timeline = selectors.timeline(project, self._today)
+
+    def list(self, request, *args, **kwargs):
+        return self.list_with(self._timelines)
+
+    def retrieve(self, request, *args, **kwargs):
+        project = self.get_object()
+        self._timelines([project])
+        return Response(self.get_serializer(project).data)
+
+
+__all__ = [
+    "ApplicationViewSet",
+    "FundViewSet",
+    "LedgerViewSet",
+    "ProgramViewSet",
+    "ProjectViewSet",
+]

@@ -1,0 +1,172 @@
+"""Serializers of the supervision API (/api/v1/inspections/…).
+
+Field names are a contract with the systems that read them: add fields, never rename or drop one. Regions are
+named by their codes; dates are ISO. People are not named (who acted on a finding stays on the portal pages),
+except an inspection team's members, who act in public on the inspection's behalf."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+
+from subsidies.api.serializers import district_fields, town_fields
+from supervision.models import Complaint, Department, Finding, FindingAction, Inspection, TeamMember
+
+
+@extend_schema_serializer(component_name="InspectionDepartment")
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["code", "name"]
+
+
+@extend_schema_serializer(component_name="InspectionTeamMember")
+class TeamMemberSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TeamMember
+        fields = ["name", "role", "organisation", "is_lead"]
+
+
+@extend_schema_serializer(component_name="InspectedFacility")
+class InspectedFacilitySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    town, town_name = town_fields("town")
+
+
+class InspectionSerializer(serializers.ModelSerializer):
+    district, district_name = district_fields("district")
+    departments = DepartmentSerializer(many=True, read_only=True)
+    team = TeamMemberSerializer(many=True, read_only=True)
+    facilities = InspectedFacilitySerializer(
+        source="visible_facilities", many=True, read_only=True, help_text=_("检查机构（仅列出您可查看的）")
+    )
+    facilities_total = serializers.IntegerField(read_only=True, help_text=_("检查机构总数"))
+    findings_total = serializers.IntegerField(read_only=True, help_text=_("发现问题总数"))
+
+    class Meta:
+        model = Inspection
+        fields = [
+            "id",
+            "district",
+            "district_name",
+            "inspected_on",
+            "kind",
+            "title",
+            "summary",
+            "complaint",
+            "departments",
+            "team",
+            "facilities",
+            "facilities_total",
+            "findings_total",
+            "created_at",
+        ]
+
+
+@extend_schema_serializer(component_name="FindingStep")
+class FindingActionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FindingAction
+        fields = ["action", "acted_at", "on_date", "note", "reference"]
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    inspected_on = serializers.DateField(source="inspection.inspected_on", read_only=True)
+    inspection_kind = serializers.ChoiceField(
+        source="inspection.kind", choices=Inspection.Kind.choices, read_only=True
+    )
+    facility_name = serializers.CharField(source="facility.name", read_only=True)
+    district, district_name = district_fields("facility.district")
+    town, town_name = town_fields("facility.town")
+    overdue = serializers.BooleanField(read_only=True, help_text=_("整改期限已过而未验证销号"))
+    rectified_late = serializers.BooleanField(read_only=True, help_text=_("已销号，但整改晚于期限"))
+    actions = FindingActionSerializer(many=True, read_only=True, help_text=_("整改记录，按时间先后"))
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "inspection",
+            "inspected_on",
+            "inspection_kind",
+            "facility",
+            "facility_name",
+            "district",
+            "district_name",
+            "town",
+            "town_name",
+            "category",
+            "severity",
+            "description",
+            "legal_basis",
+            "responsible_person",
+            "deadline",
+            "status",
+            "overdue",
+            "rectified_late",
+            "submitted_on",
+            "verified_on",
+            "actions",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class AnswerSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=4000, help_text=_("整改情况"))
+    reference = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("佐证材料：照片、文件编号或存档位置等（请勿填写儿童个人信息）"),
+    )
+    rectified_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=_("整改完成日期；默认今天")
+    )
+
+
+class VerifySerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=4000, required=False, allow_blank=True, default="", help_text=_("验证意见")
+    )
+    reference = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    verified_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=_("验证日期；默认今天")
+    )
+
+
+class ReopenSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=4000, help_text=_("退回原因"))
+    deadline = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=_("新的整改期限；留空则不变")
+    )
+    reference = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    facility_name = serializers.CharField(source="facility.name", read_only=True)
+    district, district_name = district_fields("facility.district")
+    town, town_name = town_fields("facility.town")
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "facility",
+            "facility_name",
+            "district",
+            "district_name",
+            "town",
+            "town_name",
+            "received_on",
+            "channel",
+            "summary",
+            "handling",
+            "outcome",
+            "substantiated",
+            "closed_on",
+            "is_closed",
+        ]

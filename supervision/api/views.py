@@ -1,0 +1,211 @@
+"""/api/v1/inspections/…: inspections (departments, team, facilities visited), their findings with the
+rectification loop, and complaints, for REST clients.
+
+Everything here is private: an anonymous client gets 401. A signed-in user (session or token) reads what the
+supervision pages show them — supervision.selectors' scoped querysets, built on facilities.permissions:
+inspections for officials and API clients of the district (a town official: those that visited their town;
+operators answer findings, they do not read inspection records), findings and complaints of the facilities
+the user may view — and anything else answers 404, never 403. Filters are supervision.filtersets, the
+FilterSets of the list pages.
+
+The rectification steps call supervision.services exactly as the finding page does: the facility's operator
+answers (describes the rectification, gives a reference); district officials verify or reopen. A read-only
+token never writes (403); a finding the user may see but not act on answers 403 with the service's reason
+(`not_allowed`); a step that does not fit the finding's state is a 400. Every list page is read with a
+constant number of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Count, Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from facilities.api.views import FORMAT_PARAMETER
+from facilities.models import Facility
+from facilities.permissions import Action, facilities_for
+from subsidies.api.views import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, PrivateViewSet, id_parameter
+from supervision import selectors, services
+from supervision.api.serializers import (
+    AnswerSerializer,
+    ComplaintSerializer,
+    FindingSerializer,
+    InspectionSerializer,
+    ReopenSerializer,
+    VerifySerializer,
+)
+from supervision.filtersets import ComplaintFilterSet, FindingFilterSet, InspectionFilterSet
+from supervision.models import TeamMember
+
+
+class FindingApiFilterSet(FindingFilterSet):
+    """The finding list's filters plus the facility and the inspection (by id), as links from other records
+    use them."""
+
+    facility = django_filters.NumberFilter(field_name="facility", label=gettext_lazy("机构编号"))
+    inspection = django_filters.NumberFilter(field_name="inspection", label=gettext_lazy("检查编号"))
+
+    class Meta(FindingFilterSet.Meta):
+        fields = [*FindingFilterSet.Meta.fields, "facility", "inspection"]
+
+
+# ---------------------------------------------------------------- inspections
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("检查"),
+        description=gettext_lazy(
+            "本区县的检查（区卫健委、接口客户端；镇街官员：检查过本镇街机构的），含参与部门、检查组成员和"
+            "检查机构（仅列出您可查看的机构，总数另给）。按检查日期（新的在前）排序。"
+        ),
+        parameters=[FORMAT_PARAMETER],
+        responses={200: InspectionSerializer, **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("检查"),
+        parameters=[id_parameter(gettext_lazy("检查编号"))],
+        responses={200: InspectionSerializer, **READ_ERRORS},
+    ),
+)
+class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
+    serializer_class = InspectionSerializer
+    filterset_class = InspectionFilterSet
+
+    def get_queryset(self):
+        user = self.request.user
+        visible = facilities_for(user, Action.VIEW, Facility.objects.select_related("town")).order_by(
+            "town__sort_order", "name", "pk"
+        )
+        return (
+            selectors.inspections_for(user)
+            .select_related("district")
+            .prefetch_related(
+                "departments",
+                Prefetch("team", queryset=TeamMember.objects.order_by("-is_lead", "role", "pk")),
+                Prefetch("facilities", queryset=visible, to_attr="visible_facilities"),
+            )
+            .annotate(
+                facilities_total=Count("facilities", distinct=True),
+                findings_total=Count("findings", distinct=True),
+            )
+            .order_by("-inspected_on", "-pk")
+        )
+
+
+# ---------------------------------------------------------------- findings
+
+
+FINDING_ID = id_parameter(gettext_lazy("问题编号"))
+
+
+def _step_schema(summary, description, request):
+    return extend_schema(
+        summary=summary,
+        description=description,
+        parameters=[FINDING_ID],
+        request=request,
+        responses={200: FindingSerializer, **WRITE_ERRORS},
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("检查发现问题"),
+        description=gettext_lazy(
+            "您可查看的机构的问题及整改记录；overdue 标出逾期未整改的。逾期的在前，再按整改期限排序。"
+        ),
+        parameters=[FORMAT_PARAMETER],
+        responses={200: FindingSerializer, **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("检查发现问题"),
+        parameters=[FINDING_ID],
+        responses={200: FindingSerializer, **READ_ERRORS},
+    ),
+)
+class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
+    serializer_class = FindingSerializer
+    filterset_class = FindingApiFilterSet
+
+    def get_queryset(self):
+        today = timezone.localdate()
+        return selectors.finding_list(selectors.findings_for(self.request.user), today).prefetch_related(
+            "actions"
+        )
+
+    def get_serializer_class(self):
+        return {"answer": AnswerSerializer, "verify": VerifySerializer, "reopen": ReopenSerializer}.get(
+            self.action, FindingSerializer
+        )
+
+    def _step(self, request, serializer_class, service):
+        finding = self.get_object()
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        finding = service(user=request.user, finding=finding, **serializer.validated_data)
+        fresh = self.get_queryset().get(pk=finding.pk)
+        return Response(FindingSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @_step_schema(
+        gettext_lazy("提交整改情况"),
+        gettext_lazy("本机构的填报人说明整改情况（可附佐证材料），问题转为“已提交整改”，等待区卫健委验证。"),
+        AnswerSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        return self._step(request, AnswerSerializer, services.finding_answer)
+
+    @_step_schema(
+        gettext_lazy("验证销号"),
+        gettext_lazy("区卫健委验证已提交的整改，问题销号。"),
+        VerifySerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        return self._step(request, VerifySerializer, services.finding_verify)
+
+    @_step_schema(
+        gettext_lazy("退回重新整改"),
+        gettext_lazy("区卫健委退回已提交或已销号的整改（须写明原因，可给新的整改期限）。"),
+        ReopenSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._step(request, ReopenSerializer, services.finding_reopen)
+
+
+# ---------------------------------------------------------------- complaints
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("投诉"),
+        description=gettext_lazy("您可查看的机构收到的投诉及办理情况（只读）。按受理日期（新的在前）排序。"),
+        parameters=[FORMAT_PARAMETER],
+        responses={200: ComplaintSerializer, **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("投诉"),
+        parameters=[id_parameter(gettext_lazy("投诉编号"))],
+        responses={200: ComplaintSerializer, **READ_ERRORS},
+    ),
+)
+class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
+    serializer_class = ComplaintSerializer
+    filterset_class = ComplaintFilterSet
+
+    def get_queryset(self):
+        return (
+            selectors.complaints_for(self.request.user)
+            .select_related("facility", "facility__district", "facility__town")
+            .order_by("-received_on", "-pk")
+        )
+
+
+__all__ = ["ComplaintViewSet", "FindingViewSet", "InspectionViewSet"]

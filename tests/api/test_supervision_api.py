@@ -1,0 +1,411 @@
+"""/api/v1/inspections/…: inspections (departments, team, the facilities visited that the reader may see),
+findings with overdue flags and the rectification loop, complaints — each role reads what the supervision
+pages show it (404 outside, 401 anonymous), only the facility's operator answers and only officials verify or
+reopen (read-only tokens never write), the list pages' FilterSets filter, and a list page costs the same
+number of queries whatever its size."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from facilities.models import RoleAssignment
+from supervision import services
+from supervision.models import Complaint, Department, Finding, FindingAction, Inspection, TeamMember
+from targets.models import Region
+from tests.api.conftest import issue
+from tests.factories import UserFactory, grant
+from tests.supervision.conftest import filed
+
+pytestmark = pytest.mark.django_db
+
+Role = RoleAssignment.Role
+BASE = "/api/v1/inspections"
+ROLES = [
+    "anonymous",
+    "reader",
+    "operator_a",
+    "operator_b",
+    "town_official_1",
+    "district_official",
+    "other_district_official",
+    "superuser",
+]
+
+
+def days_ago(n):
+    return timezone.localdate() - timedelta(days=n)
+
+
+@pytest.fixture
+def facility_a(daxing):
+    return filed(town=Region.objects.get(code="110115-01"), name="甲托育园")
+
+
+@pytest.fixture
+def facility_b(daxing):
+    return filed(town=Region.objects.get(code="110115-02"), name="乙托育园")
+
+
+@pytest.fixture
+def facility_y(yubei):
+    return filed(town=Region.objects.get(code="500112-01"), name="渝北园")
+
+
+@pytest.fixture
+def people(facility_a, facility_b, district_official, other_district_official):
+    return {
+        "operator_a": grant(UserFactory(username="op_a"), Role.OPERATOR, facility=facility_a),
+        "operator_b": grant(UserFactory(username="op_b"), Role.OPERATOR, facility=facility_b),
+        "town_official_1": grant(UserFactory(username="t1"), Role.TOWN_OFFICIAL, region=facility_a.town),
+        "district_official": district_official,
+        "other_district_official": other_district_official,
+        "superuser": UserFactory(username="root", is_superuser=True, is_staff=True),
+    }
+
+
+@pytest.fixture
+def client_as(request, people):
+    def make(role):
+        api = APIClient()
+        if role == "reader":
+            secret = issue(request.getfixturevalue("daxing_client"))[1]
+            api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        elif role != "anonymous":
+            api.force_login(people[role])
+        return api
+
+    return make
+
+
+def inspect(user, facilities, on, **extra):
+    return services.inspection_create(
+        user=user,
+        district=facilities[0].district,
+        inspected_on=on,
+        kind=extra.pop("kind", Inspection.Kind.JOINT),
+        facilities=facilities,
+        departments=list(Department.objects.filter(code__in=["health", "fire"])),
+        **extra,
+    )
+
+
+def find(user, inspection, facility, deadline, **extra):
+    return services.finding_create(
+        user=user,
+        inspection=inspection,
+        facility=facility,
+        category=extra.pop("category", "fire_safety"),
+        severity=extra.pop("severity", "general"),
+        description=extra.pop("description", "疏散通道堆放杂物"),
+        deadline=deadline,
+        legal_basis="托育机构管理规范（试行）",
+    )
+
+
+@pytest.fixture
+def world(people, facility_a, facility_b, facility_y):
+    """A Daxing joint inspection of A and B (60 days ago, with a team): A's fire-safety finding due in a
+    month, B's serious food-safety finding overdue; a Yubei inspection with a finding; a complaint about A."""
+    official = people["district_official"]
+    daxing = inspect(
+        official,
+        [facility_a, facility_b],
+        days_ago(60),
+        title="春季联合检查",
+        team=[
+            services.TeamInput(name="王专家", role="expert", organisation="区妇幼保健院", is_lead=True),
+            services.TeamInput(name="李家长", role="parent"),
+        ],
+    )
+    yubei = inspect(people["other_district_official"], [facility_y], days_ago(30))
+    complaint = services.complaint_save(
+        user=official,
+        facility=facility_a,
+        data={"received_on": days_ago(5), "channel": "hotline", "summary": "午睡室通风不良"},
+    )
+    return {
+        "inspection": daxing,
+        "yubei_inspection": yubei,
+        "fA": find(official, daxing, facility_a, days_ago(-30)),
+        "fB": find(official, daxing, facility_b, days_ago(10), severity="serious", category="food_safety"),
+        "fY": find(people["other_district_official"], yubei, facility_y, days_ago(-10)),
+        "complaint": complaint,
+    }
+
+
+def error_of(response, status):
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message", "fields"}
+    assert body["error"]["status"] == status
+    return body["error"]
+
+
+def ids(response):
+    assert response.status_code == 200, response.content
+    return {item["id"] for item in response.json()["results"]}
+
+
+# ---------------------------------------------------------------- reading, role by role
+
+DAXING = {"reader", "district_official", "superuser"}
+READS = {
+    "inspection": DAXING | {"town_official_1"},  # the inspection visited a facility of town 1
+    "yubei_inspection": {"other_district_official", "superuser"},
+    "fA": DAXING | {"operator_a", "town_official_1"},
+    "fB": DAXING | {"operator_b"},
+    "fY": {"other_district_official", "superuser"},
+    "complaint": DAXING | {"operator_a", "town_official_1"},
+}
+PATHS = {
+    "inspection": "",
+    "yubei_inspection": "",
+    "fA": "findings/",
+    "fB": "findings/",
+    "fY": "findings/",
+    "complaint": "complaints/",
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reads_exactly_its_scope(role, world, client_as):
+    api = client_as(role)
+    for name, path in PATHS.items():
+        record = world[name]
+        listed = api.get(f"{BASE}/{path}", {"page_size": 500})
+        detail = api.get(f"{BASE}/{path}{record.pk}/")
+        if role == "anonymous":
+            assert error_of(listed, 401)["code"] == "not_authenticated"
+            assert error_of(detail, 401)["code"] == "not_authenticated"
+        elif role in READS[name]:
+            assert record.pk in ids(listed), (name, role)
+            assert detail.status_code == 200 and detail.json()["id"] == record.pk
+        else:
+            assert record.pk not in ids(listed), (name, role)
+            assert error_of(detail, 404)["code"] == "not_found", (name, role)
+
+
+def test_an_inspection_with_departments_team_and_the_facilities_the_reader_may_see(world, client_as):
+    item = client_as("district_official").get(f"{BASE}/{world['inspection'].pk}/").json()
+    assert (item["district"], item["kind"], item["title"]) == ("110115", "joint", "春季联合检查")
+    assert item["inspected_on"] == days_ago(60).isoformat()
+    assert {d["code"] for d in item["departments"]} == {"health", "fire"}
+    assert item["team"][0] == {
+        "name": "王专家",
+        "role": "expert",
+        "organisation": "区妇幼保健院",
+        "is_lead": True,
+    }
+    assert [f["name"] for f in item["facilities"]] == ["甲托育园", "乙托育园"]
+    assert (item["facilities_total"], item["findings_total"]) == (2, 2)
+    town = client_as("town_official_1").get(f"{BASE}/{world['inspection'].pk}/").json()
+    assert [(f["name"], f["town"]) for f in town["facilities"]] == [("甲托育园", "110115-01")]
+    assert town["facilities_total"] == 2
+
+
+def test_a_finding_in_full_with_its_steps(world, client_as):
+    item = client_as("operator_b").get(f"{BASE}/findings/{world['fB'].pk}/").json()
+    assert (item["facility_name"], item["district"], item["town"]) == ("乙托育园", "110115", "110115-02")
+    assert (item["category"], item["severity"], item["status"]) == ("food_safety", "serious", "open")
+    assert (item["overdue"], item["rectified_late"]) == (True, False)
+    assert item["deadline"] == days_ago(10).isoformat() and item["inspection_kind"] == "joint"
+    assert [step["action"] for step in item["actions"]] == ["created"]
+    assert client_as("operator_a").get(f"{BASE}/findings/{world['fA'].pk}/").json()["overdue"] is False
+
+
+def test_operators_read_no_inspection_records(world, client_as):
+    assert client_as("operator_a").get(f"{BASE}/").json()["count"] == 0
+
+
+# ---------------------------------------------------------------- filters and downloads
+
+
+def test_filters_are_the_list_pages_filtersets(world, client_as):
+    official = client_as("district_official")
+    assert ids(official.get(f"{BASE}/findings/", {"overdue": "true"})) == {world["fB"].pk}
+    assert ids(official.get(f"{BASE}/findings/", {"overdue": "false"})) == {world["fA"].pk}
+    assert ids(official.get(f"{BASE}/findings/", {"severity": "serious", "category": "food_safety"})) == {
+        world["fB"].pk
+    }
+    assert ids(official.get(f"{BASE}/findings/", {"status": "unresolved", "town": "110115-01"})) == {
+        world["fA"].pk
+    }
+    assert ids(official.get(f"{BASE}/findings/", {"facility": world["fB"].facility_id})) == {world["fB"].pk}
+    assert ids(official.get(f"{BASE}/findings/", {"district": "500112"})) == set()
+    superuser = client_as("superuser")
+    assert ids(superuser.get(f"{BASE}/findings/", {"inspection": world["yubei_inspection"].pk})) == {
+        world["fY"].pk
+    }
+    assert ids(superuser.get(f"{BASE}/", {"district": "500112"})) == {world["yubei_inspection"].pk}
+    assert ids(superuser.get(f"{BASE}/", {"search": "春季"})) == {world["inspection"].pk}
+    assert ids(superuser.get(f"{BASE}/complaints/", {"state": "open"})) == {world["complaint"].pk}
+
+
+@pytest.mark.parametrize(
+    "path, params, field",
+    [
+        ("findings/", {"severity": "fatal"}, "severity"),
+        ("findings/", {"found_from": "2025-13-01"}, "found_from"),
+        ("", {"kind": "raid"}, "kind"),
+        ("complaints/", {"district": "nowhere"}, "district"),
+    ],
+)
+def test_a_bad_filter_is_a_400_naming_the_parameter(path, params, field, world, client_as):
+    assert field in error_of(client_as("district_official").get(f"{BASE}/{path}", params), 400)["fields"]
+
+
+def test_csv_and_xlsx_downloads(world, client_as):
+    api = client_as("district_official")
+    response = api.get(f"{BASE}/findings/", {"format": "csv"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(r["facility_name"], r["overdue"]) for r in rows] == [("乙托育园", "True"), ("甲托育园", "False")]
+    for path in ("", "complaints/"):
+        response = api.get(f"{BASE}/{path}", {"format": "xlsx"})
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+# ---------------------------------------------------------------- the rectification loop, role by role
+
+ANSWER = {
+    "anonymous": 401,
+    "reader": 403,
+    "operator_a": 200,
+    "operator_b": 404,
+    "town_official_1": 403,
+    "district_official": 403,
+    "other_district_official": 404,
+    "superuser": 200,
+}
+# once A's operator has answered: officials of the district verify or reopen, nobody else
+REVIEW = {**ANSWER, "operator_a": 403, "district_official": 200}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_answer_where_the_web_allows_it(role, world, client_as):
+    finding = world["fA"]
+    body = {"note": "已清理疏散通道", "reference": "照片 2025-001"}
+    response = client_as(role).post(f"{BASE}/findings/{finding.pk}/answer/", body, format="json")
+    finding.refresh_from_db()
+    if ANSWER[role] != 200:
+        error = error_of(response, ANSWER[role])
+        if ANSWER[role] == 403 and role != "reader":
+            assert error["code"] == "not_allowed"
+        assert finding.status == "open"
+        return
+    assert response.status_code == 200, response.content
+    item = response.json()
+    assert (item["status"], item["submitted_on"]) == ("submitted", timezone.localdate().isoformat())
+    assert (
+        item["actions"][-1]["action"] == "submitted" and item["actions"][-1]["reference"] == "照片 2025-001"
+    )
+
+
+@pytest.mark.parametrize(
+    "step, body, status", [("verify", {}, "verified"), ("reopen", {"note": "仍有杂物"}, "reopened")]
+)
+@pytest.mark.parametrize("role", ROLES)
+def test_verify_and_reopen_where_the_web_allows_them(role, step, body, status, world, people, client_as):
+    finding = world["fA"]
+    services.finding_answer(user=people["operator_a"], finding=finding, note="已整改")
+    response = client_as(role).post(f"{BASE}/findings/{finding.pk}/{step}/", body, format="json")
+    finding.refresh_from_db()
+    if REVIEW[role] != 200:
+        error_of(response, REVIEW[role])
+        assert finding.status == "submitted"
+        return
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == status == finding.status
+
+
+def test_steps_that_do_not_fit_the_state_or_lack_a_note_are_400(world, people, client_as):
+    official, operator = client_as("district_official"), client_as("operator_a")
+    url = f"{BASE}/findings/{world['fA'].pk}"
+    refused = error_of(official.post(f"{url}/verify/"), 400)
+    assert "只有“已提交整改”" in refused["fields"]["non_field_errors"][0]["message"]
+    assert "note" in error_of(operator.post(f"{url}/answer/", {"note": ""}, format="json"), 400)["fields"]
+    future = (timezone.localdate() + timedelta(days=3)).isoformat()
+    body = {"note": "已整改", "rectified_on": future}
+    assert "rectified_on" in error_of(operator.post(f"{url}/answer/", body, format="json"), 400)["fields"]
+    assert operator.post(f"{url}/answer/", {"note": "已整改"}, format="json").status_code == 200
+    assert "note" in error_of(official.post(f"{url}/reopen/", {"note": " "}, format="json"), 400)["fields"]
+    new_deadline = (timezone.localdate() + timedelta(days=20)).isoformat()
+    body = {"note": "仍有杂物", "deadline": new_deadline}
+    item = official.post(f"{url}/reopen/", body, format="json").json()
+    assert (item["status"], item["deadline"]) == ("reopened", new_deadline)
+    assert error_of(operator.post(f"{url}/verify/"), 403)["code"] == "not_allowed"
+    assert FindingAction.objects.filter(finding=world["fA"]).count() == 3
+
+
+def test_no_direct_writes(world, client_as):
+    api = client_as("superuser")
+    assert error_of(api.patch(f"{BASE}/findings/{world['fA'].pk}/", {"status": "verified"}), 405)
+    assert error_of(api.post(f"{BASE}/", {"title": "x"}), 405)
+    assert error_of(api.delete(f"{BASE}/complaints/{world['complaint'].pk}/"), 405)
+
+
+# ---------------------------------------------------------------- queries per page
+
+
+@pytest.fixture
+def many(world, people, facility_a, facility_b):
+    """110 more inspections (each visiting A and B, with a department and a team member), findings with a
+    step each, and complaints, in Daxing."""
+    official = people["district_official"]
+    inspections = Inspection.objects.bulk_create(
+        Inspection(
+            district=facility_a.district, inspected_on=days_ago(90), kind="routine", created_by=official
+        )
+        for _ in range(110)
+    )
+    health = Department.objects.get(code="health")
+    Inspection.departments.through.objects.bulk_create(
+        Inspection.departments.through(inspection=i, department=health) for i in inspections
+    )
+    Inspection.facilities.through.objects.bulk_create(
+        Inspection.facilities.through(inspection=i, facility=f)
+        for i in inspections
+        for f in (facility_a, facility_b)
+    )
+    TeamMember.objects.bulk_create(TeamMember(inspection=i, name="张三", role="expert") for i in inspections)
+    findings = Finding.objects.bulk_create(
+        Finding(
+            inspection=i,
+            facility=facility_a,
+            category="records",
+            severity="minor",
+            description="台账不全",
+            deadline=days_ago(-5),
+            created_by=official,
+        )
+        for i in inspections
+    )
+    FindingAction.objects.bulk_create(
+        FindingAction(finding=f, action="created", actor=official, on_date=f.deadline) for f in findings
+    )
+    Complaint.objects.bulk_create(
+        Complaint(facility=facility_a, received_on=days_ago(3), summary="收费问题", recorded_by=official)
+        for _ in range(110)
+    )
+
+
+@pytest.mark.parametrize("path", ["", "findings/", "complaints/"])
+@pytest.mark.parametrize("role", ["district_official", "reader", "town_official_1"])
+def test_a_list_page_costs_the_same_queries_whatever_its_size(path, role, many, client_as):
+    api = client_as(role)
+    api.get(f"{BASE}/{path}")  # sessions, token last-use and similar first-request writes
+    counts = []
+    for size in (5, 100):
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get(f"{BASE}/{path}", {"page_size": size})
+        assert len(response.json()["results"]) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= 16, counts
