@@ -24,7 +24,7 @@ from facilities.models import Facility
 from planning import exports, importers, selectors
 from planning.models import ImportJob
 from planning.services import can_manage_district
-from planning.tasks import FINISHED, start_import
+from planning.tasks import FINISHED, start_import, sweep_abandoned_jobs
 from targets.models import Region, SlotTarget, SourceDocument
 from tuoyu_portal import excel
 
@@ -84,6 +84,7 @@ def _district(request, code) -> Region:
 
 
 def _job(district: Region, pk: int, *, with_content: bool = False) -> ImportJob:
+    sweep_abandoned_jobs(ImportJob.objects.filter(pk=pk, district=district))  # its worker may have died
     jobs = ImportJob.objects.select_related("created_by")
     if not with_content:
         jobs = jobs.defer("content")
@@ -136,6 +137,7 @@ def index(request, code):
     else:
         form = ImportForm(district=district)
     plan_choices, plan_defaults = _plan_choices(district)
+    sweep_abandoned_jobs(ImportJob.objects.filter(district=district))
     jobs = ImportJob.objects.filter(district=district).select_related("created_by").defer("content")
     return render(
         request,

@@ -4,6 +4,13 @@
 importer with a progress callback (done_rows saved every ~200 rows), and stores the outcome on the job:
 previewed (a dry run), done, or failed with the problems list. Nothing a file contains can make the task
 crash without the job saying so.
+
+A worker that dies mid-job (kill -9, a lost machine) writes nothing: the importers write in one transaction,
+which PostgreSQL rolls back when the worker's connection goes. The job would stay "running" for ever, so
+while it runs the worker holds a PostgreSQL advisory lock keyed on the job; `sweep_abandoned_jobs` (called
+when a job or the job list is looked at, and before a worker claims a job) marks a running job whose lock
+nobody holds as failed, with a message to upload the file again. No time-out is guessed: the lock goes
+exactly when the worker's database session ends.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -67,11 +75,64 @@ def _source_for(job: ImportJob) -> SourceDocument | None:
     return source
 
 
+# Advisory-lock namespace of import jobs (the two-key form: namespace, job id). "TY" in ASCII.
+JOB_LOCK_NAMESPACE = 0x5459
+
+
+def _abandoned_problem() -> list[dict]:
+    return [
+        importers.problem_to_json(
+            Problem(
+                None,
+                None,
+                None,
+                _("导入中断：后台任务进程意外退出，本文件的数据均未写入；请重新上传文件"),
+            )
+        )
+    ]
+
+
+def sweep_abandoned_jobs(jobs=None) -> int:
+    """Mark running jobs whose worker is gone as failed; returns how many. `jobs` narrows the search (a
+    queryset of ImportJob); a job whose worker still runs is left alone."""
+    candidates = (jobs if jobs is not None else ImportJob.objects.all()).filter(status=Status.RUNNING)
+    swept = 0
+    for job_id in candidates.values_list("pk", flat=True):
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Taken only if no worker holds it; a transaction-level lock is released at the commit.
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [JOB_LOCK_NAMESPACE, job_id])
+            if not cursor.fetchone()[0]:
+                continue
+            with translation.override(settings.LANGUAGE_CODE):
+                swept += ImportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
+                    status=Status.FAILED,
+                    problems=_abandoned_problem(),
+                    finished_at=timezone.now(),
+                    updated_at=timezone.now(),
+                )
+    if swept:
+        logger.warning("marked %s abandoned import job(s) as failed", swept)
+    return swept
+
+
 def process_job(job_id: int) -> str:
     """Run one queued job to its end; returns the final status. A job that is not queued is left alone (a
     worker retry, or a second worker). Messages are written in the portal's default language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _process(job_id)
+    sweep_abandoned_jobs()
+    with connection.cursor() as cursor:
+        # Held for the whole job, taken before the job is claimed: a running job without it has no worker.
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [JOB_LOCK_NAMESPACE, job_id])
+        if not cursor.fetchone()[0]:  # another worker is on it
+            return ImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first() or ""
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            return _process(job_id)
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [JOB_LOCK_NAMESPACE, job_id])
+        except DatabaseError:  # the connection is gone, and the lock with it
+            logger.warning("could not release the lock of import job %s", job_id, exc_info=True)
 
 
 def _process(job_id: int) -> str:

@@ -6,6 +6,10 @@ admin.site.site_header = "托育服务管理门户"
 admin.site.site_title = "托育服务管理门户"
 admin.site.index_title = "数据管理"
 
+# A database outage outside a view (middleware, session save) answers 503 too; other errors the 500 page.
+handler500 = "tuoyu_portal.db_outage.server_error"
+handler400 = "tuoyu_portal.db_outage.bad_request"
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
