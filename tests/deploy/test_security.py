@@ -1,0 +1,208 @@
+"""Login lockout (django-axes), the security log (sign-ins, failures, lockouts, denials), the client address
+behind proxies and the replica router."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from facilities.models import Facility, RoleAssignment
+from targets.models import Region
+from tests.factories import FacilityFactory, UserFactory, grant
+from tuoyu_portal import routers
+from tuoyu_portal.models import SecurityEvent
+from tuoyu_portal.security import client_ip
+
+Kind = SecurityEvent.Kind
+PASSWORD = "pw-for-tests-only"
+
+
+def events(kind=None):
+    queryset = SecurityEvent.objects.order_by("pk")
+    return list(queryset.filter(kind=kind) if kind else queryset)
+
+
+def log_in(client, username, password, address="10.0.0.1"):
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address, follow=False
+    )
+
+
+@pytest.mark.django_db
+class TestLoginAndLockout:
+    def test_a_good_login_is_logged_with_the_address(self, client):
+        user = UserFactory(username="wang")
+        response = log_in(client, "wang", PASSWORD)
+        assert response.status_code == 302
+        [event] = events(Kind.LOGIN)
+        assert (event.user, event.username, event.ip_address) == (user, "wang", "10.0.0.1")
+
+    def test_a_wrong_password_is_logged_and_the_form_says_so(self, client):
+        UserFactory(username="wang")
+        response = log_in(client, "wang", "wrong")
+        assert response.status_code == 200 and "用户名或密码不正确" in response.content.decode()
+        [event] = events(Kind.LOGIN_FAILED)
+        assert (event.username, event.ip_address, event.path) == ("wang", "10.0.0.1", reverse("login"))
+
+    def test_five_failures_lock_the_name_at_that_address_with_a_chinese_message(self, client, settings):
+        UserFactory(username="wang")
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert log_in(client, "wang", "wrong").status_code == 200
+        locked = log_in(client, "wang", "wrong")
+        assert locked.status_code == 429
+        assert "登录失败次数过多" in locked.content.decode() and "15 分钟" in locked.content.decode()
+        # even the right password is refused while locked, from that address
+        again = log_in(client, "wang", PASSWORD)
+        assert again.status_code == 429 and "_auth_user_id" not in client.session
+        assert len(events(Kind.LOCKED_OUT)) >= 1 and len(events(Kind.LOGIN_FAILED)) >= 5
+        # the same person from another address, and another name from the first, still sign in
+        assert log_in(Client(), "wang", PASSWORD, address="10.0.0.2").status_code == 302
+        UserFactory(username="li")
+        assert log_in(Client(), "li", PASSWORD).status_code == 302
+
+    def test_the_lockout_page_is_in_english_on_request(self, client, settings):
+        UserFactory(username="wang")
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            response = log_in(client, "wang", "wrong")
+        assert response.status_code == 429
+
+    def test_a_success_before_the_limit_resets_the_count(self, client, settings):
+        UserFactory(username="wang")
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            log_in(client, "wang", "wrong")
+        assert log_in(client, "wang", PASSWORD).status_code == 302
+        client.post(reverse("logout"))
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert log_in(Client(), "wang", "wrong").status_code == 200
+
+    def test_authenticate_without_a_request_still_works(self):
+        """The shell and commands check passwords without a request; there is no client to lock out."""
+        from django.contrib.auth import authenticate
+
+        user = UserFactory(username="wang")
+        assert authenticate(username="wang", password=PASSWORD) == user
+
+    def test_logout_is_logged(self, client):
+        user = UserFactory(username="wang")
+        client.force_login(user)
+        client.post(reverse("logout"))
+        assert [e.kind for e in events()] == [Kind.LOGIN, Kind.LOGOUT]
+
+
+@pytest.mark.django_db
+class TestDenials:
+    @pytest.fixture
+    def two_facilities(self, seeded):
+        a = FacilityFactory(town=Region.objects.get(code="110115-01"), name="甲园")
+        b = FacilityFactory(town=Region.objects.get(code="500112-01"), name="乙园")
+        return a, b
+
+    def test_an_object_outside_the_scope_answers_404_and_is_logged_as_a_denial(self, client, two_facilities):
+        a, b = two_facilities
+        operator = grant(UserFactory(username="op_a"), RoleAssignment.Role.OPERATOR, facility=a)
+        client.force_login(operator)
+        assert client.get(reverse("registry:detail", args=[a.pk])).status_code == 200
+        assert client.get(reverse("registry:detail", args=[b.pk])).status_code == 404
+        [event] = events(Kind.DENIED)
+        assert (event.user, event.status, event.path) == (
+            operator,
+            404,
+            reverse("registry:detail", args=[b.pk]),
+        )
+        assert event.reason.startswith("scope")
+
+    def test_an_object_that_does_not_exist_is_a_plain_404_not_a_denial(self, client, two_facilities):
+        client.force_login(UserFactory(username="someone"))
+        missing = (Facility.objects.order_by("-pk").first().pk or 0) + 1000
+        assert client.get(reverse("registry:detail", args=[missing])).status_code == 404
+        assert events(Kind.DENIED) == []
+
+    def test_scoped_get_object_or_404_in_the_api_is_a_denial(self, client, two_facilities):
+        a, b = two_facilities
+        official = grant(
+            UserFactory(username="daxing"), RoleAssignment.Role.DISTRICT_OFFICIAL, region=a.district
+        )
+        client.force_login(official)
+        assert client.get(f"/api/v1/facilities/{a.pk}/").status_code == 200
+        assert client.get(f"/api/v1/facilities/{b.pk}/").status_code == 404
+        assert client.get("/api/v1/facilities/99999999/").status_code == 404
+        [event] = events(Kind.DENIED)
+        assert event.path == f"/api/v1/facilities/{b.pk}/" and event.user == official
+
+    def test_a_403_is_a_denial(self, seeded):
+        client = Client(enforce_csrf_checks=True)
+        response = client.post(reverse("login"), {"username": "x", "password": "y"}, REMOTE_ADDR="10.9.9.9")
+        assert response.status_code == 403
+        [event] = events(Kind.DENIED)
+        assert (event.status, event.ip_address, event.method) == (403, "10.9.9.9", "POST")
+
+    def test_the_security_log_is_read_only_in_the_admin(self, client, seeded):
+        admin = get_user_model().objects.create_superuser("root_audit", password="x-long-password-1")
+        client.force_login(admin)
+        assert client.get(reverse("admin:tuoyu_portal_securityevent_changelist")).status_code == 200
+        assert client.get(reverse("admin:tuoyu_portal_securityevent_add")).status_code == 403
+
+
+class TestClientAddress:
+    def test_behind_proxies_the_address_the_outer_proxy_saw(self, settings):
+        request = RequestFactory().get(
+            "/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9"
+        )
+        settings.TRUSTED_PROXY_COUNT = 0
+        assert client_ip(request) == "10.0.0.5"  # a client-written header is not trusted by default
+        settings.TRUSTED_PROXY_COUNT = 1
+        assert client_ip(request) == "203.0.113.9"
+        settings.TRUSTED_PROXY_COUNT = 2
+        assert client_ip(request) == "1.2.3.4"
+
+    def test_garbage_is_no_address(self):
+        assert client_ip(RequestFactory().get("/", REMOTE_ADDR="not-an-ip")) is None
+
+
+class TestReplicaRouter:
+    @pytest.fixture
+    def replica(self, settings):
+        settings.DATABASES = {**settings.DATABASES, "replica": {**settings.DATABASES["default"]}}
+
+    def test_without_a_replica_everything_reads_the_primary(self):
+        router = routers.ReplicaRouter()
+        with routers.replica_reads():
+            assert router.db_for_read(Facility) == "default"
+
+    def test_statistics_reads_go_to_the_replica_only_when_asked(self, replica):
+        router = routers.ReplicaRouter()
+        assert router.db_for_read(Facility) == "default"
+        with routers.replica_reads():
+            assert router.db_for_read(Facility) == "replica"
+            assert router.db_for_read(Region) == "replica"
+            # sign-in state, tokens, lockouts and the security log are always read where they are written
+            assert router.db_for_read(get_user_model()) == "default"
+            assert router.db_for_read(SecurityEvent) == "default"
+            assert router.db_for_write(Facility) == "default"
+        assert router.allow_migrate("replica", "facilities") is False
+        assert router.allow_migrate("default", "facilities") is True
+
+    def test_the_middleware_marks_only_safe_requests_to_statistics_paths(self, replica):
+        seen = {}
+
+        def view(request):
+            seen[request.method, request.path] = routers._replica_ok.get()
+            from django.http import HttpResponse
+
+            return HttpResponse()
+
+        middleware = routers.ReplicaReadsMiddleware(view)
+        factory = RequestFactory()
+        middleware(factory.get("/api/v1/stats/slots/"))
+        middleware(factory.get("/planning/districts/110115/"))
+        middleware(factory.get("/planning/districts/110115/demand/"))
+        middleware(factory.post("/api/v1/stats/slots/"))
+        middleware(factory.get("/registry/"))
+        assert seen == {
+            ("GET", "/api/v1/stats/slots/"): True,
+            ("GET", "/planning/districts/110115/"): True,
+            ("GET", "/planning/districts/110115/demand/"): False,
+            ("POST", "/api/v1/stats/slots/"): False,
+            ("GET", "/registry/"): False,
+        }

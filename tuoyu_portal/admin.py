@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from tuoyu_portal.models import SecurityEvent
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """The security log, read-only: events are written by tuoyu_portal.security, never by hand."""
+
+    list_display = ["at", "kind", "username", "ip_address", "method", "path", "status", "reason"]
+    list_filter = ["kind", "status"]
+    search_fields = ["username", "ip_address", "path"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
