@@ -114,3 +114,121 @@ class ImportJob(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.file_name} {self.get_status_display()}"
+
+
+# Every table the published statistics read (stats/slots, stats/indicators). A statement-level trigger on
+# each (migration 0002) sets StatisticsVersion to a fresh sequence number in the writing transaction, so
+# any committed change to any of them gives the statistics a new version; caches are keyed by it
+# (planning/stats_cache.py).
+STATISTICS_SOURCE_TABLES = (
+    "facilities_facility",
+    "facilities_classunit",
+    "facilities_statuschange",
+    "facilities_rulesetting",
+    "facilities_calendarday",
+    "targets_region",
+    "targets_slottarget",
+    "targets_populationstat",
+    "targets_reportedfigure",
+    "targets_sourcedocument",
+    "planning_inclusivesharegoal",
+    "planning_demandassumption",
+    "subsidies_project",
+    "subsidies_milestone",
+)
+
+
+class StatisticsVersion(models.Model):
+    """One row, set by the database to a never-reused number on every write to a table the statistics read."""
+
+    value = models.BigIntegerField(_("版本"), default=0)
+
+    class Meta:
+        verbose_name = _("统计数据版本")
+        verbose_name_plural = _("统计数据版本")
+
+    def __str__(self):
+        return str(self.value)
+
+
+# ---------------------------------------------------------------- the statistics summary
+# A maintained summary of the registry's figures "as of today", read by planning.selectors (and nothing
+# else) instead of scanning every facility; planning/summary.py explains how it is kept exact. Plain ids,
+# no foreign keys: it is derived data, rebuilt from the registry, never edited.
+
+
+class SlotSummary(models.Model):
+    """Per district, town (null: facilities without a town) and synthetic flag, one row per measure: the
+    counted facilities (actual), the pipeline, and the filing gaps, as of SummaryState.valid_on; and the
+    same per district (whole_district: its rows summed, for rollups)."""
+
+    class Measure(models.TextChoices):
+        ACTUAL = "actual"
+        PIPELINE = "pipeline"
+        FILING_GAPS = "filing_gaps"
+
+    measure = models.CharField(max_length=16, choices=Measure.choices)
+    district_id = models.BigIntegerField()
+    town_id = models.BigIntegerField(null=True)
+    is_synthetic = models.BooleanField()
+    whole_district = models.BooleanField(default=False)  # the district's towns summed (town_id null)
+    slots = models.IntegerField(null=True)
+    inclusive = models.IntegerField(null=True)
+    facilities = models.IntegerField(default=0)
+    inclusive_facilities = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("托位统计汇总")
+        verbose_name_plural = _("托位统计汇总")
+        indexes = [
+            models.Index(fields=["district_id", "whole_district"], name="slot_summary_district"),
+            models.Index(fields=["whole_district", "district_id"], name="slot_summary_rollup"),
+        ]
+
+    def __str__(self):
+        return f"{self.measure} {self.district_id}/{self.town_id}: {self.slots}"
+
+
+class TargetSummary(models.Model):
+    """Slot targets summed per district, year and level."""
+
+    district_id = models.BigIntegerField()
+    year = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=16)
+    total_slots = models.IntegerField(null=True)
+    inclusive_slots = models.IntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("目标托位汇总")
+        verbose_name_plural = _("目标托位汇总")
+        indexes = [models.Index(fields=["year", "level", "district_id"], name="target_summary_plan")]
+
+    def __str__(self):
+        return f"{self.district_id} {self.year} {self.level}: {self.total_slots}"
+
+
+class SummaryState(models.Model):
+    """One row: the date the summary is computed for (null: never, or everything must be recomputed)."""
+
+    valid_on = models.DateField(null=True)
+
+    class Meta:
+        verbose_name = _("统计汇总状态")
+        verbose_name_plural = _("统计汇总状态")
+
+    def __str__(self):
+        return str(self.valid_on)
+
+
+class SummaryDirty(models.Model):
+    """A district whose summary rows must be recomputed before they are read (null: every district).
+    Written by database triggers in the same transaction as the change; deleted by the refresh."""
+
+    district_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("待刷新的统计汇总")
+        verbose_name_plural = _("待刷新的统计汇总")
+
+    def __str__(self):
+        return str(self.district_id)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility, RuleSetting, StatusChange
 from facilities.rules import load_rules, working_days_before
+from planning import summary
 from planning.models import DemandAssumption, InclusiveShareGoal
 from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget
 
@@ -54,19 +55,42 @@ def status_on(as_of: datetime.date):
     )
 
 
-def counted_facilities(as_of: datetime.date | None = None, *, include_synthetic: bool = False) -> QuerySet:
-    """Facilities whose slots count in official statistics on `as_of` (default today)."""
+def counts_synthetic(include_synthetic: bool | None = None) -> bool:
+    """Whether synthetic facilities count: never in the portal. Only the benchmark database, whose every
+    facility is synthetic, turns STATISTICS_COUNT_SYNTHETIC on (tuoyu_portal/benchmark/settings.py)."""
+    if include_synthetic is not None:
+        return include_synthetic
+    return bool(getattr(settings, "STATISTICS_COUNT_SYNTHETIC", False))
+
+
+def counted_facilities(
+    as_of: datetime.date | None = None, *, include_synthetic: bool | None = None
+) -> QuerySet:
+    """Facilities whose slots count in official statistics on `as_of` (default today).
+
+    A facility without any status change has had its current operating status all along; only the few with
+    a status history need `status_on`. Written as two set tests (hashed sub-plans in PostgreSQL) rather than
+    a correlated sub-query per facility, so a national rollup reads the registry once."""
     as_of = as_of or timezone.localdate()
     queryset = Facility.objects.filter(filing_status=Facility.FilingStatus.FILED, filed_on__lte=as_of)
-    if not include_synthetic:
+    if not counts_synthetic(include_synthetic):
         queryset = queryset.filter(is_synthetic=False)
-    return queryset.annotate(status_then=status_on(as_of)).filter(status_then=Status.OPERATING)
+    changed = StatusChange.objects.values("facility_id")
+    operating_then = (
+        Facility.objects.filter(pk__in=changed)
+        .annotate(status_then=status_on(as_of))
+        .filter(status_then=Status.OPERATING)
+        .values("pk")
+    )
+    return queryset.filter(
+        (Q(operating_status=Status.OPERATING) & ~Q(pk__in=changed)) | Q(pk__in=operating_then)
+    )
 
 
-def pipeline_facilities(*, include_synthetic: bool = False) -> QuerySet:
+def pipeline_facilities(*, include_synthetic: bool | None = None) -> QuerySet:
     """Facilities being planned or built: their recorded slots are the pipeline."""
     queryset = Facility.objects.filter(operating_status__in=[Status.PLANNED, Status.UNDER_CONSTRUCTION])
-    return queryset if include_synthetic else queryset.filter(is_synthetic=False)
+    return queryset if counts_synthetic(include_synthetic) else queryset.filter(is_synthetic=False)
 
 
 # ---------------------------------------------------------------- progress
@@ -172,16 +196,40 @@ def _group(queryset: QuerySet, key: str, *, inclusive_facilities: bool = True) -
     return {row[key]: row for row in queryset.order_by().values(key).annotate(**aggregates)}
 
 
-def _filing_gaps(queryset: QuerySet, key: str, today: datetime.date) -> dict:
-    """Operating facilities whose filing is not done: not submitted, returned, or past the notice deadline."""
+def filing_gap_facilities(
+    today: datetime.date | None = None, *, include_synthetic: bool | None = None
+) -> QuerySet:
+    """Operating facilities whose filing is not done on `today`: not submitted, returned, or past the
+    notice deadline."""
+    today = today or timezone.localdate()
     rules = load_rules()
     days = int(rules.settings.get(RuleSetting.Key.NOTICE_WORKING_DAYS, Decimal(15)))
     cutoff = working_days_before(today, days)
-    gaps = queryset.filter(is_synthetic=False, operating_status=Status.OPERATING).filter(
+    queryset = Facility.objects.filter(operating_status=Status.OPERATING).filter(
         Q(filing_status__in=[Facility.FilingStatus.DRAFT, Facility.FilingStatus.RETURNED])
         | Q(filing_status=Facility.FilingStatus.SUBMITTED, submitted_at__date__lt=cutoff)
     )
-    return {row[key]: row["n"] for row in gaps.order_by().values(key).annotate(n=Count("pk"))}
+    return queryset if counts_synthetic(include_synthetic) else queryset.filter(is_synthetic=False)
+
+
+def _registry_figures(
+    as_of: datetime.date, key: str, *, district=None, districts=None, using: str | None = None
+) -> tuple:
+    """(actual, pipeline, filing gaps) per `key` (town_id or district_id) of one district or of several:
+    {key: {"slots", "inclusive", "n", "n_inclusive"}}, {key: {"slots"}}, {key: count}.
+
+    As of today they come from the maintained summary (planning/summary.py: the same querysets, stored per
+    town and kept exact by database triggers); for any other date they are computed here."""
+    today = timezone.localdate()
+    if as_of == today and (using := using or summary.ensure(today)) is not None:
+        return summary.figures(
+            using, key, district=district, districts=districts, include_synthetic=counts_synthetic()
+        )
+    scope = {"district": district} if district is not None else {"district__in": districts}
+    actual = _group(counted_facilities(as_of).filter(**scope), key)
+    pipeline = _group(pipeline_facilities().filter(**scope), key, inclusive_facilities=False)
+    gaps = filing_gap_facilities(today).filter(**scope).order_by().values(key).annotate(n=Count("pk"))
+    return actual, pipeline, {row[key]: row["n"] for row in gaps}
 
 
 def _project_pipeline(district: Region) -> dict:
@@ -219,51 +267,83 @@ def district_progress(
     """Per town of one district (optionally only some towns): targets, actual and pipeline slots, rates,
     gaps and flags; totals summed from the rows."""
     as_of = as_of or timezone.localdate()
-    goal = goal_for(district, year)
-    town_qs = towns if towns is not None else Region.objects.filter(parent=district, level=Region.Level.TOWN)
-    town_qs = town_qs.order_by("sort_order", "code")
     targets = {
         t["town_id"]: t
         for t in SlotTarget.objects.filter(town__parent=district, year=year, level=level).values(
             "town_id", "total_slots", "inclusive_slots"
         )
     }
-    in_district = Facility.objects.filter(district=district)
-    actual = _group(counted_facilities(as_of).filter(district=district), "town_id")
-    pipeline = _group(pipeline_facilities().filter(district=district), "town_id", inclusive_facilities=False)
-    gaps = _filing_gaps(in_district, "town_id", timezone.localdate())
-    projects = _project_pipeline(district)
-
-    def build(code, name, key):
-        row = ProgressRow(code=code, name=name)
-        if key in targets:
-            row.target_slots = targets[key]["total_slots"]
-            row.target_inclusive = targets[key]["inclusive_slots"]
-        if key in actual:
-            row.actual_slots = actual[key]["slots"] or 0
-            row.actual_inclusive = actual[key]["inclusive"] or 0
-            row.facilities = actual[key]["n"]
-            row.inclusive_facilities = actual[key]["n_inclusive"]
-        if key in pipeline:
-            row.pipeline_slots = pipeline[key]["slots"] or 0
-        row.pipeline_slots += projects.get(key, 0)
-        row.filing_gaps = gaps.get(key, 0)
-        return row
-
-    rows = [build(town.code, town.name, town.pk) for town in town_qs]
-    if towns is None and any(None in d for d in (actual, pipeline, gaps, projects)):
-        rows.append(build(UNASSIGNED, str(_("未填写镇街的机构")), None))
-    totals = ProgressRow(code=district.code, name=district.name)
-    for row in rows:
-        _flag(row, goal, is_town=row.code != UNASSIGNED)
-        totals.add(row)
-    _flag(totals, goal, is_town=False)
-    return Progress(
-        year=year, level=level, as_of=as_of, rows=rows, totals=totals, goal=goal, district=district
-    )
+    figures = _DistrictFigures.load(district, as_of, towns)
+    return figures.progress(year, level, targets, goal_for(district, year))
 
 
-def _flag(row: ProgressRow, goal: InclusiveShareGoal | None, *, is_town: bool) -> None:
+@dataclass
+class _DistrictFigures:
+    """What a district's progress needs apart from the plan (year, level): its towns and the registry's
+    figures per town, read once however many plans are shown."""
+
+    district: Region
+    as_of: datetime.date
+    towns: list[tuple[int, str, str]]
+    actual: dict
+    pipeline: dict
+    gaps: dict
+    projects: dict
+    all_towns: bool
+
+    @classmethod
+    def load(cls, district, as_of, towns=None) -> _DistrictFigures:
+        town_qs = (
+            towns if towns is not None else Region.objects.filter(parent=district, level=Region.Level.TOWN)
+        )
+        actual, pipeline, gaps = _registry_figures(as_of, "town_id", district=district)
+        return cls(
+            district=district,
+            as_of=as_of,
+            towns=list(town_qs.order_by("sort_order", "code").values_list("pk", "code", "name")),
+            actual=actual,
+            pipeline=pipeline,
+            gaps=gaps,
+            projects=_project_pipeline(district),
+            all_towns=towns is None,
+        )
+
+    def progress(self, year, level, targets: dict, goal: InclusiveShareGoal | None) -> Progress:
+        actual, pipeline, gaps, projects = self.actual, self.pipeline, self.gaps, self.projects
+
+        def build(code, name, key):
+            row = ProgressRow(code=code, name=name)
+            if key in targets:
+                row.target_slots = targets[key]["total_slots"]
+                row.target_inclusive = targets[key]["inclusive_slots"]
+            if key in actual:
+                row.actual_slots = actual[key]["slots"] or 0
+                row.actual_inclusive = actual[key]["inclusive"] or 0
+                row.facilities = actual[key]["n"]
+                row.inclusive_facilities = actual[key]["n_inclusive"]
+            if key in pipeline:
+                row.pipeline_slots = pipeline[key]["slots"] or 0
+            row.pipeline_slots += projects.get(key, 0)
+            row.filing_gaps = gaps.get(key, 0)
+            return row
+
+        rows = [build(code, name, pk) for pk, code, name in self.towns]
+        if self.all_towns and any(None in d for d in (actual, pipeline, gaps, projects)):
+            rows.append(build(UNASSIGNED, str(_("未填写镇街的机构")), None))
+        district = self.district
+        totals = ProgressRow(code=district.code, name=district.name)
+        for row in rows:
+            _flag(row, goal, is_town=row.code != UNASSIGNED)
+            totals.add(row)
+        _flag(totals, goal, is_town=False)
+        return Progress(
+            year=year, level=level, as_of=self.as_of, rows=rows, totals=totals, goal=goal, district=district
+        )
+
+
+def _flag(
+    row: ProgressRow, goal: InclusiveShareGoal | None, *, is_town: bool, labels: dict | None = None
+) -> None:
     flags = []
     goal_share = goal.share_percent / 100 if goal else None
     if goal_share is not None and row.actual_slots and row.inclusive_share < goal_share:
@@ -278,7 +358,8 @@ def _flag(row: ProgressRow, goal: InclusiveShareGoal | None, *, is_town: bool) -
         flags.append(FlagCode.TARGET_BELOW_GOAL)
     if row.filing_gaps:
         flags.append(FlagCode.FILING_GAP)
-    row.flags = [(code, str(FlagCode.LABELS[code])) for code in flags]
+    labels = labels or FlagCode.LABELS
+    row.flags = [(code, str(labels[code])) for code in flags]
 
 
 def rollup(
@@ -286,36 +367,39 @@ def rollup(
 ) -> Progress:
     """One row per district (a city's or the nation's view), computed in grouped SQL, not per district."""
     as_of = as_of or timezone.localdate()
-    districts = districts.filter(level=Region.Level.DISTRICT).order_by("parent__code", "code")
-    targets = {
-        r["town__parent_id"]: r
-        for r in SlotTarget.objects.filter(town__parent__in=districts, year=year, level=level)
-        .values("town__parent_id")
-        .annotate(total=Sum("total_slots"), inclusive=Sum("inclusive_slots"))
-    }
-    actual = _group(counted_facilities(as_of).filter(district__in=districts), "district_id")
-    pipeline = _group(
-        pipeline_facilities().filter(district__in=districts), "district_id", inclusive_facilities=False
-    )
-    gaps = _filing_gaps(Facility.objects.filter(district__in=districts), "district_id", timezone.localdate())
-    goals = {g.district_id: g for g in InclusiveShareGoal.objects.filter(district__in=districts, year=year)}
-    projects = _project_pipeline_by_district(districts)
+    districts = districts.filter(level=Region.Level.DISTRICT)
+    ids = districts.values("pk")
+    using = summary.ensure(timezone.localdate())
+    if using is not None:
+        targets = summary.targets(using, ids, year, level)
+    else:
+        targets = {
+            r["town__parent_id"]: r
+            for r in SlotTarget.objects.filter(town__parent__in=ids, year=year, level=level)
+            .values("town__parent_id")
+            .annotate(total=Sum("total_slots"), inclusive=Sum("inclusive_slots"))
+        }
+    actual, pipeline, gaps = _registry_figures(as_of, "district_id", districts=ids, using=using)
+    districts = districts.order_by("parent__code", "code").values_list("pk", "code", "name")
+    goals = {g.district_id: g for g in InclusiveShareGoal.objects.filter(district__in=ids, year=year)}
+    projects = _project_pipeline_by_district(ids)
     rows = []
     totals = ProgressRow(code="", name=str(_("合计")))
-    for district in districts:
-        row = ProgressRow(code=district.code, name=district.name)
-        if district.pk in targets:
-            row.target_slots = targets[district.pk]["total"]
-            row.target_inclusive = targets[district.pk]["inclusive"]
-        if district.pk in actual:
-            a = actual[district.pk]
+    labels = {code: str(label) for code, label in FlagCode.LABELS.items()}  # translated once, not per row
+    for pk, code, name in districts:
+        row = ProgressRow(code=code, name=name)
+        if pk in targets:
+            row.target_slots = targets[pk]["total"]
+            row.target_inclusive = targets[pk]["inclusive"]
+        if pk in actual:
+            a = actual[pk]
             row.actual_slots, row.actual_inclusive = a["slots"] or 0, a["inclusive"] or 0
             row.facilities, row.inclusive_facilities = a["n"], a["n_inclusive"]
-        if district.pk in pipeline:
-            row.pipeline_slots = pipeline[district.pk]["slots"] or 0
-        row.pipeline_slots += projects.get(district.pk, 0)
-        row.filing_gaps = gaps.get(district.pk, 0)
-        _flag(row, goals.get(district.pk), is_town=False)
+        if pk in pipeline:
+            row.pipeline_slots = pipeline[pk]["slots"] or 0
+        row.pipeline_slots += projects.get(pk, 0)
+        row.filing_gaps = gaps.get(pk, 0)
+        _flag(row, goals.get(pk), is_town=False, labels=labels)
         rows.append(row)
         totals.add(row)
     return Progress(year=year, level=level, as_of=as_of, rows=rows, totals=totals)
@@ -524,5 +608,17 @@ def filing_counts(district: Region) -> dict[str, int]:
 
 
 def progress_over_years(district: Region, as_of: datetime.date | None = None) -> list[Progress]:
-    """The district's progress for every (year, level) it has targets for."""
-    return [district_progress(district, year, level, as_of) for year, level in available_plans(district)]
+    """The district's progress for every (year, level) it has targets for: the same figures as
+    district_progress for each, from one read of the registry, the targets and the goals."""
+    as_of = as_of or timezone.localdate()
+    plans = available_plans(district)
+    if not plans:
+        return []
+    targets: dict[tuple[int, str], dict] = {plan: {} for plan in plans}
+    for t in SlotTarget.objects.filter(town__parent=district).values(
+        "year", "level", "town_id", "total_slots", "inclusive_slots"
+    ):
+        targets.setdefault((t["year"], t["level"]), {})[t["town_id"]] = t
+    goals = {g.year: g for g in InclusiveShareGoal.objects.filter(district=district).select_related("source")}
+    figures = _DistrictFigures.load(district, as_of)
+    return [figures.progress(year, level, targets[(year, level)], goals.get(year)) for year, level in plans]

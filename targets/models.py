@@ -334,6 +334,8 @@ class SlotTarget(TimeStampedModel):
         verbose_name = _("托位建设目标")
         verbose_name_plural = _("托位建设目标")
         ordering = ["town__parent__code", "year", "level", "town__sort_order", "town__code"]
+        # Rollups read one year and level of every town (README, “Performance”).
+        indexes = [models.Index(fields=["year", "level", "town"], name="slot_target_year_level_town")]
         constraints = [
             models.UniqueConstraint(
                 fields=["town", "year", "level"],

@@ -158,6 +158,8 @@ class FacilityViewSet(
     filterset_class = FacilityFilterSet
     schema = PublicReadSchema()
 
+    ORDERING = ("district__code", "town__sort_order", "name", "pk")
+
     def get_queryset(self):
         user = self.request.user
         units = ClassUnit.objects.select_related("class_type").order_by("class_type__sort_order", "pk")
@@ -165,7 +167,7 @@ class FacilityViewSet(
             visible_facilities(user)
             .select_related("district", "town")
             .prefetch_related(Prefetch("units", queryset=units))
-            .order_by("district__code", "town__sort_order", "name", "pk")
+            .order_by(*self.ORDERING)
         )
         if getattr(user, "is_authenticated", False):
             pending = PendingChange.objects.filter(
@@ -173,6 +175,18 @@ class FacilityViewSet(
             ).values("pk")[:1]
             queryset = selectors.with_flags(queryset).annotate(pending_change_id=Subquery(pending))
         return queryset
+
+    def list(self, request, *args, **kwargs):
+        """Count and page the scoped, filtered ids first; only the page's rows are then read in full, with
+        their rule flags and pending change (a constant number of queries, none of them over every row)."""
+        ids = self.filter_queryset(visible_facilities(request.user).order_by(*self.ORDERING))
+        page = self.paginate_queryset(ids.values_list("pk", flat=True))
+        wanted = list(page if page is not None else ids.values_list("pk", flat=True))
+        rows = list(self.get_queryset().filter(pk__in=wanted)) if wanted else []
+        position = {pk: i for i, pk in enumerate(wanted)}
+        rows.sort(key=lambda facility: position[facility.pk])
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):

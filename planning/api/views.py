@@ -2,16 +2,18 @@
 data; town rows are aggregates too). Every figure is computed by planning.selectors, the same functions the
 dashboards and spreadsheet exports use.
 
-Both answer with an ETag (a hash of the JSON body); a request whose If-None-Match matches gets 304 without a
-body. Regions are named by code; an unknown district or city code is a 404, a malformed year, level or date
-a 400, both in the API's one error body.
+Both are served from planning.stats_cache, keyed by the statistics version the database raises on every
+write to a table they read (no stale figure, whichever process answers). Both answer with an ETag (a
+hash of the JSON body); a request whose If-None-Match matches gets 304 without a body. Regions are named
+by code; an unknown district or city code is a 404, a malformed year, level or date a 400, both in the
+API's one error body.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from django.http import HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +24,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from planning import selectors
+from planning import selectors, stats_cache
 from planning.api.serializers import DistrictSlotsSerializer, IndicatorsSerializer, RollupSlotsSerializer
 from targets.models import Region, SlotTarget
 from tuoyu_portal.api.schema import ErrorResponseSerializer, PublicReadSchema
@@ -69,17 +71,34 @@ class StatsView(APIView):
         query.is_valid(raise_exception=True)
         return query.validated_data
 
-    def conditional(self, data) -> Response | HttpResponseNotModified:
+    def conditional(self, data) -> Response | HttpResponse | HttpResponseNotModified:
+        """`data` is a dict or a CachedBody (the JSON already rendered and tagged, from the cache)."""
+        cached = data if isinstance(data, CachedBody) else None
+        data = cached.data if cached else data
         if getattr(self.request, "accepted_renderer", None) is not None and (
             self.request.accepted_renderer.format != "json"
         ):
             return Response(data)  # the browsable page: the tag names the JSON representation only
-        etag = f'"{hashlib.sha256(JSONRenderer().render(data)).hexdigest()[:40]}"'
-        if _etag_matches(self.request.headers.get("If-None-Match"), etag):
+        cached = cached or CachedBody(data)
+        if _etag_matches(self.request.headers.get("If-None-Match"), cached.etag):
             response = HttpResponseNotModified()
-            response["ETag"] = etag
+            response["ETag"] = cached.etag
             return response
-        return Response(data, headers={"ETag": etag, "Cache-Control": "no-cache"})
+        response = HttpResponse(cached.body, content_type="application/json")
+        response["ETag"] = cached.etag
+        response["Cache-Control"] = "no-cache"
+        return response
+
+
+class CachedBody:
+    """A statistics answer with its JSON body and ETag rendered once (what the cache keeps)."""
+
+    __slots__ = ("body", "data", "etag")
+
+    def __init__(self, data):
+        self.data = data
+        self.body = JSONRenderer().render(data)
+        self.etag = f'"{hashlib.sha256(self.body).hexdigest()[:40]}"'
 
 
 def _error(description):
@@ -165,32 +184,40 @@ class SlotStatsView(StatsView):
                     _("区县 %(district)s 不属于市 %(city)s。")
                     % {"district": district.code, "city": city.code}
                 )
-            progress = selectors.district_progress(district, year, level, as_of)
-            data = DistrictSlotsSerializer(
-                {
-                    "district": district,
-                    "year": progress.year,
-                    "level": progress.level,
-                    "as_of": progress.as_of,
-                    "totals": progress.totals,
-                    "rows": progress.rows,
-                }
-            ).data
+
+            def compute():
+                progress = selectors.district_progress(district, year, level, as_of)
+                return DistrictSlotsSerializer(
+                    {
+                        "district": district,
+                        "year": progress.year,
+                        "level": progress.level,
+                        "as_of": progress.as_of,
+                        "totals": progress.totals,
+                        "rows": progress.rows,
+                    }
+                ).data
+
         else:
             districts = Region.objects.filter(level=Region.Level.DISTRICT)
             if city is not None:
                 districts = districts.filter(parent=city)
-            progress = selectors.rollup(districts, year, level, as_of)
-            data = RollupSlotsSerializer(
-                {
-                    "year": progress.year,
-                    "level": progress.level,
-                    "as_of": progress.as_of,
-                    "city": city,
-                    "totals": progress.totals,
-                    "rows": progress.rows,
-                }
-            ).data
+
+            def compute():
+                progress = selectors.rollup(districts, year, level, as_of)
+                return RollupSlotsSerializer(
+                    {
+                        "year": progress.year,
+                        "level": progress.level,
+                        "as_of": progress.as_of,
+                        "city": city,
+                        "totals": progress.totals,
+                        "rows": progress.rows,
+                    }
+                ).data
+
+        params = {"district": query.get("district"), "city": query.get("city"), "year": year, "level": level}
+        data = stats_cache.cached("stats/slots", {**params, "as_of": as_of}, lambda: CachedBody(compute()))
         return self.conditional(data)
 
 
@@ -214,4 +241,9 @@ class IndicatorStatsView(StatsView):
         query = self.query(IndicatorsQuery)
         district = _region(query["district"], Region.Level.DISTRICT)
         year = query.get("year") or timezone.localdate().year
-        return self.conditional(IndicatorsSerializer(selectors.indicators(district, year)).data)
+        data = stats_cache.cached(
+            "stats/indicators",
+            {"district": district.code, "year": year},
+            lambda: CachedBody(IndicatorsSerializer(selectors.indicators(district, year)).data),
+        )
+        return self.conditional(data)

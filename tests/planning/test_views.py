@@ -167,3 +167,27 @@ def test_planning_models_are_in_the_admin_scoped_by_district(client, people, dax
     request.user = people["yubei_official"]
     model_admin = InclusiveShareGoalAdmin(InclusiveShareGoal, admin.site)
     assert not model_admin.get_queryset(request).filter(district=daxing).exists()
+
+
+def test_the_district_page_reads_every_plan_in_a_constant_number_of_queries(
+    client, people, daxing, django_assert_max_num_queries
+):
+    """Every (year, level) of the district is on the page (the years table and chart); the registry, the
+    targets and the goals are read once for all of them, not once per plan."""
+    client.force_login(people["daxing_official"])
+    url = reverse("planning:district", args=["110115"])
+    client.get(url)  # the statistics summary is refreshed by the first read
+    plans = selectors.progress_over_years(daxing)
+    assert len(plans) > 1
+
+    def shown(p):
+        rows = [*p.rows, p.totals]
+        return [(r.code, r.target_slots, r.actual_slots, r.pipeline_slots, r.flags) for r in rows]
+
+    assert [shown(p) for p in plans] == [
+        shown(selectors.district_progress(daxing, p.year, p.level)) for p in plans
+    ]
+    with django_assert_max_num_queries(30):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["tables"]["years"].rows) == len(plans)

@@ -1,0 +1,148 @@
+"""The statistics cache (planning.stats_cache) can never serve a figure the registry no longer bears out: the
+database gives the statistics a new version on every write to a table they read, and the cache is keyed by
+it. Synthetic facilities count only where STATISTICS_COUNT_SYNTHETIC is on (the benchmark database)."""
+
+import datetime
+
+import pytest
+from django.db.models import F
+from rest_framework.test import APIClient
+
+from facilities.models import ClassUnit, Facility, StatusChange
+from planning import stats_cache
+from planning.models import StatisticsVersion
+from targets.models import Region, SlotTarget
+from tests.factories import FacilityFactory, UserFactory, add_unit
+
+pytestmark = pytest.mark.django_db
+
+SLOTS = "/api/v1/stats/slots/?district=110115&year=2025&level=plan"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    stats_cache.clear()
+    yield
+    stats_cache.clear()
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def counted(seeded):
+    facility = FacilityFactory(
+        town=Region.objects.get(code="110115-01"),
+        name="缓存测试园",
+        filing_status=Facility.FilingStatus.FILED,
+        filing_number="S-cache",
+        filed_on=datetime.date(2025, 1, 10),
+    )
+    add_unit(facility, "older", 2, 20)
+    return facility
+
+
+def actual(api, url=SLOTS):
+    response = api.get(url)
+    assert response.status_code == 200
+    return response.json()["totals"]["actual_slots"]
+
+
+def test_changing_a_facility_shows_the_new_figure_at_once(api, counted):
+    before = actual(api)
+    assert actual(api) == before  # served from the cache
+
+    unit = ClassUnit.objects.get(facility=counted)
+    unit.classes = 3
+    unit.save()
+
+    assert actual(api) == before + 20
+
+
+def test_every_write_to_a_source_table_gives_a_new_version(counted):
+    seen = {stats_cache.version()}
+    counted.name = "改名"
+    counted.save()
+    seen.add(stats_cache.version())
+    SlotTarget.objects.filter(town__code="110115-01").update(total_slots=F("total_slots") + 1)
+    seen.add(stats_cache.version())
+    StatusChange.objects.create(
+        facility=counted,
+        from_status="operating",
+        to_status="suspended",
+        effective_on=datetime.date(2025, 2, 1),
+        reason="测试",
+        decided_by=UserFactory(),
+    )
+    seen.add(stats_cache.version())
+    assert len(seen) == 4
+
+
+def test_suspension_and_target_changes_reach_the_api(api, counted):
+    before = actual(api)
+    StatusChange.objects.create(
+        facility=counted,
+        from_status="operating",
+        to_status="suspended",
+        effective_on=datetime.date(2025, 2, 1),
+        reason="测试",
+        decided_by=UserFactory(),
+    )
+    Facility.objects.filter(pk=counted.pk).update(operating_status="suspended")
+    assert actual(api) == before - 40
+
+    target = api.get(SLOTS).json()["totals"]["target_slots"]
+    SlotTarget.objects.filter(town__code="110115-01", year=2025, level="plan").update(
+        total_slots=F("total_slots") + 10
+    )
+    assert api.get(SLOTS).json()["totals"]["target_slots"] == target + 10
+
+
+def test_national_rollup_is_invalidated_too(api, counted):
+    url = "/api/v1/stats/slots/?year=2025&level=plan"
+    before = actual(api, url)
+    add_unit(FacilityFactory(
+        town=Region.objects.get(code="110115-02"),
+        name="缓存测试园二",
+        filing_status=Facility.FilingStatus.FILED,
+        filing_number="S-cache-2",
+        filed_on=datetime.date(2025, 1, 10),
+    ), "older", 1, 20)  # fmt: skip
+    assert actual(api, url) == before + 20
+
+
+def test_a_version_seen_in_a_rolled_back_transaction_is_never_reused(counted):
+    from django.db import transaction
+
+    with transaction.atomic():
+        start = stats_cache.version()
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Facility.objects.filter(pk=counted.pk).update(name="回滚")
+            rolled_back = stats_cache.version()
+            raise RuntimeError
+        assert stats_cache.version() == start
+        Facility.objects.filter(pk=counted.pk).update(name="提交")
+        assert stats_cache.version() not in (start, rolled_back)
+
+
+def test_one_version_row_exists(seeded):
+    assert StatisticsVersion.objects.filter(pk=1).exists()
+
+
+def test_synthetic_facilities_count_only_where_the_benchmark_setting_is_on(api, counted, settings):
+    synthetic = FacilityFactory(
+        town=Region.objects.get(code="110115-01"),
+        name="【合成】测试",
+        filing_status=Facility.FilingStatus.FILED,
+        filing_number="SYN-test",
+        filed_on=datetime.date(2025, 1, 10),
+        is_synthetic=True,
+    )
+    add_unit(synthetic, "older", 1, 20)
+    official = actual(api)
+    settings.STATISTICS_COUNT_SYNTHETIC = True
+    assert actual(api) == official + 20
+    settings.STATISTICS_COUNT_SYNTHETIC = False
+    assert actual(api) == official
