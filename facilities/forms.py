@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from facilities.models import (
@@ -74,6 +75,15 @@ class FacilityForm(BootstrapMixin, forms.ModelForm):
         self.fields["town"].label_from_instance = lambda town: f"{town.parent.name} · {town.name}"
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+        # The column's range (Django keeps it in the model field's validators, which _post_clean below
+        # skips): a number the database cannot hold is a form error, not a server error.
+        for name, field in self.fields.items():
+            if isinstance(field, forms.IntegerField) and name in EDITABLE_FIELDS:
+                field.validators.extend(
+                    v
+                    for v in Facility._meta.get_field(name).validators
+                    if isinstance(v, MinValueValidator | MaxValueValidator)
+                )
 
     def _post_clean(self):
         # Model-level rules are the service's job (it reports them per field); only the form's own fields

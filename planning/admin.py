@@ -1,14 +1,44 @@
 from django.contrib import admin
 
-from facilities.permissions import dashboard_districts
+from facilities.permissions import Role, dashboard_districts, district_ids
 from planning.models import DemandAssumption, ImportJob, InclusiveShareGoal
+from targets.models import Region
+
+
+def is_superuser(user) -> bool:
+    return bool(user.is_active and user.is_superuser)
 
 
 class DistrictScopedAdmin(admin.ModelAdmin):
-    """Rows of the districts the user may open (the scoping lives in facilities.permissions)."""
+    """Rows of the districts the user may open (the scoping lives in facilities.permissions); on top of the
+    model permissions, rows are added and changed only by the official of their district (the district
+    field offers only those), never for another district."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(district__in=dashboard_districts(request.user))
+
+    def own_district_ids(self, request) -> list[int]:
+        return district_ids(request.user, Role.DISTRICT_OFFICIAL)
+
+    def may_write(self, request, obj=None) -> bool:
+        if is_superuser(request.user):
+            return True
+        own = self.own_district_ids(request)
+        return bool(own) and (obj is None or obj.district_id in own)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self.may_write(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.may_write(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "district" and not is_superuser(request.user):
+            kwargs["queryset"] = Region.objects.filter(pk__in=self.own_district_ids(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(InclusiveShareGoal)

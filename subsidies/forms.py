@@ -19,9 +19,12 @@ class ApplicationForm(BootstrapMixin, forms.Form):
         label=_("面积（㎡）"), required=False, min_value=0, max_digits=10, decimal_places=2
     )
     months = forms.IntegerField(label=_("月数"), required=False, min_value=0, max_value=600)
-    slots = forms.IntegerField(label=_("托位数"), required=False, min_value=0)
-    children = forms.IntegerField(label=_("在托人数"), required=False, min_value=0)
-    note = forms.CharField(label=_("申请说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    # The same limits as the API's (subsidies.api.serializers.ApplicationCreateSerializer).
+    slots = forms.IntegerField(label=_("托位数"), required=False, min_value=0, max_value=100000)
+    children = forms.IntegerField(label=_("在托人数"), required=False, min_value=0, max_value=100000)
+    note = forms.CharField(
+        label=_("申请说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     FIGURES = ("area_m2", "months", "slots", "children")
 
@@ -57,6 +60,7 @@ class DecisionForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(
         label=_("审核意见/调整理由"),
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("驳回、核减或调整金额时必填，将显示给申请机构"),
     )
@@ -87,11 +91,13 @@ class PaymentForm(BootstrapMixin, forms.Form):
     )
     entry_date = forms.DateField(label=_("记账日期"), widget=DateInput)
     reference = forms.CharField(label=_("凭证号"), max_length=64)
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReversalForm(BootstrapMixin, forms.Form):
-    reason = forms.CharField(label=_("冲销原因"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=_("冲销原因"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     entry_date = forms.DateField(label=_("记账日期"), widget=DateInput)
     reference = forms.CharField(
         label=_("凭证号"), max_length=64, required=False, help_text=_("留空则记为“冲销 原凭证号”")

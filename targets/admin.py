@@ -1,11 +1,75 @@
+"""Places, documents, population, reported figures and slot targets in Django's admin, scoped through
+facilities.permissions on top of Django's model permissions (scoping only ever narrows what those allow);
+superusers see and change everything.
+
+- Places and source documents are public reference data (the overview, the directory and the API show
+  them to anyone): every staff user with the view permission reads them, only superusers change them.
+- Reported figures are what the documents say: read for the user's districts and their towns, changed by
+  superusers only.
+- Population and slot targets are rows of a district or its towns: seen for the districts whose dashboard
+  the user may open (district officials, API clients), changed — with the model permission — only by the
+  official of that district, and only for that district and its towns (the region and town fields offer
+  nothing else, and a row of another district answers "not found").
+"""
+
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from facilities.admin import SuperuserWritesMixin, is_superuser
+from facilities.permissions import Role, dashboard_districts, district_ids
 from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget, SourceDocument
 
 
+def visible_regions(user):
+    """The districts whose dashboard the user may open, and their towns."""
+    districts = dashboard_districts(user)
+    return Region.objects.filter(Q(pk__in=districts) | Q(parent__in=districts))
+
+
+def own_regions(user):
+    """The districts the user is district official of, and their towns: the only rows they may write."""
+    own = district_ids(user, Role.DISTRICT_OFFICIAL)
+    return Region.objects.filter(Q(pk__in=own) | Q(parent__in=own))
+
+
+class RegionScopedMixin:
+    """Rows of a region (`region_path`) of the user's districts; written by the official of that district."""
+
+    region_path = "region"
+    region_levels = (Region.Level.DISTRICT, Region.Level.TOWN)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_superuser(request.user):
+            return queryset
+        return queryset.filter(**{f"{self.region_path}__in": visible_regions(request.user)})
+
+    def may_write(self, request, obj=None) -> bool:
+        if is_superuser(request.user):
+            return True
+        writable = own_regions(request.user)
+        if obj is None:
+            return writable.exists()
+        return writable.filter(pk=getattr(obj, f"{self.region_path}_id")).exists()
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self.may_write(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.may_write(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == self.region_path and not is_superuser(request.user):
+            kwargs["queryset"] = own_regions(request.user).filter(level__in=self.region_levels)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(admin.ModelAdmin):
+class SourceDocumentAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     list_display = ["title", "doc_number", "issuer", "issued_on", "status", "region", "seed_file"]
     list_filter = ["status", "region"]
     search_fields = ["title", "doc_number", "issuer", "key"]
@@ -14,7 +78,7 @@ class SourceDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     list_display = ["name", "code", "official_code", "level", "kind", "parent", "sort_order", "source"]
     list_filter = ["level", "kind", "official_code", ("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "code"]
@@ -22,9 +86,18 @@ class RegionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
     readonly_fields = ["created_at", "updated_at"]
 
+    def get_search_results(self, request, queryset, search_term):
+        """The region pickers of population rows and slot targets offer only the regions the user may
+        write (the forms refuse any other anyway)."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        picking_for = request.GET.get("model_name") in ("populationstat", "slottarget")
+        if picking_for and not is_superuser(request.user):
+            queryset = queryset.filter(pk__in=own_regions(request.user))
+        return queryset, may_have_duplicates
+
 
 @admin.register(PopulationStat)
-class PopulationStatAdmin(admin.ModelAdmin):
+class PopulationStatAdmin(RegionScopedMixin, admin.ModelAdmin):
     list_display = [
         "region",
         "year",
@@ -44,7 +117,7 @@ class PopulationStatAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportedFigure)
-class ReportedFigureAdmin(admin.ModelAdmin):
+class ReportedFigureAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     list_display = [
         "measure",
         "region",
@@ -61,6 +134,12 @@ class ReportedFigureAdmin(admin.ModelAdmin):
     autocomplete_fields = ["region"]
     readonly_fields = ["created_at", "updated_at"]
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_superuser(request.user):
+            return queryset
+        return queryset.filter(region__in=visible_regions(request.user))
+
     @admin.display(description=_("报告值"))
     def display_value(self, obj):
         return obj.display_value
@@ -72,6 +151,8 @@ class DistrictListFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         districts = Region.objects.filter(level=Region.Level.DISTRICT, children__slot_targets__isnull=False)
+        if not is_superuser(request.user):
+            districts = districts.filter(pk__in=dashboard_districts(request.user))
         return [(d.code, d.name) for d in districts.distinct().order_by("code")]
 
     def queryset(self, request, queryset):
@@ -81,7 +162,10 @@ class DistrictListFilter(admin.SimpleListFilter):
 
 
 @admin.register(SlotTarget)
-class SlotTargetAdmin(admin.ModelAdmin):
+class SlotTargetAdmin(RegionScopedMixin, admin.ModelAdmin):
+    region_path = "town"
+    region_levels = (Region.Level.TOWN,)
+
     list_display = [
         "town",
         "year",

@@ -34,6 +34,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             {"non_field_errors": [_("请求中含有无法处理的字符。")]}, code="invalid"
         )
+    if isinstance(exc, exceptions.ParseError):  # DRF's parsers word it in English, with Python's reason
+        exc = exceptions.ParseError(_("无法解析请求内容：请发送UTF-8编码的JSON对象。"))
     if isinstance(exc, ConcurrencyError):
         exc = exceptions.APIException(exc.message)
         exc.status_code, exc.default_code = status.HTTP_409_CONFLICT, "conflict"

@@ -1,0 +1,274 @@
+"""Concrete arguments for every URL pattern: real ids of records that belong to facility A, town 1 and
+district 1 (see world.py). A pattern without an entry here fails the matrix, naming it."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.contenttypes.models import ContentType
+
+from facilities.models import Facility
+from tests.security.matrix import admin_models
+
+# Non-admin patterns by name (or by route for unnamed ones): the keyword arguments to fill in.
+ARGS = {
+    "tokens:revoke": lambda w: {"pk": w.ids["token"]},  # the district-1 API client's read-only token
+    "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "set-password"},
+    "directory:detail": lambda w: {"pk": w.ids["facility"]},
+    "registry:change": lambda w: {"pk": w.ids["change"]},
+    "registry:detail": lambda w: {"pk": w.ids["facility"]},
+    "registry:edit": lambda w: {"pk": w.ids["facility"]},
+    "registry:checklist": lambda w: {"pk": w.ids["facility"]},
+    "registry:submit": lambda w: {"pk": w.ids["facility"]},
+    "registry:acknowledge": lambda w: {"pk": w.ids["submitted"]},  # facility C, submitted
+    "registry:approve": lambda w: {"pk": w.ids["submitted"]},  # facility C, submitted
+    "registry:return": lambda w: {"pk": w.ids["submitted"]},  # facility C, submitted
+    "registry:status": lambda w: {"pk": w.ids["facility"]},
+    "registry:staff_create": lambda w: {"pk": w.ids["facility"]},
+    "registry:staff_edit": lambda w: {"pk": w.ids["facility"], "staff_pk": w.ids["staff"]},
+    "registry:staff_record": lambda w: {"staff_pk": w.ids["staff"], "kind": "certificate"},
+    "planning:district": lambda w: {"code": "110115"},
+    "planning:export": lambda w: {"code": "110115", "table": "all"},
+    "planning:demand": lambda w: {"code": "110115"},
+    "planning:town": lambda w: {"code": "110115", "town": "110115-01"},
+    "imports:index": lambda w: {"code": "110115"},
+    "imports:job": lambda w: {"code": "110115", "pk": w.ids["job"]},
+    "imports:job_status": lambda w: {"code": "110115", "pk": w.ids["job"]},
+    "imports:job_problems": lambda w: {"code": "110115", "pk": w.ids["job"]},
+    "imports:job_confirm": lambda w: {"code": "110115", "pk": w.ids["job"]},
+    "imports:targets_template": lambda w: {"code": "110115"},
+    "imports:roster_template": lambda w: {"code": "110115"},
+    "imports:roster_export": lambda w: {"code": "110115"},
+    "imports:annex": lambda w: {"code": "110115"},
+    "subsidies:fund": lambda w: {"pk": w.ids["fund"]},
+    "subsidies:application": lambda w: {"pk": w.ids["application"]},
+    "subsidies:decide": lambda w: {"pk": w.ids["application"]},
+    "subsidies:pay": lambda w: {"pk": w.ids["paid_application"]},
+    "subsidies:withdraw": lambda w: {"pk": w.ids["application"]},
+    "subsidies:reverse": lambda w: {"pk": w.ids["ledger"]},
+    "subsidies:project": lambda w: {"pk": w.ids["project"]},
+    "supervision:dashboard": lambda w: {"code": "110115"},
+    "supervision:export": lambda w: {"code": "110115", "table": "all"},
+    "supervision:income": lambda w: {"code": "110115"},
+    "supervision:inspection": lambda w: {"pk": w.ids["inspection"]},
+    "supervision:inspection_edit": lambda w: {"pk": w.ids["inspection"]},
+    "supervision:finding_create": lambda w: {"pk": w.ids["inspection"]},
+    "supervision:finding": lambda w: {"pk": w.ids["finding"]},
+    "supervision:finding_answer": lambda w: {"pk": w.ids["finding"]},
+    "supervision:finding_verify": lambda w: {"pk": w.ids["finding"]},
+    "supervision:finding_reopen": lambda w: {"pk": w.ids["finding"]},
+    "supervision:finding_deadline": lambda w: {"pk": w.ids["finding"]},
+    "supervision:complaint": lambda w: {"pk": w.ids["complaint"]},
+    "supervision:grade": lambda w: {"pk": w.ids["facility"]},
+    "supervision:evaluation": lambda w: {"pk": w.ids["evaluation"]},
+    "supervision:evaluation_compare": lambda w: {"pk": w.ids["facility"]},
+    "supervision:evaluation_create": lambda w: {
+        "pk": w.ids["facility"],
+        "framework": w.ids["framework"],
+        "kind": "self",
+    },
+    "api-region-detail": lambda w: {"code": "110115-01"},
+    "api-target-detail": lambda w: {"pk": w.ids["target"]},
+    "api-facility-detail": lambda w: {"pk": w.ids["facility"]},
+    "api-facility-acknowledge": lambda w: {"pk": w.ids["submitted"]},
+    "api-facility-approve": lambda w: {"pk": w.ids["submitted"]},
+    "api-facility-return": lambda w: {"pk": w.ids["submitted"]},
+    "api-facility-submit": lambda w: {"pk": w.ids["facility"]},
+    "targets:district": lambda w: {"code": "110115"},
+    "api-subsidy-fund-detail": lambda w: {"pk": w.ids["fund"]},
+    "api-subsidy-program-detail": lambda w: {"pk": w.ids["program"]},
+    "api-subsidy-application-detail": lambda w: {"pk": w.ids["application"]},
+    "api-subsidy-application-decide": lambda w: {"pk": w.ids["application"]},
+    "api-subsidy-application-pay": lambda w: {"pk": w.ids["paid_application"]},
+    "api-subsidy-application-withdraw": lambda w: {"pk": w.ids["application"]},
+    "api-subsidy-ledger-detail": lambda w: {"pk": w.ids["ledger"]},
+    "api-subsidy-ledger-reverse": lambda w: {"pk": w.ids["ledger"]},
+    "api-subsidy-project-detail": lambda w: {"pk": w.ids["project"]},
+    "api-finding-detail": lambda w: {"pk": w.ids["finding"]},
+    "api-finding-answer": lambda w: {"pk": w.ids["finding"]},
+    "api-finding-reopen": lambda w: {"pk": w.ids["finding"]},
+    "api-finding-verify": lambda w: {"pk": w.ids["finding"]},
+    "api-complaint-detail": lambda w: {"pk": w.ids["complaint"]},
+    "api-inspection-detail": lambda w: {"pk": w.ids["inspection"]},
+    "api/^.*$": lambda w: {"path": "/api/v1/no-such-endpoint/"},  # the API's JSON 404 for anything else
+    "^static/(?P<path>.*)$": lambda w: {"path": "vendor/VERSIONS.md"},
+}
+
+
+def _today_plus(days: int) -> str:
+    import datetime
+
+    from django.utils import timezone
+
+    return (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
+
+
+def _facility_body() -> dict:
+    return {
+        "name": "新托育园",
+        "kind": "private",
+        "district": "110115",
+        "town": "110115-01",
+        "units": [{"class_type": "toddler", "classes": 2, "children_per_class": 15}],
+    }
+
+
+# Valid input for write URLs whose permission check sits behind form validation: with these, a role that
+# may not write gets past the form and must be stopped by the permission check itself (and write nothing).
+PAYLOADS = {
+    "supervision:income": lambda w: {"year": 2024, "amount": "8000.00", "source_note": "统计公报"},
+    "supervision:finding_answer": lambda w: {
+        "note": "已整改",
+        "reference": "ZG-1",
+        "rectified_on": _today_plus(0),
+    },
+    "supervision:finding_reopen": lambda w: {"note": "未整改到位"},
+    "supervision:finding_deadline": lambda w: {"deadline": _today_plus(60), "note": "延期"},
+    # The API's writes get complete, valid bodies, so a role that may not write is stopped by the permission
+    # check itself and not by a validation error (which the matrix would count as "ok").
+    "api-facility-detail": lambda w: {
+        **_facility_body(),
+        "name": "甲托育园（改）",
+        "version": w.facility_a.version,
+    },
+    "api-facility-list": lambda w: _facility_body(),
+    "api-facility-return": lambda w: {"reason": "备案材料不全"},
+    "registry:return": lambda w: {"reason": "备案材料不全"},
+    "api-subsidy-application-list": lambda w: {
+        "facility": w.facility_a.pk,
+        "program": w.ids["program"],
+        "period_start": "2026-01-01",
+        "period_end": "2026-06-30",
+        "area_m2": "300.00",
+        "months": 6,
+    },
+    "api-subsidy-application-decide": lambda w: {"decision": "approve"},
+    "api-subsidy-application-pay": lambda w: {"amount": "100.00", "reference": "PZ-SEC-2"},
+    "api-subsidy-ledger-reverse": lambda w: {"reason": "重复支付", "reference": "CX-SEC-1"},
+    "api-finding-answer": lambda w: {"note": "已整改", "reference": "ZG-1", "rectified_on": _today_plus(0)},
+    "api-finding-reopen": lambda w: {"note": "未整改到位"},
+    "api-finding-verify": lambda w: {"note": "已核实"},
+}
+
+
+def _first(model, **lookup):
+    return lambda w: model.objects.filter(**lookup).order_by("pk").values_list("pk", flat=True).first()
+
+
+def admin_objects():
+    """The object each admin model's object pages are called with: facility A's (or district 1's) where
+    the model hangs off a facility or a district, otherwise the first row (reference data)."""
+    from django.apps import apps
+
+    m = apps.get_model
+
+    def of_a(model, path="facility"):
+        return lambda w: (
+            model.objects.filter(**{path: w.facility_a}).order_by("pk").values_list("pk", flat=True).first()
+        )
+
+    def of_d1(model, path="district"):
+        return lambda w: (
+            model.objects.filter(**{path: w.district1}).order_by("pk").values_list("pk", flat=True).first()
+        )
+
+    return {
+        "auth.group": _first(m("auth.Group")),
+        "auth.user": lambda w: w.users["op_a"].pk,
+        "targets.sourcedocument": _first(m("targets.SourceDocument")),
+        "targets.region": lambda w: w.town1.pk,
+        "targets.populationstat": lambda w: (
+            m("targets.PopulationStat")
+            .objects.filter(region__in=[w.town1, w.district1])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        ),
+        "targets.reportedfigure": _first(m("targets.ReportedFigure")),
+        "targets.slottarget": lambda w: w.ids["target"],
+        "facilities.classtyperule": _first(m("facilities.ClassTypeRule")),
+        "facilities.rulesetting": _first(m("facilities.RuleSetting")),
+        "facilities.calendarday": _first(m("facilities.CalendarDay")),
+        "facilities.facility": lambda w: w.facility_a.pk,
+        "facilities.staffmember": lambda w: w.ids["staff"],
+        "facilities.pendingchange": lambda w: w.ids["change"],
+        "facilities.statuschange": of_a(m("facilities.StatusChange")),
+        "facilities.filingsequence": of_d1(m("facilities.FilingSequence")),
+        "facilities.roleassignment": lambda w: w.users["op_a"].roles.order_by("pk").first().pk,
+        "planning.inclusivesharegoal": of_d1(m("planning.InclusiveShareGoal")),
+        "planning.demandassumption": of_d1(m("planning.DemandAssumption")),
+        "planning.importjob": lambda w: w.ids["job"],
+        "subsidies.fund": lambda w: w.ids["fund"],
+        "subsidies.program": lambda w: w.ids["program"],
+        "subsidies.aggregatedisbursement": _first(m("subsidies.AggregateDisbursement")),
+        "subsidies.application": lambda w: w.ids["application"],
+        "subsidies.ledgerentry": lambda w: w.ids["ledger"],
+        "subsidies.project": lambda w: w.ids["project"],
+        "subsidies.milestone": _first(m("subsidies.Milestone")),
+        "supervision.department": _first(m("supervision.Department")),
+        "supervision.evaluationframework": _first(m("supervision.EvaluationFramework")),
+        "supervision.evaluationdimension": _first(m("supervision.EvaluationDimension")),
+        "supervision.evaluationitem": _first(m("supervision.EvaluationItem")),
+        "supervision.gradethreshold": _first(m("supervision.GradeThreshold")),
+        "supervision.supervisionevent": _first(m("supervision.SupervisionEvent")),
+        "supervision.gradingweight": _first(m("supervision.GradingWeight")),
+        "supervision.gradematrixcell": _first(m("supervision.GradeMatrixCell")),
+        "supervision.householdincome": _first(m("supervision.HouseholdIncome")),
+        "supervision.inspection": lambda w: w.ids["inspection"],
+        "supervision.teammember": _first(m("supervision.TeamMember")),
+        "supervision.finding": lambda w: w.ids["finding"],
+        "supervision.findingaction": of_a(m("supervision.FindingAction"), "finding__facility"),
+        "supervision.complaint": lambda w: w.ids["complaint"],
+        "supervision.evaluation": lambda w: w.ids["evaluation"],
+        "supervision.evaluationscore": _first(m("supervision.EvaluationScore")),
+        "django_tasks_database.dbtaskresult": _first(m("django_tasks_database.DBTaskResult")),
+        "tuoyu_portal.securityevent": _first(m("tuoyu_portal.SecurityEvent")),
+        # login-lockout records (django-axes): none exist, so their object pages answer "not found"
+        "axes.accessattempt": lambda w: 0,
+        "axes.accesslog": lambda w: 0,
+        "axes.accessfailurelog": lambda w: 0,
+    }
+
+
+ADMIN_MODEL_ROUTE = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/")
+PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def admin_kwargs(pattern, world, objects) -> dict | None:
+    """Arguments of an admin pattern, or None when no table entry covers its model."""
+    route = pattern.route
+    if "(?P<app_label>" in route:
+        return {"app_label": "facilities"}
+    if "(?P<url>" in route:
+        return {"url": "no-such-page/"}
+    if "<path:content_type_id>" in route:
+        return {
+            "content_type_id": ContentType.objects.get_for_model(Facility).pk,
+            "object_id": world.facility_a.pk,
+        }
+    match = ADMIN_MODEL_ROUTE.match(route)
+    if not match or not PARAM.search(route):
+        return {}
+    key = f"{match['app']}.{match['model']}"
+    if key not in objects:
+        return None
+    pk = objects[key](world)
+    if (
+        pk is None and key in admin_models()
+    ):  # no row of the district or facility: any row proves the same gate
+        pk = admin_models()[key].objects.order_by("pk").values_list("pk", flat=True).first()
+    return {"object_id": pk, "id": pk}
+
+
+def fill(route: str, kwargs: dict) -> str:
+    """The concrete path of a route (both `<int:pk>` and regex `(?P<pk>…)` forms); a catch-all route
+    without groups names its path in kwargs["path"]."""
+    if not PARAM.search(route) and "path" in kwargs:
+        return kwargs["path"]
+
+    def value(match):
+        name = match.group(1) or match.group(2)
+        return str(kwargs[name])
+
+    path = PARAM.sub(value, route).replace("^", "").replace("$", "")
+    return "/" + path

@@ -1,0 +1,270 @@
+"""One dataset for the security tests: two Daxing towns with facility A (town 1) and facility B (town 2), a
+Yubei facility, a user per role, and one record of every kind the URLs take an id of — all belonging to
+facility A / town 1 / district 1 (Daxing), so that the operator of B, the official of town 2 and the
+official of district 2 (Yubei) can only ever be refused."""
+
+from __future__ import annotations
+
+import datetime
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from facilities.models import (
+    Certificate,
+    Facility,
+    PendingChange,
+    RoleAssignment,
+    StaffMember,
+)
+from facilities.services import EDITABLE_FIELDS, UnitInput, serialize_change
+from planning.models import ImportJob
+from subsidies import services as subsidy_services
+from subsidies.models import Fund, LedgerEntry, Program, Project
+from supervision import services as supervision_services
+from supervision.models import Complaint, Department, EvaluationFramework, Inspection
+from targets.models import Region, SlotTarget
+from tests.factories import FacilityFactory, UserFactory, add_unit, grant
+from tuoyu_portal.models import ApiToken
+
+Role = RoleAssignment.Role
+
+# The roles of the matrix, in the order its messages list them.
+ROLES = ("anon", "token", "op_a", "op_b", "town1", "town2", "dist1", "dist2", "su")
+
+
+@dataclass
+class World:
+    district1: Region
+    district2: Region
+    town1: Region
+    town2: Region
+    facility_a: Facility
+    facility_b: Facility
+    users: dict = field(default_factory=dict)
+    clients: dict = field(default_factory=dict)
+    ids: dict = field(default_factory=dict)
+    token_secret: str = ""
+
+
+def filed_facility(town, name, **extra):
+    facility = FacilityFactory(
+        town=town,
+        name=name,
+        is_inclusive=True,
+        filing_status=Facility.FilingStatus.FILED,
+        filing_number=f"T-{name}",
+        filed_on=datetime.date(2025, 1, 1),
+        indoor_area_m2=Decimal("300.00"),
+        enrolled_children=25,
+        public_phone="010-1234567",
+        monthly_fee=2000,
+        **extra,
+    )
+    add_unit(facility, "toddler", 2, 15)
+    Facility.objects.filter(pk=facility.pk).update(inclusive_slots=20)
+    facility.refresh_from_db()
+    return facility
+
+
+def build_world() -> World:
+    district1 = Region.objects.get(code="110115")
+    district2 = Region.objects.get(code="500112")
+    town1 = Region.objects.get(code="110115-01")
+    town2 = Region.objects.get(code="110115-02")
+    facility_a = filed_facility(town1, "甲托育园")
+    facility_b = filed_facility(town2, "乙托育园")
+    filed_facility(Region.objects.get(code="500112-01"), "渝北托育园")
+    # Facility C (town 1, operated by A's operator) waits for review: the filing decisions act on it, so
+    # the matrix sees who may acknowledge, approve or return a filing, not only that a filed one cannot be.
+    facility_c = FacilityFactory(
+        town=town1, name="丙托育园（待审）", filing_status=Facility.FilingStatus.SUBMITTED
+    )
+    add_unit(facility_c, "toddler", 1, 15)
+    world = World(district1, district2, town1, town2, facility_a, facility_b)
+
+    api_client = UserFactory(username="sec_api")
+    api_client.set_unusable_password()
+    api_client.save()
+    grant(api_client, Role.API_CLIENT, region=district1)
+    users = {
+        "op_a": grant(
+            grant(UserFactory(username="sec_op_a"), Role.OPERATOR, facility=facility_a),
+            Role.OPERATOR,
+            facility=facility_c,
+        ),
+        "op_b": grant(UserFactory(username="sec_op_b"), Role.OPERATOR, facility=facility_b),
+        "town1": grant(UserFactory(username="sec_town1"), Role.TOWN_OFFICIAL, region=town1),
+        "town2": grant(UserFactory(username="sec_town2"), Role.TOWN_OFFICIAL, region=town2),
+        "dist1": grant(UserFactory(username="sec_dist1"), Role.DISTRICT_OFFICIAL, region=district1),
+        "dist2": grant(UserFactory(username="sec_dist2"), Role.DISTRICT_OFFICIAL, region=district2),
+        "su": UserFactory(username="sec_root", is_superuser=True, is_staff=True),
+        "api_client": api_client,
+    }
+    world.users = users
+    token, secret = ApiToken.issue(
+        user=api_client,
+        name="统计系统",
+        read_only=True,
+        expires_at=timezone.now() + datetime.timedelta(days=30),
+        created_by=users["dist1"],
+    )
+    # The token's last use lies "in the future", so authenticating never writes (the write-once-a-minute
+    # bookkeeping would otherwise look like a change made by a refused request).
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() + datetime.timedelta(days=1))
+    world.token_secret = secret
+    own_token, _secret = ApiToken.issue(
+        user=users["dist1"],
+        name="区卫健委",
+        read_only=False,
+        expires_at=timezone.now() + datetime.timedelta(days=30),
+        created_by=users["dist1"],
+    )
+
+    world.clients = {"anon": Client(), "token": Client(headers={"Authorization": f"Bearer {secret}"})}
+    for role in ROLES[2:]:
+        client = Client()
+        client.force_login(users[role])  # never the login form: lockout (django-axes) must not interfere
+        world.clients[role] = client
+
+    # ---------------------------------------------------------------- records of facility A / district 1
+    member = StaffMember.objects.create(facility=facility_a, role=StaffMember.Role.CAREGIVER, name="张三")
+    Certificate.objects.create(staff=member, kind=Certificate.Kind.NURSERY_TEACHER, number="C-1")
+    data = {name: getattr(facility_a, name) for name in EDITABLE_FIELDS}
+    data["name"] = "甲托育园（更名）"
+    units = [UnitInput(u.class_type_id, u.classes, u.children_per_class) for u in facility_a.units.all()]
+    change = PendingChange.objects.create(
+        facility=facility_a,
+        data=serialize_change(data, units),
+        base_version=facility_a.version,
+        submitted_by=users["op_a"],
+    )
+    job = ImportJob.objects.create(
+        kind=ImportJob.Kind.values[0],
+        district=district1,
+        file_name="targets.xlsx",
+        content=b"",
+        status=ImportJob.Status.FAILED,
+        created_by=users["dist1"],
+    )
+
+    fund = Fund.objects.create(
+        source_level=Fund.SourceLevel.DISTRICT,
+        name="大兴区普惠托育补助资金（安全测试）",
+        district=district1,
+        year=2025,
+        amount_allocated=Decimal("100000.00"),
+        purpose="租金补助",
+    )
+    program = Program.objects.create(
+        district=district1,
+        year=2025,
+        kind=Program.Kind.RENT,
+        name="普惠托育机构租金补助（安全测试）",
+        fund=fund,
+        basis=Program.Basis.PER_M2_MONTH,
+        rate=Decimal("10.00"),
+        requires_filed=True,
+        requires_operating=True,
+        requires_inclusive=True,
+    )
+    paid = subsidy_services.application_submit(
+        user=users["op_a"],
+        facility=facility_a,
+        program=program,
+        period_start=datetime.date(2025, 1, 1),
+        period_end=datetime.date(2025, 6, 30),
+        area_m2=Decimal("300.00"),
+        months=6,
+    )
+    subsidy_services.application_decide(
+        user=users["dist1"], application=paid, decision=subsidy_services.Decision.APPROVE
+    )
+    subsidy_services.payment_create(user=users["dist1"], application=paid, amount=None, reference="PZ-SEC-1")
+    pending = subsidy_services.application_submit(
+        user=users["op_a"],
+        facility=facility_a,
+        program=program,
+        period_start=datetime.date(2025, 7, 1),
+        period_end=datetime.date(2025, 12, 31),
+        area_m2=Decimal("300.00"),
+        months=6,
+    )
+    project = Project.objects.create(
+        kind=Project.Kind.TOWN_PARK, district=district1, town=town1, name="一镇普惠托育园建设（安全测试）"
+    )
+
+    today = timezone.localdate()
+    inspection = supervision_services.inspection_create(
+        user=users["dist1"],
+        district=district1,
+        inspected_on=today - datetime.timedelta(days=30),
+        kind=Inspection.Kind.JOINT,
+        facilities=[facility_a],
+        departments=list(Department.objects.filter(code__in=["health", "fire"])),
+    )
+    finding = supervision_services.finding_create(
+        user=users["dist1"],
+        inspection=inspection,
+        facility=facility_a,
+        category="fire_safety",
+        severity="general",
+        description="疏散通道堆放杂物",
+        deadline=today + datetime.timedelta(days=30),
+        legal_basis="托育机构管理规范（试行）",
+    )
+    complaint = supervision_services.complaint_save(
+        user=users["dist1"],
+        facility=facility_a,
+        data={"received_on": today, "channel": Complaint.Channel.HOTLINE, "summary": "收费不透明"},
+    )
+    framework = EvaluationFramework.objects.filter(is_active=True).order_by("pk").first()
+    evaluation = supervision_services.evaluation_create(
+        user=users["op_a"],
+        facility=facility_a,
+        framework=framework,
+        kind="self",
+        assessed_on=today,
+        scores=[],
+    )
+
+    world.ids = {
+        "facility": facility_a.pk,
+        "submitted": facility_c.pk,
+        "staff": member.pk,
+        "change": change.pk,
+        "job": job.pk,
+        "fund": fund.pk,
+        "program": program.pk,
+        "application": pending.pk,
+        "paid_application": paid.pk,
+        "ledger": LedgerEntry.objects.get(application=paid).pk,
+        "project": project.pk,
+        "inspection": inspection.pk,
+        "finding": finding.pk,
+        "complaint": complaint.pk,
+        "evaluation": evaluation.pk,
+        "framework": framework.key,
+        "token": token.pk,
+        "own_token": own_token.pk,
+        "target": SlotTarget.objects.filter(town=town1).order_by("pk").first().pk,
+    }
+    return world
+
+
+@contextmanager
+def module_savepoint(django_db_blocker):
+    """Changes made for one module's tests, undone after them, so the next module sees the dataset as
+    built."""
+    with django_db_blocker.unblock():
+        sid = transaction.savepoint()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.savepoint_rollback(sid)
+            transaction.savepoint_commit(sid)
