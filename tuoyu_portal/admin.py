@@ -5,12 +5,19 @@ from tuoyu_portal.models import SecurityEvent
 
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(admin.ModelAdmin):
-    """The security log, read-only: events are written by tuoyu_portal.security, never by hand."""
+    """The security log, read-only: events are written by tuoyu_portal.security, never by hand. It spans
+    every district (and names people and addresses), so only superusers read it."""
 
     list_display = ["at", "kind", "username", "ip_address", "method", "path", "status", "reason"]
     list_filter = ["kind", "status"]
     search_fields = ["username", "ip_address", "path"]
     date_hierarchy = "at"
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
 
     def has_add_permission(self, request):
         return False

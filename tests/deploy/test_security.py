@@ -206,3 +206,21 @@ class TestReplicaRouter:
             ("POST", "/api/v1/stats/slots/"): False,
             ("GET", "/registry/"): False,
         }
+
+
+@pytest.mark.django_db
+def test_only_superusers_read_the_security_log_in_the_admin(seeded):
+    from django.contrib.auth.models import Permission
+
+    SecurityEvent.objects.create(kind=Kind.LOGIN_FAILED, username="someone")
+    daxing = Region.objects.get(code="110115")
+    staff = grant(
+        UserFactory(username="staff_dx", is_staff=True), RoleAssignment.Role.DISTRICT_OFFICIAL, region=daxing
+    )
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="tuoyu_portal"))
+    client = Client()
+    client.force_login(staff)
+    assert client.get(reverse("admin:tuoyu_portal_securityevent_changelist")).status_code == 403
+    root = UserFactory(username="root_log", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    assert client.get(reverse("admin:tuoyu_portal_securityevent_changelist")).status_code == 200
