@@ -548,37 +548,93 @@ EXPORT_COLUMNS = [
 ]
 
 
+EXPORT_FIELDS = (
+    "name",
+    "district__name",
+    "town__name",
+    "kind",
+    "ownership",
+    "is_inclusive",
+    "total_slots",
+    "inclusive_slots",
+    "operating_status",
+    "filing_status",
+    "filing_number",
+    "filed_on",
+    "monthly_fee",
+    "meal_fee",
+    "address",
+    "public_phone",
+    "is_synthetic",
+)
+EXPORT_CHUNK = 2000
+
+
 @login_required
 def facility_export(request):
-    """The registry list as .xlsx: the same scoping and the same filters as the page."""
-    from tuoyu_portal.excel import SheetSpec, write_workbook, xlsx_response
+    """The registry list as .xlsx: the same scoping and the same filters as the page. Rows are read as tuples
+    in chunks (no model instances) by a thread that stays ahead of the writer, and every label is translated
+    once, not once per row."""
+    from tuoyu_portal.excel import SheetSpec, read_ahead, write_workbook, xlsx_response
 
     base = selectors.with_flags(facilities_for(request.user, Action.VIEW).select_related("district", "town"))
     filterset = RegistryFilterSet(request.GET or None, queryset=base)
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else base
     yes, no = _("是"), _("否")
 
+    def labels(choices) -> dict:
+        return {code: str(label) for code, label in choices}
+
+    kinds, ownerships = labels(Facility.Kind.choices), labels(Facility.Ownership.choices)
+    operating, filing = labels(Facility.OperatingStatus.choices), labels(Facility.FilingStatus.choices)
+    flags = [(f"flag_{code}", str(label)) for code, label in selectors.Flag.LABELS.items()]
+    flag_names = [name for name, _label in flags]
+    flag_labels = [label for _name, label in flags]
+    width = len(EXPORT_FIELDS)
+
     def rows():
-        for f in queryset.order_by("district__code", "town__sort_order", "name").iterator(chunk_size=2000):
+        ordered = queryset.order_by("district__code", "town__sort_order", "name")
+        fetched = ordered.values_list(*EXPORT_FIELDS, *flag_names).iterator(chunk_size=EXPORT_CHUNK)
+        for values in read_ahead(fetched, batch=EXPORT_CHUNK // 2, depth=6):
+            (
+                name,
+                district,
+                town,
+                kind,
+                ownership,
+                inclusive,
+                total,
+                inclusive_slots,
+                operating_status,
+                filing_status,
+                filing_number,
+                filed_on,
+                monthly_fee,
+                meal_fee,
+                address,
+                phone,
+                synthetic,
+            ) = values[:width]
+            raised = [label for label, on in zip(flag_labels, values[width:], strict=True) if on]
             yield (
-                f.name,
-                f.district.name,
-                f.town.name if f.town else None,
-                f.get_kind_display(),
-                f.get_ownership_display() or None,
-                yes if f.is_inclusive else no,
-                f.total_slots,
-                f.inclusive_slots,
-                f.get_operating_status_display(),
-                f.get_filing_status_display(),
-                f.filing_number or None,
-                f.filed_on,
-                f.monthly_fee,
-                f.meal_fee,
-                f.address or None,
-                f.public_phone or None,
-                yes if f.is_synthetic else no,
-                "；".join(label for _code, label in selectors.flags_of(f)) or None,
+                name,
+                district,
+                town,
+                kinds.get(kind, kind),
+                ownerships.get(ownership) or None,
+                yes if inclusive else no,
+                total,
+                inclusive_slots,
+                operating.get(operating_status, operating_status),
+                filing.get(filing_status, filing_status),
+                filing_number or None,
+                filed_on,
+                monthly_fee,
+                meal_fee,
+                address or None,
+                phone or None,
+                yes if synthetic else no,
+                "；".join(raised) or None,
             )
 
     sheet = SheetSpec(title=_("托育机构"), columns=[(str(h), w) for h, w in EXPORT_COLUMNS], rows=rows())

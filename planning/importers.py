@@ -1,7 +1,13 @@
 """Spreadsheet imports of a district's data: per-town slot targets in the layout of the district's annex, and
 the facility roster. Both read through tuoyu_portal.excel (the one safe reader) and are all-or-nothing: every
-row is checked first, every problem is reported at once (row, column, value, reason) and nothing is written
-if there is any; otherwise every row is written in one transaction.
+problem is reported at once (row, column, value, reason) and nothing is written if there is any.
+
+The slot-target sheet (a district's towns) is read whole, checked, then written in one transaction. The
+roster, which may hold 100,000 rows, is streamed (`excel.open_table`): each row is checked as it is read and
+forgotten once its batch of ROSTER_BATCH rows has been checked against the registry and, for a confirmed
+import, written — inside the one transaction opened before the first row, which any problem in a later row
+rolls back. What is kept across rows is small: a 12-byte slot per name for the duplicate check, the
+registry's facility ids by name, at most about MAX_PROBLEMS problems and MAX_CHANGES_LISTED changes.
 
 A dry run computes what would change (created / updated / unchanged, and the changes themselves) without
 writing anything. Running the same file twice changes nothing the second time.
@@ -19,7 +25,10 @@ accepted and ignored, so that report imports back as "unchanged".
 
 from __future__ import annotations
 
+import array
+import contextlib
 import difflib
+import hashlib
 import io
 import re
 import unicodedata
@@ -146,16 +155,28 @@ def _finish(problems: list[Problem]) -> None:
 
 
 class _Progress:
-    """Calls the callback at the start, every PROGRESS_EVERY rows and at the end."""
+    """Calls the callback at the start, every PROGRESS_EVERY rows and at the end. `total` may be an estimate
+    (the rows a streamed sheet holds, blank ones included): a count beyond it raises it, and `end` reports the
+    real count."""
 
     def __init__(self, callback: ProgressCallback | None, total: int):
         self.callback, self.total = callback, total
+        self.last: tuple[int, int] | None = None
         if callback:
-            callback(0, total)
+            self._report(0, total)
+
+    def _report(self, done: int, total: int) -> None:
+        self.last = (done, total)
+        self.callback(done, total)
 
     def step(self, done: int) -> None:
         if self.callback and (done % PROGRESS_EVERY == 0 or done == self.total):
-            self.callback(done, self.total)
+            self.total = max(self.total, done)
+            self._report(done, self.total)
+
+    def end(self, done: int) -> None:
+        if self.callback and self.last != (done, done):
+            self._report(done, done)
 
 
 def _suggest(value: str, names: Iterable[str]) -> str | None:
@@ -826,7 +847,10 @@ class _RosterRow:
     name: str
     data: dict
     units: list[UnitInput]
-    facility: Facility | None
+    values: dict  # the row's parsed cells, for problem reports
+    facility_id: int | None  # the registry's facility of that name, if any
+    problems: list[Problem]  # found in the row itself
+    facility: Facility | None = None
 
 
 def _display(value: Any) -> Any:
@@ -929,73 +953,131 @@ def _error_column(field_name: str, message: str, class_types: Sequence[ClassType
     return None, None
 
 
-def import_facility_roster(
-    content: bytes,
-    *,
-    district: Region,
-    user,
-    dry_run: bool = True,
-    progress: ProgressCallback | None = None,
-) -> ImportResult:
-    """Read a facility roster of `district`: new names are created (facility_create), names already in the
-    registry are updated (facility_update, as the importing official). Every row is validated with the
-    registry's own rules first; nothing is written if any row has a problem."""
-    class_types = _class_types()
-    by_pk = {rule.pk: rule for rule in class_types}
-    columns = roster_columns(class_types)
-    table = excel.read_table(content, columns=columns, header_rows=1)
-    letters = table.letters
-    meter = _Progress(progress, len(table))
-    towns = _town_lookup(district)
-    town_names = [town.name for town in towns.values()]
-    existing = {
-        _canon(f.name): f
-        for f in Facility.objects.filter(district=district, is_synthetic=False).prefetch_related("units")
-    }
-    rules = load_rules()
-    manages = can_manage_district(user, district)  # a district official may edit every facility of it
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    planned: list[_RosterRow] = []
+ROSTER_BATCH = 500  # rows checked against the registry, and written, together
 
-    for done, row in enumerate(table.rows, start=1):
-        meter.step(done)
-        if len(problems) >= MAX_PROBLEMS:
-            continue
-        values = row.values
-        row_problems: list[Problem] = []
+
+class _SeenNames:
+    """The first row of every facility name in the file, for the duplicate check, kept compact: a 64-bit
+    digest of the name's canonical form and the row number in an open-addressing table of two arrays (12 bytes
+    a slot, at most half full), so a 100,000-row file costs 3 MB rather than a dictionary of its names. Two
+    different names share a digest with a probability of about 10⁻⁹ per 100,000-row file."""
+
+    def __init__(self, expected: int = 0):
+        capacity = 1024
+        while capacity < 2 * min(expected, excel.DEFAULT_MAX_ROWS):  # sized once for the file's rows
+            capacity *= 2
+        self._size = 0
+        self._digests = array.array("Q", bytes(8 * capacity))  # 0 = empty slot
+        self._rows = array.array("I", bytes(4 * capacity))
+
+    @staticmethod
+    def _digest(key: str) -> int:
+        return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") or 1
+
+    def _slot(self, digest: int) -> int:
+        digests, mask = self._digests, len(self._digests) - 1
+        slot = digest & mask
+        while digests[slot] and digests[slot] != digest:
+            slot = (slot + 1) & mask
+        return slot
+
+    def first(self, key: str, number: int) -> int | None:
+        """The row where `key` was first seen, or None (and `number` is remembered as its row)."""
+        digest = self._digest(key)
+        slot = self._slot(digest)
+        if self._digests[slot]:
+            return self._rows[slot]
+        self._digests[slot], self._rows[slot] = digest, number
+        self._size += 1
+        if 2 * self._size > len(self._digests):
+            old = zip(self._digests, self._rows, strict=True)
+            capacity = 2 * len(self._digests)
+            self._digests = array.array("Q", bytes(8 * capacity))
+            self._rows = array.array("I", bytes(4 * capacity))
+            for old_digest, row in old:
+                if old_digest:
+                    slot = self._slot(old_digest)
+                    self._digests[slot], self._rows[slot] = old_digest, row
+        return None
+
+
+class _RosterImport:
+    """Checks roster rows as they are read and keeps only what later rows need: the digests of the names seen,
+    the registry's facility ids by name, the problems (at most about MAX_PROBLEMS) and the result (counts and
+    the first MAX_CHANGES_LISTED changes). Rows are checked against the registry and — when `write` and the
+    file has no problem so far — written in batches of ROSTER_BATCH."""
+
+    def __init__(
+        self,
+        *,
+        district: Region,
+        user,
+        class_types: Sequence[ClassTypeRule],
+        letters,
+        write: bool,
+        expected_rows: int = 0,
+    ):
+        self.district, self.user, self.write = district, user, write
+        self.class_types = class_types
+        self.by_pk = {rule.pk: rule for rule in class_types}
+        self.letters = letters
+        towns = _town_lookup(district)
+        self.towns = towns
+        self.town_names = [town.name for town in towns.values()]
+        self.existing = {
+            _canon(name): pk
+            for pk, name in Facility.objects.filter(district=district, is_synthetic=False).values_list(
+                "pk", "name"
+            )
+        }
+        self.rules = load_rules()
+        self.manages = can_manage_district(user, district)  # a district official may edit every facility
+        self.problems: list[Problem] = []
+        self.seen = _SeenNames(expected_rows)
+        self.batch: list[_RosterRow] = []
+        self.result = ImportResult(total_rows=0)
+        self.labels = {name: _field_label(name) for name in _FACILITY_FIELDS}
+        self.writable = write  # False once any problem is found: nothing more is written
+
+    # -------------------------------------------------------------------- per row, as read
+
+    def add(self, row: excel.Row) -> None:
+        """Check what one row says on its own (name not repeated, town, class pairs) and queue it."""
+        if len(self.problems) >= MAX_PROBLEMS:
+            return
+        values, letters = row.values, self.letters
         name = values.get("name")
         if not name:
-            continue  # read_table has reported the empty required cell
+            return  # the reader has reported the empty required cell
         key = _canon(name)
-        if key in seen:
-            problems.append(
+        first = self.seen.first(key, row.number)
+        if first is not None:
+            self.problems.append(
                 Problem(
                     row.number,
                     letters["name"],
                     name,
-                    _("机构“%(name)s”在第%(row)d行已出现；同一机构只填一行")
-                    % {"name": name, "row": seen[key]},
+                    _("机构“%(name)s”在第%(row)d行已出现；同一机构只填一行") % {"name": name, "row": first},
                     "机构名称",
                 )
             )
-            continue
-        seen[key] = row.number
+            return
+        row_problems: list[Problem] = []
         town = None
         if values.get("town"):
-            town = towns.get(_canon(values["town"]))
+            town = self.towns.get(_canon(values["town"]))
             if town is None:
                 row_problems.append(
                     Problem(
                         row.number,
                         letters["town"],
                         values["town"],
-                        _unknown_town(values["town"], district, town_names),
+                        _unknown_town(values["town"], self.district, self.town_names),
                         TOWN,
                     )
                 )
         units = []
-        for rule in class_types:
+        for rule in self.class_types:
             classes, size = values.get(f"classes_{rule.pk}"), values.get(f"size_{rule.pk}")
             if classes in (None, 0) and size in (None, 0):
                 continue
@@ -1015,7 +1097,7 @@ def import_facility_roster(
             units.append(UnitInput(class_type_id=rule.pk, classes=classes, children_per_class=size))
         data = {
             "name": name,
-            "district": district,
+            "district": self.district,
             "town": town,
             "kind": values.get("kind"),
             "ownership": values.get("ownership") or "",
@@ -1027,86 +1109,169 @@ def import_facility_roster(
             "inclusive_slots": values.get("inclusive_slots") or 0,
             "enrolled_children": values.get("enrolled_children"),
         }
-        facility = existing.get(key)
-        if facility is not None:
-            refusal = None
-            if facility.operating_status == Facility.OperatingStatus.CLOSED:
-                refusal = _("机构“%(name)s”已关停，记录不能再通过导入修改") % {"name": facility.name}
-            elif not manages and not can(user, Action.EDIT, facility):
-                refusal = _("您无权修改机构“%(name)s”") % {"name": facility.name}
-            elif (
-                not manages
-                and facility.filing_status == Facility.FilingStatus.SUBMITTED
-                and not can(user, Action.REVIEW, facility)
-            ):
-                refusal = _("机构“%(name)s”的备案正在审核，不能修改") % {"name": facility.name}
-            if refusal:
-                problems.append(Problem(row.number, letters["name"], name, refusal, "机构名称"))
-                continue
-        if not row_problems:
-            for field_name, messages in validate_facility(data, units, rules).items():
-                for message in messages:
-                    key, header = _error_column(field_name, message, class_types)
-                    value = data.get(key) if key in data else values.get(key) if key else None
-                    row_problems.append(Problem(row.number, letters.get(key), value, message, header))
-        problems += row_problems
-        if not row_problems:
-            planned.append(_RosterRow(row.number, name, data, units, facility))
-    _finish(problems)
+        # a known facility's refusal (closed, no right) is reported instead of the row's own problems
+        self.batch.append(
+            _RosterRow(row.number, name, data, units, values, self.existing.get(key), row_problems)
+        )
+        if len(self.batch) >= ROSTER_BATCH:
+            self.flush()
 
-    result = ImportResult(total_rows=len(table))
-    to_write: list[_RosterRow] = []
-    for item in planned:
+    # -------------------------------------------------------------------- per batch
+
+    def flush(self) -> None:
+        """Check the queued rows against the registry, record what they change and, while the file is clean so
+        far, write them."""
+        batch, self.batch = self.batch, []
+        if not batch:
+            return
+        ids = [item.facility_id for item in batch if item.facility_id is not None]
+        if ids:
+            facilities = Facility.objects.filter(pk__in=ids).prefetch_related("units").in_bulk()
+            for item in batch:
+                if item.facility_id is not None:
+                    item.facility = facilities.get(item.facility_id)
+        to_write: list[_RosterRow] = []
+        for item in batch:
+            row_problems = item.problems
+            if item.facility is not None:
+                refusal = self._refusal(item.facility)
+                if refusal:
+                    self.problems.append(
+                        Problem(item.number, self.letters["name"], item.name, refusal, "机构名称")
+                    )
+                    continue
+            if not row_problems:
+                for field_name, messages in validate_facility(item.data, item.units, self.rules).items():
+                    for message in messages:
+                        key, header = _error_column(field_name, message, self.class_types)
+                        value = (
+                            item.data.get(key) if key in item.data else item.values.get(key) if key else None
+                        )
+                        row_problems.append(
+                            Problem(item.number, self.letters.get(key), value, message, header)
+                        )
+            if row_problems:
+                self.problems += row_problems
+                continue
+            if self._record(item):
+                to_write.append(item)
+        if self.problems:
+            self.writable = False
+        if self.writable and to_write:
+            self._write(to_write)
+
+    def _refusal(self, facility: Facility) -> str | None:
+        user = self.user
+        if facility.operating_status == Facility.OperatingStatus.CLOSED:
+            return _("机构“%(name)s”已关停，记录不能再通过导入修改") % {"name": facility.name}
+        if not self.manages and not can(user, Action.EDIT, facility):
+            return _("您无权修改机构“%(name)s”") % {"name": facility.name}
+        if (
+            not self.manages
+            and facility.filing_status == Facility.FilingStatus.SUBMITTED
+            and not can(user, Action.REVIEW, facility)
+        ):
+            return _("机构“%(name)s”的备案正在审核，不能修改") % {"name": facility.name}
+        return None
+
+    def _record(self, item: _RosterRow) -> bool:
+        """Count the row as created, updated or unchanged; list its change while the list is not full. True
+        when it is to be written."""
+        result = self.result
+        listed = len(result.changes) < MAX_CHANGES_LISTED
         if item.facility is None:
-            fields = [
-                {"field": _field_label(name), "old": None, "new": _facility_value(name, item.data.get(name))}
-                for name in _FACILITY_FIELDS
-                if _facility_value(name, item.data.get(name)) not in (None, 0, "否")
-            ]
-            new_units = {u.class_type_id: (u.classes, u.children_per_class) for u in item.units}
-            if new_units:
-                fields.append({"field": _("班级设置"), "old": None, "new": _units_text(new_units, by_pk)})
+            fields = []
+            if listed:
+                for name in _FACILITY_FIELDS:
+                    shown = _facility_value(name, item.data.get(name))
+                    if shown not in (None, 0, "否"):
+                        fields.append({"field": self.labels[name], "old": None, "new": shown})
+                new_units = {u.class_type_id: (u.classes, u.children_per_class) for u in item.units}
+                if new_units:
+                    fields.append(
+                        {"field": _("班级设置"), "old": None, "new": _units_text(new_units, self.by_pk)}
+                    )
             result.record({"row": item.number, "item": item.name, "action": "created", "fields": fields})
-            to_write.append(item)
-            continue
-        fields = _facility_diff(item.facility, item.data, item.units, by_pk)
+            return True
+        fields = _facility_diff(item.facility, item.data, item.units, self.by_pk)
         if not fields:
             result.unchanged += 1
-            continue
+            return False
         result.record({"row": item.number, "item": item.name, "action": "updated", "fields": fields})
-        to_write.append(item)
+        return True
 
-    if not dry_run and to_write:
-        with transaction.atomic():
-            for item in to_write:
-                try:
-                    if item.facility is None:
-                        facility_create(user=user, data=item.data, units=item.units)
-                    else:
-                        facility_update(
-                            user=user,
-                            facility=item.facility,
-                            data=item.data,
-                            units=item.units,
-                            expected_version=item.facility.version,
+    def _write(self, items: list[_RosterRow]) -> None:
+        for item in items:
+            try:
+                if item.facility is None:
+                    facility_create(user=self.user, data=item.data, units=item.units)
+                else:
+                    facility_update(
+                        user=self.user,
+                        facility=item.facility,
+                        data=item.data,
+                        units=item.units,
+                        expected_version=item.facility.version,
+                    )
+            except (RegistryError, DatabaseError) as exc:
+                if isinstance(exc, RegistryError):
+                    details = [m for messages in exc.errors.values() for m in messages]
+                    reason = "；".join([exc.message, *details]) if details else exc.message
+                else:
+                    reason = _("保存失败：%(detail)s") % {
+                        "detail": str(exc).splitlines()[0] if str(exc) else exc
+                    }
+                raise WorkbookError(
+                    [
+                        Problem(
+                            item.number,
+                            self.letters["name"],
+                            item.name,
+                            _("写入时失败，整个文件均未导入：%(reason)s") % {"reason": reason},
+                            "机构名称",
                         )
-                except (RegistryError, DatabaseError) as exc:
-                    if isinstance(exc, RegistryError):
-                        details = [m for messages in exc.errors.values() for m in messages]
-                        reason = "；".join([exc.message, *details]) if details else exc.message
-                    else:
-                        reason = _("保存失败：%(detail)s") % {
-                            "detail": str(exc).splitlines()[0] if str(exc) else exc
-                        }
-                    raise WorkbookError(
-                        [
-                            Problem(
-                                item.number,
-                                letters["name"],
-                                item.name,
-                                _("写入时失败，整个文件均未导入：%(reason)s") % {"reason": reason},
-                                "机构名称",
-                            )
-                        ]
-                    ) from exc
-    return result
+                    ]
+                ) from exc
+
+
+def import_facility_roster(
+    content: bytes,
+    *,
+    district: Region,
+    user,
+    dry_run: bool = True,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Read a facility roster of `district`: new names are created (facility_create), names already in the
+    registry are updated (facility_update, as the importing official), every row validated with the
+    registry's own rules; nothing is written if any row has a problem.
+
+    The file is streamed: each row is checked as it is read and forgotten once its batch is checked (and, for
+    a confirmed import, written), so memory does not grow with the rows. A confirmed import writes inside one
+    transaction opened before the first row is read; a problem found in any later row rolls back everything
+    written before it. A cell that cannot be read makes the file's report list only such cells (the other
+    checks need readable cells)."""
+    class_types = _class_types()
+    columns = roster_columns(class_types)
+    with excel.open_table(content, columns=columns, header_rows=1) as reader:
+        meter = _Progress(progress, reader.estimated_rows)
+        with contextlib.nullcontext() if dry_run else transaction.atomic():
+            roster = _RosterImport(
+                district=district,
+                user=user,
+                class_types=class_types,
+                letters=reader.letters,
+                write=not dry_run,
+                expected_rows=reader.estimated_rows,
+            )
+            for row in reader:
+                if not reader.problems:  # else only unreadable cells are reported
+                    roster.add(row)
+                meter.step(reader.count)
+            if not reader.problems:
+                roster.flush()
+            reader.finish()
+            _finish(roster.problems)
+    meter.end(reader.count)
+    roster.result.total_rows = reader.count
+    return roster.result

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -135,6 +135,42 @@ def process_job(job_id: int) -> str:
             logger.warning("could not release the lock of import job %s", job_id, exc_info=True)
 
 
+class _ProgressReport:
+    """Saves a running job's done_rows / total_rows. A confirmed import reads and writes inside one
+    transaction (all or nothing), where a save through the job's own connection would stay invisible until
+    the end, so progress reported from inside a transaction the importer opened goes through a second
+    database session of its own (opened on first use, closed by `close`)."""
+
+    def __init__(self, job: ImportJob):
+        self.job = job
+        self.depth = len(connection.atomic_blocks)  # transactions already open when the job started
+        self.side = None
+
+    def __call__(self, done: int, total: int) -> None:
+        job = self.job
+        job.done_rows, job.total_rows = done, total
+        if len(connection.atomic_blocks) <= self.depth:
+            job.save(update_fields=["done_rows", "total_rows", "updated_at"])
+            return
+        try:
+            if self.side is None:
+                self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+            quote = self.side.ops.quote_name
+            with self.side.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {quote(ImportJob._meta.db_table)} SET done_rows = %s, total_rows = %s, "
+                    "updated_at = %s WHERE id = %s",
+                    [done, total, timezone.now(), job.pk],
+                )
+        except DatabaseError:  # progress is a courtesy: never fail an import for it
+            logger.warning("could not report the progress of import job %s", job.pk, exc_info=True)
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
+
+
 def _process(job_id: int) -> str:
     claimed = ImportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
         status=Status.RUNNING, updated_at=timezone.now()
@@ -144,10 +180,7 @@ def _process(job_id: int) -> str:
     job = ImportJob.objects.select_related("district", "created_by").get(pk=job_id)
     options = {key: value for key, value in (job.summary or {}).items() if key == "source_id"}
 
-    def progress(done: int, total: int) -> None:
-        job.done_rows, job.total_rows = done, total
-        job.save(update_fields=["done_rows", "total_rows", "updated_at"])
-
+    progress = _ProgressReport(job)
     try:
         if not can_manage_district(job.created_by, job.district):
             raise WorkbookError([Problem(None, None, None, _("提交人已无权导入本区数据，文件未导入"))])
@@ -192,6 +225,7 @@ def _process(job_id: int) -> str:
         job.summary = {**options, **result.as_summary()}
         job.problems = []
         job.total_rows = job.done_rows = result.total_rows
+    progress.close()
     job.finished_at = timezone.now()
     job.save(
         update_fields=[

@@ -18,7 +18,6 @@ typed can run as a formula in the recipient's Excel.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import datetime as dt
 import difflib
@@ -26,23 +25,27 @@ import io
 import math
 import os
 import re
+import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
+from queue import Full, Queue
 from typing import Any
 from urllib.parse import quote
 from xml.parsers import expat
 
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import from_excel
 
@@ -59,6 +62,8 @@ MAX_ZIP_MEMBERS = 10_000
 #: Default ceilings for numbers: far above any real count of slots, children or yuan, far below overflow.
 INTEGER_MAX = 10_000_000
 DECIMAL_MAX = Decimal(10) ** 12
+#: Integers from this size on are written as text: beyond 15 digits Excel rounds (an ID number would change).
+INT_AS_NUMBER_MAX = 10**15
 #: Excel's limit for the text of one cell.
 CELL_TEXT_MAX = 32_767
 DEFAULT_MAX_PROBLEMS = 1000
@@ -404,10 +409,12 @@ class Column:
 
 @dataclass
 class Row:
-    """A data row: `number` is the Excel row number, `values` maps Column.key to the parsed value."""
+    """A data row: `number` is the Excel row number, `values` maps Column.key to the parsed value (None for an
+    empty cell or one with a problem)."""
 
     number: int
     values: dict[str, Any]
+    valid: bool = True  # False when a cell of the row had a problem (see TableReader)
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -552,13 +559,27 @@ def _check_container(data: bytes, max_uncompressed_bytes: int) -> None:
 
 
 def _merged_ranges(data: bytes, sheet_path: str) -> list[tuple[int, int, int, int]]:
-    """(min_col, min_row, max_col, max_row) of every merged range in one sheet, read from its XML by a
-    streaming parser (read-only openpyxl does not report merges). Memory stays flat whatever the sheet
-    size."""
+    """(min_col, min_row, max_col, max_row) of every merged range in one sheet (see `_sheet_outline`)."""
+    return _sheet_outline(data, sheet_path, 0)[0]
+
+
+def _sheet_outline(
+    data: bytes, sheet_path: str, header_end: int
+) -> tuple[list[tuple[int, int, int, int]], int]:
+    """The merged ranges of one sheet, (min_col, min_row, max_col, max_row) each, and how many rows its XML
+    holds below row `header_end`, read from the sheet's XML by a streaming parser (read-only openpyxl does not
+    report merges). Memory stays flat whatever the sheet size."""
     ranges: list[tuple[int, int, int, int]] = []
+    rows = [0, 0]  # row elements seen, of which below the header
 
     def start(name: str, attributes: dict[str, str]) -> None:
-        if name.rpartition(" ")[2] == "mergeCell":
+        local = name.rpartition(" ")[2]
+        if local == "row":
+            rows[0] += 1
+            number = attributes.get("r")
+            if (int(number) if number and number.isdigit() else rows[0]) > header_end:
+                rows[1] += 1
+        elif local == "mergeCell":
             ref = attributes.get("ref", "")
             try:
                 min_col, min_row, max_col, max_row = range_boundaries(ref)
@@ -573,7 +594,7 @@ def _merged_ranges(data: bytes, sheet_path: str) -> list[tuple[int, int, int, in
         while chunk := source.read(256 * 1024):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    return ranges
+    return ranges, rows[1]
 
 
 def _pick_sheet(workbook: Any, sheet_name: str | None) -> Any:
@@ -725,6 +746,19 @@ def _row_sort_key(problem: Problem) -> tuple[int, int]:
     return (problem.row or 0, 0 if problem.row is None else 1)
 
 
+def _check_table_arguments(columns: Sequence[Column], header_rows: int) -> None:
+    if header_rows < 1:
+        raise ValueError("header_rows must be at least 1")
+    keys = [column.key for column in columns]
+    if len(set(keys)) != len(keys):
+        raise ValueError("column keys must be unique")
+    for column in columns:
+        if not column.path or len(column.path) > header_rows:
+            raise ValueError(
+                f"column {column.key!r}: header {column.header!r} does not fit {header_rows} row(s)"
+            )
+
+
 def read_table(
     file: Any,
     *,
@@ -747,18 +781,48 @@ def read_table(
     cells are allowed; everything below is data. `skip_row(raw_values)` gets the unparsed, stripped cell
     values of a row by column key and returns True for rows to leave out (a 合计 line). Completely empty rows
     are skipped. Unknown header columns are problems unless `allow_extra_columns`.
-    """
-    if header_rows < 1:
-        raise ValueError("header_rows must be at least 1")
-    keys = [column.key for column in columns]
-    if len(set(keys)) != len(keys):
-        raise ValueError("column keys must be unique")
-    for column in columns:
-        if not column.path or len(column.path) > header_rows:
-            raise ValueError(
-                f"column {column.key!r}: header {column.header!r} does not fit {header_rows} row(s)"
-            )
 
+    Every row is kept in memory: fine for a district's towns; a file of many thousand rows is read with
+    `open_table`, which hands the rows over one at a time.
+    """
+    with open_table(
+        file,
+        columns=columns,
+        header_rows=header_rows,
+        sheet_name=sheet_name,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
+        skip_row=skip_row,
+        title_rows=title_rows,
+        allow_extra_columns=allow_extra_columns,
+        max_uncompressed_bytes=max_uncompressed_bytes,
+        max_problems=max_problems,
+    ) as reader:
+        rows = list(reader)
+        reader.finish()
+        return Table(rows=rows, sheet_name=reader.sheet_name, letters=reader.letters)
+
+
+def open_table(
+    file: Any,
+    *,
+    columns: Sequence[Column],
+    header_rows: int = 1,
+    sheet_name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    skip_row: Callable[[dict[str, Any]], bool] | None = None,
+    title_rows: int = 0,
+    allow_extra_columns: bool = False,
+    max_uncompressed_bytes: int = MAX_UNCOMPRESSED_BYTES,
+    max_problems: int = DEFAULT_MAX_PROBLEMS,
+) -> TableReader:
+    """`read_table`, streamed: the file and its header are checked at once (WorkbookError as in `read_table`),
+    then iterating the returned `TableReader` yields one parsed `Row` at a time, so memory does not grow with
+    the number of rows. Call `finish()` after the last row: it raises WorkbookError with the cell problems
+    `read_table` would raise (the same problems, in the same order). Use it as a context manager (it closes
+    the workbook)."""
+    _check_table_arguments(columns, header_rows)
     data = _read_bytes(file, max_bytes)
     _check_container(data, max_uncompressed_bytes)
     try:
@@ -768,7 +832,7 @@ def read_table(
             _("无法读取该文件：它不是有效的Excel工作簿(.xlsx)或已损坏。请在Excel中打开后“另存为 .xlsx”再上传")
         ) from exc
     try:
-        return _read_sheet(
+        return TableReader(
             workbook,
             data,
             columns=columns,
@@ -780,156 +844,296 @@ def read_table(
             allow_extra_columns=allow_extra_columns,
             max_problems=max_problems,
         )
-    finally:
+    except BaseException:
         workbook.close()
+        raise
 
 
-def _read_sheet(
-    workbook: Any,
-    data: bytes,
-    *,
-    columns: Sequence[Column],
-    header_rows: int,
-    title_rows: int,
-    sheet_name: str | None,
-    max_rows: int,
-    skip_row: Callable[[dict[str, Any]], bool] | None,
-    allow_extra_columns: bool,
-    max_problems: int,
-) -> Table:
-    sheet = _pick_sheet(workbook, sheet_name)
-    sheet.reset_dimensions()  # a wrong <dimension> would otherwise cut rows off silently
-    try:
-        merges = _merged_ranges(data, sheet._worksheet_path)
-    except (KeyError, expat.ExpatError, zipfile.BadZipFile, OSError) as exc:
-        raise _file_error(_("工作表内容已损坏，无法读取；请在Excel中打开后另存为新的 .xlsx 再上传")) from exc
+class TableReader:
+    """The data rows of one sheet, parsed one at a time (see `open_table`).
 
-    header_end = title_rows + header_rows
-    header_row_numbers = range(title_rows + 1, header_end + 1)
-    header_cells: dict[tuple[int, int], Any] = {}
-    rows_seen = 0
-    for number, cells in enumerate(_safe_rows(sheet.iter_rows(min_row=1, max_row=header_end)), start=1):
-        rows_seen = number
-        if number in header_row_numbers:
-            for col, cell in enumerate(cells, start=1):
-                if not _is_blank(getattr(cell, "value", None)):
-                    header_cells[(number, col)] = cell.value
-    if not header_cells:
-        raise _file_error(
-            _("工作表“%(sheet)s”%(empty)s没有表头：表头应在第%(first)d行，请使用模板")
-            % {
-                "sheet": sheet.title,
-                "empty": _("是空的，") if rows_seen == 0 else "",
-                "first": header_row_numbers.start,
-            }
-        )
-    paths = _header_paths(header_cells, header_row_numbers, merges)
-    by_col, problems = _match_headers(columns, paths, header_end, allow_extra_columns)
-    if problems:
-        raise WorkbookError(problems)
+    `letters` maps column keys to column letters, `sheet_name` is the sheet read, `estimated_rows` the number
+    of data rows the sheet's XML holds (blank rows and rows left out by `skip_row` included: a progress total,
+    not a count), `count` the data rows handed over so far. A row whose cells had problems is still handed
+    over, with `valid` False and None for the cells in question; the problems themselves are kept (at most
+    `max_problems`, then reading stops) and raised by `finish()`."""
 
-    letters = {column.key: get_column_letter(col) for col, column in by_col.items()}
-    headerless_reported: set[int] = set()
-    data_rows: list[Row] = []
-    data_numbers: list[int] = []
-    epoch = workbook.epoch
-    truncated = False
-    for number, cells in enumerate(_safe_rows(sheet.iter_rows(min_row=header_end + 1)), start=header_end + 1):
-        if all(_is_blank(getattr(cell, "value", None)) for cell in cells):
-            continue
-        raw: dict[str, Any] = {}
-        for col, column in by_col.items():
-            cell = cells[col - 1] if col <= len(cells) else None
-            value = getattr(cell, "value", None)
-            raw[column.key] = value.strip() if isinstance(value, str) else value
-        if skip_row is not None and skip_row(raw):
-            continue
-        if len(data_numbers) >= max_rows:
+    def __init__(
+        self,
+        workbook: Any,
+        data: bytes,
+        *,
+        columns: Sequence[Column],
+        header_rows: int,
+        title_rows: int,
+        sheet_name: str | None,
+        max_rows: int,
+        skip_row: Callable[[dict[str, Any]], bool] | None,
+        allow_extra_columns: bool,
+        max_problems: int,
+    ):
+        self._workbook = workbook
+        sheet = _pick_sheet(workbook, sheet_name)
+        sheet.reset_dimensions()  # a wrong <dimension> would otherwise cut rows off silently
+        header_end = title_rows + header_rows
+        try:
+            merges, sheet_rows = _sheet_outline(data, sheet._worksheet_path, header_end)
+        except (KeyError, expat.ExpatError, zipfile.BadZipFile, OSError) as exc:
             raise _file_error(
-                _("数据超过 %(limit)d 行的上限（从第%(row)d行起超出），请拆成几个文件分批上传")
-                % {"limit": max_rows, "row": number}
-            )
-        data_numbers.append(number)
+                _("工作表内容已损坏，无法读取；请在Excel中打开后另存为新的 .xlsx 再上传")
+            ) from exc
 
-        if not allow_extra_columns:
-            for col, cell in enumerate(cells, start=1):
-                value = getattr(cell, "value", None)
-                if col in by_col or col in headerless_reported or _is_blank(value) or paths.get(col):
+        header_row_numbers = range(title_rows + 1, header_end + 1)
+        header_cells: dict[tuple[int, int], Any] = {}
+        rows_seen = 0
+        for number, cells in enumerate(_safe_rows(sheet.iter_rows(min_row=1, max_row=header_end)), start=1):
+            rows_seen = number
+            if number in header_row_numbers:
+                for col, cell in enumerate(cells, start=1):
+                    if not _is_blank(getattr(cell, "value", None)):
+                        header_cells[(number, col)] = cell.value
+        if not header_cells:
+            raise _file_error(
+                _("工作表“%(sheet)s”%(empty)s没有表头：表头应在第%(first)d行，请使用模板")
+                % {
+                    "sheet": sheet.title,
+                    "empty": _("是空的，") if rows_seen == 0 else "",
+                    "first": header_row_numbers.start,
+                }
+            )
+        paths = _header_paths(header_cells, header_row_numbers, merges)
+        by_col, problems = _match_headers(columns, paths, header_end, allow_extra_columns)
+        if problems:
+            raise WorkbookError(problems)
+
+        self.sheet_name: str = sheet.title
+        self.letters: dict[str, str] = {column.key: get_column_letter(col) for col, column in by_col.items()}
+        self.estimated_rows: int = sheet_rows
+        self.count = 0
+        self.problems: list[Problem] = []
+        self.truncated = False
+        self._sheet = sheet
+        self._paths = paths
+        self._by_col = by_col
+        self._header_end = header_end
+        self._max_rows = max_rows
+        self._skip_row = skip_row
+        self._allow_extra_columns = allow_extra_columns
+        self._max_problems = max_problems
+        # merged ranges reaching below the header, by first data row: a data row inside one is a problem
+        self._merges = sorted(
+            (max(min_row, header_end + 1), index, max_row, min_col, min_row, max_col)
+            for index, (min_col, min_row, max_col, max_row) in enumerate(merges)
+            if max_row > header_end
+        )
+        self._merge_problems: list[tuple[int, Problem]] = []  # (index in the sheet's list, problem)
+        self._started = False
+
+    def __enter__(self) -> TableReader:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._workbook.close()
+
+    def __iter__(self) -> Iterator[Row]:
+        if self._started:
+            raise RuntimeError("a TableReader can be read once")
+        self._started = True
+        by_col, letters, paths = self._by_col, self.letters, self._paths
+        columns = [(col - 1, column, letters[column.key]) for col, column in sorted(by_col.items())]
+        skip_row, problems, allow_extra = self._skip_row, self.problems, self._allow_extra_columns
+        headerless_reported: set[int] = set()
+        epoch = self._workbook.epoch
+        merges, next_merge, open_merges = self._merges, 0, []
+        start = self._header_end + 1
+        for number, cells in enumerate(_safe_rows(self._sheet.iter_rows(min_row=start)), start=start):
+            if all(_is_blank(getattr(cell, "value", None)) for cell in cells):
+                continue
+            width = len(cells)
+            if skip_row is not None:
+                raw: dict[str, Any] = {}
+                for index, column, _letter in columns:
+                    value = getattr(cells[index], "value", None) if index < width else None
+                    raw[column.key] = value.strip() if isinstance(value, str) else value
+                if skip_row(raw):
                     continue
-                headerless_reported.add(col)
-                problems.append(
-                    Problem(
-                        number,
-                        get_column_letter(col),
-                        value,
-                        _("这一列没有表头，却填了内容；请删除，或只在模板的列中填写"),
-                    )
+            if self.count >= self._max_rows:
+                raise _file_error(
+                    _("数据超过 %(limit)d 行的上限（从第%(row)d行起超出），请拆成几个文件分批上传")
+                    % {"limit": self._max_rows, "row": number}
                 )
+            self.count += 1
+            before = len(problems)
 
-        values: dict[str, Any] = {}
-        for col, column in by_col.items():
-            letter = letters[column.key]
-            cell = cells[col - 1] if col <= len(cells) else None
-            data_type = getattr(cell, "data_type", None)
-            value = _cell_value(cell, epoch)
-            values[column.key] = None
-            if data_type == "f":
-                problems.append(Problem(number, letter, value, _("单元格含公式，请粘贴为数值"), column.title))
-                continue
-            if data_type == "e":
-                problems.append(
-                    Problem(
-                        number,
-                        letter,
-                        value,
-                        _("单元格是错误值“%(value)s”，请改为正确的数值") % {"value": _show(value)},
-                        column.title,
+            while next_merge < len(merges) and merges[next_merge][0] <= number:
+                open_merges.append(merges[next_merge])
+                next_merge += 1
+            if open_merges:
+                for _low, index, max_row, min_col, min_row, max_col in open_merges:
+                    if max_row < number:
+                        continue
+                    ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
+                    problem = Problem(
+                        min_row,
+                        get_column_letter(min_col),
+                        ref,
+                        _("第%(row)d行有合并单元格（%(ref)s），请取消合并，并在每一行填写完整")
+                        % {"row": min_row, "ref": ref},
                     )
-                )
-                continue
-            if _is_blank(value):
-                if column.required:
-                    problems.append(Problem(number, letter, None, _("不能为空"), column.title))
-                continue
-            try:
-                values[column.key] = column.parse(value)
-            except ValueError as exc:
-                problems.append(Problem(number, letter, value, str(exc), column.title))
-        data_rows.append(Row(number, values))
-        if len(problems) >= max_problems:
-            truncated = True
-            break
+                    self._merge_problems.append((index, problem))
+                open_merges.clear()  # reported once; ranges ending above this row hold no data row
 
-    for min_col, min_row, max_col, max_row in merges:
-        if max_row <= header_end:
-            continue
-        low = max(min_row, header_end + 1)
-        index = bisect.bisect_left(data_numbers, low)
-        if index < len(data_numbers) and data_numbers[index] <= max_row:
-            ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
-            problems.append(
-                Problem(
-                    min_row,
-                    get_column_letter(min_col),
-                    ref,
-                    _("第%(row)d行有合并单元格（%(ref)s），请取消合并，并在每一行填写完整")
-                    % {"row": min_row, "ref": ref},
-                )
-            )
-    if problems:
+            if not allow_extra:
+                for col, cell in enumerate(cells, start=1):
+                    if col in by_col or col in headerless_reported:
+                        continue
+                    value = getattr(cell, "value", None)
+                    if _is_blank(value) or paths.get(col):
+                        continue
+                    headerless_reported.add(col)
+                    problems.append(
+                        Problem(
+                            number,
+                            get_column_letter(col),
+                            value,
+                            _("这一列没有表头，却填了内容；请删除，或只在模板的列中填写"),
+                        )
+                    )
+
+            values: dict[str, Any] = {}
+            for index, column, letter in columns:
+                cell = cells[index] if index < width else None
+                data_type = getattr(cell, "data_type", None)
+                value = _cell_value(cell, epoch)
+                values[column.key] = None
+                if data_type == "f":
+                    problems.append(
+                        Problem(number, letter, value, _("单元格含公式，请粘贴为数值"), column.title)
+                    )
+                    continue
+                if data_type == "e":
+                    problems.append(
+                        Problem(
+                            number,
+                            letter,
+                            value,
+                            _("单元格是错误值“%(value)s”，请改为正确的数值") % {"value": _show(value)},
+                            column.title,
+                        )
+                    )
+                    continue
+                if _is_blank(value):
+                    if column.required:
+                        problems.append(Problem(number, letter, None, _("不能为空"), column.title))
+                    continue
+                try:
+                    values[column.key] = column.parse(value)
+                except ValueError as exc:
+                    problems.append(Problem(number, letter, value, str(exc), column.title))
+            yield Row(number, values, valid=len(problems) == before)
+            if len(problems) >= self._max_problems:
+                self.truncated = True
+                return
+
+    def finish(self) -> None:
+        """Raise WorkbookError with every problem found in the rows read (merged data cells included), sorted
+        by row; nothing when the rows were all readable."""
+        problems = self.problems + [problem for _index, problem in sorted(self._merge_problems)]
+        if not problems:
+            return
         problems.sort(key=_row_sort_key)
-        if truncated:
+        if self.truncated:
             problems.append(
                 Problem(
                     None,
                     None,
                     None,
                     _("问题较多，只列出了前 %(count)d 个；请先改正这些问题，再重新上传检查其余内容")
-                    % {"count": max_problems},
+                    % {"count": self._max_problems},
                 )
             )
         raise WorkbookError(problems)
-    return Table(rows=data_rows, sheet_name=sheet.title, letters=letters)
+
+
+# ------------------------------------------------------------------------------------------- reading ahead
+
+
+class _Failed:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+_END = object()
+
+
+def read_ahead(rows: Iterator[Any], *, batch: int = 1000, depth: int = 2, using: str = DEFAULT_DB_ALIAS):
+    """Iterate `rows` — a database iterator such as `queryset.values_list(…).iterator(chunk_size=…)` — in a
+    helper thread that stays up to `depth` batches ahead, so PostgreSQL computes the next rows while the
+    caller writes these (a large export then costs about the slower of the two, not their sum).
+
+    The thread uses the caller's own database connection (so it sees the caller's transaction) with the
+    caller's language and time zone; the caller must not use that connection until the iteration has ended
+    or the generator is closed (closing stops the thread and closes the iterator). Only the rows' reading
+    runs there: turn values into labels in the caller's thread."""
+    from django.db import connections
+
+    connection = connections[using]
+    language, zone = translation.get_language(), timezone.get_current_timezone()
+    queue: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        connections[using] = connection  # this thread's view of the alias: the caller's connection
+        try:
+            with translation.override(language), timezone.override(zone):
+                chunk: list[Any] = []
+                for row in rows:
+                    chunk.append(row)
+                    if len(chunk) >= batch:
+                        if not put(chunk):
+                            return
+                        chunk = []
+                if chunk and not put(chunk):
+                    return
+            put(_END)
+        except BaseException as error:  # handed to the caller's thread, raised there
+            put(_Failed(error))
+        finally:
+            close = getattr(rows, "close", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    close()
+
+    # In a transaction, a server-side cursor is computed as it is fetched; outside one (autocommit) PostgreSQL
+    # computes it whole when it is declared, and the writer would wait for all of it before the first row.
+    with transaction.atomic(using=using):
+        connection.inc_thread_sharing()
+        thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = queue.get()
+                if item is _END:
+                    return
+                if isinstance(item, _Failed):
+                    raise item.error
+                yield from item
+        finally:
+            stop.set()
+            thread.join()
+            connection.dec_thread_sharing()
 
 
 # ---------------------------------------------------------------------------------------------------- writing
@@ -978,44 +1182,109 @@ def _sheet_title(title: str, used: set[str]) -> str:
 
 
 def _clean_text(value: str) -> str:
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.isprintable():  # printable text (most of it) holds no character Excel refuses
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if len(value) > CELL_TEXT_MAX:
         value = value[: CELL_TEXT_MAX - 1] + "…"
-    return neutralise(value)
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+class _DataCells:
+    """Turns values into what a write-only sheet stores: numbers as numbers, dates as dates, text neutralised.
+
+    Written once per value of a large export, so it is kept cheap: dispatch on the exact type first, and one
+    shared style per number format (a Decimal with two places is shown with two places, a date as a date)
+    instead of a style built for every cell."""
+
+    def __init__(self, sheet: Any):
+        self.sheet = sheet
+        self.styles: dict[str, Any] = {}
+        self.fast = {
+            str: _clean_text,
+            int: self._int,
+            float: self._float,
+            bool: _same_value,
+            type(None): _same_value,
+            Decimal: self._decimal,
+            dt.date: self._date,
+        }
+
+    def __call__(self, value: Any) -> Any:
+        convert = self.fast.get(type(value))
+        if convert is not None:
+            return convert(value)
+        return self._other(value)
+
+    def row(self, values: Iterable[Any]) -> list[Any]:
+        """A row of values converted; the commonest (empty, text, a plain number) without a further call."""
+        convert = self.__call__
+        return [
+            value
+            if value is None
+            else _clean_text(value)
+            if type(value) is str
+            else value
+            if type(value) is int and -INT_AS_NUMBER_MAX < value < INT_AS_NUMBER_MAX
+            else convert(value)
+            for value in values
+        ]
+
+    def _styled(self, value: Any, number_format: str) -> Cell:
+        style = self.styles.get(number_format)
+        if style is None:
+            template = WriteOnlyCell(self.sheet)
+            template.number_format = number_format
+            style = self.styles[number_format] = template._style
+        cell = Cell(self.sheet, row=1, column=1, style_array=StyleArray(style))
+        cell.value = value
+        return cell
+
+    @staticmethod
+    def _int(value: int) -> Any:
+        # beyond 15 digits Excel rounds (an ID number would be corrupted): keep those as text
+        return value if -INT_AS_NUMBER_MAX < value < INT_AS_NUMBER_MAX else str(value)
+
+    @staticmethod
+    def _float(value: float) -> Any:
+        return value if math.isfinite(value) else None
+
+    def _decimal(self, value: Decimal) -> Any:
+        if not value.is_finite():
+            return None
+        exponent = value.as_tuple().exponent
+        places = min(-exponent, 10) if isinstance(exponent, int) and exponent < 0 else 0
+        return self._styled(value, "0." + "0" * places if places else "0")
+
+    def _date(self, value: dt.date) -> Any:
+        return self._styled(value, "yyyy-mm-dd")
+
+    def _other(self, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return self._int(int(value))
+        if isinstance(value, float):
+            return self._float(float(value))
+        if isinstance(value, Decimal):
+            return self._decimal(value)
+        if isinstance(value, dt.datetime):
+            if timezone.is_aware(value):
+                value = timezone.make_naive(value)
+            return self._styled(value, "yyyy-mm-dd hh:mm")
+        if isinstance(value, dt.date):
+            return self._date(value)
+        if isinstance(value, dt.time):
+            return self._styled(value.replace(tzinfo=None), "hh:mm")
+        return _clean_text(str(value))
+
+
+def _same_value(value: Any) -> Any:
+    return value
 
 
 def _data_cell(sheet: Any, value: Any) -> Any:
     """A value as it should be stored: numbers as numbers, dates as dates, text neutralised."""
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        # beyond 15 digits Excel rounds (an ID number would be corrupted): keep those as text
-        return value if abs(value) < 10**15 else str(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            return None
-        cell = WriteOnlyCell(sheet, value=value)
-        exponent = value.as_tuple().exponent
-        places = min(-exponent, 10) if isinstance(exponent, int) and exponent < 0 else 0
-        cell.number_format = "0." + "0" * places if places else "0"
-        return cell
-    if isinstance(value, dt.datetime):
-        if timezone.is_aware(value):
-            value = timezone.make_naive(value)
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd hh:mm"
-        return cell
-    if isinstance(value, dt.date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    if isinstance(value, dt.time):
-        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
-        cell.number_format = "hh:mm"
-        return cell
-    return _clean_text(str(value))
+    return _DataCells(sheet)(value)
 
 
 HEADER_FONT = Font(bold=True)
@@ -1091,8 +1360,9 @@ def write_workbook(sheets: Iterable[SheetSpec]) -> bytes:
             sheet.append([_header_cell(sheet, value) for value in header])
         for merged in merges:
             sheet.merged_cells.add(merged)
+        convert = _DataCells(sheet).row
         for row in spec.rows:
-            sheet.append([_data_cell(sheet, value) for value in row])
+            sheet.append(convert(row))
         written += 1
     if not written:
         raise ValueError("write_workbook needs at least one sheet")
@@ -1156,6 +1426,7 @@ __all__ = [
     "Row",
     "SheetSpec",
     "Table",
+    "TableReader",
     "WorkbookError",
     "boolean",
     "choice",
@@ -1163,7 +1434,9 @@ __all__ = [
     "decimal",
     "integer",
     "neutralise",
+    "open_table",
     "problems_workbook",
+    "read_ahead",
     "read_table",
     "text",
     "write_workbook",

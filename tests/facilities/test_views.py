@@ -420,13 +420,15 @@ def test_workflow_posts_change_state_only_for_roles_allowed_to(client, users, fa
 
 
 class TestExport:
-    def _rows(self, response):
+    def _sheet(self, response):
         import io
 
         import openpyxl
 
-        sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).worksheets[0]
-        return list(sheet.iter_rows(values_only=True))
+        return openpyxl.load_workbook(io.BytesIO(b"".join(response))).worksheets[0]
+
+    def _rows(self, response):
+        return list(self._sheet(response).iter_rows(values_only=True))
 
     def test_the_export_has_the_same_scope_and_filters_as_the_list(
         self, client, operator_a, district_official, facility_a, facility_b
@@ -444,6 +446,49 @@ class TestExport:
         rows = self._rows(client_for(client, district_official).get(reverse("registry:export")))
         names = [r[0] for r in rows[1:]]
         assert '\'=HYPERLINK("http://x")' in names
+
+    def test_each_row_says_what_the_registry_says_in_the_users_language(
+        self, client, settings, district_official, facility_a
+    ):
+        from decimal import Decimal
+
+        from django.utils import translation
+
+        from facilities import selectors
+
+        Facility.objects.filter(pk=facility_a.pk).update(
+            ownership=Facility.Ownership.PRIVATE_NON_PROFIT,
+            filing_status=Facility.FilingStatus.FILED,
+            filing_number="110115-2025-001",
+            filed_on=datetime.date(2025, 3, 1),
+            monthly_fee=Decimal("2500.50"),
+            address="-1号楼",
+        )
+        flagged = selectors.with_flags(Facility.objects.filter(pk=facility_a.pk)).get()
+        assert selectors.flags_of(flagged)  # no caregiver for 30 slots: at least one rule flag is raised
+        client_for(client, district_official)
+        for language in ("zh-hans", "en"):
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+            rows = self._sheet(client.get(reverse("registry:export"))).iter_rows(min_row=2, max_row=2)
+            cells = {cell.column_letter: cell for cell in next(rows)}
+            with translation.override(language):
+                expected = {
+                    "A": "甲托育园",
+                    "D": flagged.get_kind_display(),
+                    "E": flagged.get_ownership_display(),
+                    "F": translation.gettext("否"),
+                    "G": 30,
+                    "I": flagged.get_operating_status_display(),
+                    "J": flagged.get_filing_status_display(),
+                    "K": "110115-2025-001",
+                    "L": datetime.datetime(2025, 3, 1),
+                    "M": 2500.5,
+                    "O": "'-1号楼",  # formula-like text is neutralised
+                    "R": "；".join(label for _code, label in selectors.flags_of(flagged)),
+                }
+            assert {letter: cells[letter].value for letter in expected} == expected
+            assert cells["M"].number_format == "0.00" and cells["L"].is_date
+        assert expected["D"] != "社会力量办托"  # the labels above were the English ones
 
     def test_anonymous_users_cannot_export(self, client, facility_a):
         assert client.get(reverse("registry:export")).status_code == 302
