@@ -23,12 +23,17 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def plain_http_and_unhashed_static(settings):
-    """A DATABASE_URL run (CI's second pass) uses production settings: HTTPS redirects and hashed static files
-    from collectstatic. The test client speaks plain HTTP and the suite does not collect static files."""
-    if settings.SECURE_SSL_REDIRECT:
-        settings.SECURE_SSL_REDIRECT = False
+@pytest.fixture(autouse=True, scope="session")
+def plain_http_and_unhashed_static():
+    """A DATABASE_URL run (CI's second pass) uses production settings: HTTPS redirects, secure-only cookies
+    and hashed static files from collectstatic. The suite speaks plain HTTP (the test client, and the live
+    server for the browser, whose middleware is built once per session) and collects no static files, so
+    these are off for the whole session; tests/deploy checks the production values in subprocesses."""
+    from django.conf import settings
+
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
     if "Manifest" in settings.STORAGES["staticfiles"]["BACKEND"]:
         plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
         settings.STORAGES = {**settings.STORAGES, "staticfiles": plain}

@@ -118,7 +118,8 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 def _connect_axes() -> None:
     from axes.signals import user_locked_out
 
-    @receiver(user_locked_out, dispatch_uid="tuoyu_security_locked_out")
+    # weak=False: the receiver is a local function, which a weak reference would let the collector drop.
+    @receiver(user_locked_out, dispatch_uid="tuoyu_security_locked_out", weak=False)
     def _locked_out(sender, request, username, ip_address, **kwargs):
         record(
             "locked_out",

@@ -10,7 +10,7 @@ import os
 
 from tuoyu_portal.benchmark.database import DEFAULT_NAME, check_name
 from tuoyu_portal.settings import *  # noqa: F403
-from tuoyu_portal.settings import ALLOWED_HOSTS, DATABASES, REST_FRAMEWORK
+from tuoyu_portal.settings import ALLOWED_HOSTS, DATABASES, REST_FRAMEWORK, STORAGES
 
 DATABASES["default"]["NAME"] = check_name(os.environ.get("BENCH_DATABASE", DEFAULT_NAME))
 DATABASES.pop("replica", None)
@@ -19,6 +19,9 @@ STATISTICS_COUNT_SYNTHETIC = True
 DEBUG = False
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "127.0.0.1", "localhost", "testserver"]
 SECURE_SSL_REDIRECT = False
+# Plain static storage: pages render without a collectstatic manifest (the production storage needs one,
+# and a DATABASE_URL run picks production settings).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"client": "100000000/min", "anonymous": "100000000/min"},
