@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -60,6 +61,9 @@ def serve(args: list[str]) -> None:
     manage("seed")
     manage("ensure_admin")
     address = args[0] if args else "127.0.0.1:8000"
+    # SIGTERM (a service manager, `timeout`) stops the web server and the worker too, not only this script:
+    # the exit unwinds subprocess.run, which kills runserver, and the finally below stops the worker.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # The background worker runs spreadsheet imports; it stops with the server.
     worker = subprocess.Popen(
         [str(PYTHON), "manage.py", "db_worker", "--no-reload", "--interval", "1"], cwd=ROOT
