@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facilities.filtersets import district_choices, town_choices
+from facilities.models import Facility
+from supervision import grading
 from supervision.models import Complaint, Finding, Inspection
 
 
@@ -174,3 +176,38 @@ class ComplaintFilterSet(StyledFilterSet):
         for word in value.split():
             queryset = queryset.filter(Q(facility__name__icontains=word) | Q(summary__icontains=word))
         return queryset
+
+
+class GradeFilterSet(StyledFilterSet):
+    """Filters of the graded facilities (a queryset of facilities): district and town narrow the facilities
+    before the grade is computed; grade keeps those whose grade (supervision.grading, as of today) is the one
+    asked for."""
+
+    district = django_filters.ModelChoiceFilter(
+        field_name="district",
+        to_field_name="code",
+        queryset=district_choices(),
+        label=_("区县"),
+        empty_label=_("全部区县"),
+    )
+    town = django_filters.ModelChoiceFilter(
+        field_name="town",
+        to_field_name="code",
+        queryset=town_choices(),
+        label=_("镇街"),
+        empty_label=_("全部镇街"),
+    )
+    grade = django_filters.ChoiceFilter(
+        choices=[(letter, letter) for letter in "ABCD"],
+        method="filter_grade",
+        label=_("分级"),
+        empty_label=_("全部"),
+    )
+
+    class Meta:
+        model = Facility
+        fields = ["district", "town", "grade"]
+
+    def filter_grade(self, queryset, name, value):
+        results = grading.grade_all(queryset, timezone.localdate())
+        return queryset.filter(pk__in=[r.facility.pk for r in results if r.grade == value])

@@ -11,7 +11,17 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from subsidies.api.serializers import district_fields, town_fields
-from supervision.models import Complaint, Department, Finding, FindingAction, Inspection, TeamMember
+from supervision.models import (
+    Complaint,
+    CreditLevel,
+    Department,
+    Finding,
+    FindingAction,
+    GradingWeight,
+    Inspection,
+    RiskLevel,
+    TeamMember,
+)
 
 
 @extend_schema_serializer(component_name="InspectionDepartment")
@@ -112,6 +122,58 @@ class FindingSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+class GradeSerializer(serializers.Serializer):
+    """One facility's grade (a supervision.grading.GradeResult), as the grade list shows it."""
+
+    id = serializers.IntegerField(source="facility.pk", read_only=True, help_text=_("机构编号"))
+    name = serializers.CharField(source="facility.name", read_only=True)
+    district, district_name = district_fields("facility.district")
+    town, town_name = town_fields("facility.town")
+    as_of = serializers.DateField(read_only=True, help_text=_("计算日期"))
+    risk_level = serializers.ChoiceField(choices=RiskLevel.choices, read_only=True)
+    risk_points = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    credit_level = serializers.ChoiceField(choices=CreditLevel.choices, read_only=True)
+    credit_points = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    grade = serializers.ChoiceField(choices=[(letter, letter) for letter in "ABCD"], read_only=True)
+    interval_months = serializers.IntegerField(read_only=True, help_text=_("建议检查间隔（月）"))
+    last_inspected_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text=_("最近一次检查日期；从未检查为空")
+    )
+    next_due = serializers.DateField(read_only=True, help_text=_("下次检查应在此日期前（从未检查：即日）"))
+    open_findings = serializers.IntegerField(read_only=True, help_text=_("未销号问题数"))
+    overdue_findings = serializers.IntegerField(read_only=True, help_text=_("逾期未整改问题数"))
+
+
+@extend_schema_serializer(component_name="GradeReason")
+class GradeLineSerializer(serializers.Serializer):
+    part = serializers.ChoiceField(choices=[("risk", _("风险分")), ("credit", _("信用分"))], read_only=True)
+    key = serializers.ChoiceField(choices=GradingWeight.Key.choices, read_only=True)
+    subject = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    detail = serializers.CharField(read_only=True)
+    points = serializers.DecimalField(
+        max_digits=10, decimal_places=2, read_only=True, help_text=_("分值：风险分为加分，信用分为减分")
+    )
+    finding = serializers.IntegerField(
+        source="finding_id", read_only=True, allow_null=True, help_text=_("产生该分值的问题编号")
+    )
+    complaint = serializers.IntegerField(
+        source="complaint_id", read_only=True, allow_null=True, help_text=_("产生该分值的投诉编号")
+    )
+    own_weight = serializers.BooleanField(read_only=True, help_text=_("分值为本区县自定，而非建议值"))
+
+
+@extend_schema_serializer(component_name="GradeDetail")
+class GradeDetailSerializer(GradeSerializer):
+    reasons = GradeLineSerializer(source="lines", many=True, read_only=True, help_text=_("计分依据"))
+    reasoning = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text=_("分级过程说明")
+    )
+    uses_proposal = serializers.BooleanField(
+        source="rules.uses_proposal", read_only=True, help_text=_("仍使用建议参数")
+    )
 
 
 class AnswerSerializer(serializers.Serializer):

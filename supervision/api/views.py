@@ -22,24 +22,26 @@ from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins
+from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from facilities.api.views import FORMAT_PARAMETER
+from facilities.api.views import FORMAT_PARAMETER, _error
 from facilities.models import Facility
-from facilities.permissions import Action, facilities_for
+from facilities.permissions import Action, facilities_for, facility_or_404
 from subsidies.api.views import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, PrivateViewSet, id_parameter
-from supervision import selectors, services
+from supervision import grading, selectors, services
 from supervision.api.serializers import (
     AnswerSerializer,
     ComplaintSerializer,
     FindingSerializer,
+    GradeDetailSerializer,
+    GradeSerializer,
     InspectionSerializer,
     ReopenSerializer,
     VerifySerializer,
 )
-from supervision.filtersets import ComplaintFilterSet, FindingFilterSet, InspectionFilterSet
+from supervision.filtersets import ComplaintFilterSet, FindingFilterSet, GradeFilterSet, InspectionFilterSet
 from supervision.models import TeamMember
 
 
@@ -208,4 +210,79 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Private
         )
 
 
-__all__ = ["ComplaintViewSet", "FindingViewSet", "InspectionViewSet"]
+# ---------------------------------------------------------------- risk + credit grades
+
+
+class GradingRuleIncomplete(exceptions.APIException):
+    """A number the rule needs has no row (supervision.grading.GradingRuleMissing): nothing is guessed."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "grading_rule_missing"
+
+
+def _graded(facilities: list[Facility]) -> list[grading.GradeResult]:
+    """The page's facilities graded together (supervision.grading.grade_all), in the page's order."""
+    order = {facility.pk: position for position, facility in enumerate(facilities)}
+    try:
+        results = grading.grade_all(Facility.objects.filter(pk__in=order), timezone.localdate())
+    except grading.GradingRuleMissing as exc:
+        raise GradingRuleIncomplete(str(exc)) from None
+    return sorted(results, key=lambda result: order[result.facility.pk])
+
+
+GRADE_ERRORS = {409: _error(gettext_lazy("分级规则缺少参数或矩阵单元（须在管理后台设定）"))}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("风险+信用分级"),
+        description=gettext_lazy(
+            "您可查看的在营（含暂停）机构的风险分、信用分、分级和建议检查间隔，与分级页面同一计算（按今天）。"
+            "按区县代码、镇街、机构名称排序。"
+        ),
+        parameters=[FORMAT_PARAMETER],
+        responses={200: GradeSerializer, **LIST_ERRORS, **GRADE_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("风险+信用分级"),
+        description=gettext_lazy("一家机构的分级及计分依据（哪些问题、投诉或情况产生了多少分）。"),
+        parameters=[id_parameter(gettext_lazy("机构编号"))],
+        responses={200: GradeDetailSerializer, **READ_ERRORS, **GRADE_ERRORS},
+    ),
+)
+class GradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
+    """Rows are facilities (scoped by facilities.permissions, as the grade pages); each page is graded by
+    supervision.grading as a whole, in a fixed number of queries."""
+
+    serializer_class = GradeSerializer
+    filterset_class = GradeFilterSet
+
+    def get_queryset(self):
+        return (
+            facilities_for(self.request.user, Action.VIEW)
+            .filter(is_synthetic=False, operating_status__in=grading.ACTIVE_STATUSES)
+            .order_by("district__code", "town__sort_order", "name", "pk")
+        )
+
+    def get_serializer_class(self):
+        return GradeDetailSerializer if self.action == "retrieve" else GradeSerializer
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        data = self.get_serializer(_graded(rows), many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        facility = facility_or_404(
+            request.user, kwargs["pk"], Action.VIEW, Facility.objects.select_related("district", "town")
+        )
+        try:
+            result = grading.grade_one(facility, timezone.localdate())
+        except grading.GradingRuleMissing as exc:
+            raise GradingRuleIncomplete(str(exc)) from None
+        return Response(self.get_serializer(result).data)
+
+
+__all__ = ["ComplaintViewSet", "FindingViewSet", "GradeViewSet", "InspectionViewSet"]

@@ -7,6 +7,7 @@ number of queries whatever its size."""
 import csv
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -15,7 +16,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from facilities.models import RoleAssignment
-from supervision import services
+from supervision import grading, services
 from supervision.models import Complaint, Department, Finding, FindingAction, Inspection, TeamMember
 from targets.models import Region
 from tests.api.conftest import issue
@@ -409,3 +410,125 @@ def test_a_list_page_costs_the_same_queries_whatever_its_size(path, role, many, 
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
     assert counts[1] <= 16, counts
+
+
+# ---------------------------------------------------------------- risk + credit grades
+
+GRADE_READS = {
+    "anonymous": set(),
+    "reader": {"A", "B"},
+    "operator_a": {"A"},
+    "operator_b": {"B"},
+    "town_official_1": {"A"},
+    "district_official": {"A", "B"},
+    "other_district_official": {"Y"},
+    "superuser": {"A", "B", "Y"},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reads_the_grades_of_exactly_the_facilities_it_may_view(
+    role, world, facility_a, facility_b, facility_y, client_as
+):
+    api = client_as(role)
+    facilities = {"A": facility_a, "B": facility_b, "Y": facility_y}
+    listed = api.get(f"{BASE}/grades/", {"page_size": 500})
+    if role == "anonymous":
+        assert error_of(listed, 401)["code"] == "not_authenticated"
+        assert error_of(api.get(f"{BASE}/grades/{facility_a.pk}/"), 401)["code"] == "not_authenticated"
+        return
+    ours = {f.pk: name for name, f in facilities.items()}
+    assert {ours[pk] for pk in ids(listed) if pk in ours} == GRADE_READS[role]
+    for name, facility in facilities.items():
+        detail = api.get(f"{BASE}/grades/{facility.pk}/")
+        if name in GRADE_READS[role]:
+            assert detail.status_code == 200 and detail.json()["id"] == facility.pk
+        else:
+            assert error_of(detail, 404)["code"] == "not_found", (name, role)
+
+
+def test_a_grade_is_the_grading_rule_with_its_reasons(world, facility_b, client_as):
+    """B's serious food-safety finding is open and overdue: it adds risk points and costs credit points,
+    and the detail names the finding, as the grade page does."""
+    expected = grading.grade_one(facility_b, timezone.localdate())
+    item = client_as("district_official").get(f"{BASE}/grades/{facility_b.pk}/").json()
+    assert (item["name"], item["district"], item["town"]) == ("乙托育园", "110115", "110115-02")
+    assert (item["risk_level"], item["credit_level"], item["grade"]) == (
+        expected.risk_level,
+        expected.credit_level,
+        expected.grade,
+    )
+    assert Decimal(item["risk_points"]) == expected.risk_points
+    assert Decimal(item["credit_points"]) == expected.credit_points
+    assert item["interval_months"] == expected.interval_months
+    assert item["last_inspected_on"] == days_ago(60).isoformat()
+    assert item["next_due"] == expected.next_due.isoformat()
+    assert (item["open_findings"], item["overdue_findings"]) == (1, 1)
+    from_finding = {(r["part"], r["key"]) for r in item["reasons"] if r["finding"] == world["fB"].pk}
+    assert {("risk", "risk_open_finding"), ("risk", "risk_overdue_finding")} <= from_finding
+    assert ("credit", "credit_overdue_finding") in from_finding
+    assert Decimal(sum(Decimal(r["points"]) for r in item["reasons"] if r["part"] == "risk")) == Decimal(
+        item["risk_points"]
+    )
+    assert len(item["reasoning"]) == 3
+    listed = client_as("district_official").get(f"{BASE}/grades/", {"town": "110115-02"}).json()["results"]
+    assert [{k: v for k, v in row.items()} for row in listed] == [
+        {k: v for k, v in item.items() if k not in ("reasons", "reasoning", "uses_proposal")}
+    ]
+
+
+def test_grade_filters_and_downloads(world, facility_a, facility_b, facility_y, client_as):
+    superuser = client_as("superuser")
+    assert ids(superuser.get(f"{BASE}/grades/", {"district": "500112"})) & {facility_a.pk, facility_y.pk} == {
+        facility_y.pk
+    }
+    assert ids(superuser.get(f"{BASE}/grades/", {"town": "110115-02"})) == {facility_b.pk}
+    letter_b = grading.grade_one(facility_b, timezone.localdate()).grade
+    graded = ids(superuser.get(f"{BASE}/grades/", {"grade": letter_b, "district": "110115"}))
+    assert facility_b.pk in graded
+    other = next(letter for letter in "ABCD" if letter != letter_b)
+    assert facility_b.pk not in ids(superuser.get(f"{BASE}/grades/", {"grade": other}))
+    assert "grade" in error_of(superuser.get(f"{BASE}/grades/", {"grade": "E"}), 400)["fields"]
+    assert "town" in error_of(superuser.get(f"{BASE}/grades/", {"town": "nowhere"}), 400)["fields"]
+    response = client_as("district_official").get(f"{BASE}/grades/", {"format": "csv", "town": "110115-01"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(r["name"], r["town"]) for r in rows] == [("甲托育园", "110115-01")]
+    assert rows[0]["grade"] in "ABCD" and rows[0]["next_due"]
+    response = client_as("district_official").get(f"{BASE}/grades/", {"format": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+@pytest.fixture
+def many_facilities(world, people, facility_a):
+    """110 more operating Daxing facilities in town 1, each with an open finding of one inspection."""
+    official = people["district_official"]
+    more = [filed(town=facility_a.town, name=f"托育园{n:03d}") for n in range(110)]
+    inspection = inspect(official, more, days_ago(20))
+    Finding.objects.bulk_create(
+        Finding(
+            inspection=inspection,
+            facility=f,
+            category="records",
+            severity="minor",
+            description="台账不全",
+            deadline=days_ago(5),
+            created_by=official,
+        )
+        for f in more
+    )
+
+
+@pytest.mark.parametrize("role", ["district_official", "reader", "town_official_1"])
+def test_a_grade_page_costs_the_same_queries_whatever_its_size(role, many_facilities, client_as):
+    api = client_as(role)
+    api.get(f"{BASE}/grades/")
+    counts = []
+    for size in (5, 100):
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get(f"{BASE}/grades/", {"page_size": size})
+        assert len(response.json()["results"]) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= 20, counts  # the rule reads findings, reopenings, complaints, visits, classes, rules

@@ -89,6 +89,7 @@ ARGS = {
     "api-finding-reopen": lambda w: {"pk": w.ids["finding"]},
     "api-finding-verify": lambda w: {"pk": w.ids["finding"]},
     "api-complaint-detail": lambda w: {"pk": w.ids["complaint"]},
+    "api-grade-detail": lambda w: {"pk": w.ids["facility"]},
     "api-inspection-detail": lambda w: {"pk": w.ids["inspection"]},
     "api/^.*$": lambda w: {"path": "/api/v1/no-such-endpoint/"},  # the API's JSON 404 for anything else
     "^static/(?P<path>.*)$": lambda w: {"path": "vendor/VERSIONS.md"},
