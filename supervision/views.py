@@ -29,7 +29,7 @@ from facilities.permissions import (
 from facilities.services import RegistryError
 from planning.exports import tables_response
 from supervision import grading, selectors, services, tables
-from supervision.filtersets import ComplaintFilterSet, FindingFilterSet, InspectionFilterSet
+from supervision.filtersets import ComplaintFilterSet, FindingFilterSet, GradeFilterSet, InspectionFilterSet
 from supervision.forms import (
     AnswerForm,
     ComplaintForm,
@@ -624,17 +624,15 @@ def _grades(request):
     facilities = facilities_for(request.user, Action.VIEW).filter(
         is_synthetic=False, operating_status__in=grading.ACTIVE_STATUSES
     )
-    district = request.GET.get("district")
-    if district:
-        facilities = facilities.filter(district__code=district)
+    # The API's FilterSet (district, town, grade), so the page and /api/v1/inspections/grades/ filter alike.
+    filterset = GradeFilterSet(request.GET or None, queryset=facilities)
     error = ""
     try:
+        if filterset.is_bound and filterset.is_valid():
+            facilities = filterset.qs
         results = grading.grade_all(facilities.order_by("district__code", "town__sort_order", "name"), today)
     except grading.GradingRuleMissing as exc:
         results, error = [], str(exc)
-    wanted = request.GET.get("grade")
-    if wanted in ("A", "B", "C", "D"):
-        results = [r for r in results if r.grade == wanted]
     return results, error, today
 
 
