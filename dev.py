@@ -4,7 +4,7 @@
     python3 dev.py serve    # virtualenv + install + migrate + seed + initial admin + background worker,
                             # then http://127.0.0.1:8000
     python3 dev.py test     # the whole test suite (extra arguments go to pytest)
-    python3 dev.py lint     # ruff check and format check, as CI runs them
+    python3 dev.py lint     # ruff check, format check and the import order (lint-imports), as CI runs them
     python3 dev.py lock     # re-pin requirements.lock from pyproject.toml in a scratch virtualenv
 
 Uses only the standard library, so it runs before anything is installed. The virtualenv is .venv/; it is
@@ -91,6 +91,8 @@ def lint(args: list[str]) -> None:
     ensure_venv()
     run(PYTHON, "-m", "ruff", "check", ".")
     run(PYTHON, "-m", "ruff", "format", "--check", ".")
+    # The apps' import order (pyproject.toml [tool.importlinter]): a lower layer never imports a higher one.
+    run(VENV / "bin" / "lint-imports")
 
 
 def lock(args: list[str]) -> None:

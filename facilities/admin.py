@@ -1,6 +1,6 @@
 """The registry in Django's admin.
 
-Scoping comes only from facilities.permissions: every queryset goes through `facilities_for` / `related_for`
+Scoping comes only from core.access (through core.admin's mixins): every queryset goes through `for_user`
 and every object check through `can`, on top of Django's model permissions (scoping only ever narrows what
 those allow). Superusers see everything.
 
@@ -21,6 +21,9 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from core import access
+from core.access import Action, Role, can, unrestricted
+from core.admin import ReadOnlyAdminMixin, ReferenceDataMixin, ScopedAdminMixin, SuperuserOnlyMixin
 from facilities.models import (
     CalendarDay,
     Certificate,
@@ -36,21 +39,14 @@ from facilities.models import (
     StatusChange,
     TrainingRecord,
 )
-from facilities.permissions import (
-    Action,
-    Role,
-    can,
-    district_ids,
-    districts_for,
-    facilities_for,
-    related_for,
-)
 from facilities.rules import load_rules
 from facilities.services import (
     EDITABLE_FIELDS,
     UnitInput,
     ensure_checklist,
     integrity_message,
+    may_edit_directly,
+    may_edit_staff,
     validate_facility,
 )
 from targets.models import Region
@@ -59,86 +55,22 @@ Status = Facility.OperatingStatus
 Filing = Facility.FilingStatus
 
 
-def is_superuser(user) -> bool:
-    return bool(user.is_active and user.is_superuser)
-
-
-def may_edit_facility(user, facility: Facility | None) -> bool:
-    """Whether the admin lets `user` change `facility` directly (the limits of services.facility_update)."""
-    if facility is None or is_superuser(user):
-        return True
-    if not can(user, Action.EDIT, facility) or facility.operating_status == Status.CLOSED:
-        return False
-    if facility.filing_status in (Filing.SUBMITTED, Filing.FILED):
-        return can(user, Action.REVIEW, facility)
-    return True
-
-
-def may_edit_staff(user, facility: Facility | None) -> bool:
-    """Whether `user` may change the roster of `facility` (the limits of services.staff_save)."""
-    if facility is None or is_superuser(user):
-        return True
-    return (
-        can(user, Action.EDIT, facility)
-        and can(user, Action.VIEW_STAFF, facility)
-        and facility.operating_status != Status.CLOSED
-    )
-
-
 # ---------------------------------------------------------------- shared behaviour
 
 
-class ReadOnlyAdminMixin:
-    """Records written only by the services (or the database): viewable, never added, changed or deleted."""
+class FacilityScopedMixin(ScopedAdminMixin):
+    """A model hanging off a facility: rows and objects scoped by `view_action`, read-only unless a subclass
+    says otherwise."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class SuperuserWritesMixin:
-    """Rules as data: anyone with the view permission reads them, only superusers change them."""
-
-    def has_add_permission(self, request):
-        return is_superuser(request.user) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return is_superuser(request.user) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_superuser(request.user) and super().has_delete_permission(request, obj)
-
-
-class FacilityScopedMixin:
-    """A model hanging off a facility through `facility_path`: rows and objects scoped by `view_action`."""
-
-    facility_path = "facility"
     view_action = Action.VIEW
-
-    def get_queryset(self, request):
-        return related_for(request.user, super().get_queryset(request), self.view_action, self.facility_path)
-
-    def facility_of(self, obj) -> Facility:
-        for attribute in self.facility_path.split("__"):
-            obj = getattr(obj, attribute)
-        return obj
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and (
-            obj is None or can(request.user, self.view_action, self.facility_of(obj))
-        )
+    write_action = None
 
 
 class FacilityInlineMixin:
     """An inline of the facility form (obj is the facility): rows scoped, editable when the facility is."""
 
     def get_queryset(self, request):
-        return related_for(request.user, super().get_queryset(request), Action.VIEW)
+        return access.for_user(request.user, Action.VIEW, super().get_queryset(request))
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) and (
@@ -146,20 +78,20 @@ class FacilityInlineMixin:
         )
 
     def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and may_edit_facility(request.user, obj)
+        return super().has_add_permission(request, obj) and may_edit_directly(request.user, obj)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and may_edit_facility(request.user, obj)
+        return super().has_change_permission(request, obj) and may_edit_directly(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and may_edit_facility(request.user, obj)
+        return super().has_delete_permission(request, obj) and may_edit_directly(request.user, obj)
 
 
 class StaffInlineMixin:
     """An inline of the staff form (certificates, trainings): obj is the staff member."""
 
     def get_queryset(self, request):
-        return related_for(request.user, super().get_queryset(request), Action.VIEW_STAFF, "staff__facility")
+        return access.for_user(request.user, Action.VIEW_STAFF, super().get_queryset(request))
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) and (
@@ -186,7 +118,7 @@ class StaffInlineMixin:
 
 
 @admin.register(ClassTypeRule)
-class ClassTypeRuleAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+class ClassTypeRuleAdmin(ReferenceDataMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "code",
@@ -203,7 +135,7 @@ class ClassTypeRuleAdmin(SuperuserWritesMixin, admin.ModelAdmin):
 
 
 @admin.register(RuleSetting)
-class RuleSettingAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+class RuleSettingAdmin(ReferenceDataMixin, admin.ModelAdmin):
     list_display = ["key", "value", "note", "source"]
     list_filter = ["source"]
     search_fields = ["key", "note"]
@@ -211,7 +143,7 @@ class RuleSettingAdmin(SuperuserWritesMixin, admin.ModelAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+class CalendarDayAdmin(ReferenceDataMixin, admin.ModelAdmin):
     list_display = ["date", "is_working_day", "note"]
     list_filter = ["is_working_day"]
     search_fields = ["note"]
@@ -438,22 +370,21 @@ class FacilityAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return facilities_for(request.user, Action.VIEW, super().get_queryset(request))
+        return access.for_user(request.user, Action.VIEW, super().get_queryset(request))
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if not is_superuser(request.user):
+        if not unrestricted(request.user):
             fields.append("source")  # only rows loaded from a document name one
         return fields
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if not is_superuser(request.user):
+        if not unrestricted(request.user):
+            districts = Region.objects.districts().for_user(request.user, Action.REGISTER)
             if db_field.name == "district":
-                kwargs["queryset"] = districts_for(request.user)
+                kwargs["queryset"] = districts
             elif db_field.name == "town":
-                kwargs["queryset"] = Region.objects.filter(
-                    level=Region.Level.TOWN, parent__in=districts_for(request.user)
-                )
+                kwargs["queryset"] = Region.objects.towns().filter(parent__in=districts)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_view_permission(self, request, obj=None):
@@ -465,14 +396,14 @@ class FacilityAdmin(admin.ModelAdmin):
         # New facilities come from superusers or district officials (operators register in the portal,
         # which also makes them the facility's operator).
         return super().has_add_permission(request) and (
-            is_superuser(request.user) or bool(district_ids(request.user, Role.DISTRICT_OFFICIAL))
+            unrestricted(request.user) or access.has_role(request.user, Role.DISTRICT_OFFICIAL)
         )
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and may_edit_facility(request.user, obj)
+        return super().has_change_permission(request, obj) and may_edit_directly(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return is_superuser(request.user) and super().has_delete_permission(request, obj)
+        return unrestricted(request.user) and super().has_delete_permission(request, obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The form checks what the database checks; a refusal that still gets through (a concurrent change
@@ -531,8 +462,9 @@ class TrainingRecordInline(StaffInlineMixin, admin.TabularInline):
 
 @admin.register(StaffMember)
 class StaffMemberAdmin(FacilityScopedMixin, admin.ModelAdmin):
-    # Rosters hold ID numbers: scoped by VIEW_STAFF, the scope of permissions.staff_for.
+    # Rosters hold ID numbers: scoped by VIEW_STAFF.
     view_action = Action.VIEW_STAFF
+    write_action = Action.EDIT
     list_display = ["name", "facility", "role", "employment", "left_on"]
     list_filter = ["role", "employment"]
     search_fields = ["name", "id_number"]
@@ -542,8 +474,8 @@ class StaffMemberAdmin(FacilityScopedMixin, admin.ModelAdmin):
     inlines = [CertificateInline, TrainingRecordInline]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "facility" and not is_superuser(request.user):
-            kwargs["queryset"] = facilities_for(request.user, Action.EDIT).exclude(
+        if db_field.name == "facility" and not unrestricted(request.user):
+            kwargs["queryset"] = Facility.objects.for_user(request.user, Action.EDIT).exclude(
                 operating_status=Status.CLOSED
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -588,33 +520,21 @@ class StatusChangeAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmi
 
 
 @admin.register(FilingSequence)
-class FilingSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class FilingSequenceAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Filing numbers issued per district and year; written only by services.filing_approve."""
 
     list_display = ["district", "year", "last"]
     list_filter = ["year"]
     search_fields = ["district__name", "district__code"]
     list_select_related = ["district"]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_superuser(request.user):
-            return queryset
-        return queryset.filter(district_id__in=district_ids(request.user, Role.DISTRICT_OFFICIAL))
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and (
-            obj is None
-            or is_superuser(request.user)
-            or obj.district_id in district_ids(request.user, Role.DISTRICT_OFFICIAL)
-        )
+    view_action = Action.MANAGE  # the district's own officials
 
 
 # ---------------------------------------------------------------- roles
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
     """Who may see and do what. Granting a role widens someone's scope, so only superusers see and change
     role assignments here, whatever model permissions a staff user holds."""
 
@@ -624,25 +544,6 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     list_select_related = ["user", "region", "facility", "granted_by"]
     autocomplete_fields = ["user", "region", "facility"]
     readonly_fields = ["granted_by", "created_at"]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        return queryset if is_superuser(request.user) else queryset.none()
-
-    def has_module_permission(self, request):
-        return is_superuser(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_superuser(request.user)
-
-    def has_add_permission(self, request):
-        return is_superuser(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return is_superuser(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_superuser(request.user)
 
     def save_model(self, request, obj, form, change):
         if not change:

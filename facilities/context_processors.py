@@ -1,5 +1,6 @@
+from core import access
+from core.access import Action
 from facilities.models import Facility, PendingChange
-from facilities.permissions import Action, facilities_for, has_role, related_for
 
 
 def navigation(request):
@@ -7,12 +8,13 @@ def navigation(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    if not (user.is_superuser or has_role(user, "district_official")):
+    if not access.is_official(user):
         return {"nav_can_review": False}
-    waiting = (
-        facilities_for(user, Action.REVIEW).filter(filing_status=Facility.FilingStatus.SUBMITTED).count()
+    submitted = Facility.objects.filter(filing_status=Facility.FilingStatus.SUBMITTED)
+    waiting = submitted.for_user(user, Action.REVIEW).count()
+    waiting += (
+        PendingChange.objects.filter(status=PendingChange.Status.PENDING)
+        .for_user(user, Action.REVIEW)
+        .count()
     )
-    waiting += related_for(
-        user, PendingChange.objects.filter(status=PendingChange.Status.PENDING), Action.REVIEW
-    ).count()
     return {"nav_can_review": True, "nav_review_count": waiting}

@@ -1,8 +1,13 @@
-"""Filters over the facility registry, shared by the public directory and (later) the REST API.
+"""The one FilterSet over the facility registry: the registry page, its export, the REST API and the public
+directory all filter with FacilityFilterSet.
 
 Region filters take region codes (`?district=110115&town=110115-01`), never database ids, so a URL stays
 meaningful across databases. The FilterSet filters whatever queryset it is given; callers decide the base
 (the public directory passes `Facility.objects.publicly_listed()`).
+
+`flag` (the national-rule checks of facilities.selectors) narrows to the facilities the user sees in full:
+the flags are internal, so the public directory has no such filter (`public=True`) and in the API it leaves
+out the public records of facilities outside the user's scope.
 """
 
 import django_filters
@@ -10,6 +15,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from facilities import selectors
 from facilities.models import Facility
 from targets.models import Region
 
@@ -61,6 +67,9 @@ class FacilityFilterSet(django_filters.FilterSet):
         choices=Facility.FilingStatus.choices, label=_("备案状态"), empty_label=_("全部")
     )
     search = django_filters.CharFilter(method="filter_search", label=_("搜索"))
+    flag = django_filters.ChoiceFilter(
+        choices=selectors.Flag.CHOICES, method="filter_flag", label=_("提示"), empty_label=_("全部")
+    )
 
     class Meta:
         model = Facility
@@ -73,7 +82,21 @@ class FacilityFilterSet(django_filters.FilterSet):
             "operating_status",
             "filing_status",
             "search",
+            "flag",
         ]
+
+    def __init__(self, *args, public: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if public:
+            del self.filters["flag"]  # the form is built later, from the filters left
+
+    def filter_flag(self, queryset, name, value):
+        annotations = queryset.query.annotations
+        if "in_scope" in annotations:  # the API's list: public records outside the scope carry no flags
+            queryset = queryset.filter(in_scope=True)
+        if f"flag_{value}" not in annotations:
+            queryset = selectors.with_flags(queryset)
+        return queryset.filter(**{f"flag_{value}": True})
 
     def filter_search(self, queryset, name, value):
         """Name or address contains every word of the query (words split on white space)."""

@@ -17,7 +17,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from targets.models import Region, SourceDocument, TimeStampedModel
+from core.access import Role, Scope, ScopedManager, ScopedQuerySet
+from core.models import TimeStampedModel
+from targets.models import Region, SourceDocument
 
 
 def tracked():
@@ -130,7 +132,7 @@ class CalendarDay(models.Model):
 # ---------------------------------------------------------------- facilities
 
 
-class FacilityQuerySet(models.QuerySet):
+class FacilityQuerySet(ScopedQuerySet):
     def official(self):
         """Rows that count in official statistics: never synthetic."""
         return self.filter(is_synthetic=False)
@@ -255,6 +257,8 @@ class Facility(TimeStampedModel):
 
     objects = FacilityQuerySet.as_manager()
 
+    scope = Scope(facility="pk", district="district", town="town")
+
     class Meta:
         verbose_name = _("托育机构")
         verbose_name_plural = _("托育机构")
@@ -362,6 +366,9 @@ class ClassUnit(models.Model):
     classes = models.PositiveSmallIntegerField(_("班数"))
     children_per_class = models.PositiveSmallIntegerField(_("每班人数"))
 
+    scope = Scope(via="facility")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("班级设置")
         verbose_name_plural = _("班级设置")
@@ -445,6 +452,9 @@ class StaffMember(TimeStampedModel):
     hired_on = models.DateField(_("入职日期"), null=True, blank=True)
     left_on = models.DateField(_("离职日期"), null=True, blank=True)
 
+    scope = Scope(via="facility")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("从业人员")
         verbose_name_plural = _("从业人员")
@@ -496,6 +506,9 @@ class Certificate(models.Model):
     issuer = models.CharField(_("发证机构"), max_length=128, blank=True)
     issued_on = models.DateField(_("发证日期"), null=True, blank=True)
 
+    scope = Scope(via="staff__facility")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("证书")
         verbose_name_plural = _("证书")
@@ -514,6 +527,9 @@ class TrainingRecord(models.Model):
     provider = models.CharField(_("培训机构"), max_length=128, blank=True)
     completed_on = models.DateField(_("完成日期"))
     hours = models.DecimalField(_("学时"), max_digits=6, decimal_places=1, null=True, blank=True)
+
+    scope = Scope(via="staff__facility")
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("培训记录")
@@ -551,6 +567,9 @@ class ChecklistItem(models.Model):
     provided = models.BooleanField(_("已提供"), default=False)
     reference = models.CharField(_("材料编号/说明"), max_length=255, blank=True)
 
+    scope = Scope(via="facility")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("备案材料")
         verbose_name_plural = _("备案材料")
@@ -573,6 +592,9 @@ class FilingSequence(models.Model):
     district = models.ForeignKey(Region, on_delete=models.PROTECT)
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
+
+    scope = Scope(district="district")
+    objects = ScopedManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="filing_sequence_unique")]
@@ -611,6 +633,9 @@ class PendingChange(TimeStampedModel):
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     decision_reason = models.TextField(_("审核意见"), blank=True)
 
+    scope = Scope(via="facility")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("待审变更")
         verbose_name_plural = _("待审变更")
@@ -645,6 +670,9 @@ class StatusChange(models.Model):
     )
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
+    scope = Scope(via="facility")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("运营状态变更")
         verbose_name_plural = _("运营状态变更")
@@ -660,13 +688,9 @@ class StatusChange(models.Model):
 @pghistory.track(*tracked())
 class RoleAssignment(models.Model):
     """What a user may see and do. A user may hold several assignments (an official of two districts, an
-    operator of three facilities); scoping in facilities/permissions.py reads only this table."""
+    operator of three facilities); core/access.py is the only reader of this table."""
 
-    class Role(models.TextChoices):
-        DISTRICT_OFFICIAL = "district_official", _("区级管理员")
-        TOWN_OFFICIAL = "town_official", _("镇街管理员")
-        OPERATOR = "operator", _("机构填报人")
-        API_CLIENT = "api_client", _("接口只读用户")
+    Role = Role  # the one vocabulary of roles, core.access.Role
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="roles"

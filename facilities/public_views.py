@@ -129,7 +129,9 @@ PUBLIC_FILTERS = ("district", "town", "kind", "inclusive", "search")
 
 
 def directory_list(request):
-    filterset = FacilityFilterSet(request.GET or None, queryset=public_queryset(), request=request)
+    filterset = FacilityFilterSet(
+        request.GET or None, queryset=public_queryset(), request=request, public=True
+    )
     form = filterset.form
     valid = not filterset.is_bound or filterset.is_valid()
     queryset = filterset.qs if valid else filterset.queryset.none()

@@ -1,7 +1,7 @@
 """Seed for the registry: national rules as data, and the facilities the source documents name.
 
-Uses the same file/row/problem machinery as targets.seeding and runs inside the same transaction
-(tuoyu_portal.seed.seed_all), after places and sources exist. Seeded facilities carry only what the document
+Uses core.seeding's file/row/problem machinery, as targets.seeding does, and runs inside the same transaction
+(ops.seed.seed_all), after places and sources exist. Seeded facilities carry only what the document
 says: name, kind, inclusive status where stated, district, operating status and a note quoting the document.
 """
 
@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from facilities.models import ClassTypeRule, Facility, RuleSetting
-from targets.models import Region, SourceDocument
-from targets.seeding import (
+from core.seeding import (
     FixtureFile,
+    FixtureLoader,
     SeedError,
     SeedReport,
-    _Loader,
     boolean,
     choice,
     integer,
@@ -24,6 +22,8 @@ from targets.seeding import (
     required_text,
     text,
 )
+from facilities.models import ClassTypeRule, Facility, RuleSetting
+from targets.models import Region, SourceDocument
 
 CLASS_TYPES = FixtureFile(
     "class_types.csv",
@@ -59,11 +59,7 @@ FACILITIES = FixtureFile(
 )
 
 
-class RegistryLoader(_Loader):
-    def __init__(self, directory: Path, report: SeedReport):
-        super().__init__(directory)
-        self.report = report
-
+class RegistryLoader(FixtureLoader):
     def run(self) -> SeedReport:
         class_types = CLASS_TYPES.read(self.directory, self.problems)
         settings = RULE_SETTINGS.read(self.directory, self.problems)

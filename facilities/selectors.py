@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from facilities.models import Certificate, ClassUnit, Facility, RuleSetting, StaffMember, TrainingRecord
-from facilities.rules import Rules, add_working_days, load_rules, working_days_before
+from facilities.rules import Rules, WorkingCalendar, add_working_days, load_rules, working_days_before
 
 
 class Flag:
@@ -171,18 +171,20 @@ class FilingClock:
         return timezone.localdate() > self.notice_due
 
 
-def filing_clock(facility: Facility, rules: Rules | None = None) -> FilingClock | None:
+def filing_clock(
+    facility: Facility, rules: Rules | None = None, calendar: WorkingCalendar | None = None
+) -> FilingClock | None:
     """Statutory clocks of a submitted filing: acknowledgement and non-compliance notice deadlines."""
     if facility.filing_status != Facility.FilingStatus.SUBMITTED or not facility.submitted_at:
         return None
     rules = rules or load_rules()
     submitted = timezone.localdate(facility.submitted_at)
+    acknowledge = int(rules.setting(RuleSetting.Key.ACKNOWLEDGE_WORKING_DAYS))
+    notice = int(rules.setting(RuleSetting.Key.NOTICE_WORKING_DAYS))
     return FilingClock(
         submitted_on=submitted,
-        acknowledge_due=add_working_days(
-            submitted, int(rules.setting(RuleSetting.Key.ACKNOWLEDGE_WORKING_DAYS))
-        ),
-        notice_due=add_working_days(submitted, int(rules.setting(RuleSetting.Key.NOTICE_WORKING_DAYS))),
+        acknowledge_due=add_working_days(submitted, acknowledge, calendar),
+        notice_due=add_working_days(submitted, notice, calendar),
         acknowledged=facility.acknowledged_at is not None,
     )
 
@@ -354,3 +356,18 @@ def certificate_rate_goal(district_id: int | None):
         .order_by("-period_end")
         .first()
     )
+
+
+def filing_clocks(facilities: list[Facility], rules: Rules | None = None) -> None:
+    """Set `clock` on each facility of a list, reading the working-day calendar once for all of them."""
+    rules = rules or load_rules()
+    submitted = [timezone.localdate(f.submitted_at) for f in facilities if f.submitted_at]
+    calendar = None
+    if submitted:
+        days = max(
+            int(rules.setting(RuleSetting.Key.ACKNOWLEDGE_WORKING_DAYS)),
+            int(rules.setting(RuleSetting.Key.NOTICE_WORKING_DAYS)),
+        )
+        calendar = WorkingCalendar(min(submitted), max(submitted) + WorkingCalendar.margin(days))
+    for facility in facilities:
+        facility.clock = filing_clock(facility, rules, calendar)

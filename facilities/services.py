@@ -1,8 +1,8 @@
 """Writes and workflows of the registry. Views, admin actions, commands and the API call these.
 
-Every function takes the acting user, checks permission through facilities.permissions, validates against
-the rule tables, and runs in one transaction. Refusals raise RegistryError (or a subclass) with a message
-for the user; nothing is written then.
+Every function takes the acting user, checks permission through core.access, validates against
+the rule tables, and runs in one transaction. Refusals raise RegistryError (core.errors.ServiceError) or
+NotAllowed / ConcurrencyError with a message for the user; nothing is written then.
 """
 
 from __future__ import annotations
@@ -17,6 +17,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import Action, can, forget_grants, is_operator_of, unrestricted
+
+# The registry's names for core.errors' classes (the same classes): callers may use either.
+from core.errors import Conflict as ConcurrencyError
+from core.errors import NotAllowed
+from core.errors import ServiceError as RegistryError
 from facilities.models import (
     ChecklistItem,
     ClassUnit,
@@ -27,26 +33,7 @@ from facilities.models import (
     StaffMember,
     StatusChange,
 )
-from facilities.permissions import Action, can, is_operator_of
 from facilities.rules import Rules, load_rules
-
-
-class RegistryError(Exception):
-    """A refusal with a message for the user. `errors` maps field names to messages where they apply."""
-
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
-
-
-class ConcurrencyError(RegistryError):
-    pass
-
-
-class NotAllowed(RegistryError):
-    pass
-
 
 # Fields an operator or official edits on the facility form (everything else is workflow state).
 EDITABLE_FIELDS = (
@@ -181,10 +168,8 @@ def _check(data: dict, units: list[UnitInput]) -> None:
 @transaction.atomic
 def facility_create(*, user, data: dict, units: list[UnitInput]) -> Facility:
     """A new facility record (draft). An operator who creates it becomes its operator."""
-    from facilities.permissions import districts_for
-
     district = data.get("district")
-    if district is None or not districts_for(user).filter(pk=district.pk).exists():
+    if district is None or not can(user, Action.REGISTER, district):
         raise NotAllowed(_("您不能在该区县登记机构。"))
     _check(data, units)
     facility = Facility(filing_status=Facility.FilingStatus.DRAFT)
@@ -193,7 +178,7 @@ def facility_create(*, user, data: dict, units: list[UnitInput]) -> Facility:
     except IntegrityError as exc:
         raise RegistryError(integrity_message(exc)) from exc
     if (
-        not user.is_superuser
+        not unrestricted(user)
         and not RoleAssignment.objects.filter(
             user=user, role=RoleAssignment.Role.DISTRICT_OFFICIAL, region=district
         ).exists()
@@ -201,8 +186,7 @@ def facility_create(*, user, data: dict, units: list[UnitInput]) -> Facility:
         RoleAssignment.objects.create(
             user=user, role=RoleAssignment.Role.OPERATOR, facility=facility, granted_by=user
         )
-        if hasattr(user, "_tuoyu_roles"):
-            del user._tuoyu_roles
+        forget_grants(user)
     ensure_checklist(facility)
     return facility
 
@@ -230,24 +214,50 @@ def _bump_version(facility: Facility, expected_version: int) -> None:
     facility.version = expected_version + 1
 
 
-@transaction.atomic
-def facility_update(
-    *, user, facility: Facility, data: dict, units: list[UnitInput], expected_version: int
-) -> Facility | PendingChange:
-    """Edit a facility. An operator's change to a filed record becomes a PendingChange for review; the
-    approved record stays what the public and the statistics see."""
+def _facility_editable(user, facility: Facility) -> None:
+    """The one rule of who may edit a facility record (the admin asks `may_edit_directly`)."""
     if not can(user, Action.EDIT, facility):
         raise NotAllowed(_("您无权编辑该机构。"))
     if facility.operating_status == Facility.OperatingStatus.CLOSED:
         raise NotAllowed(_("该机构已关停，记录不能再编辑。"))
     if facility.filing_status == Facility.FilingStatus.SUBMITTED and not can(user, Action.REVIEW, facility):
         raise NotAllowed(_("备案材料审核期间不能修改；如需修改，请联系区卫健委退回。"))
-    new_district = data.get("district")
-    if new_district is not None and new_district.pk != facility.district_id:
-        from facilities.permissions import districts_for
 
-        if not districts_for(user).filter(pk=new_district.pk).exists():
-            raise NotAllowed(_("您不能把机构移到该区县。"))
+
+def may_edit_directly(user, facility: Facility | None) -> bool:
+    """Whether an edit by `user` would change the record at once (not become a pending change): the rule
+    of facility_update, for the admin, which writes directly."""
+    if facility is None or unrestricted(user):
+        return True
+    try:
+        _facility_editable(user, facility)
+    except NotAllowed:
+        return False
+    return facility.filing_status != Facility.FilingStatus.FILED or can(user, Action.REVIEW, facility)
+
+
+def may_edit_staff(user, facility: Facility | None) -> bool:
+    """Whether `user` may change the roster of `facility` (the rule of staff_save)."""
+    if facility is None or unrestricted(user):
+        return True
+    try:
+        _staff_editable(user, facility)
+    except NotAllowed:
+        return False
+    return True
+
+
+@transaction.atomic
+def facility_update(
+    *, user, facility: Facility, data: dict, units: list[UnitInput], expected_version: int
+) -> Facility | PendingChange:
+    """Edit a facility. An operator's change to a filed record becomes a PendingChange for review; the
+    approved record stays what the public and the statistics see."""
+    _facility_editable(user, facility)
+    new_district = data.get("district")
+    moving = new_district is not None and new_district.pk != facility.district_id
+    if moving and not can(user, Action.REGISTER, new_district):
+        raise NotAllowed(_("您不能把机构移到该区县。"))
     _check(data, units)
     _bump_version(facility, expected_version)
     if facility.filing_status == Facility.FilingStatus.FILED and not can(user, Action.REVIEW, facility):
@@ -537,10 +547,6 @@ def integrity_message(exc: IntegrityError) -> str:
     return _("保存失败：数据不符合约束（%(detail)s）。") % {"detail": text.splitlines()[0]}
 
 
-def as_validation_error(error: RegistryError) -> ValidationError:
-    return ValidationError(error.errors or error.message)
-
-
 # ---------------------------------------------------------------- staff
 
 
@@ -586,13 +592,9 @@ def staff_add_record(*, user, member: StaffMember, record) -> None:
 
 def manageable_scope(user):
     """Towns and facilities in which `user` (a district official) may grant roles."""
-    from facilities.permissions import district_ids
     from targets.models import Region
 
-    if user.is_superuser:
-        districts = Region.objects.filter(level=Region.Level.DISTRICT)
-    else:
-        districts = Region.objects.filter(pk__in=district_ids(user, RoleAssignment.Role.DISTRICT_OFFICIAL))
+    districts = Region.objects.districts().for_user(user, Action.MANAGE)
     towns = Region.objects.filter(level=Region.Level.TOWN, parent__in=districts)
     facilities = Facility.objects.filter(district__in=districts, is_synthetic=False)
     return districts, towns, facilities

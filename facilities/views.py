@@ -1,20 +1,24 @@
-"""Registry pages for operators and officials. Scoping comes from facilities.permissions; every write goes
-through facilities.services; the views only translate between HTTP and those two."""
+"""Registry pages for operators and officials. The registry list, its export and the review queue are
+declarations on core.views.ObjectListView (scoped by core.access, filtered by facilities.filtersets, the
+API's FilterSet); every write goes through facilities.services; the views only translate between HTTP and
+those."""
 
 from __future__ import annotations
 
-import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
+from core import access
+from core.access import Action, can
+from core.forms import apply_service_error
+from core.views import ObjectActionView, ObjectDetailView, ObjectFormView, ObjectListView
 from facilities import selectors, services
 from facilities.filtersets import FacilityFilterSet
 from facilities.forms import (
@@ -30,81 +34,53 @@ from facilities.forms import (
     unit_initial,
 )
 from facilities.models import ClassUnit, Facility, PendingChange, RoleAssignment, StaffMember, StatusChange
-from facilities.permissions import (
-    Action,
-    can,
-    district_ids,
-    districts_for,
-    facilities_for,
-    facility_or_404,
-    is_official,
-    related_for,
-    staff_for,
-)
 from facilities.rules import load_rules
+from facilities.tables import FacilityTable
+from targets.models import Region
 
 
-class RegistryFilterSet(FacilityFilterSet):
-    """The public filters plus the national-rule flags, for signed-in users."""
+class FacilityListView(ObjectListView):
+    """The registry: facilities the user may see, the national-rule flags, totals over the filtered rows; the
+    export (its own URL) is the same rows with every column of FacilityTable."""
 
-    flag = django_filters.ChoiceFilter(
-        choices=selectors.Flag.CHOICES,
-        method="filter_flag",
-        label=gettext_lazy("提示"),
-        empty_label=gettext_lazy("全部"),
-    )
+    queryset = Facility.objects.select_related("district", "town")
+    filterset = FacilityFilterSet
+    table = FacilityTable
+    ordering = ("district__code", "town__sort_order", "name")
+    paginate_by = 30
+    template_name = "facilities/registry_list.html"
+    export_param = None
+    export_name = gettext_lazy("托育机构")
+    export_dated = True
 
-    class Meta(FacilityFilterSet.Meta):
-        fields = [*FacilityFilterSet.Meta.fields, "flag"]
+    def get_queryset(self):
+        return selectors.with_flags(super().get_queryset())
 
-    def filter_flag(self, queryset, name, value):
-        return queryset.filter(**{f"flag_{value}": True})
+    def prepare_page(self, rows):
+        for facility in rows:
+            facility.flags = selectors.flags_of(facility)
+
+    def get_context_data(self, **kwargs):
+        user, queryset = self.request.user, self.queryset_filtered
+        # Totals and staff indicators over the filtered rows the user sees in full (rosters need VIEW_STAFF).
+        summary = queryset.aggregate(
+            facilities=Count("pk"), slots=Sum("total_slots"), inclusive=Sum("inclusive_slots")
+        )
+        staff_scope = access.for_user(user, Action.VIEW_STAFF, queryset)
+        chosen = self.cleaned("district")
+        own = access.region_ids(user, "district_official")
+        goal_district = chosen.pk if chosen else (own[0] if len(own) == 1 else None)
+        return super().get_context_data(
+            can_create=Region.objects.districts().for_user(user, Action.REGISTER).exists(),
+            summary=summary,
+            indicators=selectors.staff_indicators(staff_scope) if staff_scope.exists() else None,
+            certificate_goal=selectors.certificate_rate_goal(goal_district),
+            **kwargs,
+        )
 
 
-def _apply_error(form, error: services.RegistryError) -> None:
-    for field, field_errors in error.errors.items():
-        target = field if field in form.fields else None
-        for message in field_errors:
-            form.add_error(target, message)
-    if not error.errors:
-        form.add_error(None, error.message)
-
-
-@login_required
-def facility_list(request):
-    base = selectors.with_flags(
-        facilities_for(request.user, Action.VIEW).select_related("district", "town")
-    ).order_by("district__code", "town__sort_order", "name")
-    filterset = RegistryFilterSet(request.GET or None, queryset=base)
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else base
-    page = Paginator(queryset, 30).get_page(request.GET.get("page"))
-    for facility in page:
-        facility.flags = selectors.flags_of(facility)
-    query = request.GET.copy()
-    query.pop("page", None)
-    # Totals and staff indicators over the filtered rows the user may see in full (rosters need VIEW_STAFF).
-    summary = queryset.aggregate(
-        facilities=Count("pk"), slots=Sum("total_slots"), inclusive=Sum("inclusive_slots")
-    )
-    staff_scope = facilities_for(request.user, Action.VIEW_STAFF, queryset)
-    chosen = (
-        filterset.form.cleaned_data.get("district") if filterset.is_bound and filterset.is_valid() else None
-    )
-    own = district_ids(request.user, "district_official")
-    goal_district = chosen.pk if chosen else (own[0] if len(own) == 1 else None)
-    return render(
-        request,
-        "facilities/registry_list.html",
-        {
-            "filterset": filterset,
-            "page": page,
-            "query": query.urlencode(),
-            "can_create": districts_for(request.user).exists(),
-            "summary": summary,
-            "indicators": selectors.staff_indicators(staff_scope) if staff_scope.exists() else None,
-            "certificate_goal": selectors.certificate_rate_goal(goal_district),
-        },
-    )
+facility_list = FacilityListView.as_view()
+facility_export = FacilityListView.as_view(export_only=True)
 
 
 FORM_GROUPS = {
@@ -165,7 +141,7 @@ def _facility_form_context(request, form, formset, facility=None):
 
 @login_required
 def facility_create(request):
-    districts = districts_for(request.user)
+    districts = Region.objects.districts().for_user(request.user, Action.REGISTER)
     if not districts.exists():
         raise Http404
     form = FacilityForm(request.POST or None, districts=districts)
@@ -176,7 +152,7 @@ def facility_create(request):
                 user=request.user, data=form.cleaned_data, units=formset.units()
             )
         except services.RegistryError as error:
-            _apply_error(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("已创建机构草稿。请填写备案材料后提交备案。"))
             return redirect("registry:detail", pk=facility.pk)
@@ -185,8 +161,10 @@ def facility_create(request):
 
 @login_required
 def facility_edit(request, pk):
-    facility = facility_or_404(request.user, pk, Action.EDIT)
-    districts = districts_for(request.user) | type(facility.district).objects.filter(pk=facility.district_id)
+    facility = access.object_or_404(request.user, Facility, Action.EDIT, pk=pk)
+    districts = Region.objects.districts().for_user(request.user, Action.REGISTER) | type(
+        facility.district
+    ).objects.filter(pk=facility.district_id)
     if request.method == "POST":
         form = FacilityForm(request.POST, instance=facility, districts=districts.distinct())
         formset = unit_formset(request.POST)
@@ -201,7 +179,7 @@ def facility_edit(request, pk):
                     expected_version=form.cleaned_data.get("version") or 0,
                 )
             except services.RegistryError as error:
-                _apply_error(form, error)
+                apply_service_error(form, error)
             else:
                 if isinstance(result, PendingChange):
                     messages.info(
@@ -216,141 +194,139 @@ def facility_edit(request, pk):
     return _facility_form_context(request, form, formset, facility)
 
 
-@login_required
-def facility_detail(request, pk):
-    queryset = selectors.with_flags(
-        Facility.objects.select_related("district", "town", "source").prefetch_related(
-            Prefetch("units", queryset=ClassUnit.objects.select_related("class_type")), "checklist"
-        )
+class FacilityDetailView(ObjectDetailView):
+    """A facility's record: flags, filing clock, units against the ratio rules, history; the roster for those
+    who may see it (rosters hold ID numbers)."""
+
+    queryset = Facility.objects.select_related("district", "town", "source").prefetch_related(
+        Prefetch("units", queryset=ClassUnit.objects.select_related("class_type")), "checklist"
     )
-    facility = facility_or_404(request.user, pk, Action.VIEW, queryset)
-    user = request.user
-    can_staff = can(user, Action.VIEW_STAFF, facility)
-    rules = load_rules()
-    context = {
-        "facility": facility,
-        "flags": selectors.flags_of(facility),
-        "can_edit": can(user, Action.EDIT, facility)
-        and facility.operating_status != Facility.OperatingStatus.CLOSED,
-        "can_review": can(user, Action.REVIEW, facility),
-        "can_manage_status": can(user, Action.MANAGE_STATUS, facility),
-        "can_staff": can_staff,
-        "clock": selectors.filing_clock(facility, rules),
-        "missing": services.missing_materials(facility),
-        "pending": facility.pending_changes.filter(status=PendingChange.Status.PENDING).first(),
-        "status_changes": StatusChange.objects.filter(facility=facility).select_related("decided_by"),
-        "history": selectors.history_rows(facility, include_staff=can_staff),
-        "units": [
-            (unit, unit.caregivers_required(rules.class_types.values()), rules.ratio(unit.class_type_id))
-            for unit in facility.units.all()
-        ],
-    }
-    if can_staff:
-        context["staff"] = (
-            staff_for(user).filter(facility=facility).prefetch_related("certificates", "trainings")
+    template_name = "facilities/facility_detail.html"
+    context_object_name = "facility"
+
+    def get_queryset(self):
+        return selectors.with_flags(super().get_queryset())
+
+    def get_context_data(self, **kwargs):
+        facility, user = self.object, self.request.user
+        can_staff = can(user, Action.VIEW_STAFF, facility)
+        rules = load_rules()
+        context = super().get_context_data(
+            flags=selectors.flags_of(facility),
+            can_edit=can(user, Action.EDIT, facility)
+            and facility.operating_status != Facility.OperatingStatus.CLOSED,
+            can_review=can(user, Action.REVIEW, facility),
+            can_manage_status=can(user, Action.MANAGE_STATUS, facility),
+            can_staff=can_staff,
+            clock=selectors.filing_clock(facility, rules),
+            missing=services.missing_materials(facility),
+            pending=facility.pending_changes.filter(status=PendingChange.Status.PENDING).first(),
+            status_changes=StatusChange.objects.filter(facility=facility).select_related("decided_by"),
+            history=selectors.history_rows(facility, include_staff=can_staff),
+            units=[
+                (unit, unit.caregivers_required(rules.class_types.values()), rules.ratio(unit.class_type_id))
+                for unit in facility.units.all()
+            ],
+            **kwargs,
         )
-        context["indicators"] = selectors.staff_indicators(Facility.objects.filter(pk=facility.pk))
-        context["certificate_goal"] = selectors.certificate_rate_goal(facility.district_id)
-        context["duplicate_ids"] = set(
-            selectors.duplicate_id_staff(StaffMember.objects.filter(facility=facility)).values_list(
-                "pk", flat=True
+        if can_staff:
+            context["staff"] = (
+                StaffMember.objects.for_user(user, Action.VIEW_STAFF)
+                .filter(facility=facility)
+                .prefetch_related("certificates", "trainings")
             )
-        )
-    return render(request, "facilities/facility_detail.html", context)
+            context["indicators"] = selectors.staff_indicators(Facility.objects.filter(pk=facility.pk))
+            context["certificate_goal"] = selectors.certificate_rate_goal(facility.district_id)
+            context["duplicate_ids"] = set(
+                selectors.duplicate_id_staff(StaffMember.objects.filter(facility=facility)).values_list(
+                    "pk", flat=True
+                )
+            )
+        return context
+
+
+facility_detail = FacilityDetailView.as_view()
 
 
 @login_required
 def checklist_edit(request, pk):
-    facility = facility_or_404(request.user, pk, Action.EDIT)
+    facility = access.object_or_404(request.user, Facility, Action.EDIT, pk=pk)
     services.ensure_checklist(facility)
     form = ChecklistForm(request.POST or None, facility=facility)
     if request.method == "POST" and form.is_valid():
         try:
             services.checklist_update(user=request.user, facility=facility, items=form.items())
         except services.RegistryError as error:
-            _apply_error(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("备案材料已保存。"))
             return redirect("registry:detail", pk=facility.pk)
     return render(request, "facilities/checklist_form.html", {"form": form, "facility": facility})
 
 
-def _workflow(request, pk, action, run, success):
-    facility = facility_or_404(request.user, pk, action)
-    try:
-        run(facility)
-    except services.RegistryError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, success)
-    return redirect("registry:detail", pk=facility.pk)
+class FilingStepView(ObjectActionView):
+    """One step of the filing workflow (a POST): the service decides, the facility page shows the outcome."""
+
+    queryset = Facility
+    error_class = services.RegistryError
+    service = None
+
+    def run(self, facility):
+        self.service(user=self.request.user, facility=facility)
+
+    def redirect_to(self, facility):
+        return redirect("registry:detail", pk=facility.pk)
 
 
-@login_required
-@require_POST
-def filing_submit(request, pk):
-    return _workflow(
-        request,
-        pk,
-        Action.EDIT,
-        lambda f: services.filing_submit(user=request.user, facility=f),
-        _("已提交备案，区卫健委将在5个工作日内出具回执。"),
-    )
+filing_submit = FilingStepView.as_view(
+    action=Action.EDIT,
+    service=services.filing_submit,
+    success_message=gettext_lazy("已提交备案，区卫健委将在5个工作日内出具回执。"),
+)
+filing_acknowledge = FilingStepView.as_view(
+    action=Action.REVIEW, service=services.filing_acknowledge, success_message=gettext_lazy("已出具回执。")
+)
+filing_approve = FilingStepView.as_view(
+    action=Action.REVIEW,
+    service=services.filing_approve,
+    success_message=gettext_lazy("备案已通过，已分配备案编号。"),
+)
 
 
-@login_required
-@require_POST
-def filing_acknowledge(request, pk):
-    return _workflow(
-        request,
-        pk,
-        Action.REVIEW,
-        lambda f: services.filing_acknowledge(user=request.user, facility=f),
-        _("已出具回执。"),
-    )
+class FilingReturnView(ObjectFormView):
+    """Return a submitted filing with a reason the facility sees."""
+
+    queryset = Facility
+    action = Action.REVIEW
+    form_class = ReasonForm
+    template_name = "facilities/reason_form.html"
+    context_object_name = "facility"
+    error_class = services.RegistryError
+    success_message = gettext_lazy("已退回，机构可见退回原因。")
+
+    def run(self, facility, form):
+        services.filing_return(user=self.request.user, facility=facility, reason=form.cleaned_data["reason"])
+
+    def success_url(self, facility, result):
+        return reverse("registry:reviews")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("退回备案"), button=_("退回"), **kwargs)
 
 
-@login_required
-@require_POST
-def filing_approve(request, pk):
-    return _workflow(
-        request,
-        pk,
-        Action.REVIEW,
-        lambda f: services.filing_approve(user=request.user, facility=f),
-        _("备案已通过，已分配备案编号。"),
-    )
-
-
-@login_required
-def filing_return(request, pk):
-    facility = facility_or_404(request.user, pk, Action.REVIEW)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.filing_return(user=request.user, facility=facility, reason=form.cleaned_data["reason"])
-        except services.RegistryError as error:
-            _apply_error(form, error)
-        else:
-            messages.success(request, _("已退回，机构可见退回原因。"))
-            return redirect("registry:reviews")
-    return render(
-        request,
-        "facilities/reason_form.html",
-        {"form": form, "facility": facility, "title": _("退回备案"), "button": _("退回")},
-    )
+filing_return = FilingReturnView.as_view()
 
 
 @login_required
 def status_change(request, pk):
-    facility = facility_or_404(request.user, pk, Action.MANAGE_STATUS)
+    facility = access.object_or_404(request.user, Facility, Action.MANAGE_STATUS, pk=pk)
     allowed = services.TRANSITIONS[facility.operating_status]
     form = StatusForm(request.POST or None, allowed=allowed, initial={"effective_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
             services.operating_status_change(user=request.user, facility=facility, **form.cleaned_data)
         except services.RegistryError as error:
-            _apply_error(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("运营状态已变更。"))
             return redirect("registry:detail", pk=facility.pk)
@@ -359,35 +335,42 @@ def status_change(request, pk):
     )
 
 
-@login_required
-def review_queue(request):
-    if not is_official(request.user):
-        raise Http404
-    filings = list(
-        facilities_for(request.user, Action.REVIEW)
-        .filter(filing_status=Facility.FilingStatus.SUBMITTED)
-        .select_related("district", "town")
-        .order_by("submitted_at")
+class ReviewQueueView(ObjectListView):
+    """Filings waiting for review (oldest first, with their clock) and pending changes in the scope."""
+
+    queryset = Facility.objects.filter(filing_status=Facility.FilingStatus.SUBMITTED).select_related(
+        "district", "town"
     )
-    rules = load_rules()
-    for facility in filings:
-        facility.clock = selectors.filing_clock(facility, rules)
-    changes = related_for(
-        request.user,
-        PendingChange.objects.filter(status=PendingChange.Status.PENDING).select_related(
-            "facility", "facility__district", "submitted_by"
-        ),
-        Action.REVIEW,
-    ).order_by("created_at")
-    return render(request, "facilities/review_queue.html", {"filings": filings, "changes": changes})
+    action = Action.REVIEW
+    ordering = ("submitted_at",)
+    template_name = "facilities/review_queue.html"
+    export_param = None
+
+    def allowed(self):
+        return access.is_official(self.request.user)
+
+    def get_rows(self, queryset):
+        filings = list(queryset)
+        selectors.filing_clocks(filings)
+        return filings
+
+    def get_context_data(self, **kwargs):
+        changes = (
+            PendingChange.objects.filter(status=PendingChange.Status.PENDING)
+            .for_user(self.request.user, Action.REVIEW)
+            .select_related("facility", "facility__district", "submitted_by")
+            .order_by("created_at")
+        )
+        return super().get_context_data(filings=self.rows, changes=changes, **kwargs)
+
+
+review_queue = ReviewQueueView.as_view()
 
 
 @login_required
 def change_detail(request, pk):
     change = get_object_or_404(
-        related_for(
-            request.user, PendingChange.objects.select_related("facility", "submitted_by"), Action.VIEW
-        ),
+        PendingChange.objects.for_user(request.user).select_related("facility", "submitted_by"),
         pk=pk,
     )
     facility = change.facility
@@ -445,11 +428,13 @@ def change_detail(request, pk):
 
 @login_required
 def staff_edit(request, pk, staff_pk=None):
-    facility = facility_or_404(request.user, pk, Action.EDIT)
+    facility = access.object_or_404(request.user, Facility, Action.EDIT, pk=pk)
     if not can(request.user, Action.VIEW_STAFF, facility):
         raise Http404
     member = (
-        get_object_or_404(staff_for(request.user), pk=staff_pk, facility=facility)
+        get_object_or_404(
+            StaffMember.objects.for_user(request.user, Action.VIEW_STAFF), pk=staff_pk, facility=facility
+        )
         if staff_pk
         else StaffMember()
     )
@@ -458,7 +443,7 @@ def staff_edit(request, pk, staff_pk=None):
         try:
             services.staff_save(user=request.user, facility=facility, member=form.instance)
         except services.RegistryError as error:
-            _apply_error(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("人员信息已保存。"))
             return redirect("registry:detail", pk=facility.pk)
@@ -469,7 +454,9 @@ def staff_edit(request, pk, staff_pk=None):
 
 @login_required
 def staff_record_add(request, staff_pk, kind):
-    member = get_object_or_404(staff_for(request.user).select_related("facility"), pk=staff_pk)
+    member = get_object_or_404(
+        StaffMember.objects.for_user(request.user, Action.VIEW_STAFF).select_related("facility"), pk=staff_pk
+    )
     form_class = {"certificate": CertificateForm, "training": TrainingForm}.get(kind)
     if form_class is None or not can(request.user, Action.EDIT, member.facility):
         raise Http404
@@ -478,7 +465,7 @@ def staff_record_add(request, staff_pk, kind):
         try:
             services.staff_add_record(user=request.user, member=member, record=form.instance)
         except services.RegistryError as error:
-            _apply_error(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("已保存。"))
             return redirect("registry:detail", pk=member.facility_id)
@@ -491,7 +478,7 @@ def staff_record_add(request, staff_pk, kind):
 @login_required
 def accounts(request):
     """District officials open and revoke the accounts below them in their own district."""
-    if not is_official(request.user):
+    if not access.is_official(request.user):
         raise Http404
     _districts, towns, facilities = services.manageable_scope(request.user)
     form = AccountForm(request.POST or None, towns=towns, facilities=facilities)
@@ -509,7 +496,7 @@ def accounts(request):
         try:
             account, password = services.account_create(user=request.user, **form.cleaned_data)
         except services.RegistryError as error:
-            _apply_error(form, error)
+            apply_service_error(form, error)
         else:
             created = (account, password)
             form = AccountForm(towns=towns, facilities=facilities)
@@ -524,118 +511,3 @@ def accounts(request):
     return render(
         request, "facilities/accounts.html", {"form": form, "assignments": assignments, "created": created}
     )
-
-
-EXPORT_COLUMNS = [
-    (gettext_lazy("机构名称"), 30),
-    (gettext_lazy("区县"), 10),
-    (gettext_lazy("镇街"), 12),
-    (gettext_lazy("机构类型"), 16),
-    (gettext_lazy("举办性质"), 12),
-    (gettext_lazy("普惠机构"), 8),
-    (gettext_lazy("托位总数"), 10),
-    (gettext_lazy("普惠托位数"), 10),
-    (gettext_lazy("运营状态"), 10),
-    (gettext_lazy("备案状态"), 10),
-    (gettext_lazy("备案编号"), 18),
-    (gettext_lazy("备案日期"), 12),
-    (gettext_lazy("托育费（元/月）"), 12),
-    (gettext_lazy("膳食费（元/月）"), 12),
-    (gettext_lazy("地址"), 30),
-    (gettext_lazy("对外咨询电话"), 16),
-    (gettext_lazy("合成数据"), 8),
-    (gettext_lazy("提示"), 30),
-]
-
-
-EXPORT_FIELDS = (
-    "name",
-    "district__name",
-    "town__name",
-    "kind",
-    "ownership",
-    "is_inclusive",
-    "total_slots",
-    "inclusive_slots",
-    "operating_status",
-    "filing_status",
-    "filing_number",
-    "filed_on",
-    "monthly_fee",
-    "meal_fee",
-    "address",
-    "public_phone",
-    "is_synthetic",
-)
-EXPORT_CHUNK = 2000
-
-
-@login_required
-def facility_export(request):
-    """The registry list as .xlsx: the same scoping and the same filters as the page. Rows are read as tuples
-    in chunks (no model instances) by a thread that stays ahead of the writer, and every label is translated
-    once, not once per row."""
-    from tuoyu_portal.excel import SheetSpec, read_ahead, write_workbook, xlsx_response
-
-    base = selectors.with_flags(facilities_for(request.user, Action.VIEW).select_related("district", "town"))
-    filterset = RegistryFilterSet(request.GET or None, queryset=base)
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else base
-    yes, no = _("是"), _("否")
-
-    def labels(choices) -> dict:
-        return {code: str(label) for code, label in choices}
-
-    kinds, ownerships = labels(Facility.Kind.choices), labels(Facility.Ownership.choices)
-    operating, filing = labels(Facility.OperatingStatus.choices), labels(Facility.FilingStatus.choices)
-    flags = [(f"flag_{code}", str(label)) for code, label in selectors.Flag.LABELS.items()]
-    flag_names = [name for name, _label in flags]
-    flag_labels = [label for _name, label in flags]
-    width = len(EXPORT_FIELDS)
-
-    def rows():
-        ordered = queryset.order_by("district__code", "town__sort_order", "name")
-        fetched = ordered.values_list(*EXPORT_FIELDS, *flag_names).iterator(chunk_size=EXPORT_CHUNK)
-        for values in read_ahead(fetched, batch=EXPORT_CHUNK // 2, depth=6):
-            (
-                name,
-                district,
-                town,
-                kind,
-                ownership,
-                inclusive,
-                total,
-                inclusive_slots,
-                operating_status,
-                filing_status,
-                filing_number,
-                filed_on,
-                monthly_fee,
-                meal_fee,
-                address,
-                phone,
-                synthetic,
-            ) = values[:width]
-            raised = [label for label, on in zip(flag_labels, values[width:], strict=True) if on]
-            yield (
-                name,
-                district,
-                town,
-                kinds.get(kind, kind),
-                ownerships.get(ownership) or None,
-                yes if inclusive else no,
-                total,
-                inclusive_slots,
-                operating.get(operating_status, operating_status),
-                filing.get(filing_status, filing_status),
-                filing_number or None,
-                filed_on,
-                monthly_fee,
-                meal_fee,
-                address or None,
-                phone or None,
-                yes if synthetic else no,
-                "；".join(raised) or None,
-            )
-
-    sheet = SheetSpec(title=_("托育机构"), columns=[(str(h), w) for h, w in EXPORT_COLUMNS], rows=rows())
-    return xlsx_response(write_workbook([sheet]), f"{_('托育机构')}-{timezone.localdate().isoformat()}.xlsx")

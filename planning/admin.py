@@ -1,44 +1,15 @@
+"""Planning settings and import jobs in Django's admin: rows of the districts the user may open, added and
+changed only by the official of their district (core.admin.ScopedAdminMixin)."""
+
 from django.contrib import admin
 
-from facilities.permissions import Role, dashboard_districts, district_ids
+from core.admin import ScopedModelAdmin
 from planning.models import DemandAssumption, ImportJob, InclusiveShareGoal
-from targets.models import Region
+from planning.services import demand_set
 
 
-def is_superuser(user) -> bool:
-    return bool(user.is_active and user.is_superuser)
-
-
-class DistrictScopedAdmin(admin.ModelAdmin):
-    """Rows of the districts the user may open (the scoping lives in facilities.permissions); on top of the
-    model permissions, rows are added and changed only by the official of their district (the district
-    field offers only those), never for another district."""
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(district__in=dashboard_districts(request.user))
-
-    def own_district_ids(self, request) -> list[int]:
-        return district_ids(request.user, Role.DISTRICT_OFFICIAL)
-
-    def may_write(self, request, obj=None) -> bool:
-        if is_superuser(request.user):
-            return True
-        own = self.own_district_ids(request)
-        return bool(own) and (obj is None or obj.district_id in own)
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and self.may_write(request)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self.may_write(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self.may_write(request, obj)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "district" and not is_superuser(request.user):
-            kwargs["queryset"] = Region.objects.filter(pk__in=self.own_district_ids(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+class DistrictScopedAdmin(ScopedModelAdmin):
+    """Rows of a district: seen by those who open its dashboard, written by its district officials."""
 
 
 @admin.register(InclusiveShareGoal)
@@ -60,8 +31,17 @@ class DemandAssumptionAdmin(DistrictScopedAdmin):
     readonly_fields = ["updated_by"]
 
     def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        # Through the service, like the dashboard's form; the saved row is copied back for the admin's log.
+        saved = demand_set(
+            user=request.user,
+            district=obj.district,
+            percent=obj.enrolment_wish_percent,
+            note=obj.note,
+            assumption=obj if change else None,
+        )
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding, obj._state.db = False, saved._state.db
 
 
 @admin.register(ImportJob)

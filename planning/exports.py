@@ -1,54 +1,10 @@
-"""Dashboard tables as .xlsx, through the project's one safe spreadsheet writer (tuoyu_portal.excel):
-numbers stay numbers, rates are written as percentages with "(%)" in the header, text is neutralised
-against formula injection."""
+"""Planning's spreadsheets in the layout of a district's annex (the slot-target template and the progress
+report), through the project's one safe spreadsheet writer. Dashboard tables download through
+core.tables.tables_response like every other table."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
-from tuoyu_portal.excel import SheetSpec, write_workbook, xlsx_response
-
-
-def _sheet_title(title: str, used: set[str]) -> str:
-    # Excel sheet names: at most 31 characters, none of []:*?/\ , unique in the workbook.
-    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "Sheet"
-    name, n = clean, 2
-    while name in used:
-        suffix = f"({n})"
-        name, n = clean[: 31 - len(suffix)] + suffix, n + 1
-    used.add(name)
-    return name
-
-
-def _value(value, kind):
-    if value is None:
-        return None
-    if kind == "percent":
-        return (Decimal(value) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    if kind == "decimal":
-        return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return value
-
-
-def tables_workbook(tables) -> bytes:
-    used: set[str] = set()
-    sheets = []
-    for table in tables:
-        columns = [
-            (f"{col.header}（%）" if col.kind == "percent" else col.header, col.width)
-            for col in table.columns
-        ]
-        rows = [
-            tuple(_value(value, col.kind) for col, value in zip(table.columns, row, strict=False))
-            for row in table.all_rows()
-        ]
-        sheets.append(SheetSpec(title=_sheet_title(table.title, used), columns=columns, rows=rows))
-    return write_workbook(sheets)
-
-
-def tables_response(tables, filename: str):
-    return xlsx_response(tables_workbook(tables), filename)
-
+from core.spreadsheets import SheetSpec, write_workbook
 
 # ---------------------------------------------------------------- annex layout (imports, progress report)
 
@@ -68,12 +24,12 @@ def _annex_notes(lines):
 def annex_targets_workbook(district, plans) -> bytes:
     """The slot-target template in the layout of the district's annex: 序号, 镇街 (the district's towns in
     annex order), then per (year, level) in `plans` a group “2025年规划目标” over 托位总数 / 其中：普惠托位数,
-    filled with the current targets where there are any. Reads back through planning.importers."""
+    filled with the current targets where there are any. Reads back through targets.importers."""
     from django.utils import translation
 
-    from planning.importers import SEQ, SUB_INCLUSIVE, SUB_TOTAL, TOWN, group_title
+    from core.spreadsheets import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, MB
+    from targets.importers import SEQ, SUB_INCLUSIVE, SUB_TOTAL, TOWN, group_title
     from targets.models import SlotTarget
-    from tuoyu_portal.excel import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, MB
 
     with translation.override("zh-hans"):
         towns = _annex_towns(district)
@@ -133,7 +89,7 @@ def annex_progress_workbook(district, as_of) -> bytes:
     from django.utils import timezone, translation
 
     from planning import selectors
-    from planning.importers import (
+    from targets.importers import (
         SEQ,
         SUB_ACTUAL,
         SUB_ACTUAL_INCLUSIVE,

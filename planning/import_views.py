@@ -19,23 +19,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core import spreadsheets
+from core.spreadsheets import problem_from_json
 from facilities.forms import BootstrapMixin
+from facilities.importers import roster_workbook
 from facilities.models import Facility
-from planning import exports, importers, selectors
+from planning import exports, selectors
 from planning.models import ImportJob
 from planning.services import can_manage_district
 from planning.tasks import FINISHED, start_import, sweep_abandoned_jobs
+from targets.importers import group_title
 from targets.models import Region, SlotTarget, SourceDocument
-from tuoyu_portal import excel
 
-MAX_MB = excel.DEFAULT_MAX_BYTES // excel.MB
+MAX_MB = spreadsheets.DEFAULT_MAX_BYTES // spreadsheets.MB
 RECENT_JOBS = 20
 
 
 def _size_limit_text() -> str:
     return _("文件不超过 %(mb)s MB、%(rows)s 行；只接受 Excel 工作簿(.xlsx)。") % {
         "mb": MAX_MB,
-        "rows": f"{excel.DEFAULT_MAX_ROWS:,}",
+        "rows": f"{spreadsheets.DEFAULT_MAX_ROWS:,}",
     }
 
 
@@ -67,7 +70,7 @@ class ImportForm(BootstrapMixin, forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.size:
             raise forms.ValidationError(self.fields["file"].error_messages["empty"])
-        if upload.size > excel.DEFAULT_MAX_BYTES:
+        if upload.size > spreadsheets.DEFAULT_MAX_BYTES:
             raise forms.ValidationError(
                 _("文件超过 %(mb)s MB 的大小上限，请删除多余的内容或拆成几个文件分批上传。") % {"mb": MAX_MB}
             )
@@ -97,7 +100,7 @@ def _plan_choices(district: Region) -> tuple[list[tuple[str, str]], list[str]]:
     existing = selectors.available_plans(district)
     year = timezone.localdate().year
     years = sorted({y for y, _lv in existing} | {year, year + 1})
-    choices = [(f"{y}:{lv}", importers.group_title(y, lv)) for y in years for lv in SlotTarget.Level.values]
+    choices = [(f"{y}:{lv}", group_title(y, lv)) for y in years for lv in SlotTarget.Level.values]
     defaults = [f"{y}:{lv}" for y, lv in existing] or [f"{year}:{SlotTarget.Level.PLAN}"]
     return choices, defaults
 
@@ -214,9 +217,9 @@ def job_problems(request, code, pk):
     job = _job(district, pk)
     if not job.problems:
         raise Http404
-    content = excel.problems_workbook(importers.problem_from_json(p) for p in job.problems)
+    content = spreadsheets.problems_workbook(problem_from_json(p) for p in job.problems)
     stem = job.file_name.rsplit(".", 1)[0] or "import"
-    return excel.xlsx_response(content, f"{stem}-问题清单.xlsx")
+    return spreadsheets.xlsx_response(content, f"{stem}-问题清单.xlsx")
 
 
 @login_required
@@ -244,13 +247,13 @@ def targets_template(request, code):
     district = _district(request, code)
     plans = _chosen_plans(request, district)
     content = exports.annex_targets_workbook(district, plans)
-    return excel.xlsx_response(content, f"{district.name}-托位目标导入模板.xlsx")
+    return spreadsheets.xlsx_response(content, f"{district.name}-托位目标导入模板.xlsx")
 
 
 @login_required
 def roster_template(request, code):
     district = _district(request, code)
-    return excel.xlsx_response(importers.roster_workbook(district), f"{district.name}-机构名册导入模板.xlsx")
+    return spreadsheets.xlsx_response(roster_workbook(district), f"{district.name}-机构名册导入模板.xlsx")
 
 
 @login_required
@@ -264,8 +267,10 @@ def roster_export(request, code):
         .prefetch_related("units")
         .order_by("town__sort_order", "name")
     )
-    content = importers.roster_workbook(district, facilities)
-    return excel.xlsx_response(content, f"{district.name}-机构名册-{timezone.localdate().isoformat()}.xlsx")
+    content = roster_workbook(district, facilities)
+    return spreadsheets.xlsx_response(
+        content, f"{district.name}-机构名册-{timezone.localdate().isoformat()}.xlsx"
+    )
 
 
 @login_required
@@ -278,4 +283,6 @@ def annex(request, code):
     except ValueError:
         pass
     content = exports.annex_progress_workbook(district, as_of)
-    return excel.xlsx_response(content, f"{district.name}-托位建设任务完成情况-{as_of.isoformat()}.xlsx")
+    return spreadsheets.xlsx_response(
+        content, f"{district.name}-托位建设任务完成情况-{as_of.isoformat()}.xlsx"
+    )

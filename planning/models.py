@@ -6,7 +6,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from targets.models import Region, SourceDocument, TimeStampedModel
+from core.access import Scope, ScopedManager
+from core.models import TimeStampedModel
+from targets.models import Region, SourceDocument
 
 
 class InclusiveShareGoal(TimeStampedModel):
@@ -25,6 +27,9 @@ class InclusiveShareGoal(TimeStampedModel):
     source = models.ForeignKey(
         SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT, null=True, blank=True
     )
+
+    scope = Scope(district="district")
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("普惠占比目标")
@@ -62,6 +67,9 @@ class DemandAssumption(TimeStampedModel):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("设置人"), on_delete=models.SET_NULL, null=True, blank=True
     )
+
+    scope = Scope(district="district")
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("托育需求测算参数")
@@ -106,6 +114,9 @@ class ImportJob(TimeStampedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT
     )
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    scope = Scope(district="district")
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("导入任务")

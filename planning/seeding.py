@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.seeding import FixtureFile, FixtureLoader, SeedReport, required_decimal, required_text, year
 from planning.models import InclusiveShareGoal
 from targets.models import Region, SourceDocument
-from targets.seeding import FixtureFile, SeedReport, _Loader, required_decimal, required_text, year
 
 GOALS = FixtureFile(
     "inclusive_goals.csv",
@@ -14,11 +14,7 @@ GOALS = FixtureFile(
 )
 
 
-class GoalLoader(_Loader):
-    def __init__(self, directory: Path, report: SeedReport):
-        super().__init__(directory)
-        self.report = report
-
+class GoalLoader(FixtureLoader):
     def run(self) -> SeedReport:
         rows = GOALS.read(self.directory, self.problems)
         rows = self.unique(GOALS, rows, lambda r: (r.values["district"], r.values["year"]), "区县+年份")

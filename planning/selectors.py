@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import ratio
 from facilities.models import Facility, RuleSetting, StatusChange
 from facilities.rules import load_rules, working_days_before
 from planning import summary
@@ -28,12 +29,6 @@ Status = Facility.OperatingStatus
 NATIONAL_SLOTS_PER_1000 = Decimal(
     "4.5"
 )  # 14th Five-Year plan target for 2025 (DOMAIN.md), a national constant
-
-
-def ratio(part, whole) -> Decimal | None:
-    if part is None or not whole:
-        return None
-    return Decimal(part) / Decimal(whole)
 
 
 # ---------------------------------------------------------------- which facilities count
@@ -57,7 +52,7 @@ def status_on(as_of: datetime.date):
 
 def counts_synthetic(include_synthetic: bool | None = None) -> bool:
     """Whether synthetic facilities count: never in the portal. Only the benchmark database, whose every
-    facility is synthetic, turns STATISTICS_COUNT_SYNTHETIC on (tuoyu_portal/benchmark/settings.py)."""
+    facility is synthetic, turns STATISTICS_COUNT_SYNTHETIC on (ops/benchmark/settings.py)."""
     if include_synthetic is not None:
         return include_synthetic
     return bool(getattr(settings, "STATISTICS_COUNT_SYNTHETIC", False))

@@ -1,28 +1,44 @@
-"""Writes of planning settings; permission checked through facilities.permissions."""
+"""Writes of planning settings. Who may change a district's settings is core.access's rule (`Action.MANAGE` on
+the district: its district officials and superusers)."""
 
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from facilities.permissions import Role, district_ids, has_role
-from facilities.services import NotAllowed
+from core.access import Action, can
+from core.errors import NotAllowed
 from planning.models import DemandAssumption
 from targets.models import Region
 
 
 def can_manage_district(user, district: Region) -> bool:
-    return user.is_superuser or (
-        has_role(user, Role.DISTRICT_OFFICIAL) and district.pk in district_ids(user, Role.DISTRICT_OFFICIAL)
-    )
+    """May the user change the district's planning settings and import its data?"""
+    return can(user, Action.MANAGE, district)
 
 
 @transaction.atomic
-def demand_set(*, user, district: Region, percent: Decimal, note: str = "") -> DemandAssumption:
+def demand_set(
+    *,
+    user,
+    district: Region,
+    percent: Decimal,
+    note: str = "",
+    assumption: DemandAssumption | None = None,
+) -> DemandAssumption:
+    """Set the district's demand assumption (one per district). `assumption` is a saved row to change instead
+    of the district's own, for the admin, whose form may move a row to another district."""
     if not can_manage_district(user, district):
         raise NotAllowed(_("只有本区卫健委可以设置需求测算参数。"))
-    assumption, _created = DemandAssumption.objects.update_or_create(
-        district=district,
-        defaults={"enrolment_wish_percent": percent, "note": note.strip(), "updated_by": user},
-    )
-    return assumption
+    if assumption is None or assumption.pk is None:
+        assumption, _created = DemandAssumption.objects.update_or_create(
+            district=district,
+            defaults={"enrolment_wish_percent": percent, "note": note.strip(), "updated_by": user},
+        )
+        return assumption
+    row = DemandAssumption.objects.select_for_update().select_related("district").get(pk=assumption.pk)
+    if row.district_id != district.pk and not can_manage_district(user, row.district):
+        raise NotAllowed(_("只有本区卫健委可以设置需求测算参数。"))
+    row.district, row.enrolment_wish_percent, row.note, row.updated_by = district, percent, note.strip(), user
+    row.save()
+    return row

@@ -1,33 +1,17 @@
-"""Every table a dashboard shows, built once from the selectors' results; the page renders it and the
-export button downloads the same rows as .xlsx (numbers stay numbers, rates stay fractions formatted as %)."""
+"""Every table a dashboard shows (core.tables.Table), built once from the selectors' results; the page
+renders it and the export button downloads the same rows as .xlsx (numbers stay numbers, rates stay fractions
+formatted as %)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from core.tables import Col, Table
 from planning.selectors import Indicators, Progress
 
-
-@dataclass(frozen=True)
-class Col:
-    header: str
-    kind: str = "int"  # int | percent | decimal | text | date
-    width: int = 12
-
-
-@dataclass
-class Table:
-    key: str
-    title: str
-    columns: list[Col]
-    rows: list[list]
-    footer: list | None = None
-
-    def all_rows(self):
-        return [*self.rows, self.footer] if self.footer else self.rows
+__all__ = ["Col", "Table"]  # planning.views builds a town's table from these
 
 
 def _flag_text(row) -> str:

@@ -1,7 +1,8 @@
 """Background imports (django-tasks; the worker is `python manage.py db_worker`).
 
 `start_import` stores the upload as an ImportJob and enqueues `run_import`; the task reads the job, runs the
-importer with a progress callback (done_rows saved every ~200 rows), and stores the outcome on the job:
+importer (targets.importers for slot targets, facilities.importers for the roster: each in the app that owns
+its data) with a progress callback (done_rows saved every ~200 rows), and stores the outcome on the job:
 previewed (a dry run), done, or failed with the problems list. Nothing a file contains can make the task
 crash without the job saying so.
 
@@ -23,11 +24,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from planning import importers
+from core.spreadsheets import Problem, WorkbookError, problem_to_json
+from facilities.importers import import_facility_roster
 from planning.models import ImportJob
 from planning.services import can_manage_district
+from targets.importers import import_slot_targets
 from targets.models import SourceDocument
-from tuoyu_portal.excel import Problem, WorkbookError
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ def start_import(
             status=Status.FAILED,
             finished_at=timezone.now(),
             problems=[
-                importers.problem_to_json(
+                problem_to_json(
                     Problem(None, None, None, _("无法提交后台任务，文件未导入；请稍后重试或联系管理员"))
                 )
             ],
@@ -81,7 +83,7 @@ JOB_LOCK_NAMESPACE = 0x5459
 
 def _abandoned_problem() -> list[dict]:
     return [
-        importers.problem_to_json(
+        problem_to_json(
             Problem(
                 None,
                 None,
@@ -186,7 +188,7 @@ def _process(job_id: int) -> str:
             raise WorkbookError([Problem(None, None, None, _("提交人已无权导入本区数据，文件未导入"))])
         content = bytes(job.content or b"")
         if job.kind == ImportJob.Kind.SLOT_TARGETS:
-            result = importers.import_slot_targets(
+            result = import_slot_targets(
                 content,
                 district=job.district,
                 user=job.created_by,
@@ -195,21 +197,21 @@ def _process(job_id: int) -> str:
                 progress=progress,
             )
         elif job.kind == ImportJob.Kind.FACILITY_ROSTER:
-            result = importers.import_facility_roster(
+            result = import_facility_roster(
                 content, district=job.district, user=job.created_by, dry_run=job.dry_run, progress=progress
             )
         else:
             raise WorkbookError([Problem(None, None, job.kind, _("未知的导入类型"))])
     except WorkbookError as error:
         job.status = Status.FAILED
-        job.problems = [importers.problem_to_json(problem) for problem in error.problems]
+        job.problems = [problem_to_json(problem) for problem in error.problems]
         job.summary = options
         job.done_rows = job.total_rows
     except Exception:
         logger.exception("import job %s failed", job_id)
         job.status = Status.FAILED
         job.problems = [
-            importers.problem_to_json(
+            problem_to_json(
                 Problem(
                     None,
                     None,

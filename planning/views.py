@@ -11,17 +11,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import access
+from core.access import Action, Role
+from core.formatting import percent_number
+from core.tables import tables_response
+from core.views import tables_export
 from facilities.models import Facility
-from facilities.permissions import can_compare, dashboard_districts, dashboard_towns
 from facilities.services import RegistryError
 from planning import selectors, services, tables
-from planning.exports import tables_response
 from planning.forms import DemandForm, PlanForm
 from targets.models import Region
 
 
-def _pct(value):
-    return None if value is None else round(float(value) * 100, 1)
+def _can_compare(user) -> bool:
+    """Aggregate indicators of every district, side by side: for officials and API clients."""
+    return access.unrestricted(user) or access.has_role(
+        user, Role.DISTRICT_OFFICIAL, Role.TOWN_OFFICIAL, Role.API_CLIENT
+    )
 
 
 def _plan_context(request, district):
@@ -51,20 +57,33 @@ def _district_tables(district, year, level, as_of):
 
 @login_required
 def index(request):
-    districts = dashboard_districts(request.user).select_related("parent").order_by("code")
-    towns = dashboard_towns(request.user).exclude(parent__in=districts).select_related("parent")
+    districts = (
+        Region.objects.districts()
+        .for_user(request.user, Action.DASHBOARD)
+        .select_related("parent")
+        .order_by("code")
+    )
+    towns = (
+        Region.objects.towns()
+        .for_user(request.user, Action.DASHBOARD)
+        .exclude(parent__in=districts)
+        .select_related("parent")
+    )
     if len(districts) == 1 and not towns:
         return redirect("planning:district", code=districts[0].code)
     if not districts and len(towns) == 1:
         return redirect("planning:town", code=towns[0].parent.code, town=towns[0].code)
-    if not districts and not towns and not can_compare(request.user):
+    if not districts and not towns and not _can_compare(request.user):
         raise Http404
     return render(request, "planning/index.html", {"districts": districts, "towns": towns})
 
 
 @login_required
 def district_dashboard(request, code):
-    district = get_object_or_404(dashboard_districts(request.user).select_related("parent"), code=code)
+    district = get_object_or_404(
+        Region.objects.districts().for_user(request.user, Action.DASHBOARD).select_related("parent"),
+        code=code,
+    )
     form, year, level, as_of = _plan_context(request, district)
     progress, result, plans, kinds, built = _district_tables(district, year, level, as_of)
     charts = {
@@ -79,10 +98,13 @@ def district_dashboard(request, code):
         "share": {
             "categories": [r.name for r in progress.rows],
             "series": [
-                {"name": _("实有普惠占比（%）"), "data": [_pct(r.inclusive_share) for r in progress.rows]},
+                {
+                    "name": _("实有普惠占比（%）"),
+                    "data": [percent_number(r.inclusive_share) for r in progress.rows],
+                },
                 {
                     "name": _("目标普惠比例（%）"),
-                    "data": [_pct(r.target_inclusive_ratio) for r in progress.rows],
+                    "data": [percent_number(r.target_inclusive_ratio) for r in progress.rows],
                 },
             ],
             "goal": float(progress.goal.share_percent) if progress.goal else None,
@@ -133,21 +155,19 @@ def district_dashboard(request, code):
 
 @login_required
 def district_export(request, code, table):
-    district = get_object_or_404(dashboard_districts(request.user), code=code)
+    district = get_object_or_404(
+        Region.objects.districts().for_user(request.user, Action.DASHBOARD), code=code
+    )
     _form, year, level, as_of = _plan_context(request, district)
     built = _district_tables(district, year, level, as_of)[-1]
-    if table == "all":
-        chosen = list(built.values())
-    elif table in built:
-        chosen = [built[table]]
-    else:
-        raise Http404
-    return tables_response(chosen, f"{district.name}-{year}-{level}-{table}.xlsx")
+    return tables_export(table, built, f"{district.name}-{year}-{level}-{table}.xlsx")
 
 
 @login_required
 def demand(request, code):
-    district = get_object_or_404(dashboard_districts(request.user), code=code)
+    district = get_object_or_404(
+        Region.objects.districts().for_user(request.user, Action.DASHBOARD), code=code
+    )
     if request.method != "POST":
         return redirect("planning:district", code=code)
     form = DemandForm(request.POST)
@@ -171,7 +191,9 @@ def demand(request, code):
 @login_required
 def town_dashboard(request, code, town):
     district = get_object_or_404(Region, code=code, level=Region.Level.DISTRICT)
-    town_obj = get_object_or_404(dashboard_towns(request.user), code=town, parent=district)
+    town_obj = get_object_or_404(
+        Region.objects.towns().for_user(request.user, Action.DASHBOARD), code=town, parent=district
+    )
     form, year, level, as_of = _plan_context(request, district)
     progress = selectors.district_progress(
         district, year, level, as_of, towns=Region.objects.filter(pk=town_obj.pk)
@@ -217,7 +239,10 @@ def town_dashboard(request, code, town):
             "tables": built,
             "facilities": facilities,
             "counted": counted,
-            "can_open_district": dashboard_districts(request.user).filter(pk=district.pk).exists(),
+            "can_open_district": Region.objects.districts()
+            .for_user(request.user, Action.DASHBOARD)
+            .filter(pk=district.pk)
+            .exists(),
             "query": request.GET.urlencode(),
         },
     )
@@ -226,7 +251,7 @@ def town_dashboard(request, code, town):
 @login_required
 def compare(request):
     """Districts side by side on the same indicators — aggregates only, for every district."""
-    if not can_compare(request.user):
+    if not _can_compare(request.user):
         raise Http404
     try:
         year = int(request.GET.get("year") or timezone.localdate().year)

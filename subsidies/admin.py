@@ -1,4 +1,4 @@
-"""Subsidies in Django's admin, scoped through subsidies.scoping (facilities.permissions underneath) on top of
+"""Subsidies in Django's admin, scoped by core.access (core.admin) on top of
 Django's model permissions.
 
 - Funds, programs, projects and milestones: rows of the user's dashboard districts; district officials (with
@@ -13,8 +13,9 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.access import Action
+from core.admin import ReadOnlyAdminMixin, ReferenceDataMixin, ScopedAdminMixin, ScopedInlineMixin
 from facilities.models import Facility
-from facilities.permissions import Role, dashboard_districts, district_ids
 from subsidies import selectors
 from subsidies.models import (
     AggregateDisbursement,
@@ -25,67 +26,10 @@ from subsidies.models import (
     Program,
     Project,
 )
-from subsidies.scoping import aggregates_for, applications_for, funds_for, ledger_for, projects_for
-from targets.models import Region
 
 
-def is_superuser(user) -> bool:
-    return bool(user.is_active and user.is_superuser)
-
-
-def own_district_ids(user) -> set[int]:
-    return set(district_ids(user, Role.DISTRICT_OFFICIAL))
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class DistrictWritesMixin:
-    """Rows of districts the user may open; writes only in the user's own districts (district officials)."""
-
-    district_path = "district"
-    scope = staticmethod(lambda user: dashboard_districts(user))
-
-    def district_id_of(self, obj):
-        for attribute in self.district_path.split("__")[:-1]:
-            obj = getattr(obj, attribute)
-        return getattr(obj, f"{self.district_path.split('__')[-1]}_id")
-
-    def may_write(self, request, obj=None) -> bool:
-        if is_superuser(request.user):
-            return True
-        own = own_district_ids(request.user)
-        return bool(own) and (obj is None or self.district_id_of(obj) in own)
-
-    def has_add_permission(self, request, *args):
-        return super().has_add_permission(request, *args) and self.may_write(request)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self.may_write(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self.may_write(request, obj)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "district" and not is_superuser(request.user):
-            kwargs["queryset"] = Region.objects.filter(pk__in=own_district_ids(request.user))
-        elif db_field.name == "town" and not is_superuser(request.user):
-            kwargs["queryset"] = Region.objects.filter(
-                level=Region.Level.TOWN, parent__in=own_district_ids(request.user)
-            )
-        elif db_field.name == "fund" and not is_superuser(request.user):
-            kwargs["queryset"] = Fund.objects.filter(district__in=own_district_ids(request.user))
-        elif db_field.name == "facility" and not is_superuser(request.user):
-            kwargs["queryset"] = Facility.objects.filter(district__in=own_district_ids(request.user))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+class DistrictWritesMixin(ScopedAdminMixin):
+    """Rows of districts the user may open; written only in the user's own districts (district officials)."""
 
 
 # ---------------------------------------------------------------- funds
@@ -107,9 +51,6 @@ class FundAdmin(DistrictWritesMixin, admin.ModelAdmin):
     search_fields = ["name", "purpose", "seed_key"]
     list_select_related = ["district", "source"]
     readonly_fields = ["seed_key"]
-
-    def get_queryset(self, request):
-        return funds_for(request.user)
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
@@ -201,15 +142,14 @@ class ProgramAdmin(DistrictWritesMixin, admin.ModelAdmin):
         (_("来源"), {"fields": ["notes", "source"]}),
     ]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(district__in=dashboard_districts(request.user))
-
 
 # ---------------------------------------------------------------- aggregates (document figures)
 
 
 @admin.register(AggregateDisbursement)
-class AggregateDisbursementAdmin(admin.ModelAdmin):
+class AggregateDisbursementAdmin(ReferenceDataMixin, ScopedAdminMixin, admin.ModelAdmin):
+    write_action = None  # figures from documents: superusers only
+
     list_display = [
         "subject",
         "program_kind",
@@ -225,24 +165,14 @@ class AggregateDisbursementAdmin(admin.ModelAdmin):
     list_select_related = ["district", "fund"]
     readonly_fields = ["seed_key"]
 
-    def get_queryset(self, request):
-        return aggregates_for(request.user)
-
-    def has_add_permission(self, request):
-        return is_superuser(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return is_superuser(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_superuser(request.user)
-
 
 # ---------------------------------------------------------------- applications (decided on the portal pages)
 
 
 @admin.register(Application)
-class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    view_action = Action.VIEW
+
     list_display = [
         "pk",
         "facility",
@@ -258,15 +188,14 @@ class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["facility__name", "program__name", "decision_reason"]
     list_select_related = ["facility", "program", "decided_by"]
 
-    def get_queryset(self, request):
-        return applications_for(request.user)
-
 
 # ---------------------------------------------------------------- the ledger (append-only)
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LedgerEntryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    view_action = Action.VIEW
+
     list_display = [
         "entry_date",
         "kind",
@@ -283,9 +212,6 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["facility", "program", "fund", "created_by", "reversal_of"]
     date_hierarchy = "entry_date"
 
-    def get_queryset(self, request):
-        return ledger_for(request.user)
-
     def get_actions(self, request):
         return {}  # no “delete selected”
 
@@ -293,25 +219,12 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 # ---------------------------------------------------------------- projects and milestones
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ScopedInlineMixin, admin.TabularInline):
     model = Milestone
     extra = 0
     fields = ["stage", "done", "planned_date", "actual_date", "note", "source"]
 
-    def _may_write(self, request, obj):
-        if is_superuser(request.user):
-            return True
-        own = own_district_ids(request.user)
-        return bool(own) and (obj is None or obj.district_id in own)
-
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and self._may_write(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_write(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_write(request, obj)
+    view_action = Action.DASHBOARD
 
 
 @admin.register(Project)
@@ -324,14 +237,6 @@ class ProjectAdmin(DistrictWritesMixin, admin.ModelAdmin):
     filter_horizontal = ["funds"]
     readonly_fields = ["seed_key"]
 
-    def get_queryset(self, request):
-        return projects_for(request.user)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "funds" and not is_superuser(request.user):
-            kwargs["queryset"] = Fund.objects.filter(district__in=own_district_ids(request.user))
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
     @admin.display(description=_("投资"))
     def investment_display(self, obj):
         return obj.investment_display
@@ -343,19 +248,10 @@ class ProjectAdmin(DistrictWritesMixin, admin.ModelAdmin):
 
 @admin.register(Milestone)
 class MilestoneAdmin(DistrictWritesMixin, admin.ModelAdmin):
-    district_path = "project__district"
     list_display = ["project", "stage", "done", "planned_date", "actual_date", "overdue", "note"]
     list_filter = ["stage", "done"]
     search_fields = ["project__name", "note"]
     list_select_related = ["project"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(project__in=projects_for(request.user))
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "project" and not is_superuser(request.user):
-            kwargs["queryset"] = Project.objects.filter(district__in=own_district_ids(request.user))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("逾期"), boolean=True)
     def overdue(self, obj):

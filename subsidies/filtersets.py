@@ -1,5 +1,5 @@
 """Filters of the subsidy lists: the pages (subsidies.views) and the REST API (subsidies.api) use the same
-FilterSet over the same scoped queryset (subsidies.scoping). Places are chosen by code, never by database id;
+FilterSet over the same scoped queryset (core.access). Places are chosen by code, never by database id;
 the districts and programs offered are those in the user's scope, so a choice outside it is refused like any
 other invalid value (a form error on the page, a 400 naming the parameter in the API)."""
 
@@ -10,11 +10,11 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.access import Action
 from facilities.filtersets import district_choices, town_choices
 from facilities.forms import BootstrapMixin
-from facilities.permissions import Action, dashboard_districts, facilities_for
+from facilities.models import Facility
 from subsidies.models import AggregateDisbursement, Application, Fund, LedgerEntry, Program, Project
-from subsidies.scoping import programs_for
 from targets.api.filtersets import YearFilter
 from targets.models import Region
 
@@ -35,7 +35,8 @@ class FilterForm(BootstrapMixin, forms.Form):
 def scope_districts(user):
     """Districts offered in filters: the user's dashboard districts and those of the facilities they view."""
     return Region.objects.filter(
-        Q(pk__in=dashboard_districts(user)) | Q(pk__in=facilities_for(user, Action.VIEW).values("district"))
+        Q(pk__in=Region.objects.districts().for_user(user, Action.DASHBOARD))
+        | Q(pk__in=Facility.objects.for_user(user, Action.VIEW).values("district"))
     ).order_by("code")
 
 
@@ -46,7 +47,7 @@ def _districts(request):
 
 def _programs(request):
     user = getattr(request, "user", None)
-    programs = Program.objects.all() if user is None else programs_for(user)
+    programs = Program.objects.all() if user is None else Program.objects.for_user(user)
     return programs.order_by("-year", "name")
 
 

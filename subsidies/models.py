@@ -30,8 +30,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.access import Scope, ScopedManager, ScopedQuerySet
+from core.models import TimeStampedModel
 from facilities.models import Facility, tracked
-from targets.models import Region, ReportedFigure, SourceDocument, TimeStampedModel
+from targets.models import Region, ReportedFigure, SourceDocument
 
 Comparator = ReportedFigure.Comparator
 
@@ -76,6 +78,9 @@ class Fund(TimeStampedModel):
         SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT, null=True, blank=True
     )
     notes = models.TextField(_("备注"), blank=True)
+
+    scope = Scope(district="district")
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("资金")
@@ -166,6 +171,9 @@ class Program(TimeStampedModel):
     source = models.ForeignKey(
         SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT, null=True, blank=True
     )
+
+    scope = Scope(district="district", district_wide=True)
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("补助项目")
@@ -270,6 +278,9 @@ class AggregateDisbursement(TimeStampedModel):
     quote = models.TextField(_("原文"), blank=True)
     source = models.ForeignKey(SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT)
 
+    scope = Scope(district="district")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("汇总拨付（文件报告）")
         verbose_name_plural = _("汇总拨付（文件报告）")
@@ -349,6 +360,9 @@ class Application(TimeStampedModel):
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     decision_reason = models.TextField(_("审核意见/调整理由"), blank=True)
 
+    scope = Scope(via="facility")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("补助申请")
         verbose_name_plural = _("补助申请")
@@ -423,7 +437,7 @@ class AppendOnlyError(Exception):
         super().__init__(message or str(_("支付台账只能追加，不能修改或删除；更正请做冲销。")))
 
 
-class LedgerQuerySet(models.QuerySet):
+class LedgerQuerySet(ScopedQuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError
 
@@ -475,6 +489,8 @@ class LedgerEntry(models.Model):
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
     objects = LedgerQuerySet.as_manager()
+
+    scope = Scope(via="facility")
 
     class Meta:
         verbose_name = _("支付台账")
@@ -592,6 +608,9 @@ class Project(TimeStampedModel):
         SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT, null=True, blank=True
     )
 
+    scope = Scope(district="district", town="town")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("托育园建设项目")
         verbose_name_plural = _("托育园建设项目")
@@ -662,6 +681,9 @@ class Milestone(models.Model):
     source = models.ForeignKey(
         SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT, null=True, blank=True
     )
+
+    scope = Scope(district="project__district", town="project__town")
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("建设节点")

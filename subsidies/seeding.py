@@ -7,7 +7,7 @@ inclusive institutions, payable end of 2025 (a program with its rule; no fund na
 incentive grants of 10,473,200 yuan to 6 town parks (an aggregate; per-park amounts unknown); the construction
 projects with the sizes, investments and dates it states, linked to the registry's seeded facilities.
 
-Uses targets.seeding's file/row/problem machinery: every file is parsed and checked first, a bad row stops
+Uses core.seeding's file/row/problem machinery: every file is parsed and checked first, a bad row stops
 the run with a message naming file, line and field, and nothing is written (one transaction). Rows are
 matched on their keys, so a second run changes nothing and an edited fixture updates in place.
 """
@@ -19,16 +19,13 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 
-from facilities.models import Facility
-from subsidies.models import AggregateDisbursement, Comparator, Fund, Milestone, Program, Project
-from targets.models import Region, SourceDocument
-from targets.seeding import (
+from core.seeding import (
     DEFAULT_FIXTURES_DIR,
     FixtureFile,
+    FixtureLoader,
     Problem,
     SeedError,
     SeedReport,
-    _Loader,
     boolean,
     choice,
     date,
@@ -38,6 +35,9 @@ from targets.seeding import (
     text,
     year,
 )
+from facilities.models import Facility
+from subsidies.models import AggregateDisbursement, Comparator, Fund, Milestone, Program, Project
+from targets.models import Region, SourceDocument
 
 # ---------------------------------------------------------------- cell parsers of this app
 
@@ -172,11 +172,7 @@ MILESTONES = FixtureFile(
 FILES = (FUNDS, PROGRAMS, AGGREGATES, PROJECTS, MILESTONES)
 
 
-class SubsidyLoader(_Loader):
-    def __init__(self, directory: Path, report: SeedReport):
-        super().__init__(directory)
-        self.report = report
-
+class SubsidyLoader(FixtureLoader):
     def run(self) -> SeedReport:
         funds = FUNDS.read(self.directory, self.problems)
         programs = PROGRAMS.read(self.directory, self.problems)
@@ -472,7 +468,7 @@ class SubsidyLoader(_Loader):
 
 
 def seed_subsidies(directory: Path | str | None, report: SeedReport | None = None) -> SeedReport:
-    """Load fixtures/subsidies_*.csv after places, sources and the registry (tuoyu_portal.seed.seed_all)."""
+    """Load fixtures/subsidies_*.csv after places, sources and the registry (ops.seed.seed_all)."""
     directory = Path(directory) if directory else DEFAULT_FIXTURES_DIR
     return SubsidyLoader(directory, report if report is not None else SeedReport()).run()
 

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import access
+from core.access import Action
 from facilities.models import Facility
 from subsidies.models import (
     ZERO,
@@ -675,3 +677,11 @@ def pipeline_slots_by_town(district, *, skip_facilities_with_slots: bool = False
     for town_id, slots in projects.values_list("town_id", "planned_slots"):
         result[town_id] = result.get(town_id, 0) + (slots or 0)
     return result
+
+
+def facilities_to_apply_for(user) -> QuerySet[Facility]:
+    """The facilities whose applications the user may file: an operator's own (superusers: all real ones)."""
+    official = Facility.objects.official()
+    if access.unrestricted(user):
+        return official
+    return official.for_user(user, Action.EDIT).filter(pk__in=access.operated_facility_ids(user))

@@ -1,9 +1,10 @@
 """Writes and workflows of subsidies: apply, withdraw, decide, pay, reverse. Views, the admin and commands
 call these; nothing else writes applications or the ledger.
 
-Every function is keyword-only, takes the acting user, checks permission through subsidies.scoping (built
-on facilities.permissions) and runs in one transaction. Refusals raise SubsidyError (a RegistryError, so the
-registry's views and messages handle them alike) with a message for the user; nothing is written then.
+Every function is keyword-only, takes the acting user, checks permission through core.access (`may_apply`,
+`may_decide` below) and runs in one transaction. Refusals raise SubsidyError (a
+core.errors.ServiceError, so every view and the API handle them alike; NotAllowed is also core's NotAllowed)
+with a message for the user; nothing is written then.
 
 Concurrency: deciding locks the application row; paying locks the application and then the fund row
 (SELECT … FOR UPDATE) before reading the fund's balance, so two payments racing for the last money of a fund
@@ -22,29 +23,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.access import Action, can, is_operator_of, unrestricted
+from core.errors import NotAllowed as CoreNotAllowed
+from core.errors import ServiceError
 from facilities.models import Facility
-from facilities.services import RegistryError
 from subsidies import selectors
 from subsidies.models import Application, Fund, LedgerEntry, Program
-from subsidies.scoping import may_apply, may_decide
 
 
-class SubsidyError(RegistryError):
+class SubsidyError(ServiceError):
     pass
 
 
-class NotAllowed(SubsidyError):
-    pass
+class NotAllowed(SubsidyError, CoreNotAllowed):
+    """A subsidy refusal of who may act: 403 in the API, as every core NotAllowed."""
 
 
 class PaymentHeld(SubsidyError):
+    code = "payment_held"
+
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
         super().__init__(_("暂缓支付：%(reasons)s") % {"reasons": "；".join(reasons)})
 
 
 class InsufficientBalance(SubsidyError):
-    pass
+    code = "insufficient_balance"
 
 
 class Decision:
@@ -86,6 +90,16 @@ def _amount(value) -> Decimal | None:
 
 
 # ---------------------------------------------------------------- applications
+
+
+def may_decide(user, facility: Facility) -> bool:
+    """Approve, reduce, reject, pay and reverse: reviewers of the facility's district, never its operator."""
+    return can(user, Action.REVIEW, facility) and not is_operator_of(user, facility)
+
+
+def may_apply(user, facility: Facility) -> bool:
+    """Operators apply for their own facilities (superusers may file on an operator's behalf)."""
+    return unrestricted(user) or (is_operator_of(user, facility) and can(user, Action.EDIT, facility))
 
 
 @transaction.atomic

@@ -1,36 +1,16 @@
 """Every table a subsidies page shows, built once from the selectors' results; the page renders it and the
-export downloads the same rows as .xlsx through planning.exports (tuoyu_portal.excel underneath): amounts
+export downloads the same rows as .xlsx through core.tables (core.spreadsheets underneath): amounts
 stay numbers with two decimals, rates are fractions written as percentages, text is formula-neutralised."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from planning.tables import Col, Table
+from core.tables import Col, LinkedTable, Table
 from subsidies import selectors
 from subsidies.models import Application, LedgerEntry, Milestone, Program
-
-
-@dataclass
-class LinkedTable(Table):
-    """A Table whose first cell of each row may link to the row's page (links[i] or None)."""
-
-    links: list = field(default_factory=list)
-    row_classes: list = field(default_factory=list)
-
-    def decorated(self):
-        """(cells as (column, value) pairs, link or None, css class) per row, for the template."""
-        for index, row in enumerate(self.rows):
-            link = self.links[index] if index < len(self.links) else None
-            css = self.row_classes[index] if index < len(self.row_classes) else ""
-            yield list(zip(self.columns, row, strict=False)), link, css
-
-    def footer_cells(self):
-        return list(zip(self.columns, self.footer, strict=False)) if self.footer else []
 
 
 def _has_reversal(entry: LedgerEntry) -> bool:

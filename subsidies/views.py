@@ -1,8 +1,9 @@
 """Subsidy pages: fund execution, subsidies by program / year / town, programs, applications (apply, decide,
-pay, withdraw), the ledger (reverse) and construction projects. Scoping comes from subsidies.scoping (built on
-facilities.permissions); figures from subsidies.selectors; every write goes through subsidies.services; every
-table is built by subsidies.tables and downloads as .xlsx with `?export=<table>` (or `all`), keeping filters.
-Objects outside a user's scope answer 404."""
+pay, withdraw), the ledger (reverse) and construction projects. The lists are declarations on
+core.views.ObjectListView (scoped by core.access, filtered by the API's FilterSets); figures come from
+subsidies.selectors; every write goes through subsidies.services; every table is built by subsidies.tables and
+downloads as .xlsx with `?export=<table>` (or `all`), keeping filters. Objects outside a user's scope answer
+404."""
 
 from __future__ import annotations
 
@@ -10,25 +11,25 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
-from facilities.permissions import (
-    Action,
-    Role,
-    can,
-    dashboard_districts,
-    facilities_for,
-    facility_ids,
-    has_role,
+from core import access
+from core.access import Action, Role, can, for_user, is_staff, unrestricted
+from core.forms import apply_service_error
+from core.views import (
+    ObjectActionView,
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    export_links,
 )
-from planning.exports import tables_response
+from facilities.models import Facility
 from subsidies import selectors, services, tables
 from subsidies.filtersets import (
     AggregateFilterSet,
@@ -46,18 +47,8 @@ from subsidies.forms import (
     PaymentForm,
     ReversalForm,
 )
-from subsidies.models import AggregateDisbursement, Application, LedgerEntry, Program
-from subsidies.scoping import (
-    aggregates_for,
-    applications_for,
-    facilities_to_apply_for,
-    funds_for,
-    ledger_for,
-    may_apply,
-    may_decide,
-    programs_for,
-    projects_for,
-)
+from subsidies.models import AggregateDisbursement, Application, Fund, LedgerEntry, Program, Project
+from targets.models import Region
 
 PAGE_SIZE = 50
 
@@ -67,9 +58,9 @@ PAGE_SIZE = 50
 
 def sections(user) -> dict:
     """Which subsidy pages the user may open (the sub-navigation shows only these)."""
-    district_scope = dashboard_districts(user).exists()
-    town = has_role(user, Role.TOWN_OFFICIAL)
-    operator = has_role(user, Role.OPERATOR)
+    district_scope = Region.objects.districts().for_user(user, Action.DASHBOARD).exists()
+    town = access.has_role(user, Role.TOWN_OFFICIAL)
+    operator = access.has_role(user, Role.OPERATOR)
     return {
         "funds": district_scope,
         "summary": district_scope or town or operator,
@@ -77,58 +68,34 @@ def sections(user) -> dict:
         "applications": district_scope or town or operator,
         "ledger": district_scope or town or operator,
         "projects": district_scope or town,
-        "apply": operator or bool(getattr(user, "is_superuser", False)),
+        "apply": operator or unrestricted(user),
     }
-
-
-def _require(user, section: str) -> dict:
-    allowed = sections(user)
-    if not allowed[section]:
-        raise Http404
-    return allowed
-
-
-def _export_urls(request, keys) -> dict[str, str]:
-    urls = {}
-    for key in [*keys, "all"]:
-        query = request.GET.copy()
-        query.pop("page", None)
-        query["export"] = key
-        urls[key] = f"?{query.urlencode()}"
-    return urls
-
-
-def _maybe_export(request, built: dict, filename: str):
-    """`?export=<key>` downloads one table, `?export=all` every table of the page (one sheet each)."""
-    key = request.GET.get("export")
-    if not key:
-        return None
-    if key == "all":
-        chosen = list(built.values())
-    elif key in built:
-        chosen = [built[key]]
-    else:
-        raise Http404
-    return tables_response(chosen, f"{filename}-{key}.xlsx")
 
 
 _scope_districts = scope_districts
 
 
-def _filtered(filterset_class, request, queryset):
-    """The list's FilterSet (subsidies.filtersets, shared with the API) over a scoped queryset; invalid
-    filters leave the list unfiltered and show their errors on the form."""
-    filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
-    return filterset, (filterset.qs if filterset.is_bound and filterset.is_valid() else queryset)
+class SectionMixin:
+    """A subsidies page: open to the users whose sub-navigation shows its `section` (any signed-in user when
+    it has none); the sub-navigation comes with its context."""
+
+    section = ""
+
+    def allowed(self):
+        self.sections = sections(self.request.user)
+        return self.sections[self.section] if self.section else True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(sections=self.sections, **kwargs)
 
 
-def _apply_error(form, error: services.SubsidyError) -> None:
-    for field, field_errors in error.errors.items():
-        target = field if field in form.fields else None
-        for message in field_errors:
-            form.add_error(target, message)
-    if not error.errors:
-        form.add_error(None, error.message)
+class SubsidyListView(SectionMixin, ObjectListView):
+    """A subsidies list; `?export=<table>` (or `all`) downloads the page's tables with every row, keeping
+    the filters."""
+
+
+class SubsidyDetailView(SectionMixin, ObjectDetailView):
+    """A subsidies record's page; `?export=<table>` (or `all`) downloads its tables."""
 
 
 def _float(value):
@@ -143,11 +110,13 @@ def index(request):
     allowed = sections(request.user)
     if not any(allowed.values()):
         raise Http404
-    funds = selectors.fund_execution(funds_for(request.user).select_related("district"))
+    funds = selectors.fund_execution(
+        for_user(request.user, Action.VIEW, Fund.objects.select_related("district"))
+    )
     totals = selectors.execution_totals(funds)
-    applications = applications_for(request.user)
+    applications = for_user(request.user, Action.VIEW, Application)
     counts = dict(applications.values_list("status").annotate(n=Count("pk")))
-    projects = projects_for(request.user)
+    projects = for_user(request.user, Action.VIEW, Project)
     overdue = selectors.overdue_milestones(projects)
     return render(
         request,
@@ -168,182 +137,204 @@ def index(request):
 # ---------------------------------------------------------------- funds
 
 
-@login_required
-def fund_list(request):
-    allowed = _require(request.user, "funds")
-    filterset, funds = _filtered(FundFilterSet, request, funds_for(request.user).select_related("district"))
-    form = filterset.form
-    funds = funds.order_by("district__code", "-year", "source_level", "name")
-    rows = selectors.fund_execution(funds)
-    _aggregate_filters, aggregates = _filtered(
-        AggregateFilterSet,
-        request,
-        aggregates_for(request.user).select_related("district", "fund", "source", "program"),
-    )
-    aggregates = aggregates.order_by("district__code", "-year", "program_kind")
-    built = {"funds": tables.funds_table(rows), "aggregates": tables.aggregates_table(aggregates)}
-    response = _maybe_export(request, built, _("资金执行"))
-    if response:
-        return response
-    chart = {
-        "categories": [r.fund.name for r in rows],
-        "series": [
-            {"name": _("下达金额（万元）"), "data": [_float(r.allocated / 10000) for r in rows]},
-            {"name": _("已拨付（万元）"), "data": [_float(r.disbursed / 10000) for r in rows]},
-        ],
-    }
-    return render(
-        request,
-        "subsidies/funds.html",
-        {
-            "sections": allowed,
-            "form": form,
-            "rows": rows,
-            "totals": selectors.execution_totals(rows),
-            "tables": built,
-            "export_urls": _export_urls(request, built),
-            "chart": chart,
-            "unlinked_aggregates": [a for a in aggregates if a.fund_id is None],
-        },
-    )
+class FundListView(SubsidyListView):
+    section = "funds"
+    queryset = Fund.objects.select_related("district")
+    filterset = FundFilterSet
+    ordering = ("district__code", "-year", "source_level", "name")
+    template_name = "subsidies/funds.html"
+    export_name = gettext_lazy("资金执行")
+
+    def get_rows(self, queryset):
+        return selectors.fund_execution(queryset)
+
+    def aggregates(self):
+        """The aggregate disbursements the files report, through their own FilterSet (the API's)."""
+        queryset = for_user(
+            self.request.user,
+            Action.VIEW,
+            AggregateDisbursement.objects.select_related("district", "fund", "source", "program"),
+        )
+        filterset = AggregateFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
+        if filterset.is_bound and filterset.is_valid():
+            queryset = filterset.qs
+        return queryset.order_by("district__code", "-year", "program_kind")
+
+    def get_tables(self):
+        self.aggregate_rows = self.aggregates()
+        return {
+            "funds": tables.funds_table(self.rows),
+            "aggregates": tables.aggregates_table(self.aggregate_rows),
+        }
+
+    def get_context_data(self, **kwargs):
+        rows, built = self.rows, self.get_tables()
+        chart = {
+            "categories": [r.fund.name for r in rows],
+            "series": [
+                {"name": _("下达金额（万元）"), "data": [_float(r.allocated / 10000) for r in rows]},
+                {"name": _("已拨付（万元）"), "data": [_float(r.disbursed / 10000) for r in rows]},
+            ],
+        }
+        return super().get_context_data(
+            rows=rows,
+            totals=selectors.execution_totals(rows),
+            tables=built,
+            export_urls=self.export_urls(built),
+            chart=chart,
+            unlinked_aggregates=[a for a in self.aggregate_rows if a.fund_id is None],
+            **kwargs,
+        )
 
 
-@login_required
-def fund_detail(request, pk):
-    allowed = _require(request.user, "funds")
-    fund = get_object_or_404(funds_for(request.user).select_related("district", "source"), pk=pk)
-    execution = selectors.fund_execution([fund])[0]
-    months = selectors.fund_by_month(fund)
-    built = {
-        "months": tables.fund_months_table(months),
-        "programs": tables.fund_programs_table(selectors.fund_by_program(fund)),
-        "aggregates": tables.aggregates_table(
-            AggregateDisbursement.objects.filter(fund=fund).select_related("district", "fund", "source")
-        ),
-    }
-    response = _maybe_export(request, built, fund.name)
-    if response:
-        return response
-    chart = {
-        "categories": [m.month.strftime("%Y-%m") if m.month else _("日期未注明") for m in months],
-        "series": [
-            {"name": _("本月净额（万元）"), "data": [_float(m.net / 10000) for m in months]},
-            {"name": _("累计（万元）"), "data": [_float(m.cumulative / 10000) for m in months]},
-        ],
-    }
-    return render(
-        request,
-        "subsidies/fund_detail.html",
-        {
-            "sections": allowed,
-            "fund": fund,
-            "execution": execution,
-            "programs": fund.programs.order_by("-year", "name"),
-            "tables": built,
-            "export_urls": _export_urls(request, built),
-            "chart": chart,
-        },
-    )
+fund_list = FundListView.as_view()
+
+
+class FundDetailView(SubsidyDetailView):
+    section = "funds"
+    queryset = Fund.objects.select_related("district", "source")
+    template_name = "subsidies/fund_detail.html"
+    context_object_name = "fund"
+
+    def export_filename(self, key):
+        return f"{self.object.name}-{key}.xlsx"
+
+    def get_tables(self):
+        fund = self.object
+        self.months = selectors.fund_by_month(fund)
+        return {
+            "months": tables.fund_months_table(self.months),
+            "programs": tables.fund_programs_table(selectors.fund_by_program(fund)),
+            "aggregates": tables.aggregates_table(
+                AggregateDisbursement.objects.filter(fund=fund).select_related("district", "fund", "source")
+            ),
+        }
+
+    def get_context_data(self, **kwargs):
+        fund, built = self.object, self.tables
+        months = self.months
+        chart = {
+            "categories": [m.month.strftime("%Y-%m") if m.month else _("日期未注明") for m in months],
+            "series": [
+                {"name": _("本月净额（万元）"), "data": [_float(m.net / 10000) for m in months]},
+                {"name": _("累计（万元）"), "data": [_float(m.cumulative / 10000) for m in months]},
+            ],
+        }
+        return super().get_context_data(
+            execution=selectors.fund_execution([fund])[0],
+            programs=fund.programs.order_by("-year", "name"),
+            tables=built,
+            export_urls=export_links(self.request, built),
+            chart=chart,
+            **kwargs,
+        )
+
+
+fund_detail = FundDetailView.as_view()
 
 
 # ---------------------------------------------------------------- subsidies by program / year / town
 
 
-@login_required
-def summary(request):
-    allowed = _require(request.user, "summary")
-    form = ListFilterForm(request.GET or None, districts=_scope_districts(request.user))
-    ledger = form.filtered(ledger_for(request.user), "facility__district", "program__year")
-    aggregates = form.filtered(aggregates_for(request.user))
-    built = {
-        "programs": tables.program_year_table(selectors.by_program_year(ledger, aggregates)),
-        "towns": tables.town_table(selectors.by_town(ledger)),
-    }
-    response = _maybe_export(request, built, _("补助汇总"))
-    if response:
-        return response
-    return render(
-        request,
-        "subsidies/summary.html",
-        {
-            "sections": allowed,
-            "form": form,
-            "tables": built,
-            "export_urls": _export_urls(request, built),
-            "shows_aggregates": aggregates.exists(),
-        },
-    )
+class SummaryView(SubsidyListView):
+    """Subsidies by program and year, and by town: the ledger's payments and the files' aggregate figures,
+    filtered by district and year (ListFilterForm: these are summaries, not rows of one model)."""
+
+    section = "summary"
+    queryset = LedgerEntry
+    template_name = "subsidies/summary.html"
+    export_name = gettext_lazy("补助汇总")
+
+    def filter_queryset(self, queryset):
+        self.form = ListFilterForm(self.request.GET or None, districts=_scope_districts(self.request.user))
+        self.aggregates = self.form.filtered(for_user(self.request.user, Action.VIEW, AggregateDisbursement))
+        return None, self.form.filtered(queryset, "facility__district", "program__year")
+
+    def get_tables(self):
+        return {
+            "programs": tables.program_year_table(selectors.by_program_year(self.rows, self.aggregates)),
+            "towns": tables.town_table(selectors.by_town(self.rows)),
+        }
+
+    def get_context_data(self, **kwargs):
+        built = self.get_tables()
+        return super().get_context_data(
+            form=self.form,
+            tables=built,
+            export_urls=self.export_urls(built),
+            shows_aggregates=self.aggregates.exists(),
+            **kwargs,
+        )
+
+
+summary = SummaryView.as_view()
 
 
 # ---------------------------------------------------------------- programs
 
 
-@login_required
-def program_list(request):
-    allowed = _require(request.user, "programs")
-    filterset, programs = _filtered(ProgramFilterSet, request, programs_for(request.user))
-    form = filterset.form
-    programs = list(
-        programs.select_related("district", "fund", "source").order_by(
-            "district__code", "-year", "kind", "name"
+class ProgramListView(SubsidyListView):
+    section = "programs"
+    queryset = Program
+    filterset = ProgramFilterSet
+    ordering = ("district__code", "-year", "kind", "name")
+    template_name = "subsidies/programs.html"
+    export_name = gettext_lazy("补助项目")
+
+    def get_rows(self, queryset):
+        return list(queryset.select_related("district", "fund", "source"))
+
+    def get_tables(self):
+        return {"programs": tables.programs_table(self.rows)}
+
+    def get_context_data(self, **kwargs):
+        built = self.get_tables()
+        return super().get_context_data(
+            programs=self.rows, tables=built, export_urls=self.export_urls(built), **kwargs
         )
-    )
-    built = {"programs": tables.programs_table(programs)}
-    response = _maybe_export(request, built, _("补助项目"))
-    if response:
-        return response
-    return render(
-        request,
-        "subsidies/programs.html",
-        {
-            "sections": allowed,
-            "form": form,
-            "programs": programs,
-            "tables": built,
-            "export_urls": _export_urls(request, built),
-        },
-    )
+
+
+program_list = ProgramListView.as_view()
 
 
 # ---------------------------------------------------------------- applications
 
 
-@login_required
-def application_list(request):
-    allowed = _require(request.user, "applications")
-    filterset, queryset = _filtered(ApplicationFilterSet, request, applications_for(request.user))
-    form = filterset.form
-    queryset = (
-        selectors.with_paid(queryset)
-        .select_related("facility", "facility__town", "program")
-        .order_by("-created_at")
-    )
-    if request.GET.get("export"):
-        return _maybe_export(
-            request, {"applications": tables.applications_table(list(queryset))}, _("补助申请")
+class ApplicationListView(SubsidyListView):
+    section = "applications"
+    queryset = Application
+    filterset = ApplicationFilterSet
+    ordering = ("-created_at",)
+    paginate_by = PAGE_SIZE
+    template_name = "subsidies/applications.html"
+    export_name = gettext_lazy("补助申请")
+
+    def filter_queryset(self, queryset):
+        filterset, queryset = super().filter_queryset(queryset)
+        return filterset, selectors.with_paid(queryset).select_related(
+            "facility", "facility__town", "program"
         )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "subsidies/applications.html",
-        {
-            "sections": allowed,
-            "form": form,
-            "page": page,
-            "table": tables.applications_table(list(page)),
-            "export_urls": _export_urls(request, ["applications"]),
-            "query": query.urlencode(),
-            "can_apply": facilities_to_apply_for(request.user).exists(),
-        },
-    )
+
+    def get_tables(self):
+        return {"applications": tables.applications_table(list(self.rows))}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            table=tables.applications_table(self.page_rows),
+            export_urls=self.export_urls(["applications"]),
+            can_apply=selectors.facilities_to_apply_for(self.request.user).exists(),
+        )
+        return context
+
+
+application_list = ApplicationListView.as_view()
 
 
 @login_required
 def application_create(request):
     allowed = sections(request.user)
-    facilities = facilities_to_apply_for(request.user).order_by("name")
+    facilities = selectors.facilities_to_apply_for(request.user).order_by("name")
     if not facilities.exists():
         raise Http404
     programs = Program.objects.filter(
@@ -374,7 +365,7 @@ def application_create(request):
                         note=data["note"],
                     )
                 except services.SubsidyError as error:
-                    _apply_error(form, error)
+                    apply_service_error(form, error)
                     preview = _preview(facility, program, data)
                 else:
                     messages.success(request, _("申请已提交，等待区卫健委审核。"))
@@ -427,269 +418,299 @@ def _preview(facility, program, data) -> dict:
     }
 
 
-def _application(request, pk, action=Action.VIEW) -> Application:
-    return get_object_or_404(
-        applications_for(request.user, action).select_related(
-            "facility",
-            "facility__district",
-            "facility__town",
-            "program",
-            "program__district",
-            "program__fund",
-            "submitted_by",
-            "decided_by",
-        ),
-        pk=pk,
-    )
+APPLICATION_RELATED = (
+    "facility",
+    "facility__district",
+    "facility__town",
+    "program",
+    "program__district",
+    "program__fund",
+    "submitted_by",
+    "decided_by",
+)
 
 
-@login_required
-def application_detail(request, pk):
-    application = _application(request, pk)
-    facility = application.facility
-    state = selectors.payment_state(application)
-    deciding = may_decide(request.user, facility)
-    entries = list(
-        application.ledger_entries.select_related(
-            "created_by", "reversal_of", "reversal", "fund", "facility", "program"
-        ).order_by("entry_date", "id")
-    )
-    history = selectors.application_history(application)
-    built = {
-        "payments": tables.ledger_table(entries),
-        "history": tables.history_table(history),
-    }
-    response = _maybe_export(request, built, _("补助申请%(pk)s") % {"pk": application.pk})
-    if response:
-        return response
-    return render(
-        request,
-        "subsidies/application_detail.html",
-        {
-            "sections": sections(request.user),
-            "application": application,
-            "facility": facility,
-            "proposal": selectors.proposal_of(application),
-            "state": state,
-            "entries": entries,
-            "eligibility_now": selectors.eligibility_problems(application.program, facility),
-            "history": history,
-            "export_urls": _export_urls(request, built),
-            "can_decide": deciding and application.status == Application.Status.SUBMITTED,
-            "can_pay": deciding and application.is_granted and state.outstanding > 0,
-            "can_reverse": deciding,
-            "can_withdraw": may_apply(request.user, facility)
-            and application.status == Application.Status.SUBMITTED,
-            "can_open_facility": can(request.user, Action.VIEW, facility),
-            "is_operator": application.facility_id in facility_ids(request.user),
-        },
-    )
+class ApplicationDetailView(SubsidyDetailView):
+    queryset = Application.objects.select_related(*APPLICATION_RELATED)
+    template_name = "subsidies/application_detail.html"
+    context_object_name = "application"
+
+    def export_filename(self, key):
+        return f"{_('补助申请%(pk)s') % {'pk': self.object.pk}}-{key}.xlsx"
+
+    def get_tables(self):
+        application = self.object
+        self.entries = list(
+            application.ledger_entries.select_related(
+                "created_by", "reversal_of", "reversal", "fund", "facility", "program"
+            ).order_by("entry_date", "id")
+        )
+        self.history = selectors.application_history(application)
+        return {
+            "payments": tables.ledger_table(self.entries),
+            "history": tables.history_table(self.history),
+        }
+
+    def get_context_data(self, **kwargs):
+        user, application, built = self.request.user, self.object, self.tables
+        facility = application.facility
+        state = selectors.payment_state(application)
+        deciding = services.may_decide(user, facility)
+        submitted = application.status == Application.Status.SUBMITTED
+        return super().get_context_data(
+            facility=facility,
+            proposal=selectors.proposal_of(application),
+            state=state,
+            entries=self.entries,
+            eligibility_now=selectors.eligibility_problems(application.program, facility),
+            history=self.history,
+            export_urls=export_links(self.request, built),
+            can_decide=deciding and submitted,
+            can_pay=deciding and application.is_granted and state.outstanding > 0,
+            can_reverse=deciding,
+            can_withdraw=services.may_apply(user, facility) and submitted,
+            can_open_facility=can(user, Action.VIEW, facility),
+            is_operator=application.facility_id in access.operated_facility_ids(user),
+            **kwargs,
+        )
 
 
-@login_required
-def application_decide(request, pk):
-    application = _application(request, pk, Action.REVIEW)
-    form = DecisionForm(request.POST or None, initial={"decision": services.Decision.APPROVE})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.application_decide(
-                user=request.user,
-                application=application,
-                decision=form.cleaned_data["decision"],
-                amount=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-            )
-        except services.NotAllowed as error:
-            messages.error(request, error.message)
-            return redirect("subsidies:application", pk=application.pk)
-        except services.SubsidyError as error:
-            _apply_error(form, error)
-        else:
-            messages.success(request, _("审核决定已保存。"))
-            return redirect("subsidies:application", pk=application.pk)
-    return render(
-        request,
-        "subsidies/decision_form.html",
-        {
-            "sections": sections(request.user),
-            "application": application,
-            "proposal": selectors.proposal_of(application),
-            "form": form,
-            "eligibility_now": selectors.eligibility_problems(application.program, application.facility),
-        },
-    )
+application_detail = ApplicationDetailView.as_view()
 
 
-@login_required
-def application_pay(request, pk):
-    application = _application(request, pk, Action.REVIEW)
-    state = selectors.payment_state(application)
-    form = PaymentForm(request.POST or None, initial={"entry_date": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.payment_create(user=request.user, application=application, **form.cleaned_data)
-        except services.NotAllowed as error:
-            messages.error(request, error.message)
-            return redirect("subsidies:application", pk=application.pk)
-        except services.SubsidyError as error:
-            _apply_error(form, error)
-        else:
-            messages.success(request, _("支付已记入台账。"))
-            return redirect("subsidies:application", pk=application.pk)
-    fund = application.program.fund
-    return render(
-        request,
-        "subsidies/payment_form.html",
-        {
-            "sections": sections(request.user),
-            "application": application,
-            "state": state,
-            "fund": fund,
-            "execution": selectors.fund_execution([fund])[0] if fund else None,
-            "form": form,
-        },
-    )
+class ReviewStepView(ObjectFormView):
+    """A reviewer's form on one record (decide, pay, reverse): one service call. A NotAllowed refusal (e.g.
+    the reviewer operates the facility) goes back to `back_to()` with its message; others land on the form."""
+
+    action = Action.REVIEW
+    error_class = services.SubsidyError
+
+    def back_to(self, obj):
+        return redirect("subsidies:application", pk=obj.pk)
+
+    def refused(self, form, error):
+        if isinstance(error, services.NotAllowed):
+            messages.error(self.request, error.message)
+            return self.back_to(self.object)
+        return super().refused(form, error)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(sections=sections(self.request.user), **kwargs)
 
 
-@login_required
-@require_POST
-def application_withdraw(request, pk):
-    application = _application(request, pk, Action.EDIT)
-    try:
-        services.application_withdraw(user=request.user, application=application)
-    except services.SubsidyError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("申请已撤回。"))
-    return redirect("subsidies:application", pk=application.pk)
+class ApplicationStepView(ReviewStepView):
+    queryset = Application.objects.select_related(*APPLICATION_RELATED)
+    context_object_name = "application"
+
+    def success_url(self, application, result):
+        return reverse("subsidies:application", args=[application.pk])
+
+
+class ApplicationDecideView(ApplicationStepView):
+    template_name = "subsidies/decision_form.html"
+    success_message = gettext_lazy("审核决定已保存。")
+
+    def get_form(self):
+        return DecisionForm(self.request.POST or None, initial={"decision": services.Decision.APPROVE})
+
+    def run(self, application, form):
+        data = form.cleaned_data
+        services.application_decide(
+            user=self.request.user,
+            application=application,
+            decision=data["decision"],
+            amount=data["amount"],
+            reason=data["reason"],
+        )
+
+    def get_context_data(self, **kwargs):
+        application = self.object
+        return super().get_context_data(
+            proposal=selectors.proposal_of(application),
+            eligibility_now=selectors.eligibility_problems(application.program, application.facility),
+            **kwargs,
+        )
+
+
+class ApplicationPayView(ApplicationStepView):
+    template_name = "subsidies/payment_form.html"
+    success_message = gettext_lazy("支付已记入台账。")
+
+    def dispatch_object(self):
+        application = super().dispatch_object()
+        self.state = selectors.payment_state(application)  # as it was before this request's payment
+        return application
+
+    def get_form(self):
+        return PaymentForm(self.request.POST or None, initial={"entry_date": timezone.localdate()})
+
+    def run(self, application, form):
+        services.payment_create(user=self.request.user, application=application, **form.cleaned_data)
+
+    def get_context_data(self, **kwargs):
+        fund = self.object.program.fund
+        return super().get_context_data(
+            state=self.state,
+            fund=fund,
+            execution=selectors.fund_execution([fund])[0] if fund else None,
+            **kwargs,
+        )
+
+
+application_decide = ApplicationDecideView.as_view()
+application_pay = ApplicationPayView.as_view()
+
+
+class ApplicationWithdrawView(ObjectActionView):
+    """The operator withdraws a submitted application (a POST)."""
+
+    queryset = Application.objects.select_related(*APPLICATION_RELATED)
+    action = Action.EDIT
+    error_class = services.SubsidyError
+    success_message = gettext_lazy("申请已撤回。")
+
+    def run(self, application):
+        services.application_withdraw(user=self.request.user, application=application)
+
+    def redirect_to(self, application):
+        return redirect("subsidies:application", pk=application.pk)
+
+
+application_withdraw = ApplicationWithdrawView.as_view()
 
 
 # ---------------------------------------------------------------- ledger
 
 
-@login_required
-def ledger(request):
-    allowed = _require(request.user, "ledger")
-    filterset, queryset = _filtered(LedgerFilterSet, request, ledger_for(request.user))
-    form = filterset.form
-    queryset = queryset.select_related(
-        "facility", "program", "fund", "created_by", "reversal_of", "reversal"
-    ).order_by("-entry_date", "-id")
-    if request.GET.get("export"):
-        return _maybe_export(request, {"ledger": tables.ledger_table(list(queryset))}, _("支付台账"))
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    entries = list(page)
-    # Reversible: payments not yet reversed, of facilities the user reviews and does not operate.
-    reviewable = set(
-        facilities_for(request.user, Action.REVIEW)
-        .filter(pk__in={e.facility_id for e in entries})
-        .values_list("pk", flat=True)
-    ) - set(facility_ids(request.user))
-    for entry in entries:
-        entry.can_reverse = (
-            entry.facility_id in reviewable
-            and entry.kind == LedgerEntry.Kind.PAYMENT
-            and not tables._has_reversal(entry)
+class LedgerView(SubsidyListView):
+    section = "ledger"
+    queryset = LedgerEntry
+    filterset = LedgerFilterSet
+    ordering = ("-entry_date", "-id")
+    paginate_by = PAGE_SIZE
+    template_name = "subsidies/ledger.html"
+    export_name = gettext_lazy("支付台账")
+
+    def filter_queryset(self, queryset):
+        filterset, queryset = super().filter_queryset(queryset)
+        related = ("facility", "program", "fund", "created_by", "reversal_of", "reversal")
+        return filterset, queryset.select_related(*related)
+
+    def get_tables(self):
+        return {"ledger": tables.ledger_table(list(self.rows))}
+
+    def prepare_page(self, entries):
+        # Reversible: payments not yet reversed, of facilities the user reviews and does not operate.
+        user = self.request.user
+        reviewable = set(
+            Facility.objects.for_user(user, Action.REVIEW)
+            .filter(pk__in={e.facility_id for e in entries})
+            .values_list("pk", flat=True)
+        ) - set(access.operated_facility_ids(user))
+        for entry in entries:
+            entry.can_reverse = (
+                entry.facility_id in reviewable
+                and entry.kind == LedgerEntry.Kind.PAYMENT
+                and not tables._has_reversal(entry)
+            )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            entries=self.page_rows,
+            net=self.queryset_filtered.net(),
+            export_urls=self.export_urls(["ledger"]),
         )
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "subsidies/ledger.html",
-        {
-            "sections": allowed,
-            "form": form,
-            "page": page,
-            "entries": entries,
-            "net": queryset.net(),
-            "export_urls": _export_urls(request, ["ledger"]),
-            "query": query.urlencode(),
-        },
-    )
+        return context
 
 
-@login_required
-def ledger_reverse(request, pk):
-    entry = get_object_or_404(
-        ledger_for(request.user)
-        .filter(facility__in=facilities_for(request.user, Action.REVIEW))
-        .select_related("facility", "program", "fund", "application"),
-        pk=pk,
-    )
-    form = ReversalForm(request.POST or None, initial={"entry_date": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.payment_reverse(user=request.user, entry=entry, **form.cleaned_data)
-        except services.NotAllowed as error:
-            messages.error(request, error.message)
-            return redirect("subsidies:ledger")
-        except services.SubsidyError as error:
-            _apply_error(form, error)
-        else:
-            messages.success(request, _("已记入冲销分录；原支付记录保留。"))
-            return redirect("subsidies:application", pk=entry.application_id)
-    return render(
-        request,
-        "subsidies/reversal_form.html",
-        {"sections": sections(request.user), "entry": entry, "form": form},
-    )
+ledger = LedgerView.as_view()
+
+
+class LedgerReverseView(ReviewStepView):
+    """Reverse a payment (reviewers of the facility's district): the original entry stays."""
+
+    queryset = LedgerEntry.objects.select_related("facility", "program", "fund", "application")
+    template_name = "subsidies/reversal_form.html"
+    context_object_name = "entry"
+    success_message = gettext_lazy("已记入冲销分录；原支付记录保留。")
+
+    def back_to(self, entry):
+        return redirect("subsidies:ledger")
+
+    def get_form(self):
+        return ReversalForm(self.request.POST or None, initial={"entry_date": timezone.localdate()})
+
+    def run(self, entry, form):
+        services.payment_reverse(user=self.request.user, entry=entry, **form.cleaned_data)
+
+    def success_url(self, entry, result):
+        return reverse("subsidies:application", args=[entry.application_id])
+
+
+ledger_reverse = LedgerReverseView.as_view()
 
 
 # ---------------------------------------------------------------- projects
 
 
-@login_required
-def project_list(request):
-    allowed = _require(request.user, "projects")
-    today = timezone.localdate()
-    filterset, projects = _filtered(ProjectFilterSet, request, projects_for(request.user))
-    form = filterset.form
-    projects = projects.order_by("district__code", "kind", "name")
-    timelines = selectors.timelines(projects, today)
-    built = {"projects": tables.projects_table(timelines, today)}
-    response = _maybe_export(request, built, _("建设项目"))
-    if response:
-        return response
-    return render(
-        request,
-        "subsidies/projects.html",
-        {
-            "sections": allowed,
-            "form": form,
-            "timelines": timelines,
-            "overdue": [m for t in timelines for m in t.overdue],
-            "today": today,
-            "tables": built,
-            "export_urls": _export_urls(request, built),
-        },
-    )
+class ProjectListView(SubsidyListView):
+    section = "projects"
+    queryset = Project
+    filterset = ProjectFilterSet
+    ordering = ("district__code", "kind", "name")
+    template_name = "subsidies/projects.html"
+    export_name = gettext_lazy("建设项目")
+
+    def get_rows(self, queryset):
+        self.today = timezone.localdate()
+        return selectors.timelines(queryset, self.today)
+
+    def get_tables(self):
+        return {"projects": tables.projects_table(self.rows, self.today)}
+
+    def get_context_data(self, **kwargs):
+        built = self.get_tables()
+        return super().get_context_data(
+            timelines=self.rows,
+            overdue=[m for t in self.rows for m in t.overdue],
+            today=self.today,
+            tables=built,
+            export_urls=self.export_urls(built),
+            **kwargs,
+        )
 
 
-@login_required
-def project_detail(request, pk):
-    allowed = _require(request.user, "projects")
-    today = timezone.localdate()
-    project = get_object_or_404(
-        projects_for(request.user).select_related("district", "town", "facility", "source"), pk=pk
-    )
-    line = selectors.timeline(project, today)
-    built = {"projects": tables.projects_table([line], today)}
-    response = _maybe_export(request, built, project.name)
-    if response:
-        return response
-    return render(
-        request,
-        "subsidies/project_detail.html",
-        {
-            "sections": allowed,
-            "project": project,
-            "timeline": line,
-            "today": today,
-            "funds": project.funds.all(),
-            "can_open_facility": bool(project.facility and can(request.user, Action.VIEW, project.facility)),
-            "export_urls": _export_urls(request, built),
-            "admin_url": reverse("admin:subsidies_project_change", args=[project.pk])
-            if request.user.is_staff
+project_list = ProjectListView.as_view()
+
+
+class ProjectDetailView(SubsidyDetailView):
+    section = "projects"
+    queryset = Project.objects.select_related("district", "town", "facility", "source")
+    template_name = "subsidies/project_detail.html"
+    context_object_name = "project"
+
+    def export_filename(self, key):
+        return f"{self.object.name}-{key}.xlsx"
+
+    def get_tables(self):
+        self.today = timezone.localdate()
+        self.line = selectors.timeline(self.object, self.today)
+        return {"projects": tables.projects_table([self.line], self.today)}
+
+    def get_context_data(self, **kwargs):
+        project, user, built = self.object, self.request.user, self.tables
+        return super().get_context_data(
+            timeline=self.line,
+            today=self.today,
+            funds=project.funds.all(),
+            can_open_facility=bool(project.facility and can(user, Action.VIEW, project.facility)),
+            export_urls=export_links(self.request, built),
+            admin_url=reverse("admin:subsidies_project_change", args=[project.pk])
+            if is_staff(user)
             else None,
-        },
-    )
+            **kwargs,
+        )
+
+
+project_detail = ProjectDetailView.as_view()

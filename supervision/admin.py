@@ -1,5 +1,5 @@
-"""Supervision in Django's admin, scoped only through facilities.permissions (via supervision.selectors) on
-top of Django's model permissions — scoping only ever narrows what those allow; superusers see everything.
+"""Supervision in Django's admin, scoped by core.access (core.admin's mixins) on top of Django's model
+permissions — scoping only ever narrows what those allow; superusers see everything.
 
 Workflow records (inspections, findings and their history, complaints, evaluations) are read-only here:
 they change through the portal pages, which call supervision.services and keep the history. Rules as data
@@ -10,9 +10,10 @@ for their own district, saved through supervision.services.
 
 from django.contrib import admin
 
-from facilities.admin import FacilityScopedMixin, ReadOnlyAdminMixin, SuperuserWritesMixin, is_superuser
-from facilities.permissions import dashboard_districts
-from supervision import selectors, services
+from core import access
+from core.access import Action
+from core.admin import ReadOnlyAdminMixin, ReferenceDataMixin, ScopedAdminMixin
+from supervision import services
 from supervision.models import (
     Complaint,
     Department,
@@ -36,31 +37,31 @@ from supervision.models import (
 
 
 @admin.register(Department)
-class DepartmentAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+class DepartmentAdmin(ReferenceDataMixin, admin.ModelAdmin):
     list_display = ["name", "code", "sort_order", "note"]
     search_fields = ["name", "code"]
 
 
-class EvaluationDimensionInline(SuperuserWritesMixin, admin.TabularInline):
+class EvaluationDimensionInline(ReferenceDataMixin, admin.TabularInline):
     model = EvaluationDimension
     fields = ["code", "name", "points", "sort_order"]
     extra = 0
 
     def has_add_permission(self, request, obj=None):
-        return is_superuser(request.user)
+        return access.unrestricted(request.user)
 
 
-class GradeThresholdInline(SuperuserWritesMixin, admin.TabularInline):
+class GradeThresholdInline(ReferenceDataMixin, admin.TabularInline):
     model = GradeThreshold
     fields = ["grade", "min_score", "sort_order"]
     extra = 0
 
     def has_add_permission(self, request, obj=None):
-        return is_superuser(request.user)
+        return access.unrestricted(request.user)
 
 
 @admin.register(EvaluationFramework)
-class EvaluationFrameworkAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+class EvaluationFrameworkAdmin(ReferenceDataMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "standard_code",
@@ -76,17 +77,17 @@ class EvaluationFrameworkAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     inlines = [EvaluationDimensionInline, GradeThresholdInline]
 
 
-class EvaluationItemInline(SuperuserWritesMixin, admin.TabularInline):
+class EvaluationItemInline(ReferenceDataMixin, admin.TabularInline):
     model = EvaluationItem
     fields = ["code", "text", "points", "is_veto", "sort_order"]
     extra = 0
 
     def has_add_permission(self, request, obj=None):
-        return is_superuser(request.user)
+        return access.unrestricted(request.user)
 
 
 @admin.register(EvaluationDimension)
-class EvaluationDimensionAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+class EvaluationDimensionAdmin(ReferenceDataMixin, admin.ModelAdmin):
     list_display = ["name", "framework", "code", "points", "sort_order"]
     list_filter = ["framework"]
     search_fields = ["name", "code"]
@@ -95,7 +96,7 @@ class EvaluationDimensionAdmin(SuperuserWritesMixin, admin.ModelAdmin):
 
 
 @admin.register(EvaluationItem)
-class EvaluationItemAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+class EvaluationItemAdmin(ReferenceDataMixin, admin.ModelAdmin):
     list_display = ["text", "dimension", "points", "is_veto", "sort_order"]
     list_filter = ["dimension__framework", "is_veto"]
     search_fields = ["text", "code"]
@@ -103,14 +104,14 @@ class EvaluationItemAdmin(SuperuserWritesMixin, admin.ModelAdmin):
 
 
 @admin.register(GradeThreshold)
-class GradeThresholdAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+class GradeThresholdAdmin(ReferenceDataMixin, admin.ModelAdmin):
     list_display = ["framework", "grade", "min_score", "sort_order"]
     list_filter = ["framework"]
     list_select_related = ["framework"]
 
 
 @admin.register(SupervisionEvent)
-class SupervisionEventAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+class SupervisionEventAdmin(ReferenceDataMixin, admin.ModelAdmin):
     list_display = ["happened_on", "period_text", "title", "district", "source"]
     list_filter = [("district", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "description", "key"]
@@ -120,41 +121,26 @@ class SupervisionEventAdmin(SuperuserWritesMixin, admin.ModelAdmin):
 # ---------------------------------------------------------------- grading weights: proposal and district rows
 
 
-class DistrictRuleAdmin(admin.ModelAdmin):
+class DistrictRuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Rows without a district (the project's proposal) are read by every staff user and changed by
     superusers; rows of a district are seen by those who open its dashboard and changed by its officials."""
 
+    write_action = Action.SUPERVISE
+
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_superuser(request.user):
-            return queryset
-        return queryset.filter(district__isnull=True) | queryset.filter(
-            district__in=dashboard_districts(request.user)
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        return queryset.filter(district__isnull=True) | access.for_user(
+            request.user, self.view_action, queryset
         )
 
-    def _may_write(self, request, obj) -> bool:
-        if is_superuser(request.user):
-            return True
-        if obj is None:
-            return selectors.supervised_districts(request.user).exists()
-        return (
-            obj.district_id is not None
-            and selectors.supervised_districts(request.user).filter(pk=obj.district_id).exists()
-        )
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and self._may_write(request, None)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_write(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_write(request, obj)
+    def may_view(self, request, obj) -> bool:
+        return obj.district_id is None or super().may_view(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "district":
-            kwargs["queryset"] = selectors.supervised_districts(request.user)
-            kwargs["required"] = not is_superuser(request.user)
+            kwargs["required"] = not access.unrestricted(request.user)
+            if not kwargs["required"]:
+                kwargs["queryset"] = db_field.remote_field.model.objects.districts()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -211,10 +197,7 @@ class HouseholdIncomeAdmin(DistrictRuleAdmin):
     readonly_fields = ["entered_by"]
 
     def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        if is_superuser(request.user):
-            return queryset
-        return queryset.filter(district__in=dashboard_districts(request.user))
+        return access.for_user(request.user, self.view_action, admin.ModelAdmin.get_queryset(self, request))
 
     def save_model(self, request, obj, form, change):
         saved = services.household_income_set(
@@ -237,7 +220,9 @@ class TeamMemberInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InspectionAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    view_action = Action.VIEW
+
     list_display = ["inspected_on", "kind", "title", "district", "created_by"]
     list_filter = ["kind", ("district", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "summary"]
@@ -245,19 +230,15 @@ class InspectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "inspected_on"
     inlines = [TeamMemberInline]
 
-    def get_queryset(self, request):
-        return selectors.inspections_for(request.user) & super().get_queryset(request)
-
 
 @admin.register(TeamMember)
-class TeamMemberAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TeamMemberAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    view_action = Action.VIEW
+
     list_display = ["name", "role", "organisation", "is_lead", "inspection"]
     list_filter = ["role"]
     search_fields = ["name", "organisation"]
     list_select_related = ["inspection"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(inspection__in=selectors.inspections_for(request.user))
 
 
 class FindingActionInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -268,7 +249,9 @@ class FindingActionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Finding)
-class FindingAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin):
+class FindingAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    view_action = Action.VIEW
+
     list_display = ["facility", "category", "severity", "deadline", "status", "inspection"]
     list_filter = ["status", "severity", "category"]
     search_fields = ["facility__name", "description", "legal_basis"]
@@ -277,8 +260,9 @@ class FindingAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(FindingAction)
-class FindingActionAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin):
-    facility_path = "finding__facility"
+class FindingActionAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    view_action = Action.VIEW
+
     list_display = ["acted_at", "action", "actor", "finding", "on_date", "reference"]
     list_filter = ["action"]
     search_fields = ["note", "reference", "finding__facility__name"]
@@ -286,7 +270,9 @@ class FindingActionAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdm
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin):
+class ComplaintAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    view_action = Action.VIEW
+
     list_display = ["received_on", "facility", "channel", "substantiated", "closed_on"]
     list_filter = ["channel", "substantiated"]
     search_fields = ["facility__name", "summary", "outcome"]
@@ -300,7 +286,9 @@ class EvaluationScoreInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin):
+class EvaluationAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    view_action = Action.VIEW
+
     list_display = ["facility", "framework", "kind", "assessed_on", "assessor"]
     list_filter = ["kind", "framework"]
     search_fields = ["facility__name"]
@@ -309,8 +297,9 @@ class EvaluationAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin)
 
 
 @admin.register(EvaluationScore)
-class EvaluationScoreAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin):
-    facility_path = "evaluation__facility"
+class EvaluationScoreAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    view_action = Action.VIEW
+
     list_display = ["evaluation", "dimension", "item", "score", "failed"]
     list_filter = ["failed"]
     list_select_related = ["evaluation", "evaluation__facility", "dimension", "item"]

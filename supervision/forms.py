@@ -1,5 +1,5 @@
 """Browser forms of supervision. They collect and pre-check input; supervision.services decides and writes.
-Choices offered (districts, facilities, complaints) are already scoped through facilities.permissions by the
+Choices offered (districts, facilities, complaints) are already scoped through core.access by the
 view that builds the form."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 official assessments, the household income behind the fee cap, and dated supervision events.
 
 Scoping never lives here: every page, export and admin view reaches these rows through
-facilities.permissions (findings, complaints, evaluations hang off a facility; inspections off a district).
+core.access (findings, complaints, evaluations hang off a facility; inspections off a district).
 Workflow state (a finding's status, its verification) changes only through supervision.services, and every
 step of a finding is a FindingAction row (who, when, what, note, reference).
 """
@@ -16,8 +16,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.access import Scope, ScopedManager, ScopedQuerySet
+from core.models import TimeStampedModel
 from facilities.models import Facility
-from targets.models import Region, SourceDocument, TimeStampedModel
+from targets.models import Region, SourceDocument
 
 
 def tracked():
@@ -83,6 +85,9 @@ class Inspection(TimeStampedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
     )
 
+    scope = Scope(district=("district", "facilities__district"), town="facilities__town", many=True)
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("检查")
         verbose_name_plural = _("检查")
@@ -112,6 +117,13 @@ class TeamMember(models.Model):
     organisation = models.CharField(_("单位"), max_length=128, blank=True)
     is_lead = models.BooleanField(_("组长"), default=False)
 
+    scope = Scope(
+        district=("inspection__district", "inspection__facilities__district"),
+        town="inspection__facilities__town",
+        many=True,
+    )
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("检查组成员")
         verbose_name_plural = _("检查组成员")
@@ -121,7 +133,7 @@ class TeamMember(models.Model):
         return f"{self.name}（{self.get_role_display()}）"
 
 
-class FindingQuerySet(models.QuerySet):
+class FindingQuerySet(ScopedQuerySet):
     def unresolved(self):
         """Not verified: open, waiting for verification, or sent back."""
         return self.exclude(status=Finding.Status.VERIFIED)
@@ -192,6 +204,8 @@ class Finding(TimeStampedModel):
 
     objects = FindingQuerySet.as_manager()
 
+    scope = Scope(via="facility")
+
     class Meta:
         verbose_name = _("检查发现问题")
         verbose_name_plural = _("检查发现问题")
@@ -257,6 +271,9 @@ class FindingAction(models.Model):
         _("佐证材料"), max_length=255, blank=True, help_text=_("照片、文件编号或存档位置等")
     )
 
+    scope = Scope(via="finding__facility")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("整改记录")
         verbose_name_plural = _("整改记录")
@@ -307,6 +324,9 @@ class Complaint(TimeStampedModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
     )
+
+    scope = Scope(via="facility")
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("投诉")
@@ -418,6 +438,9 @@ class GradingWeight(TimeStampedModel):
     value = models.DecimalField(_("数值"), max_digits=8, decimal_places=2)
     note = models.CharField(_("说明"), max_length=255, blank=True)
 
+    scope = Scope(district="district")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("分级评分参数")
         verbose_name_plural = _("分级评分参数")
@@ -461,6 +484,9 @@ class GradeMatrixCell(TimeStampedModel):
     credit_level = models.CharField(_("信用等级"), max_length=8, choices=CreditLevel.choices)
     grade = models.CharField(_("监管等级"), max_length=1, choices=Grade.choices)
     note = models.CharField(_("说明"), max_length=255, blank=True)
+
+    scope = Scope(district="district")
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("分级矩阵")
@@ -626,6 +652,9 @@ class Evaluation(TimeStampedModel):
     )
     notes = models.TextField(_("说明"), blank=True)
 
+    scope = Scope(via="facility")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("质量评估")
         verbose_name_plural = _("质量评估")
@@ -651,6 +680,9 @@ class EvaluationScore(models.Model):
     score = models.DecimalField(_("得分"), max_digits=8, decimal_places=2, null=True, blank=True)
     failed = models.BooleanField(_("未达标"), default=False)
     note = models.CharField(_("说明"), max_length=255, blank=True)
+
+    scope = Scope(via="evaluation__facility")
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("评估得分")
@@ -704,6 +736,9 @@ class HouseholdIncome(TimeStampedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT, related_name="+"
     )
 
+    scope = Scope(district="district")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("家庭月均可支配收入")
         verbose_name_plural = _("家庭月均可支配收入")
@@ -738,6 +773,9 @@ class SupervisionEvent(TimeStampedModel):
     description = models.TextField(_("内容"), blank=True)
     quote = models.TextField(_("原文"), blank=True)
     source = models.ForeignKey(SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT)
+
+    scope = Scope(district="district")
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("监管大事记")

@@ -7,8 +7,8 @@ report (Yubei's 医育结合联盟, March 2024).
 No inspection, finding or complaint is seeded: the documents report only totals (Yubei: 8 joint
 inspections, 64 problems), which stay ReportedFigures in targets.
 
-Uses targets.seeding's file/row/problem machinery; runs inside seed_all's transaction after places and
-sources exist (tuoyu_portal.seed calls `seed_supervision(directory, report)`). Idempotent: rows are matched on
+Uses core.seeding's file/row/problem machinery; runs inside seed_all's transaction after places and
+sources exist (ops.seed calls `seed_supervision(directory, report)`). Idempotent: rows are matched on
 natural keys (department code; district + key + subject; district + risk + credit; framework key;
 framework + dimension code; framework + grade; event key).
 """
@@ -19,6 +19,20 @@ from pathlib import Path
 
 from django.db import transaction
 
+from core.seeding import (
+    DEFAULT_FIXTURES_DIR,
+    FixtureFile,
+    FixtureLoader,
+    SeedError,
+    SeedReport,
+    choice,
+    date,
+    decimal,
+    integer,
+    required_decimal,
+    required_text,
+    text,
+)
 from facilities.models import Facility
 from supervision.models import (
     CreditLevel,
@@ -34,20 +48,6 @@ from supervision.models import (
     SupervisionEvent,
 )
 from targets.models import Region, SourceDocument
-from targets.seeding import (
-    DEFAULT_FIXTURES_DIR,
-    FixtureFile,
-    SeedError,
-    SeedReport,
-    _Loader,
-    choice,
-    date,
-    decimal,
-    integer,
-    required_decimal,
-    required_text,
-    text,
-)
 
 DEPARTMENTS = FixtureFile(
     "supervision_departments.csv",
@@ -122,11 +122,7 @@ SUBJECT_CHOICES = {
 }
 
 
-class SupervisionLoader(_Loader):
-    def __init__(self, directory: Path, report: SeedReport):
-        super().__init__(directory)
-        self.report = report
-
+class SupervisionLoader(FixtureLoader):
     def run(self) -> SeedReport:
         read = {
             f.name: f.read(self.directory, self.problems)

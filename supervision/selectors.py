@@ -1,4 +1,4 @@
-"""Reads of supervision: scoped querysets (through facilities.permissions), evaluation results, the fee-cap
+"""Reads of supervision: scoped querysets (core.access), evaluation results, the fee-cap
 check, staff goals, documents' supervision figures beside the computed ones, the district dashboard, and
 `payment_hold_reasons` for the subsidies app. The pages, the exports and other apps call these; nothing
 computes the same figure twice."""
@@ -15,16 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.access import Action, can
 from facilities.models import Facility, StaffMember, TrainingRecord
-from facilities.permissions import (
-    Action,
-    Role,
-    dashboard_districts,
-    dashboard_towns,
-    district_ids,
-    facilities_for,
-    related_for,
-)
 from facilities.selectors import StaffIndicators, certificate_rate_goal, staff_indicators, with_flags
 from supervision import grading
 from supervision.models import (
@@ -39,52 +31,48 @@ from supervision.models import (
 )
 from targets.models import PopulationStat, Region, ReportedFigure
 
-# ---------------------------------------------------------------- scoping (through facilities.permissions)
+# ---------------------------------------------------------------- scoping (core.access)
 
 
 def findings_for(user, action: Action | str = Action.VIEW) -> QuerySet[Finding]:
-    return related_for(user, Finding.objects.all(), action)
+    return Finding.objects.for_user(user, action)
 
 
 def complaints_for(user, action: Action | str = Action.VIEW) -> QuerySet[Complaint]:
-    return related_for(user, Complaint.objects.all(), action)
+    return Complaint.objects.for_user(user, action)
 
 
 def evaluations_for(user, action: Action | str = Action.VIEW) -> QuerySet[Evaluation]:
-    return related_for(user, Evaluation.objects.all(), action)
+    return Evaluation.objects.for_user(user, action)
 
 
 def inspections_for(user) -> QuerySet[Inspection]:
     """Inspections of the districts whose dashboards the user opens, and — for a town official — those that
     visited a facility of their town. Operators see their findings, not the inspection records (which name
     other facilities and the team)."""
-    if getattr(user, "is_superuser", False):
-        return Inspection.objects.all()
-    visited = Inspection.facilities.through.objects.filter(facility__town__in=dashboard_towns(user)).values(
-        "inspection_id"
-    )
-    return Inspection.objects.filter(Q(district__in=dashboard_districts(user)) | Q(pk__in=visited))
+    return Inspection.objects.for_user(user, Action.VIEW)
 
 
 def supervised_districts(user) -> QuerySet[Region]:
     """Districts in which the user runs supervision (records inspections, findings, complaints, income)."""
-    districts = Region.objects.filter(level=Region.Level.DISTRICT)
-    if getattr(user, "is_superuser", False):
-        return districts
-    return districts.filter(pk__in=district_ids(user, Role.DISTRICT_OFFICIAL))
+    return Region.objects.districts().for_user(user, Action.SUPERVISE)
 
 
 def can_supervise(user, district: Region) -> bool:
-    return supervised_districts(user).filter(pk=district.pk).exists()
+    return can(user, Action.SUPERVISE, district)
 
 
 def dashboard_scope(user, district: Region) -> QuerySet[Facility] | None:
     """The facilities of `district` whose supervision the user may read on the dashboard (the whole district
     for its officials and API clients, one town for a town official); None: no dashboard for this user."""
-    whole = dashboard_districts(user).filter(pk=district.pk).exists()
-    if not whole and not dashboard_towns(user).filter(parent=district).exists():
+    # The district's own row (its officials and API clients) or one of its towns (a town official).
+    if (
+        not Region.objects.filter(Q(pk=district.pk) | Q(parent=district))
+        .for_user(user, Action.DASHBOARD)
+        .exists()
+    ):
         return None
-    return facilities_for(user, Action.VIEW).filter(district=district, is_synthetic=False)
+    return Facility.objects.for_user(user, Action.VIEW).filter(district=district, is_synthetic=False)
 
 
 # ---------------------------------------------------------------- findings
@@ -157,8 +145,29 @@ class EvaluationResult:
     grade_note: str
 
 
+def framework_structure(framework: EvaluationFramework) -> tuple[list, list]:
+    """A framework's dimensions (with their items) and grade lines, read once."""
+    dimensions = list(framework.dimensions.prefetch_related("items").order_by("sort_order", "code"))
+    return dimensions, list(framework.thresholds.order_by("sort_order"))
+
+
+def evaluation_results(evaluations) -> list[EvaluationResult]:
+    """`evaluation_result` for a list, reading each framework's structure once (a list page costs the same
+    number of queries whatever its length)."""
+    structures: dict[int, tuple[list, list]] = {}
+    results = []
+    for evaluation in evaluations:
+        framework = evaluation.framework
+        if framework.pk not in structures:
+            structures[framework.pk] = framework_structure(framework)
+        results.append(evaluation_result(evaluation, framework, structures[framework.pk]))
+    return results
+
+
 def evaluation_result(
-    evaluation: Evaluation | None, framework: EvaluationFramework | None = None
+    evaluation: Evaluation | None,
+    framework: EvaluationFramework | None = None,
+    structure: tuple[list, list] | None = None,
 ) -> EvaluationResult:
     """Scores per dimension, the total, veto items not met, and the grade the framework's thresholds give.
 
@@ -166,7 +175,7 @@ def evaluation_result(
     framework does not name one); otherwise an incomplete scoring, a framework without points, or grade lines
     not set give no grade and say why; otherwise the highest grade whose line the total reaches."""
     framework = framework or evaluation.framework
-    dimensions = list(framework.dimensions.prefetch_related("items").order_by("sort_order", "code"))
+    dimensions, thresholds = structure or framework_structure(framework)
     scores = list(evaluation.scores.all()) if evaluation else []
     by_item = {s.item_id: s for s in scores if s.item_id}
     by_dimension = {s.dimension_id: s for s in scores if not s.item_id}
@@ -209,7 +218,6 @@ def evaluation_result(
     complete = bool(all_units) and all(u.score is not None for u in all_units if u.points is not None)
     scored = [u.score for u in all_units if u.score is not None]
     total = sum(scored, Decimal(0)) if (has_points and scored) else None
-    thresholds = list(framework.thresholds.order_by("sort_order"))
 
     if evaluation is None:
         grade, note = None, _("尚无评估")

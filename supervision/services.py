@@ -1,6 +1,6 @@
 """Writes of supervision. Views, the admin and commands call these; each takes the acting user, checks
-permission through facilities.permissions (or supervision.selectors' district check built on it), validates,
-and runs in one transaction. Refusals raise facilities.services.RegistryError / NotAllowed with a message for
+permission through core.access (`can`, with Action.SUPERVISE for a district's records), validates,
+and runs in one transaction. Refusals raise RegistryError / NotAllowed (core.errors) with a message for
 the user; nothing is written then.
 
 Who may do what:
@@ -24,9 +24,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import Action, can, is_operator_of, unrestricted
+from core.errors import NotAllowed
+from core.errors import ServiceError as RegistryError
 from facilities.models import Facility
-from facilities.permissions import Action, can, is_operator_of
-from facilities.services import NotAllowed, RegistryError
 from supervision.models import (
     Complaint,
     Department,
@@ -41,7 +42,6 @@ from supervision.models import (
     Inspection,
     TeamMember,
 )
-from supervision.selectors import can_supervise
 from targets.models import Region
 
 __all__ = ["NotAllowed", "RegistryError"]
@@ -79,7 +79,7 @@ def _check_inspection(
     team: list[TeamInput],
     complaint: Complaint | None,
 ) -> None:
-    if not can_supervise(user, district):
+    if not can(user, Action.SUPERVISE, district):
         raise NotAllowed(_("只有本区卫健委可以登记检查。"))
     errors: dict[str, list[str]] = {}
     if inspected_on > _today() + datetime.timedelta(days=366):
@@ -245,7 +245,7 @@ def _record(finding, action, user, *, note="", reference="", on_date=None) -> Fi
 
 def may_answer(user, finding: Finding) -> bool:
     """The facility's operator (or a superuser) answers a finding that is open or sent back."""
-    allowed = user.is_superuser or is_operator_of(user, finding.facility)
+    allowed = unrestricted(user) or is_operator_of(user, finding.facility)
     return bool(allowed) and finding.status in Finding.ANSWERABLE
 
 
@@ -267,7 +267,7 @@ def finding_create(
     legal_basis: str = "",
     responsible_person: str = "",
 ) -> Finding:
-    if not can(user, Action.REVIEW, facility) or not can_supervise(user, inspection.district):
+    if not can(user, Action.REVIEW, facility) or not can(user, Action.SUPERVISE, inspection.district):
         raise NotAllowed(_("只有本区卫健委可以登记检查发现的问题。"))
     errors: dict[str, list[str]] = {}
     if not inspection.facilities.filter(pk=facility.pk).exists():
@@ -304,7 +304,7 @@ def finding_answer(
     """The operator describes the rectification (and where its evidence is); the finding waits for an
     official to verify it. The submission date decides whether it was on time."""
     finding = _lock(finding)
-    if not (user.is_superuser or is_operator_of(user, finding.facility)):
+    if not (unrestricted(user) or is_operator_of(user, finding.facility)):
         raise NotAllowed(_("只有本机构的填报人可以提交整改情况。"))
     if finding.status not in Finding.ANSWERABLE:
         raise RegistryError(
@@ -454,7 +454,7 @@ def complaint_save(*, user, facility: Facility, data: dict, complaint: Complaint
 def household_income_set(
     *, user, district: Region, year: int, amount: Decimal, source_note: str
 ) -> HouseholdIncome:
-    if not can_supervise(user, district):
+    if not can(user, Action.SUPERVISE, district):
         raise NotAllowed(_("只有本区卫健委可以录入家庭月均可支配收入。"))
     errors = {}
     if amount is None or amount <= 0:
@@ -481,7 +481,7 @@ def grading_weight_set(
     *, user, district: Region, key: str, subject: str, value: Decimal, note: str = ""
 ) -> GradingWeight:
     """A district replaces one number of the project's proposal with its own."""
-    if not can_supervise(user, district):
+    if not can(user, Action.SUPERVISE, district):
         raise NotAllowed(_("只有本区卫健委可以设定本区的分级参数。"))
     if key not in GradingWeight.Key.values:
         raise RegistryError(_("未知参数。"))
@@ -497,7 +497,7 @@ def grading_weight_set(
 def grade_matrix_set(
     *, user, district: Region, risk_level: str, credit_level: str, grade: str
 ) -> GradeMatrixCell:
-    if not can_supervise(user, district):
+    if not can(user, Action.SUPERVISE, district):
         raise NotAllowed(_("只有本区卫健委可以设定本区的分级矩阵。"))
     row, _created = GradeMatrixCell.objects.update_or_create(
         district=district, risk_level=risk_level, credit_level=credit_level, defaults={"grade": grade}
@@ -520,7 +520,7 @@ class ScoreInput:
 
 def may_evaluate(user, facility: Facility, kind: str) -> bool:
     if kind == Evaluation.Kind.SELF:
-        return bool(user.is_superuser or is_operator_of(user, facility))
+        return bool(unrestricted(user) or is_operator_of(user, facility))
     return can(user, Action.REVIEW, facility)
 
 

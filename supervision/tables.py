@@ -1,5 +1,5 @@
-"""Every supervision table, built once from the selectors' results (planning.tables.Table/Col): the page
-renders it and the export downloads the same rows as .xlsx through planning.exports.tables_response — numbers
+"""Every supervision table, built once from the selectors' results (core.tables.Table/Col): the page
+renders it and the export downloads the same rows as .xlsx through core.tables.tables_response — numbers
 stay numbers, rates are fractions written as percentages."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from planning.tables import Col, Table
+from core.tables import Col, Table
 from supervision import grading
 from supervision.models import Finding, GradingWeight
 from supervision.selectors import Dashboard, FeeCapCheck, FigureComparison, StaffGoals

@@ -1,5 +1,5 @@
 """Places, documents, population, reported figures and slot targets in Django's admin, scoped through
-facilities.permissions on top of Django's model permissions (scoping only ever narrows what those allow);
+core.access on top of Django's model permissions (scoping only ever narrows what those allow);
 superusers see and change everything.
 
 - Places and source documents are public reference data (the overview, the directory and the API show
@@ -13,63 +13,17 @@ superusers see and change everything.
 """
 
 from django.contrib import admin
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from facilities.admin import SuperuserWritesMixin, is_superuser
-from facilities.permissions import Role, dashboard_districts, district_ids
+from core import access
+from core.access import Action
+from core.admin import ReferenceDataMixin, ScopedAdminMixin
 from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget, SourceDocument
-
-
-def visible_regions(user):
-    """The districts whose dashboard the user may open, and their towns."""
-    districts = dashboard_districts(user)
-    return Region.objects.filter(Q(pk__in=districts) | Q(parent__in=districts))
-
-
-def own_regions(user):
-    """The districts the user is district official of, and their towns: the only rows they may write."""
-    own = district_ids(user, Role.DISTRICT_OFFICIAL)
-    return Region.objects.filter(Q(pk__in=own) | Q(parent__in=own))
-
-
-class RegionScopedMixin:
-    """Rows of a region (`region_path`) of the user's districts; written by the official of that district."""
-
-    region_path = "region"
-    region_levels = (Region.Level.DISTRICT, Region.Level.TOWN)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_superuser(request.user):
-            return queryset
-        return queryset.filter(**{f"{self.region_path}__in": visible_regions(request.user)})
-
-    def may_write(self, request, obj=None) -> bool:
-        if is_superuser(request.user):
-            return True
-        writable = own_regions(request.user)
-        if obj is None:
-            return writable.exists()
-        return writable.filter(pk=getattr(obj, f"{self.region_path}_id")).exists()
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and self.may_write(request)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self.may_write(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self.may_write(request, obj)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == self.region_path and not is_superuser(request.user):
-            kwargs["queryset"] = own_regions(request.user).filter(level__in=self.region_levels)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+from targets.services import slot_target_set
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+class SourceDocumentAdmin(ReferenceDataMixin, admin.ModelAdmin):
     list_display = ["title", "doc_number", "issuer", "issued_on", "status", "region", "seed_file"]
     list_filter = ["status", "region"]
     search_fields = ["title", "doc_number", "issuer", "key"]
@@ -78,7 +32,7 @@ class SourceDocumentAdmin(SuperuserWritesMixin, admin.ModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+class RegionAdmin(ReferenceDataMixin, admin.ModelAdmin):
     list_display = ["name", "code", "official_code", "level", "kind", "parent", "sort_order", "source"]
     list_filter = ["level", "kind", "official_code", ("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "code"]
@@ -91,13 +45,13 @@ class RegionAdmin(SuperuserWritesMixin, admin.ModelAdmin):
         write (the forms refuse any other anyway)."""
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         picking_for = request.GET.get("model_name") in ("populationstat", "slottarget")
-        if picking_for and not is_superuser(request.user):
-            queryset = queryset.filter(pk__in=own_regions(request.user))
+        if picking_for and not access.unrestricted(request.user):
+            queryset = access.for_user(request.user, Action.MANAGE, queryset)
         return queryset, may_have_duplicates
 
 
 @admin.register(PopulationStat)
-class PopulationStatAdmin(RegionScopedMixin, admin.ModelAdmin):
+class PopulationStatAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "region",
         "year",
@@ -117,7 +71,9 @@ class PopulationStatAdmin(RegionScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(ReportedFigure)
-class ReportedFigureAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+class ReportedFigureAdmin(ReferenceDataMixin, ScopedAdminMixin, admin.ModelAdmin):
+    write_action = None  # what the documents say: changed by superusers only
+
     list_display = [
         "measure",
         "region",
@@ -134,12 +90,6 @@ class ReportedFigureAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     autocomplete_fields = ["region"]
     readonly_fields = ["created_at", "updated_at"]
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_superuser(request.user):
-            return queryset
-        return queryset.filter(region__in=visible_regions(request.user))
-
     @admin.display(description=_("报告值"))
     def display_value(self, obj):
         return obj.display_value
@@ -151,8 +101,7 @@ class DistrictListFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         districts = Region.objects.filter(level=Region.Level.DISTRICT, children__slot_targets__isnull=False)
-        if not is_superuser(request.user):
-            districts = districts.filter(pk__in=dashboard_districts(request.user))
+        districts = access.for_user(request.user, Action.DASHBOARD, districts)
         return [(d.code, d.name) for d in districts.distinct().order_by("code")]
 
     def queryset(self, request, queryset):
@@ -162,10 +111,7 @@ class DistrictListFilter(admin.SimpleListFilter):
 
 
 @admin.register(SlotTarget)
-class SlotTargetAdmin(RegionScopedMixin, admin.ModelAdmin):
-    region_path = "town"
-    region_levels = (Region.Level.TOWN,)
-
+class SlotTargetAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "town",
         "year",
@@ -185,3 +131,17 @@ class SlotTargetAdmin(RegionScopedMixin, admin.ModelAdmin):
     def inclusive_ratio_display(self, obj):
         ratio = obj.inclusive_ratio
         return "—" if ratio is None else f"{ratio * 100:.1f}%"
+
+    def save_model(self, request, obj, form, change):
+        # Through targets.services, the one write path of slot targets; the saved row is copied back.
+        saved = slot_target_set(
+            town=obj.town,
+            year=obj.year,
+            level=obj.level,
+            total_slots=obj.total_slots,
+            inclusive_slots=obj.inclusive_slots,
+            source=obj.source,
+            target=obj if change else None,
+        )
+        obj.pk, obj.created_at, obj.updated_at = saved.pk, saved.created_at, saved.updated_at
+        obj._state.adding, obj._state.db = False, saved._state.db

@@ -12,13 +12,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-
-class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-
-    class Meta:
-        abstract = True
+from core.access import Scope, ScopedManager, ScopedQuerySet
+from core.models import TimeStampedModel
 
 
 class SourceDocument(TimeStampedModel):
@@ -54,6 +49,14 @@ class SourceDocument(TimeStampedModel):
 
     def __str__(self):
         return f"{self.title}（{self.doc_number}）" if self.doc_number else self.title
+
+
+class RegionQuerySet(ScopedQuerySet):
+    def districts(self):
+        return self.filter(level=Region.Level.DISTRICT)
+
+    def towns(self):
+        return self.filter(level=Region.Level.TOWN)
 
 
 class Region(TimeStampedModel):
@@ -107,6 +110,9 @@ class Region(TimeStampedModel):
         blank=True,
         related_name="regions",
     )
+
+    scope = Scope(district=("pk", "parent"), town="pk", district_wide=True)
+    objects = RegionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("地区")
@@ -166,6 +172,9 @@ class PopulationStat(TimeStampedModel):
     source = models.ForeignKey(SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT)
 
     COUNT_FIELDS = POPULATION_COUNT_FIELDS
+
+    scope = Scope(district=("region", "region__parent"), town="region")
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("人口统计")
@@ -283,6 +292,9 @@ class ReportedFigure(TimeStampedModel):
     quote = models.TextField(_("原文"), blank=True, help_text=_("文件中给出该数字的原句"))
     source = models.ForeignKey(SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT)
 
+    scope = Scope(district=("region", "region__parent"), town="region")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("文件报告数")
         verbose_name_plural = _("文件报告数")
@@ -330,11 +342,14 @@ class SlotTarget(TimeStampedModel):
     inclusive_slots = models.IntegerField(_("其中：普惠托位数"))
     source = models.ForeignKey(SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT)
 
+    scope = Scope(district="town__parent", town="town")
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("托位建设目标")
         verbose_name_plural = _("托位建设目标")
         ordering = ["town__parent__code", "year", "level", "town__sort_order", "town__code"]
-        # Rollups read one year and level of every town (README, “Performance”).
+        # Rollups read one year and level of every town (docs/performance.md).
         indexes = [models.Index(fields=["year", "level", "town"], name="slot_target_year_level_town")]
         constraints = [
             models.UniqueConstraint(

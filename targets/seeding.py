@@ -3,217 +3,35 @@
 The whole run is one transaction: every file is parsed and checked first, and if any row is bad the run
 raises SeedError listing each problem with its file, line and field, and nothing is written. Rows are
 matched on their natural keys, so a second run changes nothing and an edited fixture updates in place.
-Rows that are in the database but no longer in the fixtures are left untouched and reported.
+Rows that are in the database but no longer in the fixtures are left untouched and reported. The machinery
+(files, cell parsers, problems, upserts) is core.seeding's; this module declares the places' files.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 
+from core.seeding import (
+    DEFAULT_FIXTURES_DIR,
+    FixtureFile,
+    FixtureLoader,
+    Problem,
+    SeedError,
+    SeedReport,
+    boolean,
+    choice,
+    date,
+    decimal,
+    integer,
+    required_decimal,
+    required_integer,
+    required_text,
+    text,
+    year,
+)
 from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget, SourceDocument
-
-DEFAULT_FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int | None
-    field: str | None
-    message: str
-
-    def __str__(self):
-        where = [self.file]
-        if self.line is not None:
-            where.append(f"第 {self.line} 行")
-        if self.field:
-            where.append(f"字段 {self.field}")
-        return f"{'，'.join(where)}：{self.message}"
-
-
-class SeedError(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-@dataclass
-class SeedReport:
-    created: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
-    unchanged: dict[str, int] = field(default_factory=dict)
-    not_in_fixtures: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def changed(self) -> int:
-        return sum(self.created.values()) + sum(self.updated.values())
-
-
-# ---------------------------------------------------------------- cell parsers (raise ValueError in Chinese)
-
-
-def text(value: str) -> str:
-    return value.strip()
-
-
-def required_text(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("不能为空")
-    return value
-
-
-def integer(value: str) -> int | None:
-    value = value.strip().replace(",", "")
-    if not value:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"“{value}”不是整数") from None
-    if number < 0:
-        raise ValueError(f"不能为负数（{number}）")
-    return number
-
-
-def required_integer(value: str) -> int:
-    number = integer(value)
-    if number is None:
-        raise ValueError("不能为空")
-    return number
-
-
-def year(value: str) -> int:
-    number = required_integer(value)
-    if not 1949 <= number <= 2100:
-        raise ValueError(f"年份 {number} 不合理")
-    return number
-
-
-def decimal(value: str) -> Decimal | None:
-    value = value.strip().replace(",", "")
-    if not value:
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"“{value}”不是数字") from None
-    if not number.is_finite():
-        raise ValueError(f"“{value}”不是数字")
-    if number < 0:
-        raise ValueError(f"不能为负数（{number}）")
-    return number
-
-
-def required_decimal(value: str) -> Decimal:
-    number = decimal(value)
-    if number is None:
-        raise ValueError("不能为空")
-    return number
-
-
-def date(value: str) -> datetime.date | None:
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"“{value}”不是 YYYY-MM-DD 格式的日期") from None
-
-
-def boolean(value: str) -> bool:
-    value = value.strip().lower()
-    if value in {"1", "true", "yes", "是"}:
-        return True
-    if value in {"", "0", "false", "no", "否"}:
-        return False
-    raise ValueError(f"“{value}”不是 是/否")
-
-
-def choice(choices: type[models.TextChoices], *, required: bool = True) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        value = value.strip()
-        if not value and not required:
-            return ""
-        if value not in choices.values:
-            raise ValueError(f"“{value}”不在可选值中（{'、'.join(choices.values)}）")
-        return value
-
-    return parse
-
-
-# ---------------------------------------------------------------- one fixture file
-
-
-@dataclass
-class Row:
-    line: int
-    values: dict[str, Any]
-
-
-@dataclass
-class FixtureFile:
-    name: str
-    columns: dict[str, Callable[[str], Any]]
-
-    def read(self, directory: Path, problems: list[Problem]) -> list[Row]:
-        path = directory / self.name
-        if not path.exists():
-            problems.append(Problem(self.name, None, None, "文件不存在"))
-            return []
-        rows: list[Row] = []
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.DictReader(handle)
-                header = reader.fieldnames or []
-                missing = [c for c in self.columns if c not in header]
-                unknown = [c for c in header if c not in self.columns]
-                if missing or unknown:
-                    detail = []
-                    if missing:
-                        detail.append(f"缺少列 {', '.join(missing)}")
-                    if unknown:
-                        detail.append(f"未知列 {', '.join(unknown)}")
-                    problems.append(Problem(self.name, 1, None, "；".join(detail)))
-                    return []
-                for raw in reader:
-                    line = reader.line_num
-                    if None in raw:
-                        problems.append(Problem(self.name, line, None, "列数多于表头"))
-                        continue
-                    if all(not (v or "").strip() for v in raw.values()):
-                        continue  # blank line
-                    values: dict[str, Any] = {}
-                    for column, parse in self.columns.items():
-                        cell = raw.get(column)
-                        if cell is None:
-                            problems.append(Problem(self.name, line, column, "列数少于表头"))
-                            continue
-                        try:
-                            values[column] = parse(cell)
-                        except ValueError as exc:
-                            problems.append(Problem(self.name, line, column, str(exc)))
-                    if len(values) == len(self.columns):
-                        rows.append(Row(line, values))
-        except UnicodeDecodeError:
-            problems.append(Problem(self.name, None, None, "文件不是 UTF-8 编码"))
-            return []
-        except csv.Error as exc:
-            problems.append(Problem(self.name, None, None, f"CSV 格式错误：{exc}"))
-            return []
-        return rows
-
 
 SOURCES = FixtureFile(
     "sources.csv",
@@ -291,36 +109,16 @@ SLOT_TARGETS = FixtureFile(
 # ---------------------------------------------------------------- the loader
 
 
-class _Loader:
-    def __init__(self, directory: Path):
-        self.directory = directory
-        self.problems: list[Problem] = []
-        self.report = SeedReport()
+class PlacesLoader(FixtureLoader):
+    """Sources, regions, population, reported figures and slot targets: the first stage of every seed run."""
+
+    def __init__(self, directory: Path, report: SeedReport | None = None):
+        super().__init__(directory, report)
         self.created_sources: set[str] = set()
-        self._existing: dict[type, dict] = {}
 
-    def stop_on_problems(self) -> None:
-        # Later stages reference rows saved by earlier ones; stop before they meet an unsaved row.
-        if self.problems:
-            raise SeedError(self.problems)
-
-    def problem(self, file: FixtureFile, row: Row | None, column: str | None, message: str) -> None:
-        self.problems.append(Problem(file.name, row.line if row else None, column, message))
-
-    def unique(
-        self, file: FixtureFile, rows: Iterable[Row], key: Callable[[Row], Any], label: str
-    ) -> list[Row]:
-        """Drop (and report) rows whose natural key repeats an earlier row of the same file."""
-        seen: dict[Any, int] = {}
-        kept = []
-        for row in rows:
-            k = key(row)
-            if k in seen:
-                self.problem(file, row, None, f"与第 {seen[k]} 行重复（{label}）")
-                continue
-            seen[k] = row.line
-            kept.append(row)
-        return kept
+    def saved(self, obj, *, created: bool) -> None:
+        if created and isinstance(obj, SourceDocument):
+            self.created_sources.add(obj.key)
 
     # Each stage parses a file, resolves its references and returns unsaved model data keyed by natural key.
 
@@ -546,50 +344,6 @@ class _Loader:
 
         self.report_leftovers(sources, regions, population, figures, targets, region_by_code)
 
-    def existing(self, model, lookup: dict):
-        """Find the row with this natural key among rows fetched once per model (not one query per row)."""
-        if model not in self._existing:
-            index = {}
-            for obj in model.objects.all():
-                index[
-                    tuple(sorted((k, _key(getattr(obj, f"{k}_id", None) or getattr(obj, k))) for k in lookup))
-                ] = obj
-            self._existing[model] = index
-        return self._existing[model].get(tuple(sorted((k, _key(v)) for k, v in lookup.items())))
-
-    def upsert(self, file: FixtureFile, row: Row, model, lookup: dict, values: dict):
-        obj = self.existing(model, lookup)
-        if obj is None:
-            obj = model(**lookup, **values)
-            bucket = self.report.created
-        else:
-            if all(_same(getattr(obj, name), value) for name, value in values.items()):
-                self.count(self.report.unchanged, model)
-                return obj
-            for name, value in values.items():
-                setattr(obj, name, value)
-            bucket = self.report.updated
-        try:
-            # References, uniqueness and constraints were checked above and are enforced by the database;
-            # this catches the model's own rules (clean) and field limits such as max_length.
-            relations = [f.name for f in model._meta.fields if f.is_relation]
-            obj.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            for column, messages in exc.message_dict.items():
-                target = None if column == "__all__" else column
-                for message in messages:
-                    self.problem(file, row, target, message)
-            return obj
-        obj.save()
-        self.count(bucket, model)
-        if model is SourceDocument and bucket is self.report.created:
-            self.created_sources.add(obj.key)
-        return obj
-
-    def count(self, bucket: dict[str, int], model) -> None:
-        name = str(model._meta.verbose_name)
-        bucket[name] = bucket.get(name, 0) + 1
-
     def report_leftovers(self, sources, regions, population, figures, targets, region_by_code):
         def note(model, extra: int):
             if extra:
@@ -606,18 +360,9 @@ class _Loader:
         note(SlotTarget, SlotTarget.objects.count() - len(targets))
 
 
-def _key(value):
-    return value.pk if isinstance(value, models.Model) else value
-
-
-def _same(current, new) -> bool:
-    if isinstance(current, models.Model) or isinstance(new, models.Model):
-        return getattr(current, "pk", None) == getattr(new, "pk", None)
-    if isinstance(current, Decimal) and isinstance(new, Decimal):
-        return current == new
-    return current == new
-
-
 def seed(directory: Path | str | None = None) -> SeedReport:
     """Load every fixture file in one transaction. Raises SeedError (and writes nothing) on any bad row."""
-    return _Loader(Path(directory) if directory else DEFAULT_FIXTURES_DIR).run()
+    return PlacesLoader(Path(directory) if directory else DEFAULT_FIXTURES_DIR).run()
+
+
+__all__ = ["DEFAULT_FIXTURES_DIR", "PlacesLoader", "Problem", "SeedError", "SeedReport", "seed"]

@@ -11,14 +11,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
+from core.formatting import ratio
 from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget, SourceDocument
-
-
-def ratio(part: int | None, whole: int | None) -> Decimal | None:
-    """part / whole as a fraction, or None when the whole is zero or unknown."""
-    if not whole or part is None:
-        return None
-    return Decimal(part) / Decimal(whole)
 
 
 def districts() -> QuerySet[Region]:

@@ -3,11 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TuoyuPortalConfig(AppConfig):
-    """Project-wide pieces shared by all apps: management commands for the embedded database and the
-    initial administrator."""
+    """The project's wiring: settings, URLs, middleware, database routers and the embedded database (with
+    its `embedded_db` command). Its models moved to accounts; its migrations stay for their history."""
 
     name = "tuoyu_portal"
     verbose_name = _("门户")
-
-    def ready(self):
-        from tuoyu_portal import security  # noqa: F401  (connects the security-log signal receivers)

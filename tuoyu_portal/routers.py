@@ -29,7 +29,7 @@ PRIMARY_ONLY_APPS = {
     "contenttypes",
     "admin",
     "axes",
-    "tuoyu_portal",
+    "accounts",  # API tokens and the security log
     "django_tasks_db",
     "django_cache",  # the database cache holds throttle counters
 }

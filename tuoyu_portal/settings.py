@@ -4,7 +4,7 @@ DATABASE_URL   postgres://user:pass@host:5432/name — unset: the project's own 
 SECRET_KEY     required when DEBUG is off
 DEBUG          "1"/"true" for local development (default on only when DATABASE_URL is unset)
 ALLOWED_HOSTS  comma-separated host names
-The README's Configuration table lists the rest (security, replica, cache, logging).
+The Configuration table in docs/operations.md lists the rest (security, replica, cache, logging).
 """
 
 import os
@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "core",
     "tuoyu_portal",
     "targets",
     "pgtrigger",
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
     "planning",
     "subsidies",
     "supervision",
+    "accounts",
+    "ops",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -95,7 +98,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "tuoyu_portal.security.SecurityAuditMiddleware",
+    "accounts.security.SecurityAuditMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -194,7 +197,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "registry:list"
 LOGOUT_REDIRECT_URL = "targets:home"
 
-# `python manage.py backup` writes here unless given a file name (README "Backups").
+# `python manage.py backup` writes here unless given a file name (docs/operations.md, “Backups”).
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
 
 # Background jobs (spreadsheet imports) in the same PostgreSQL: `python manage.py db_worker` runs them;
@@ -207,31 +210,31 @@ PLANNING_DEFAULT_ENROLMENT_WISH_PERCENT = os.environ.get("PLANNING_DEFAULT_ENROL
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "tuoyu_portal.api.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
-        "tuoyu_portal.api.permissions.TokenScope",
-        "tuoyu_portal.api.permissions.ReadPublicWriteAuthenticated",
+        "core.api.permissions.TokenScope",
+        "core.api.permissions.ReadPublicWriteAuthenticated",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "tuoyu_portal.api.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Pagination",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
-        "tuoyu_portal.api.renderers.CSVRenderer",
-        "tuoyu_portal.api.renderers.XLSXRenderer",
+        "core.api.renderers.CSVRenderer",
+        "core.api.renderers.XLSXRenderer",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "tuoyu_portal.api.throttling.ClientRateThrottle",
-        "tuoyu_portal.api.throttling.AnonymousRateThrottle",
+        "core.api.throttling.ClientRateThrottle",
+        "core.api.throttling.AnonymousRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "client": os.environ.get("API_RATE_CLIENT", "600/min"),
         "anonymous": os.environ.get("API_RATE_ANONYMOUS", "60/min"),
     },
-    # tuoyu_portal.api.exceptions.exception_handler, plus the security log's classification of denials
-    "EXCEPTION_HANDLER": "tuoyu_portal.security.api_exception_handler",
+    # core.api.exceptions.exception_handler, plus the security log's classification of denials
+    "EXCEPTION_HANDLER": "accounts.security.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
 }
@@ -270,7 +273,7 @@ else:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-# --- Security (README "Security"). Production (DEBUG off) is hardened by default; `manage.py check --deploy`
+# --- Security (docs/security.md). Production (DEBUG off) is hardened by default; `manage.py check --deploy`
 # passes without warnings, which tests/deploy/test_settings.py checks. ---
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)  # one working day
@@ -320,7 +323,7 @@ if os.environ.get("CSP_REPORT_URI"):
 # Login lockout (django-axes): AXES_FAILURE_LIMIT failures for one user name from one address lock that
 # pair for AXES_COOLOFF_MINUTES; counters live in PostgreSQL, so every app server sees them.
 AUTHENTICATION_BACKENDS = [
-    "tuoyu_portal.security.LockoutBackend",
+    "accounts.security.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
@@ -328,8 +331,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "tuoyu_portal.security.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "tuoyu_portal.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins go to the security log (SecurityEvent)
 AXES_VERBOSE = False
 

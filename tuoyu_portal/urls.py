@@ -13,7 +13,7 @@ handler400 = "tuoyu_portal.db_outage.bad_request"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("accounts/tokens/", include("tuoyu_portal.token_urls")),
+    path("accounts/tokens/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("directory/", include("facilities.public_urls")),
     path("registry/", include("facilities.urls")),

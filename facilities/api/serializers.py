@@ -10,7 +10,7 @@ Two shapes of one facility:
   status (always filed and operating for a public row);
 - the full record (`FacilitySerializer`): the public record plus contacts, the editable fields, version,
   enrolled children, workflow dates and rule flags — only for facilities the user may VIEW
-  (facilities.permissions.facilities_for(user, Action.VIEW)).
+  (`Facility.objects.for_user(user, Action.VIEW)`).
 
 A row is serialised in full only when its queryset marked it `in_scope` (views.visible_facilities); anything
 else is cut down to the public keys, so a facility that is not annotated can never leak its internal fields.

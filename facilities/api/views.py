@@ -1,7 +1,7 @@
 """/api/v1/facilities/: the facility registry for REST clients.
 
 Reading. A signed-in user (session or token) gets the facilities in their scope
-(facilities.permissions, Action.VIEW) in full, plus the public directory (filed, operating, not synthetic:
+(core.access, Action.VIEW) in full, plus the public directory (filed, operating, not synthetic:
 Facility.objects.publicly_listed()) with the public fields only; an anonymous client gets the public
 directory only. Anything else answers 404, never 403: its existence is not disclosed. A list page is read
 with a constant number of queries whatever its size (units and class types are prefetched, rule flags are
@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
@@ -29,6 +28,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core import access
+from core.access import Action
+from core.api.schema import PublicReadSchema
+from core.api.views import FORMAT_PARAMETER, error_doc
 from facilities import selectors, services
 from facilities.api.serializers import (
     FacilityPublicSerializer,
@@ -39,27 +42,21 @@ from facilities.api.serializers import (
 )
 from facilities.filtersets import FacilityFilterSet
 from facilities.models import ClassUnit, Facility, PendingChange
-from facilities.permissions import Action, districts_for, facility_scope
-from tuoyu_portal.api.schema import ErrorResponseSerializer, PublicReadSchema
 
 
 def visible_facilities(user):
     """Facilities the user may read through the API, each annotated `in_scope` (full record) or not
-    (public record). Scoping is facilities.permissions.facility_scope, the Q behind facilities_for."""
+    (public record). Scoping is core.access.scope_q, the Q behind `Facility.objects.for_user`."""
     facilities = Facility.objects.all()
     if not getattr(user, "is_authenticated", False):
         return facilities.publicly_listed().annotate(in_scope=Value(False, output_field=BooleanField()))
-    scope = facility_scope(user, Action.VIEW)
+    scope = access.scope_q(user, Action.VIEW, Facility)
     if scope is None:  # superuser
         return facilities.annotate(in_scope=Value(True, output_field=BooleanField()))
     public = Q(pk__in=Facility.objects.publicly_listed().values("pk"))
     return facilities.filter(scope | public).annotate(
         in_scope=Case(When(scope, then=Value(True)), default=Value(False), output_field=BooleanField())
     )
-
-
-def _error(description):
-    return OpenApiResponse(ErrorResponseSerializer, description=description)
 
 
 FACILITY_ITEM = PolymorphicProxySerializer(
@@ -74,26 +71,20 @@ FACILITY_ITEMS = PolymorphicProxySerializer(
     resource_type_field_name=None,
     many=True,
 )
-FORMAT_PARAMETER = OpenApiParameter(
-    "format",
-    str,
-    enum=["json", "csv", "xlsx"],
-    description=gettext_lazy("下载格式：csv（UTF-8，带 BOM）或 xlsx（当前页）；默认 JSON"),
-)
 ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description=gettext_lazy("机构编号"))
 READ_ERRORS = {
-    401: _error(gettext_lazy("令牌无效、已过期或已撤销")),
-    404: _error(gettext_lazy("未找到，或不在您的范围内")),
-    429: _error(gettext_lazy("请求过于频繁")),
+    401: error_doc(gettext_lazy("令牌无效、已过期或已撤销")),
+    404: error_doc(gettext_lazy("未找到，或不在您的范围内")),
+    429: error_doc(gettext_lazy("请求过于频繁")),
 }
 WRITE_ERRORS = {
-    400: _error(gettext_lazy("数据有误（按字段说明，如班额超过国家标准上限）或业务规则不允许")),
-    401: _error(gettext_lazy("未登录或令牌无效")),
-    403: _error(gettext_lazy("无权执行（只读令牌，或您能查看但不能修改该机构）")),
-    404: _error(gettext_lazy("未找到，或不在您的范围内")),
-    429: _error(gettext_lazy("请求过于频繁")),
+    400: error_doc(gettext_lazy("数据有误（按字段说明，如班额超过国家标准上限）或业务规则不允许")),
+    401: error_doc(gettext_lazy("未登录或令牌无效")),
+    403: error_doc(gettext_lazy("无权执行（只读令牌，或您能查看但不能修改该机构）")),
+    404: error_doc(gettext_lazy("未找到，或不在您的范围内")),
+    429: error_doc(gettext_lazy("请求过于频繁")),
 }
-UPDATE_ERRORS = {**WRITE_ERRORS, 409: _error(gettext_lazy("版本冲突：该机构已被他人修改，请重新读取"))}
+UPDATE_ERRORS = {**WRITE_ERRORS, 409: error_doc(gettext_lazy("版本冲突：该机构已被他人修改，请重新读取"))}
 
 
 def _workflow_schema(summary, description, request=None):
@@ -115,7 +106,7 @@ def _workflow_schema(summary, description, request=None):
             "（全部字段），要么是 FacilityPublic（公开字段）。按区县代码、镇街序号、名称排序。"
         ),
         parameters=[FORMAT_PARAMETER],
-        responses={200: FACILITY_ITEMS, 400: _error(gettext_lazy("筛选参数有误")), **READ_ERRORS},
+        responses={200: FACILITY_ITEMS, 400: error_doc(gettext_lazy("筛选参数有误")), **READ_ERRORS},
     ),
     retrieve=extend_schema(
         summary=gettext_lazy("托育机构"),
@@ -226,7 +217,7 @@ class FacilityViewSet(
         if (
             district is not None
             and district.pk != facility.district_id
-            and not districts_for(request.user).filter(pk=district.pk).exists()
+            and not access.can(request.user, Action.REGISTER, district)
         ):
             raise serializers.ValidationError({"district": [_("您不能把机构登记到该区县。")]})
         result = services.facility_update(

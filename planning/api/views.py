@@ -24,10 +24,11 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.schema import PublicReadSchema
+from core.api.views import error_doc
 from planning import selectors, stats_cache
 from planning.api.serializers import DistrictSlotsSerializer, IndicatorsSerializer, RollupSlotsSerializer
 from targets.models import Region, SlotTarget
-from tuoyu_portal.api.schema import ErrorResponseSerializer, PublicReadSchema
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
 
@@ -101,10 +102,6 @@ class CachedBody:
         self.etag = f'"{hashlib.sha256(self.body).hexdigest()[:40]}"'
 
 
-def _error(description):
-    return OpenApiResponse(ErrorResponseSerializer, description=description)
-
-
 ETAG = OpenApiParameter(
     "ETag",
     str,
@@ -121,9 +118,9 @@ IF_NONE_MATCH = OpenApiParameter(
 YEAR = OpenApiParameter("year", int, description=gettext_lazy("年份（四位数字），默认今年"), required=False)
 NOT_MODIFIED = OpenApiResponse(description=gettext_lazy("内容未变（If-None-Match 与 ETag 相同），无响应体"))
 COMMON_ERRORS = {
-    400: _error(gettext_lazy("参数有误（年份、目标层级或日期格式）")),
-    404: _error(gettext_lazy("未知的区县或市代码")),
-    429: _error(gettext_lazy("请求过于频繁")),
+    400: error_doc(gettext_lazy("参数有误（年份、目标层级或日期格式）")),
+    404: error_doc(gettext_lazy("未知的区县或市代码")),
+    429: error_doc(gettext_lazy("请求过于频繁")),
 }
 
 

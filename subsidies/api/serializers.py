@@ -10,35 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from core.api.serializers import district_fields, town_fields
 from facilities.models import Facility
-from facilities.permissions import Action, facilities_for
 from subsidies.models import Application, Fund, LedgerEntry, Milestone, Program, Project
-from subsidies.scoping import programs_for
 from subsidies.services import Decision
 from targets.api.serializers import TargetSourceSerializer
 
 
 def money(**kwargs):
     return serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, **kwargs)
-
-
-def district_fields(path: str):
-    """`district` (code) and `district_name` read through `path` (e.g. "facility.district")."""
-    return (
-        serializers.CharField(source=f"{path}.code", read_only=True, help_text=_("区县代码")),
-        serializers.CharField(source=f"{path}.name", read_only=True, help_text=_("区县名称")),
-    )
-
-
-def town_fields(path: str):
-    return (
-        serializers.CharField(
-            source=f"{path}.code", read_only=True, allow_null=True, default=None, help_text=_("镇街代码")
-        ),
-        serializers.CharField(
-            source=f"{path}.name", read_only=True, allow_null=True, default=None, help_text=_("镇街名称")
-        ),
-    )
 
 
 # ---------------------------------------------------------------- funds
@@ -210,8 +190,8 @@ class ApplicationCreateSerializer(serializers.Serializer):
         user = getattr(request, "user", None)
         if user is not None:
             # Only what the user may see can be named; anything else is "does not exist".
-            self.fields["facility"].queryset = facilities_for(user, Action.VIEW)
-            self.fields["program"].queryset = programs_for(user)
+            self.fields["facility"].queryset = Facility.objects.for_user(user)
+            self.fields["program"].queryset = Program.objects.for_user(user)
 
 
 class DecisionSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 append-only payment ledger and construction projects with milestones, for REST clients.
 
 Everything here is private: an anonymous client gets 401. A signed-in user (session or token) reads exactly
-what the subsidy pages show them — the querysets of subsidies.scoping, built on facilities.permissions — and
+what the subsidy pages show them — the viewsets' querysets narrowed by core.access (PrivateViewSet) — and
 anything else answers 404, never 403. Figures come from subsidies.selectors (fund execution is the same
 computation as the fund pages), filters from subsidies.filtersets (the same FilterSets as the list pages).
 
@@ -10,23 +10,28 @@ Writing goes through subsidies.services exactly as the web forms do: an operator
 facility (POST applications/), withdraws it (withdraw); district officials decide (approve, reduce or reject
 with a reason), pay, and reverse a payment. A read-only token never writes (403). A record the user may see
 but not act on answers 403 with the service's reason (`not_allowed`); a refusal of the rules is a 400 naming
-the field (`payment_held` and `insufficient_balance` have their own codes). Every list page is read with a
-constant number of queries whatever its size.
+the field (`payment_held` and `insufficient_balance` have their own codes) — core.api.exceptions maps the
+services' errors. Every list page is read with a constant number of queries whatever its size.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, permissions, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from facilities.api.views import FORMAT_PARAMETER, _error
+from core.api.views import (
+    FORMAT_PARAMETER,
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    PrivateViewSet,
+    id_parameter,
+)
 from subsidies import selectors, services
 from subsidies.api.serializers import (
     ApplicationCreateSerializer,
@@ -46,59 +51,11 @@ from subsidies.filtersets import (
     ProgramFilterSet,
     ProjectFilterSet,
 )
-from subsidies.models import Application, Fund, Milestone, Project
-from subsidies.scoping import applications_for, funds_for, ledger_for, programs_for, projects_for
-from tuoyu_portal.api.permissions import TokenScope
+from subsidies.models import Application, Fund, LedgerEntry, Milestone, Program, Project
 
-READ_ERRORS = {
-    401: _error(gettext_lazy("未登录或令牌无效")),
-    404: _error(gettext_lazy("未找到，或不在您的范围内")),
-    429: _error(gettext_lazy("请求过于频繁")),
-}
-LIST_ERRORS = {400: _error(gettext_lazy("筛选参数有误")), **READ_ERRORS}
-WRITE_ERRORS = {
-    400: _error(gettext_lazy("数据有误（按字段说明）或业务规则不允许（如暂缓支付、资金余额不足）")),
-    401: _error(gettext_lazy("未登录或令牌无效")),
-    403: _error(gettext_lazy("无权执行（只读令牌，或您能查看但不能办理该事项）")),
-    404: _error(gettext_lazy("未找到，或不在您的范围内")),
-    429: _error(gettext_lazy("请求过于频繁")),
-}
-
-
-def id_parameter(description):
-    return OpenApiParameter("id", int, OpenApiParameter.PATH, description=description)
-
-
-@contextmanager
-def refusals():
-    """The services' refusals in the API's one error body: 403 for who may not act, 400 for the rules."""
-    try:
-        yield
-    except services.NotAllowed as error:
-        raise exceptions.PermissionDenied(error.message, code="not_allowed") from None
-    except services.PaymentHeld as error:
-        raise exceptions.ValidationError({"non_field_errors": [error.message]}, code="payment_held") from None
-    except services.InsufficientBalance as error:
-        detail = error.errors or {"non_field_errors": [error.message]}
-        raise exceptions.ValidationError(detail, code="insufficient_balance") from None
-
-
-class PrivateViewSet(viewsets.GenericViewSet):
-    """Signed-in users only (401 otherwise); read-only tokens only read; ids are numbers."""
-
-    permission_classes = [TokenScope, permissions.IsAuthenticated]
-    lookup_value_regex = r"[0-9]+"
-
-    def list_with(self, prepare):
-        """A list page whose rows need figures computed for the page as a whole (`prepare(rows)`), so a page
-        costs the same number of queries whatever its size."""
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        rows = list(page if page is not None else queryset)
-        prepare(rows)
-        data = self.get_serializer(rows, many=True).data
-        return self.get_paginated_response(data) if page is not None else Response(data)
-
+LEDGER_ROWS = LedgerEntry.objects.select_related(
+    "facility", "facility__district", "facility__town", "program", "fund", "reversal"
+).order_by("-entry_date", "-pk")
 
 # ---------------------------------------------------------------- funds
 
@@ -123,12 +80,9 @@ class FundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewS
     serializer_class = FundSerializer
     filterset_class = FundFilterSet
 
-    def get_queryset(self):
-        return (
-            funds_for(self.request.user)
-            .select_related("district", "source")
-            .order_by("district__code", "-year", "source_level", "name", "pk")
-        )
+    queryset = Fund.objects.select_related("district", "source").order_by(
+        "district__code", "-year", "source_level", "name", "pk"
+    )
 
     @staticmethod
     def _execution(funds: list[Fund]) -> None:
@@ -166,12 +120,9 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateVi
     serializer_class = ProgramSerializer
     filterset_class = ProgramFilterSet
 
-    def get_queryset(self):
-        return (
-            programs_for(self.request.user)
-            .select_related("district", "fund", "source")
-            .order_by("district__code", "-year", "kind", "name", "pk")
-        )
+    queryset = Program.objects.select_related("district", "fund", "source").order_by(
+        "district__code", "-year", "kind", "name", "pk"
+    )
 
 
 # ---------------------------------------------------------------- applications
@@ -211,12 +162,12 @@ class ApplicationViewSet(
     serializer_class = ApplicationSerializer
     filterset_class = ApplicationFilterSet
 
+    queryset = Application.objects.select_related(
+        "program", "facility", "facility__district", "facility__town"
+    ).order_by("-created_at", "-pk")
+
     def get_queryset(self):
-        return (
-            selectors.with_paid(applications_for(self.request.user))
-            .select_related("program", "facility", "facility__district", "facility__town")
-            .order_by("-created_at", "-pk")
-        )
+        return selectors.with_paid(super().get_queryset())
 
     def get_serializer_class(self):
         return {
@@ -232,8 +183,7 @@ class ApplicationViewSet(
     def create(self, request, *args, **kwargs):
         serializer = ApplicationCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        with refusals():
-            application = services.application_submit(user=request.user, **serializer.validated_data)
+        application = services.application_submit(user=request.user, **serializer.validated_data)
         return self._read(application, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -251,10 +201,9 @@ class ApplicationViewSet(
         application = self.get_object()
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with refusals():
-            application = services.application_decide(
-                user=request.user, application=application, **serializer.validated_data
-            )
+        application = services.application_decide(
+            user=request.user, application=application, **serializer.validated_data
+        )
         return self._read(application)
 
     @extend_schema(
@@ -272,12 +221,11 @@ class ApplicationViewSet(
         application = self.get_object()
         serializer = PaymentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with refusals():
-            entry = services.payment_create(
-                user=request.user, application=application, **serializer.validated_data
-            )
+        entry = services.payment_create(
+            user=request.user, application=application, **serializer.validated_data
+        )
         return Response(
-            LedgerEntrySerializer(_ledger_queryset(request.user).get(pk=entry.pk)).data,
+            LedgerEntrySerializer(LEDGER_ROWS.for_user(request.user).get(pk=entry.pk)).data,
             status.HTTP_201_CREATED,
         )
 
@@ -290,20 +238,11 @@ class ApplicationViewSet(
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        with refusals():
-            application = services.application_withdraw(user=request.user, application=self.get_object())
+        application = services.application_withdraw(user=request.user, application=self.get_object())
         return self._read(application)
 
 
 # ---------------------------------------------------------------- the ledger
-
-
-def _ledger_queryset(user):
-    return (
-        ledger_for(user)
-        .select_related("facility", "facility__district", "facility__town", "program", "fund", "reversal")
-        .order_by("-entry_date", "-pk")
-    )
 
 
 @extend_schema_view(
@@ -326,8 +265,7 @@ class LedgerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateVie
     serializer_class = LedgerEntrySerializer
     filterset_class = LedgerFilterSet
 
-    def get_queryset(self):
-        return _ledger_queryset(self.request.user)
+    queryset = LEDGER_ROWS
 
     def get_serializer_class(self):
         return ReversalSerializer if self.action == "reverse" else LedgerEntrySerializer
@@ -346,8 +284,7 @@ class LedgerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateVie
         entry = self.get_object()
         serializer = ReversalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with refusals():
-            reversal = services.payment_reverse(user=request.user, entry=entry, **serializer.validated_data)
+        reversal = services.payment_reverse(user=request.user, entry=entry, **serializer.validated_data)
         return Response(
             LedgerEntrySerializer(self.get_queryset().get(pk=reversal.pk)).data, status.HTTP_201_CREATED
         )
@@ -376,13 +313,11 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateVi
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilterSet
 
-    def get_queryset(self):
-        return (
-            projects_for(self.request.user)
-            .select_related("district", "town", "facility", "source")
-            .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("pk")), "funds")
-            .order_by("district__code", "kind", "name", "pk")
-        )
+    queryset = (
+        Project.objects.select_related("district", "town", "facility", "source")
+        .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("pk")), "funds")
+        .order_by("district__code", "kind", "name", "pk")
+    )
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": self._today}

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from subsidies.api.serializers import district_fields, town_fields
+from core.api.serializers import district_fields, town_fields
 from supervision.models import (
     Complaint,
     CreditLevel,

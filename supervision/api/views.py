@@ -2,7 +2,7 @@
 rectification loop, and complaints, for REST clients.
 
 Everything here is private: an anonymous client gets 401. A signed-in user (session or token) reads what the
-supervision pages show them — supervision.selectors' scoped querysets, built on facilities.permissions:
+supervision pages show them — the viewsets' querysets narrowed by core.access (PrivateViewSet):
 inspections for officials and API clients of the district (a town official: those that visited their town;
 operators answer findings, they do not read inspection records), findings and complaints of the facilities
 the user may view — and anything else answers 404, never 403. Filters are supervision.filtersets, the
@@ -26,10 +26,17 @@ from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from facilities.api.views import FORMAT_PARAMETER, _error
+from core import access
+from core.api.views import (
+    FORMAT_PARAMETER,
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    PrivateViewSet,
+    error_doc,
+    id_parameter,
+)
 from facilities.models import Facility
-from facilities.permissions import Action, facilities_for, facility_or_404
-from subsidies.api.views import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, PrivateViewSet, id_parameter
 from supervision import grading, selectors, services
 from supervision.api.serializers import (
     AnswerSerializer,
@@ -42,7 +49,7 @@ from supervision.api.serializers import (
     VerifySerializer,
 )
 from supervision.filtersets import ComplaintFilterSet, FindingFilterSet, GradeFilterSet, InspectionFilterSet
-from supervision.models import TeamMember
+from supervision.models import Complaint, Finding, Inspection, TeamMember
 
 
 class FindingApiFilterSet(FindingFilterSet):
@@ -79,24 +86,29 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Privat
     serializer_class = InspectionSerializer
     filterset_class = InspectionFilterSet
 
+    queryset = (
+        Inspection.objects.select_related("district")
+        .annotate(
+            facilities_total=Count("facilities", distinct=True),
+            findings_total=Count("findings", distinct=True),
+        )
+        .order_by("-inspected_on", "-pk")
+    )
+
     def get_queryset(self):
-        user = self.request.user
-        visible = facilities_for(user, Action.VIEW, Facility.objects.select_related("town")).order_by(
-            "town__sort_order", "name", "pk"
+        visible = (
+            Facility.objects.for_user(self.request.user)
+            .select_related("town")
+            .order_by("town__sort_order", "name", "pk")
         )
         return (
-            selectors.inspections_for(user)
-            .select_related("district")
+            super()
+            .get_queryset()
             .prefetch_related(
                 "departments",
                 Prefetch("team", queryset=TeamMember.objects.order_by("-is_lead", "role", "pk")),
                 Prefetch("facilities", queryset=visible, to_attr="visible_facilities"),
             )
-            .annotate(
-                facilities_total=Count("facilities", distinct=True),
-                findings_total=Count("findings", distinct=True),
-            )
-            .order_by("-inspected_on", "-pk")
         )
 
 
@@ -135,11 +147,10 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateVi
     serializer_class = FindingSerializer
     filterset_class = FindingApiFilterSet
 
+    queryset = Finding.objects.prefetch_related("actions")
+
     def get_queryset(self):
-        today = timezone.localdate()
-        return selectors.finding_list(selectors.findings_for(self.request.user), today).prefetch_related(
-            "actions"
-        )
+        return selectors.finding_list(super().get_queryset(), timezone.localdate())
 
     def get_serializer_class(self):
         return {"answer": AnswerSerializer, "verify": VerifySerializer, "reopen": ReopenSerializer}.get(
@@ -202,12 +213,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Private
     serializer_class = ComplaintSerializer
     filterset_class = ComplaintFilterSet
 
-    def get_queryset(self):
-        return (
-            selectors.complaints_for(self.request.user)
-            .select_related("facility", "facility__district", "facility__town")
-            .order_by("-received_on", "-pk")
-        )
+    queryset = Complaint.objects.select_related("facility", "facility__district", "facility__town").order_by(
+        "-received_on", "-pk"
+    )
 
 
 # ---------------------------------------------------------------- risk + credit grades
@@ -230,7 +238,7 @@ def _graded(facilities: list[Facility]) -> list[grading.GradeResult]:
     return sorted(results, key=lambda result: order[result.facility.pk])
 
 
-GRADE_ERRORS = {409: _error(gettext_lazy("分级规则缺少参数或矩阵单元（须在管理后台设定）"))}
+GRADE_ERRORS = {409: error_doc(gettext_lazy("分级规则缺少参数或矩阵单元（须在管理后台设定）"))}
 
 
 @extend_schema_view(
@@ -251,18 +259,15 @@ GRADE_ERRORS = {409: _error(gettext_lazy("分级规则缺少参数或矩阵单�
     ),
 )
 class GradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
-    """Rows are facilities (scoped by facilities.permissions, as the grade pages); each page is graded by
+    """Rows are facilities (scoped by core.access, as the grade pages); each page is graded by
     supervision.grading as a whole, in a fixed number of queries."""
 
     serializer_class = GradeSerializer
     filterset_class = GradeFilterSet
 
-    def get_queryset(self):
-        return (
-            facilities_for(self.request.user, Action.VIEW)
-            .filter(is_synthetic=False, operating_status__in=grading.ACTIVE_STATUSES)
-            .order_by("district__code", "town__sort_order", "name", "pk")
-        )
+    queryset = Facility.objects.filter(
+        is_synthetic=False, operating_status__in=grading.ACTIVE_STATUSES
+    ).order_by("district__code", "town__sort_order", "name", "pk")
 
     def get_serializer_class(self):
         return GradeDetailSerializer if self.action == "retrieve" else GradeSerializer
@@ -275,8 +280,8 @@ class GradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateView
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def retrieve(self, request, *args, **kwargs):
-        facility = facility_or_404(
-            request.user, kwargs["pk"], Action.VIEW, Facility.objects.select_related("district", "town")
+        facility = access.object_or_404(
+            request.user, Facility.objects.select_related("district", "town"), pk=kwargs["pk"]
         )
         try:
             result = grading.grade_one(facility, timezone.localdate())

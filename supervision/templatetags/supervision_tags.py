@@ -1,10 +1,11 @@
-"""Small helpers for the supervision pages: the section tabs (shown by role, through facilities.permissions)
+"""Small helpers for the supervision pages: the section tabs (shown by role, through core.access)
 and the badges that make severity, status and overdue findings stand out the same way everywhere."""
 
 from django import template
 from django.utils.translation import gettext as _
 
-from facilities.permissions import Role, dashboard_districts, has_role
+from core import access
+from core.access import Role
 
 register = template.Library()
 
@@ -25,8 +26,8 @@ GRADE_CLASSES = {"A": "text-bg-success", "B": "text-bg-info", "C": "text-bg-warn
 @register.inclusion_tag("supervision/_nav.html", takes_context=True)
 def supervision_nav(context, active=""):
     user = context["request"].user
-    official = bool(
-        user.is_superuser or dashboard_districts(user).exists() or has_role(user, Role.TOWN_OFFICIAL)
+    official = access.unrestricted(user) or access.has_role(
+        user, Role.DISTRICT_OFFICIAL, Role.API_CLIENT, Role.TOWN_OFFICIAL
     )
     return {"active": active, "official": official}
 

@@ -6,13 +6,14 @@ of queries (select_related), and can be downloaded with `?format=csv` or `?forma
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 
+from core.api.schema import PublicReadSchema
+from core.api.views import error_doc
 from targets.api.filtersets import RegionFilterSet, SlotTargetFilterSet
 from targets.api.serializers import RegionSerializer, SlotTargetSerializer
 from targets.models import Region, SlotTarget
-from tuoyu_portal.api.schema import ErrorResponseSerializer, PublicReadSchema
 
 
 def _choice_order(field: str, choices) -> Case:
@@ -24,10 +25,6 @@ def _choice_order(field: str, choices) -> Case:
     )
 
 
-def _error(description):
-    return OpenApiResponse(ErrorResponseSerializer, description=description)
-
-
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
     str,
@@ -35,14 +32,14 @@ FORMAT_PARAMETER = OpenApiParameter(
     description=_("下载格式：csv（UTF-8，带 BOM）或 xlsx；默认 JSON"),
 )
 LIST_ERRORS = {
-    400: _error(_("筛选参数有误（如未知层级、未知地区代码、年份不是数字）")),
-    401: _error(_("令牌无效、已过期或已撤销")),
-    404: _error(_("页码超出范围")),
-    429: _error(_("请求过于频繁")),
+    400: error_doc(_("筛选参数有误（如未知层级、未知地区代码、年份不是数字）")),
+    401: error_doc(_("令牌无效、已过期或已撤销")),
+    404: error_doc(_("页码超出范围")),
+    429: error_doc(_("请求过于频繁")),
 }
 DETAIL_ERRORS = {
     401: LIST_ERRORS[401],
-    404: _error(_("未找到")),
+    404: error_doc(_("未找到")),
     429: LIST_ERRORS[429],
 }
 

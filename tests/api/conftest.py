@@ -1,14 +1,13 @@
-from datetime import timedelta
+"""API fixtures: generous throttles, a bare client, and API client accounts of both districts. Places,
+facilities and the cast come from tests/conftest.py; `client_as` here gives DRF's APIClient."""
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.api.throttling import AnonymousRateThrottle, ClientRateThrottle
 from facilities.models import RoleAssignment
-from targets.models import Region
-from tests.factories import UserFactory, grant
-from tuoyu_portal.api.throttling import AnonymousRateThrottle, ClientRateThrottle
-from tuoyu_portal.models import ApiToken
+from tests import cast
+from tests.cast import issue_token as issue  # noqa: F401  (imported from here by the API tests)
 
 Role = RoleAssignment.Role
 URLS = "tests.api.urls_for_tests"
@@ -29,47 +28,21 @@ def api():
 
 
 @pytest.fixture
-def daxing(seeded):
-    return Region.objects.get(code="110115")
-
-
-@pytest.fixture
-def yubei(seeded):
-    return Region.objects.get(code="500112")
-
-
-@pytest.fixture
-def district_official(daxing):
-    return grant(UserFactory(username="daxing_official"), Role.DISTRICT_OFFICIAL, region=daxing)
-
-
-@pytest.fixture
-def other_district_official(yubei):
-    return grant(UserFactory(username="yubei_official"), Role.DISTRICT_OFFICIAL, region=yubei)
+def client_as(api_as):
+    """client_as(role) of tests/conftest.py, with DRF's APIClient."""
+    return api_as
 
 
 def make_client_account(district, username):
-    user = UserFactory(username=username)
-    user.set_unusable_password()
-    user.save()
-    return grant(user, Role.API_CLIENT, region=district)
+    return cast.api_client_account(username, district)
 
 
 @pytest.fixture
 def daxing_client(daxing):
+    """A Daxing API client account besides the cast's `api_client`, named as the token tests expect."""
     return make_client_account(daxing, "daxing_stats")
 
 
 @pytest.fixture
 def yubei_client(yubei):
     return make_client_account(yubei, "yubei_stats")
-
-
-def issue(user, *, read_only=True, days=30, name="统计系统"):
-    return ApiToken.issue(
-        user=user,
-        name=name,
-        read_only=read_only,
-        expires_at=timezone.now() + timedelta(days=days),
-        created_by=user,
-    )

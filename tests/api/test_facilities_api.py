@@ -13,13 +13,13 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
 from facilities.api.serializers import PUBLIC_API_FIELDS
 from facilities.models import ChecklistItem, ClassTypeRule, ClassUnit, Facility, PendingChange, RoleAssignment
 from facilities.public_views import PUBLIC_FIELDS
 from facilities.services import ensure_checklist
 from targets.models import Region
-from tests.factories import FacilityFactory, UserFactory, add_unit, grant
-from tuoyu_portal.models import ApiToken
+from tests.factories import FacilityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,122 +32,55 @@ def detail(facility):
     return f"{LIST}{facility.pk}/"
 
 
-# ---------------------------------------------------------------- places, facilities and people
-
-
-@pytest.fixture
-def daxing(seeded):
-    return Region.objects.get(code="110115")
-
-
-@pytest.fixture
-def yubei(seeded):
-    return Region.objects.get(code="500112")
-
-
-@pytest.fixture
-def town1(daxing):
-    return Region.objects.get(code="110115-01")
-
-
-@pytest.fixture
-def town2(daxing):
-    return Region.objects.get(code="110115-02")
+# ---------------------------------------------------------------- facilities (the cast: tests/conftest.py)
 
 
 @pytest.fixture
 def facility_a(town1):
-    facility = FacilityFactory(
+    """A Daxing draft (as in tests/facilities), with internal contact details and a fee."""
+    return FacilityFactory(
         town=town1,
         name="甲托育园",
-        filing_status=Facility.FilingStatus.DRAFT,
+        draft=True,
         contact_person="张园长",
         contact_phone="13800000001",
         monthly_fee=Decimal("3800"),
+        units=[("toddler", 2, 15)],
     )
-    add_unit(facility, "toddler", 2, 15)
-    return facility
 
 
 @pytest.fixture
 def facility_b(town2):
-    facility = FacilityFactory(town=town2, name="乙托育园", filing_status=Facility.FilingStatus.DRAFT)
-    add_unit(facility, "older", 1, 20)
-    return facility
+    """A Daxing draft: one older class of 20."""
+    return FacilityFactory(town=town2, name="乙托育园", draft=True, units=[("older", 1, 20)])
 
 
 def filed(town, name, **extra):
-    facility = FacilityFactory(
+    return FacilityFactory(
         town=town,
         name=name,
-        filing_status=Facility.FilingStatus.FILED,
-        filing_number=f"T-{name}",
+        filed=True,
         filed_on=datetime.date(2025, 1, 10),
         contact_person="内部联系人",
         contact_phone="13900000000",
         public_phone="010-12345678",
+        units=[("older", 1, 20)],
         **extra,
     )
-    add_unit(facility, "older", 1, 20)
-    return facility
 
 
 @pytest.fixture
-def world(facility_a, facility_b, daxing, yubei):
+def world(facility_a, facility_b, daxing, yubei_town):
     """Named facilities: A and B (Daxing drafts), PD and PY (public, Daxing and Yubei), SYN (synthetic, Daxing
     town 1, filed and operating but never public), YD (a seeded Yubei draft)."""
     return {
         "A": facility_a,
         "B": facility_b,
         "PD": filed(Region.objects.get(code="110115-03"), "丙公开园"),
-        "PY": filed(Region.objects.get(code="500112-01"), "丁公开园"),
+        "PY": filed(yubei_town, "丁公开园"),
         "SYN": filed(facility_a.town, "【合成】戊园", is_synthetic=True),
         "YD": Facility.objects.get(seed_key="yubei-mch-hospital-park"),
     }
-
-
-@pytest.fixture
-def operator_a(facility_a):
-    return grant(UserFactory(username="operator_a"), Role.OPERATOR, facility=facility_a)
-
-
-@pytest.fixture
-def operator_b(facility_b):
-    return grant(UserFactory(username="operator_b"), Role.OPERATOR, facility=facility_b)
-
-
-@pytest.fixture
-def town_official_1(town1):
-    return grant(UserFactory(username="town1"), Role.TOWN_OFFICIAL, region=town1)
-
-
-@pytest.fixture
-def district_official(daxing):
-    return grant(UserFactory(username="daxing_official"), Role.DISTRICT_OFFICIAL, region=daxing)
-
-
-@pytest.fixture
-def other_district_official(yubei):
-    return grant(UserFactory(username="yubei_official"), Role.DISTRICT_OFFICIAL, region=yubei)
-
-
-@pytest.fixture
-def superuser(seeded):
-    return UserFactory(username="root", is_superuser=True, is_staff=True)
-
-
-@pytest.fixture
-def reader_secret(daxing):
-    """A read-only token of a Daxing API client."""
-    user = grant(UserFactory(username="daxing_api"), Role.API_CLIENT, region=daxing)
-    _token, secret = ApiToken.issue(
-        user=user,
-        name="统计系统",
-        read_only=True,
-        expires_at=timezone.now() + timedelta(days=30),
-        created_by=user,
-    )
-    return secret
 
 
 ROLES = [
@@ -155,24 +88,11 @@ ROLES = [
     "reader",
     "operator_a",
     "operator_b",
-    "town_official_1",
-    "district_official",
-    "other_district_official",
+    "town1_official",
+    "daxing_official",
+    "yubei_official",
     "superuser",
 ]
-
-
-@pytest.fixture
-def client_as(request):
-    def make(role):
-        api = APIClient()
-        if role == "reader":
-            api.credentials(HTTP_AUTHORIZATION=f"Bearer {request.getfixturevalue('reader_secret')}")
-        elif role != "anonymous":
-            api.force_login(request.getfixturevalue(role))
-        return api
-
-    return make
 
 
 def error_of(response, status):
@@ -200,12 +120,12 @@ VISIBLE = {
     "reader": {"A": "full", "B": "full", "PD": "full", "SYN": "full", "PY": "public"},
     "operator_a": {"A": "full", "PD": "public", "PY": "public"},
     "operator_b": {"B": "full", "PD": "public", "PY": "public"},
-    "town_official_1": {"A": "full", "SYN": "full", "PD": "public", "PY": "public"},
-    "district_official": {"A": "full", "B": "full", "PD": "full", "SYN": "full", "PY": "public"},
-    "other_district_official": {"PY": "full", "YD": "full", "PD": "public"},
+    "town1_official": {"A": "full", "SYN": "full", "PD": "public", "PY": "public"},
+    "daxing_official": {"A": "full", "B": "full", "PD": "full", "SYN": "full", "PY": "public"},
+    "yubei_official": {"PY": "full", "YD": "full", "PD": "public"},
     "superuser": {name: "full" for name in ("A", "B", "PD", "PY", "SYN", "YD")},
 }
-EXTRA_ROWS = {"other_district_official": YUBEI_SEEDED - 1, "superuser": YUBEI_SEEDED - 1}
+EXTRA_ROWS = {"yubei_official": YUBEI_SEEDED - 1, "superuser": YUBEI_SEEDED - 1}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -247,7 +167,7 @@ def test_the_public_record_matches_the_directory_and_leaks_nothing(world, client
 
 
 def test_item_fields_codes_units_and_decimal_strings(world, client_as):
-    item = client_as("district_official").get(detail(world["A"])).json()
+    item = client_as("daxing_official").get(detail(world["A"])).json()
     assert item["name"] == "甲托育园"
     assert (item["district"], item["district_name"]) == ("110115", "大兴区")
     assert (item["town"], item["town_name"]) == ("110115-01", "兴丰街道")
@@ -271,7 +191,7 @@ def test_item_fields_codes_units_and_decimal_strings(world, client_as):
 
 
 def test_a_facility_without_a_town_has_null_town(world, client_as):
-    item = client_as("other_district_official").get(detail(world["YD"])).json()
+    item = client_as("yubei_official").get(detail(world["YD"])).json()
     assert item["town"] is None and item["town_name"] is None and item["units"] == []
 
 
@@ -284,7 +204,7 @@ def ids(response):
 
 
 def test_filters_take_region_codes_and_choices(world, client_as):
-    official = client_as("district_official")
+    official = client_as("daxing_official")
     anonymous = client_as("anonymous")
     assert ids(anonymous.get(LIST, {"district": "500112"})) == {world["PY"].pk}
     assert ids(official.get(LIST, {"town": "110115-01"})) == {world["A"].pk, world["SYN"].pk}
@@ -311,7 +231,7 @@ def test_a_bad_filter_is_a_400_naming_the_parameter(params, field, world, client
 
 
 def test_csv_and_xlsx_downloads_of_the_list(world, client_as):
-    api = client_as("district_official")
+    api = client_as("daxing_official")
     response = api.get(LIST, {"format": "csv", "district": "110115"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -356,7 +276,7 @@ def many_public_facilities(town, n):
     )
 
 
-@pytest.mark.parametrize("role", ["anonymous", "district_official", "reader"])
+@pytest.mark.parametrize("role", ["anonymous", "daxing_official", "reader"])
 def test_a_list_page_costs_the_same_queries_whatever_its_size(
     role, world, client_as, django_assert_max_num_queries
 ):
@@ -365,7 +285,7 @@ def test_a_list_page_costs_the_same_queries_whatever_its_size(
     api.get(LIST)  # sessions, token last-use and similar first-request writes happen outside the count
     # 3 for the page (count, rows, units with class types); the rest is the session, the throttle counter
     # in the database cache, the user's roles and the rule tables behind the flags
-    budget = {"anonymous": 10, "district_official": 17, "reader": 16}[role]
+    budget = {"anonymous": 10, "daxing_official": 17, "reader": 16}[role]
     for size in (5, 100):
         with django_assert_max_num_queries(budget):
             response = api.get(LIST, {"page_size": size})
@@ -373,7 +293,7 @@ def test_a_list_page_costs_the_same_queries_whatever_its_size(
 
 
 def test_a_detail_costs_a_bounded_number_of_queries(world, client_as, django_assert_max_num_queries):
-    api = client_as("district_official")
+    api = client_as("daxing_official")
     api.get(detail(world["A"]))
     with django_assert_max_num_queries(16):
         assert api.get(detail(world["A"])).status_code == 200
@@ -405,9 +325,9 @@ CREATE = {
     "reader": 403,
     "operator_a": 201,
     "operator_b": 201,
-    "town_official_1": 403,
-    "district_official": 201,
-    "other_district_official": 403,
+    "town1_official": 403,
+    "daxing_official": 201,
+    "yubei_official": 403,
     "superuser": 201,
 }
 
@@ -437,9 +357,9 @@ UPDATE = {
     "reader": 403,
     "operator_a": 200,
     "operator_b": 404,
-    "town_official_1": 403,
-    "district_official": 200,
-    "other_district_official": 404,
+    "town1_official": 403,
+    "daxing_official": 200,
+    "yubei_official": 404,
     "superuser": 200,
 }
 
@@ -510,7 +430,7 @@ def test_acknowledge_then_return_with_a_reason(world, client_as, operator_a):
     facility = world["A"]
     submittable(facility)
     client_as("operator_a").post(f"{detail(facility)}submit/")
-    official = client_as("district_official")
+    official = client_as("daxing_official")
 
     item = official.post(f"{detail(facility)}acknowledge/").json()
     assert item["filing_status"] == "submitted" and item["acknowledged_at"]
@@ -525,7 +445,7 @@ def test_acknowledge_then_return_with_a_reason(world, client_as, operator_a):
 
 def test_workflow_refusals_are_the_error_body_never_500(world, client_as, operator_a):
     facility = world["A"]
-    operator, official = client_as("operator_a"), client_as("district_official")
+    operator, official = client_as("operator_a"), client_as("daxing_official")
     # materials missing
     error = error_of(operator.post(f"{detail(facility)}submit/"), 400)
     assert "备案材料未齐" in error["fields"]["non_field_errors"][0]["message"]
@@ -544,12 +464,12 @@ def test_workflow_refusals_are_the_error_body_never_500(world, client_as, operat
 
 
 def test_an_operators_change_to_a_filed_facility_waits_for_review(
-    world, client_as, operator_a, district_official
+    world, client_as, operator_a, daxing_official
 ):
     facility = world["A"]
     submittable(facility)
     client_as("operator_a").post(f"{detail(facility)}submit/")
-    client_as("district_official").post(f"{detail(facility)}approve/")
+    client_as("daxing_official").post(f"{detail(facility)}approve/")
     facility.refresh_from_db()
     version = facility.version
 
@@ -572,7 +492,7 @@ def test_an_operators_change_to_a_filed_facility_waits_for_review(
 def test_the_second_of_two_saves_on_the_same_version_is_409(world, client_as, operator_a):
     facility = world["A"]
     version = facility.version
-    first = client_as("district_official").patch(
+    first = client_as("daxing_official").patch(
         detail(facility), {"version": version, "address": "甲"}, format="json"
     )
     assert first.status_code == 200
@@ -586,7 +506,7 @@ def test_the_second_of_two_saves_on_the_same_version_is_409(world, client_as, op
 
 
 def test_an_update_needs_the_version(world, client_as):
-    response = client_as("district_official").patch(detail(world["A"]), {"address": "x"}, format="json")
+    response = client_as("daxing_official").patch(detail(world["A"]), {"address": "x"}, format="json")
     assert "version" in error_of(response, 400)["fields"]
 
 
@@ -595,19 +515,19 @@ def test_put_replaces_the_fields_and_units_sent(world, client_as):
     body = new_facility(
         name="甲托育园（更名）", version=facility.version, inclusive_slots=10, is_inclusive=True
     )
-    response = client_as("district_official").put(detail(facility), body, format="json")
+    response = client_as("daxing_official").put(detail(facility), body, format="json")
     assert response.status_code == 200, response.content
     item = response.json()
     assert item["name"] == "甲托育园（更名）" and item["total_slots"] == 55 and item["inclusive_slots"] == 10
     assert item["contact_person"] == "张园长"  # not sent: kept
     # PUT without the required fields is a 400 naming them
-    error = error_of(client_as("district_official").put(detail(facility), {"version": 2}, format="json"), 400)
+    error = error_of(client_as("daxing_official").put(detail(facility), {"version": 2}, format="json"), 400)
     assert {"name", "kind", "district", "units"} <= set(error["fields"])
 
 
 def test_a_class_above_its_cap_is_a_400_naming_the_cap(world, client_as, operator_a):
     body = new_facility(units=[{"class_type": "toddler", "classes": 1, "children_per_class": 16}])
-    error = error_of(client_as("district_official").post(LIST, body, format="json"), 400)
+    error = error_of(client_as("daxing_official").post(LIST, body, format="json"), 400)
     messages = [e["message"] for e in error["fields"]["units"]]
     assert any("托小班" in m and "15" in m for m in messages), messages
     assert not Facility.objects.filter(name="新建托育园").exists()
@@ -634,13 +554,13 @@ def test_a_class_above_its_cap_is_a_400_naming_the_cap(world, client_as, operato
     ],
 )
 def test_invalid_input_is_a_400_naming_the_field(overrides, field, world, client_as):
-    error = error_of(client_as("district_official").post(LIST, new_facility(**overrides), format="json"), 400)
+    error = error_of(client_as("daxing_official").post(LIST, new_facility(**overrides), format="json"), 400)
     assert field in error["fields"], error
 
 
 def test_a_duplicate_name_in_the_district_is_a_400(world, client_as):
     error = error_of(
-        client_as("district_official").post(LIST, new_facility(name="甲托育园"), format="json"), 400
+        client_as("daxing_official").post(LIST, new_facility(name="甲托育园"), format="json"), 400
     )
     assert "同名" in str(error)
 

@@ -146,8 +146,8 @@ def test_target_retrieve_by_id(api, seeded):
     assert error_of(api.get("/api/v1/targets/999999999/"), 404)["code"] == "not_found"
 
 
-def test_read_only_endpoints_refuse_writes(api, district_official):
-    api.force_login(district_official)
+def test_read_only_endpoints_refuse_writes(api, daxing_official):
+    api.force_login(daxing_official)
     assert api.post("/api/v1/targets/", {}, format="json").status_code == 405
     assert api.delete("/api/v1/regions/110115/").status_code == 405
 

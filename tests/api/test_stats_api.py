@@ -29,47 +29,31 @@ FIGURES = {
 
 
 @pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def daxing(seeded):
-    return Region.objects.get(code="110115")
-
-
-@pytest.fixture
-def yubei(seeded):
-    return Region.objects.get(code="500112")
-
-
-@pytest.fixture
 def registry(daxing, yubei):
     """A few counted facilities in both districts, one in the pipeline and one synthetic (never counted)."""
 
     def filed(town_code, name, units, inclusive=0, **extra):
-        facility = FacilityFactory(
+        return FacilityFactory(
             town=Region.objects.get(code=town_code),
             name=name,
-            filing_status=Facility.FilingStatus.FILED,
+            filed=True,
             filing_number=f"S-{name}",
             filed_on=datetime.date(2025, 1, 10),
-            is_inclusive=bool(inclusive),
+            inclusive=bool(inclusive),
+            units=units,
+            inclusive_slots=inclusive,
             **extra,
         )
-        for code, classes, size in units:
-            add_unit(facility, code, classes, size)
-        if inclusive:
-            Facility.objects.filter(pk=facility.pk).update(inclusive_slots=inclusive)
-        return facility
 
     filed("110115-01", "甲", [("toddler", 4, 15), ("older", 5, 20)], inclusive=100)  # 160
     filed("110115-02", "乙", [("older", 2, 20)])  # 40
     filed("110115-02", "合成", [("older", 2, 20)], is_synthetic=True)
-    pipeline = FacilityFactory(
-        town=Region.objects.get(code="110115-03"), name="在建", operating_status="under_construction"
+    FacilityFactory(
+        town=Region.objects.get(code="110115-03"),
+        name="在建",
+        under_construction=True,
+        units=[("older", 3, 20)],
     )
-    add_unit(pipeline, "older", 3, 20)
     filed("500112-01", "仙桃园", [("older", 10, 20)], inclusive=180)  # 200
 
 

@@ -13,14 +13,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from facilities.models import RoleAssignment
 from supervision import grading, services
 from supervision.models import Complaint, Department, Finding, FindingAction, Inspection, TeamMember
-from targets.models import Region
-from tests.api.conftest import issue
-from tests.factories import UserFactory, grant
+from tests.factories import FindingFactory, InspectionFactory, days_ago
 from tests.supervision.conftest import filed
 
 pytestmark = pytest.mark.django_db
@@ -32,88 +29,31 @@ ROLES = [
     "reader",
     "operator_a",
     "operator_b",
-    "town_official_1",
-    "district_official",
-    "other_district_official",
+    "town1_official",
+    "daxing_official",
+    "yubei_official",
     "superuser",
 ]
 
 
-def days_ago(n):
-    return timezone.localdate() - timedelta(days=n)
-
-
 @pytest.fixture
-def facility_a(daxing):
-    return filed(town=Region.objects.get(code="110115-01"), name="甲托育园")
-
-
-@pytest.fixture
-def facility_b(daxing):
-    return filed(town=Region.objects.get(code="110115-02"), name="乙托育园")
-
-
-@pytest.fixture
-def facility_y(yubei):
-    return filed(town=Region.objects.get(code="500112-01"), name="渝北园")
-
-
-@pytest.fixture
-def people(facility_a, facility_b, district_official, other_district_official):
-    return {
-        "operator_a": grant(UserFactory(username="op_a"), Role.OPERATOR, facility=facility_a),
-        "operator_b": grant(UserFactory(username="op_b"), Role.OPERATOR, facility=facility_b),
-        "town_official_1": grant(UserFactory(username="t1"), Role.TOWN_OFFICIAL, region=facility_a.town),
-        "district_official": district_official,
-        "other_district_official": other_district_official,
-        "superuser": UserFactory(username="root", is_superuser=True, is_staff=True),
-    }
-
-
-@pytest.fixture
-def client_as(request, people):
-    def make(role):
-        api = APIClient()
-        if role == "reader":
-            secret = issue(request.getfixturevalue("daxing_client"))[1]
-            api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-        elif role != "anonymous":
-            api.force_login(people[role])
-        return api
-
-    return make
+def facility_y(yubei_town):
+    return filed(town=yubei_town, name="渝北园")
 
 
 def inspect(user, facilities, on, **extra):
-    return services.inspection_create(
-        user=user,
-        district=facilities[0].district,
-        inspected_on=on,
-        kind=extra.pop("kind", Inspection.Kind.JOINT),
-        facilities=facilities,
-        departments=list(Department.objects.filter(code__in=["health", "fire"])),
-        **extra,
-    )
+    return InspectionFactory(user=user, facilities=facilities, inspected_on=on, **extra)
 
 
 def find(user, inspection, facility, deadline, **extra):
-    return services.finding_create(
-        user=user,
-        inspection=inspection,
-        facility=facility,
-        category=extra.pop("category", "fire_safety"),
-        severity=extra.pop("severity", "general"),
-        description=extra.pop("description", "疏散通道堆放杂物"),
-        deadline=deadline,
-        legal_basis="托育机构管理规范（试行）",
-    )
+    return FindingFactory(user=user, inspection=inspection, facility=facility, deadline=deadline, **extra)
 
 
 @pytest.fixture
-def world(people, facility_a, facility_b, facility_y):
+def world(users, facility_a, facility_b, facility_y):
     """A Daxing joint inspection of A and B (60 days ago, with a team): A's fire-safety finding due in a
     month, B's serious food-safety finding overdue; a Yubei inspection with a finding; a complaint about A."""
-    official = people["district_official"]
+    official = users["daxing_official"]
     daxing = inspect(
         official,
         [facility_a, facility_b],
@@ -124,7 +64,7 @@ def world(people, facility_a, facility_b, facility_y):
             services.TeamInput(name="李家长", role="parent"),
         ],
     )
-    yubei = inspect(people["other_district_official"], [facility_y], days_ago(30))
+    yubei = inspect(users["yubei_official"], [facility_y], days_ago(30))
     complaint = services.complaint_save(
         user=official,
         facility=facility_a,
@@ -135,7 +75,7 @@ def world(people, facility_a, facility_b, facility_y):
         "yubei_inspection": yubei,
         "fA": find(official, daxing, facility_a, days_ago(-30)),
         "fB": find(official, daxing, facility_b, days_ago(10), severity="serious", category="food_safety"),
-        "fY": find(people["other_district_official"], yubei, facility_y, days_ago(-10)),
+        "fY": find(users["yubei_official"], yubei, facility_y, days_ago(-10)),
         "complaint": complaint,
     }
 
@@ -155,14 +95,14 @@ def ids(response):
 
 # ---------------------------------------------------------------- reading, role by role
 
-DAXING = {"reader", "district_official", "superuser"}
+DAXING = {"reader", "daxing_official", "superuser"}
 READS = {
-    "inspection": DAXING | {"town_official_1"},  # the inspection visited a facility of town 1
-    "yubei_inspection": {"other_district_official", "superuser"},
-    "fA": DAXING | {"operator_a", "town_official_1"},
+    "inspection": DAXING | {"town1_official"},  # the inspection visited a facility of town 1
+    "yubei_inspection": {"yubei_official", "superuser"},
+    "fA": DAXING | {"operator_a", "town1_official"},
     "fB": DAXING | {"operator_b"},
-    "fY": {"other_district_official", "superuser"},
-    "complaint": DAXING | {"operator_a", "town_official_1"},
+    "fY": {"yubei_official", "superuser"},
+    "complaint": DAXING | {"operator_a", "town1_official"},
 }
 PATHS = {
     "inspection": "",
@@ -193,7 +133,7 @@ def test_each_role_reads_exactly_its_scope(role, world, client_as):
 
 
 def test_an_inspection_with_departments_team_and_the_facilities_the_reader_may_see(world, client_as):
-    item = client_as("district_official").get(f"{BASE}/{world['inspection'].pk}/").json()
+    item = client_as("daxing_official").get(f"{BASE}/{world['inspection'].pk}/").json()
     assert (item["district"], item["kind"], item["title"]) == ("110115", "joint", "春季联合检查")
     assert item["inspected_on"] == days_ago(60).isoformat()
     assert {d["code"] for d in item["departments"]} == {"health", "fire"}
@@ -205,7 +145,7 @@ def test_an_inspection_with_departments_team_and_the_facilities_the_reader_may_s
     }
     assert [f["name"] for f in item["facilities"]] == ["甲托育园", "乙托育园"]
     assert (item["facilities_total"], item["findings_total"]) == (2, 2)
-    town = client_as("town_official_1").get(f"{BASE}/{world['inspection'].pk}/").json()
+    town = client_as("town1_official").get(f"{BASE}/{world['inspection'].pk}/").json()
     assert [(f["name"], f["town"]) for f in town["facilities"]] == [("甲托育园", "110115-01")]
     assert town["facilities_total"] == 2
 
@@ -228,7 +168,7 @@ def test_operators_read_no_inspection_records(world, client_as):
 
 
 def test_filters_are_the_list_pages_filtersets(world, client_as):
-    official = client_as("district_official")
+    official = client_as("daxing_official")
     assert ids(official.get(f"{BASE}/findings/", {"overdue": "true"})) == {world["fB"].pk}
     assert ids(official.get(f"{BASE}/findings/", {"overdue": "false"})) == {world["fA"].pk}
     assert ids(official.get(f"{BASE}/findings/", {"severity": "serious", "category": "food_safety"})) == {
@@ -258,11 +198,11 @@ def test_filters_are_the_list_pages_filtersets(world, client_as):
     ],
 )
 def test_a_bad_filter_is_a_400_naming_the_parameter(path, params, field, world, client_as):
-    assert field in error_of(client_as("district_official").get(f"{BASE}/{path}", params), 400)["fields"]
+    assert field in error_of(client_as("daxing_official").get(f"{BASE}/{path}", params), 400)["fields"]
 
 
 def test_csv_and_xlsx_downloads(world, client_as):
-    api = client_as("district_official")
+    api = client_as("daxing_official")
     response = api.get(f"{BASE}/findings/", {"format": "csv"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -280,13 +220,13 @@ ANSWER = {
     "reader": 403,
     "operator_a": 200,
     "operator_b": 404,
-    "town_official_1": 403,
-    "district_official": 403,
-    "other_district_official": 404,
+    "town1_official": 403,
+    "daxing_official": 403,
+    "yubei_official": 404,
     "superuser": 200,
 }
 # once A's operator has answered: officials of the district verify or reopen, nobody else
-REVIEW = {**ANSWER, "operator_a": 403, "district_official": 200}
+REVIEW = {**ANSWER, "operator_a": 403, "daxing_official": 200}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -313,9 +253,9 @@ def test_answer_where_the_web_allows_it(role, world, client_as):
     "step, body, status", [("verify", {}, "verified"), ("reopen", {"note": "仍有杂物"}, "reopened")]
 )
 @pytest.mark.parametrize("role", ROLES)
-def test_verify_and_reopen_where_the_web_allows_them(role, step, body, status, world, people, client_as):
+def test_verify_and_reopen_where_the_web_allows_them(role, step, body, status, world, users, client_as):
     finding = world["fA"]
-    services.finding_answer(user=people["operator_a"], finding=finding, note="已整改")
+    services.finding_answer(user=users["operator_a"], finding=finding, note="已整改")
     response = client_as(role).post(f"{BASE}/findings/{finding.pk}/{step}/", body, format="json")
     finding.refresh_from_db()
     if REVIEW[role] != 200:
@@ -326,8 +266,8 @@ def test_verify_and_reopen_where_the_web_allows_them(role, step, body, status, w
     assert response.json()["status"] == status == finding.status
 
 
-def test_steps_that_do_not_fit_the_state_or_lack_a_note_are_400(world, people, client_as):
-    official, operator = client_as("district_official"), client_as("operator_a")
+def test_steps_that_do_not_fit_the_state_or_lack_a_note_are_400(world, users, client_as):
+    official, operator = client_as("daxing_official"), client_as("operator_a")
     url = f"{BASE}/findings/{world['fA'].pk}"
     refused = error_of(official.post(f"{url}/verify/"), 400)
     assert "只有“已提交整改”" in refused["fields"]["non_field_errors"][0]["message"]
@@ -356,10 +296,10 @@ def test_no_direct_writes(world, client_as):
 
 
 @pytest.fixture
-def many(world, people, facility_a, facility_b):
+def many(world, users, facility_a, facility_b):
     """110 more inspections (each visiting A and B, with a department and a team member), findings with a
     step each, and complaints, in Daxing."""
-    official = people["district_official"]
+    official = users["daxing_official"]
     inspections = Inspection.objects.bulk_create(
         Inspection(
             district=facility_a.district, inspected_on=days_ago(90), kind="routine", created_by=official
@@ -398,7 +338,7 @@ def many(world, people, facility_a, facility_b):
 
 
 @pytest.mark.parametrize("path", ["", "findings/", "complaints/"])
-@pytest.mark.parametrize("role", ["district_official", "reader", "town_official_1"])
+@pytest.mark.parametrize("role", ["daxing_official", "reader", "town1_official"])
 def test_a_list_page_costs_the_same_queries_whatever_its_size(path, role, many, client_as):
     api = client_as(role)
     api.get(f"{BASE}/{path}")  # sessions, token last-use and similar first-request writes
@@ -419,9 +359,9 @@ GRADE_READS = {
     "reader": {"A", "B"},
     "operator_a": {"A"},
     "operator_b": {"B"},
-    "town_official_1": {"A"},
-    "district_official": {"A", "B"},
-    "other_district_official": {"Y"},
+    "town1_official": {"A"},
+    "daxing_official": {"A", "B"},
+    "yubei_official": {"Y"},
     "superuser": {"A", "B", "Y"},
 }
 
@@ -451,7 +391,7 @@ def test_a_grade_is_the_grading_rule_with_its_reasons(world, facility_b, client_
     """B's serious food-safety finding is open and overdue: it adds risk points and costs credit points,
     and the detail names the finding, as the grade page does."""
     expected = grading.grade_one(facility_b, timezone.localdate())
-    item = client_as("district_official").get(f"{BASE}/grades/{facility_b.pk}/").json()
+    item = client_as("daxing_official").get(f"{BASE}/grades/{facility_b.pk}/").json()
     assert (item["name"], item["district"], item["town"]) == ("乙托育园", "110115", "110115-02")
     assert (item["risk_level"], item["credit_level"], item["grade"]) == (
         expected.risk_level,
@@ -471,7 +411,7 @@ def test_a_grade_is_the_grading_rule_with_its_reasons(world, facility_b, client_
         item["risk_points"]
     )
     assert len(item["reasoning"]) == 3
-    listed = client_as("district_official").get(f"{BASE}/grades/", {"town": "110115-02"}).json()["results"]
+    listed = client_as("daxing_official").get(f"{BASE}/grades/", {"town": "110115-02"}).json()["results"]
     assert [{k: v for k, v in row.items()} for row in listed] == [
         {k: v for k, v in item.items() if k not in ("reasons", "reasoning", "uses_proposal")}
     ]
@@ -490,20 +430,20 @@ def test_grade_filters_and_downloads(world, facility_a, facility_b, facility_y, 
     assert facility_b.pk not in ids(superuser.get(f"{BASE}/grades/", {"grade": other}))
     assert "grade" in error_of(superuser.get(f"{BASE}/grades/", {"grade": "E"}), 400)["fields"]
     assert "town" in error_of(superuser.get(f"{BASE}/grades/", {"town": "nowhere"}), 400)["fields"]
-    response = client_as("district_official").get(f"{BASE}/grades/", {"format": "csv", "town": "110115-01"})
+    response = client_as("daxing_official").get(f"{BASE}/grades/", {"format": "csv", "town": "110115-01"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [(r["name"], r["town"]) for r in rows] == [("甲托育园", "110115-01")]
     assert rows[0]["grade"] in "ABCD" and rows[0]["next_due"]
-    response = client_as("district_official").get(f"{BASE}/grades/", {"format": "xlsx"})
+    response = client_as("daxing_official").get(f"{BASE}/grades/", {"format": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
 @pytest.fixture
-def many_facilities(world, people, facility_a):
+def many_facilities(world, users, facility_a):
     """110 more operating Daxing facilities in town 1, each with an open finding of one inspection."""
-    official = people["district_official"]
+    official = users["daxing_official"]
     more = [filed(town=facility_a.town, name=f"托育园{n:03d}") for n in range(110)]
     inspection = inspect(official, more, days_ago(20))
     Finding.objects.bulk_create(
@@ -520,7 +460,7 @@ def many_facilities(world, people, facility_a):
     )
 
 
-@pytest.mark.parametrize("role", ["district_official", "reader", "town_official_1"])
+@pytest.mark.parametrize("role", ["daxing_official", "reader", "town1_official"])
 def test_a_grade_page_costs_the_same_queries_whatever_its_size(role, many_facilities, client_as):
     api = client_as(role)
     api.get(f"{BASE}/grades/")

@@ -9,11 +9,11 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.settings import api_settings
 
+from accounts.models import ApiToken, hash_secret
+from core.api.throttling import AnonymousRateThrottle, ClientRateThrottle
 from facilities.models import RoleAssignment
 from tests.api.conftest import URLS, issue, make_client_account
-from tests.factories import FacilityFactory, UserFactory, grant
-from tuoyu_portal.api.throttling import AnonymousRateThrottle, ClientRateThrottle
-from tuoyu_portal.models import ApiToken, hash_secret
+from tests.factories import UserFactory, grant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(URLS)]
 
@@ -85,8 +85,8 @@ def test_wrong_or_malformed_tokens_are_401(api, daxing_client, header):
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_a_read_only_token_cannot_write(api, district_official, method):
-    _token, secret = issue(district_official, read_only=True)
+def test_a_read_only_token_cannot_write(api, daxing_official, method):
+    _token, secret = issue(daxing_official, read_only=True)
     assert api.get(PROBE, **bearer(secret)).status_code == 200
     error = error_of(
         getattr(api, method)(PROBE, {"x": 1}, format="json", **bearer(secret)), 403, "permission_denied"
@@ -94,8 +94,8 @@ def test_a_read_only_token_cannot_write(api, district_official, method):
     assert error["message"] == "该令牌为只读令牌，不能修改数据。"
 
 
-def test_a_read_write_token_may_write_and_anonymous_may_not(api, district_official):
-    _token, secret = issue(district_official, read_only=False)
+def test_a_read_write_token_may_write_and_anonymous_may_not(api, daxing_official):
+    _token, secret = issue(daxing_official, read_only=False)
     assert api.post(PROBE, {"x": 1}, format="json", **bearer(secret)).status_code == 201
     assert api.delete(PROBE, **bearer(secret)).status_code == 204
     error_of(api.post(PROBE, {"x": 1}, format="json"), 401, "not_authenticated")
@@ -141,9 +141,9 @@ def test_tokens_are_throttled_one_by_one(api, daxing_client, tiny_rates):
 
 
 @pytest.fixture
-def operator(daxing):
-    facility = FacilityFactory(town=daxing.children.get(code="110115-01"), name="甲托育园")
-    return grant(UserFactory(username="operator_a"), Role.OPERATOR, facility=facility)
+def operator(operator_a):
+    """The operator of facility A (tests/conftest.py's cast)."""
+    return operator_a
 
 
 def create_token(client, **fields):
@@ -216,9 +216,9 @@ def test_expiry_is_between_1_and_365_days(client, operator, days):
 
 
 def test_official_opens_an_api_client_account_and_issues_it_a_read_only_token(
-    client, api, district_official, daxing
+    client, api, daxing_official, daxing
 ):
-    client.force_login(district_official)
+    client.force_login(daxing_official)
     response = client.post(
         PAGE,
         {
@@ -232,7 +232,7 @@ def test_official_opens_an_api_client_account_and_issues_it_a_read_only_token(
     account = RoleAssignment.objects.get(role=Role.API_CLIENT, user__username="daxing-ytj").user
     assert not account.has_usable_password()
     assert RoleAssignment.objects.get(user=account).region == daxing
-    assert RoleAssignment.objects.get(user=account).granted_by == district_official
+    assert RoleAssignment.objects.get(user=account).granted_by == daxing_official
 
     refused = create_token(client, owner=str(account.pk), access="read_write")
     assert secret_in(refused) is None
@@ -241,7 +241,7 @@ def test_official_opens_an_api_client_account_and_issues_it_a_read_only_token(
     response = create_token(client, owner=str(account.pk), name="一件事平台")
     secret = secret_in(response)
     token = ApiToken.objects.get()
-    assert (token.user, token.created_by, token.read_only) == (account, district_official, True)
+    assert (token.user, token.created_by, token.read_only) == (account, daxing_official, True)
     assert api.get(PROBE, **bearer(secret)).json() == {"user": "daxing-ytj"}
     error_of(api.post(PROBE, {}, format="json", **bearer(secret)), 403, "permission_denied")
 
@@ -249,15 +249,15 @@ def test_official_opens_an_api_client_account_and_issues_it_a_read_only_token(
     assert "daxing-ytj" in listed and "一件事平台" in listed
 
 
-def test_official_may_hold_a_read_write_token_of_their_own(client, district_official):
-    client.force_login(district_official)
+def test_official_may_hold_a_read_write_token_of_their_own(client, daxing_official):
+    client.force_login(daxing_official)
     secret = secret_in(create_token(client, access="read_write"))
     assert secret
     assert ApiToken.objects.get().read_only is False
 
 
-def test_usernames_are_unique_and_valid(client, district_official, daxing, daxing_client):
-    client.force_login(district_official)
+def test_usernames_are_unique_and_valid(client, daxing_official, daxing, daxing_client):
+    client.force_login(daxing_official)
     for username in ["DAXING_STATS", "有 空格"]:
         response = client.post(
             PAGE, {"action": "create_client", "client-username": username, "client-district": str(daxing.pk)}
@@ -267,10 +267,10 @@ def test_usernames_are_unique_and_valid(client, district_official, daxing, daxin
     assert RoleAssignment.objects.filter(role=Role.API_CLIENT).count() == 1
 
 
-def test_official_revokes_own_and_district_client_tokens(client, api, district_official, daxing_client):
-    own, _ = issue(district_official)
+def test_official_revokes_own_and_district_client_tokens(client, api, daxing_official, daxing_client):
+    own, _ = issue(daxing_official)
     client_token, client_secret = issue(daxing_client)
-    client.force_login(district_official)
+    client.force_login(daxing_official)
     listed = client.get(PAGE).content.decode()
     assert client_token.key_prefix in listed and own.key_prefix in listed
 
@@ -285,10 +285,10 @@ def test_official_revokes_own_and_district_client_tokens(client, api, district_o
 
 
 def test_official_cannot_manage_another_districts_api_clients(
-    client, district_official, other_district_official, yubei_client, daxing, yubei
+    client, daxing_official, yubei_official, yubei_client, daxing, yubei
 ):
     yubei_token, _ = issue(yubei_client)
-    client.force_login(district_official)
+    client.force_login(daxing_official)
 
     html = client.get(PAGE).content.decode()
     assert "yubei_stats" not in html and yubei_token.key_prefix not in html
@@ -308,20 +308,20 @@ def test_official_cannot_manage_another_districts_api_clients(
     assert not RoleAssignment.objects.filter(user__username="intruder").exists()
 
     # Yubei's official manages Yubei's client, and sees nothing of Daxing's
-    client.force_login(other_district_official)
+    client.force_login(yubei_official)
     html = client.get(PAGE).content.decode()
     assert "yubei_stats" in html and yubei_token.key_prefix in html
     assert client.post(f"{PAGE}{yubei_token.pk}/revoke/").status_code == 302
 
 
-def test_nobody_revokes_someone_elses_own_token(client, operator, district_official):
-    official_token, _ = issue(district_official)
+def test_nobody_revokes_someone_elses_own_token(client, operator, daxing_official):
+    official_token, _ = issue(daxing_official)
     client.force_login(operator)
     assert client.post(f"{PAGE}{official_token.pk}/revoke/").status_code == 404
     assert client.post(f"{PAGE}999999/revoke/").status_code == 404
     # a district official does not manage officials' or operators' tokens either, only API clients'
     operator_token, _ = issue(operator)
-    client.force_login(district_official)
+    client.force_login(daxing_official)
     assert client.post(f"{PAGE}{operator_token.pk}/revoke/").status_code == 404
     official_token.refresh_from_db()
     operator_token.refresh_from_db()
@@ -355,11 +355,11 @@ def test_superuser_sees_every_districts_client_tokens(client, daxing_client, yub
     assert daxing_token.key_prefix in html and yubei_token.key_prefix in html
 
 
-def test_second_client_in_two_districts_is_listed_once(client, district_official, daxing, yubei):
+def test_second_client_in_two_districts_is_listed_once(client, daxing_official, daxing, yubei):
     account = make_client_account(daxing, "both_districts")
     grant(account, Role.API_CLIENT, region=yubei)
     issue(account)
-    client.force_login(district_official)
+    client.force_login(daxing_official)
     response = client.get(PAGE)
     assert list(response.context["client_accounts"]) == [account]
     assert len(response.context["client_tokens"]) == 1

@@ -1,4 +1,4 @@
-"""The project's URLs plus the token pages (until tuoyu_portal/urls.py includes them) and a test-only
+"""The project's URLs plus the token pages (if the project's URLs ever lacked them) and a test-only
 endpoint that accepts writes, to prove that a read-only token cannot write (real endpoints are read-only)."""
 
 from django.urls import include, path
@@ -29,6 +29,6 @@ class WriteProbe(APIView):
 
 urlpatterns = [
     path("api/v1/test-write/", WriteProbe.as_view(), name="test-write"),
-    *([] if _wired else [path("accounts/tokens/", include("tuoyu_portal.token_urls"))]),
+    *([] if _wired else [path("accounts/tokens/", include("accounts.urls"))]),
     *project_urls.urlpatterns,
 ]

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 
-from tuoyu_portal.benchmark import database
+from ops.benchmark import database
 
 # Marked so that pytest-django creates the test database even when this file runs alone (it is the template).
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def manage(*args, bench=False):
     env = {**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY", "x")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     if bench:  # what `benchmark` would re-execute itself with
-        env.update(DJANGO_SETTINGS_MODULE="tuoyu_portal.benchmark.settings", BENCH_DATABASE=NAME)
+        env.update(DJANGO_SETTINGS_MODULE="ops.benchmark.settings", BENCH_DATABASE=NAME)
     done = subprocess.run(
         [sys.executable, "manage.py", *map(str, args)], cwd=BASE, env=env, capture_output=True, text=True
     )

@@ -32,16 +32,16 @@ def api():
 
 
 @pytest.fixture
-def counted(seeded):
-    facility = FacilityFactory(
-        town=Region.objects.get(code="110115-01"),
+def counted(town1):
+    """A filed facility in Daxing town 1 with 40 slots."""
+    return FacilityFactory(
+        town=town1,
         name="缓存测试园",
-        filing_status=Facility.FilingStatus.FILED,
+        filed=True,
         filing_number="S-cache",
         filed_on=datetime.date(2025, 1, 10),
+        units=[("older", 2, 20)],
     )
-    add_unit(facility, "older", 2, 20)
-    return facility
 
 
 def actual(api, url=SLOTS):

@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db import connections
 
 from facilities.models import ClassTypeRule, Facility, RuleSetting
+from ops import backup
 from subsidies.models import Fund
 from targets.models import Region, ReportedFigure, SlotTarget, SourceDocument
-from tuoyu_portal import backup
 
 # The session seed is committed in the test database (tests/conftest.py); each test's own transaction is not
 # seen by pg_dump, so the backup holds exactly the seed.

@@ -6,12 +6,12 @@ from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from accounts.models import SecurityEvent
+from accounts.security import client_ip
 from facilities.models import Facility, RoleAssignment
 from targets.models import Region
 from tests.factories import FacilityFactory, UserFactory, grant
 from tuoyu_portal import routers
-from tuoyu_portal.models import SecurityEvent
-from tuoyu_portal.security import client_ip
 
 Kind = SecurityEvent.Kind
 PASSWORD = "pw-for-tests-only"
@@ -112,6 +112,21 @@ class TestDenials:
         )
         assert event.reason.startswith("scope")
 
+    def test_a_404_from_the_kernel_scoping_is_classified_as_a_denial(self, two_facilities):
+        from django.http import Http404
+
+        from accounts.security import scope_denial
+        from core import access
+
+        a, b = two_facilities
+        operator = grant(UserFactory(username="op_a"), RoleAssignment.Role.OPERATOR, facility=a)
+        with pytest.raises(Http404) as outside:
+            access.object_or_404(operator, Facility, pk=b.pk)
+        assert scope_denial(outside.value) == "scope: facilities.Facility"
+        with pytest.raises(Http404) as missing:
+            access.object_or_404(operator, Facility, pk=b.pk + 1000)
+        assert scope_denial(missing.value) == ""
+
     def test_an_object_that_does_not_exist_is_a_plain_404_not_a_denial(self, client, two_facilities):
         client.force_login(UserFactory(username="someone"))
         missing = (Facility.objects.order_by("-pk").first().pk or 0) + 1000
@@ -140,8 +155,8 @@ class TestDenials:
     def test_the_security_log_is_read_only_in_the_admin(self, client, seeded):
         admin = get_user_model().objects.create_superuser("root_audit", password="x-long-password-1")
         client.force_login(admin)
-        assert client.get(reverse("admin:tuoyu_portal_securityevent_changelist")).status_code == 200
-        assert client.get(reverse("admin:tuoyu_portal_securityevent_add")).status_code == 403
+        assert client.get(reverse("admin:accounts_securityevent_changelist")).status_code == 200
+        assert client.get(reverse("admin:accounts_securityevent_add")).status_code == 403
 
 
 class TestClientAddress:
@@ -217,10 +232,10 @@ def test_only_superusers_read_the_security_log_in_the_admin(seeded):
     staff = grant(
         UserFactory(username="staff_dx", is_staff=True), RoleAssignment.Role.DISTRICT_OFFICIAL, region=daxing
     )
-    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="tuoyu_portal"))
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="accounts"))
     client = Client()
     client.force_login(staff)
-    assert client.get(reverse("admin:tuoyu_portal_securityevent_changelist")).status_code == 403
+    assert client.get(reverse("admin:accounts_securityevent_changelist")).status_code == 403
     root = UserFactory(username="root_log", is_staff=True, is_superuser=True)
     client.force_login(root)
-    assert client.get(reverse("admin:tuoyu_portal_securityevent_changelist")).status_code == 200
+    assert client.get(reverse("admin:accounts_securityevent_changelist")).status_code == 200

@@ -45,7 +45,7 @@ def free_port() -> int:
 
 def database_url() -> str:
     """The test database as a DATABASE_URL for the app servers (the embedded server: through its socket)."""
-    from tuoyu_portal.backup import target
+    from ops.backup import target
 
     env = target("default").env
     host = env["PGHOST"]

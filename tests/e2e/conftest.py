@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tuoyu_portal.seed import seed_all
+from ops.seed import seed_all
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"

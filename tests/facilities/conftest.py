@@ -1,69 +1,23 @@
+"""Registry fixtures. The registry's tests start from drafts: here facilities A and B (and so the cast's
+operators, which follow them) are drafts in Daxing towns 1 and 2 rather than the filed facilities of
+tests/conftest.py. Places and the rest of the cast come from there."""
+
 import pytest
 
-from facilities.models import ChecklistItem, Facility, RoleAssignment
-from targets.models import Region
-from tests.factories import FacilityFactory, UserFactory, add_unit, grant
-
-Role = RoleAssignment.Role
-
-
-@pytest.fixture
-def daxing(seeded):
-    return Region.objects.get(code="110115")
-
-
-@pytest.fixture
-def yubei(seeded):
-    return Region.objects.get(code="500112")
-
-
-@pytest.fixture
-def town1(daxing):
-    return Region.objects.get(code="110115-01")
-
-
-@pytest.fixture
-def town2(daxing):
-    return Region.objects.get(code="110115-02")
+from facilities.models import ChecklistItem
+from tests.factories import FacilityFactory
 
 
 @pytest.fixture
 def facility_a(town1):
-    facility = FacilityFactory(town=town1, name="甲托育园", filing_status=Facility.FilingStatus.DRAFT)
-    add_unit(facility, "toddler", 2, 15)
-    return facility
+    """A draft in Daxing town 1: two toddler classes of 15."""
+    return FacilityFactory(town=town1, name="甲托育园", draft=True, units=[("toddler", 2, 15)])
 
 
 @pytest.fixture
 def facility_b(town2):
-    facility = FacilityFactory(town=town2, name="乙托育园", filing_status=Facility.FilingStatus.DRAFT)
-    add_unit(facility, "older", 1, 20)
-    return facility
-
-
-@pytest.fixture
-def operator_a(facility_a):
-    return grant(UserFactory(username="operator_a"), Role.OPERATOR, facility=facility_a)
-
-
-@pytest.fixture
-def operator_b(facility_b):
-    return grant(UserFactory(username="operator_b"), Role.OPERATOR, facility=facility_b)
-
-
-@pytest.fixture
-def town_official_1(town1):
-    return grant(UserFactory(username="town1"), Role.TOWN_OFFICIAL, region=town1)
-
-
-@pytest.fixture
-def district_official(daxing):
-    return grant(UserFactory(username="daxing_official"), Role.DISTRICT_OFFICIAL, region=daxing)
-
-
-@pytest.fixture
-def other_district_official(yubei):
-    return grant(UserFactory(username="yubei_official"), Role.DISTRICT_OFFICIAL, region=yubei)
+    """A draft in Daxing town 2: one older class of 20."""
+    return FacilityFactory(town=town2, name="乙托育园", draft=True, units=[("older", 1, 20)])
 
 
 def complete_checklist(facility):

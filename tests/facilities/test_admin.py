@@ -1,4 +1,4 @@
-"""The registry in the admin: every model reachable, every page scoped through facilities.permissions on top
+"""The registry in the admin: every model reachable, every page scoped through core.access on top
 of Django's model permissions, and workflow state read-only (it changes only through the services)."""
 
 import pytest
@@ -18,7 +18,6 @@ from facilities.models import (
     StaffMember,
     StatusChange,
 )
-from targets.models import Region
 from tests.factories import FacilityFactory, UserFactory, add_staff
 
 pytestmark = pytest.mark.django_db
@@ -49,13 +48,8 @@ def login(client, user):
 
 
 @pytest.fixture
-def superuser_client(client, django_user_model):
-    return login(client, django_user_model.objects.create_superuser("root", password="pw-for-tests-only"))
-
-
-@pytest.fixture
-def yubei_facility(yubei):
-    return FacilityFactory(town=Region.objects.get(code="500112-01"), name="渝北测试托育园")
+def yubei_facility(yubei_town):
+    return FacilityFactory(town=yubei_town, name="渝北测试托育园")
 
 
 def shown(response):
@@ -127,9 +121,9 @@ def test_superuser_opens_the_facility_forms(seeded, superuser_client, facility_a
 
 
 def test_a_district_official_sees_only_their_district(
-    seeded, client, district_official, daxing, facility_a, facility_b, yubei_facility
+    seeded, client, daxing_official, daxing, facility_a, facility_b, yubei_facility
 ):
-    login(client, staff_with_all_facilities_permissions(district_official))
+    login(client, staff_with_all_facilities_permissions(daxing_official))
     response = client.get(changelist(Facility), {"all": ""})
     assert response.status_code == 200
     assert shown(response) == set(Facility.objects.filter(district=daxing).values_list("pk", flat=True))
@@ -144,10 +138,10 @@ def test_a_district_official_sees_only_their_district(
     assert yubei_facility.name == "渝北测试托育园"
 
 
-def test_scoping_cannot_widen_django_permissions(seeded, client, district_official, facility_a):
-    district_official.is_staff = True
-    district_official.save()
-    login(client, district_official)
+def test_scoping_cannot_widen_django_permissions(seeded, client, daxing_official, facility_a):
+    daxing_official.is_staff = True
+    daxing_official.save()
+    login(client, daxing_official)
     assert client.get(changelist(Facility)).status_code == 403
     assert client.get(change_url(facility_a)).status_code == 403
 
@@ -172,27 +166,27 @@ def test_an_operators_filed_facility_is_read_only_in_the_admin(seeded, client, o
     assert client.post(change_url(facility_a), {"name": "改名"}).status_code == 403
 
 
-def test_a_town_official_may_view_but_not_edit(seeded, client, town_official_1, facility_a, facility_b):
-    login(client, staff_with_all_facilities_permissions(town_official_1))
+def test_a_town_official_may_view_but_not_edit(seeded, client, town1_official, facility_a, facility_b):
+    login(client, staff_with_all_facilities_permissions(town1_official))
     assert shown(client.get(changelist(Facility))) == {facility_a.pk}
     assert client.get(change_url(facility_a)).status_code == 200
     assert client.post(change_url(facility_a), {"name": "改名"}).status_code == 403
 
 
 def test_staff_rosters_are_scoped_by_view_staff(
-    seeded, client, district_official, town_official_1, facility_a, yubei_facility
+    seeded, client, daxing_official, town1_official, facility_a, yubei_facility
 ):
     (mine,) = add_staff(facility_a)
     (theirs,) = add_staff(yubei_facility)
-    login(client, staff_with_all_facilities_permissions(district_official))
+    login(client, staff_with_all_facilities_permissions(daxing_official))
     assert shown(client.get(changelist(StaffMember))) == {mine.pk}
     assert client.get(change_url(theirs)).status_code == 302
-    login(client, staff_with_all_facilities_permissions(town_official_1))
+    login(client, staff_with_all_facilities_permissions(town1_official))
     assert shown(client.get(changelist(StaffMember))) == set()  # rosters hold ID numbers
     assert client.get(change_url(mine)).status_code == 302
 
 
-def test_workflow_records_are_scoped(seeded, client, district_official, facility_a, yubei_facility):
+def test_workflow_records_are_scoped(seeded, client, daxing_official, facility_a, yubei_facility):
     root = UserFactory()
     mine = PendingChange.objects.create(facility=facility_a, data={}, base_version=1, submitted_by=root)
     PendingChange.objects.create(facility=yubei_facility, data={}, base_version=1, submitted_by=root)
@@ -205,21 +199,21 @@ def test_workflow_records_are_scoped(seeded, client, district_official, facility
         decided_by=root,
     )
     FilingSequence.objects.create(district=yubei_facility.district, year=2025, last=3)
-    login(client, staff_with_all_facilities_permissions(district_official))
+    login(client, staff_with_all_facilities_permissions(daxing_official))
     assert shown(client.get(changelist(PendingChange))) == {mine.pk}
     assert shown(client.get(changelist(StatusChange))) == set()
     assert client.get(change_url(status)).status_code == 302
     assert shown(client.get(changelist(FilingSequence))) == set()
 
 
-def test_role_assignments_are_for_superusers_only(seeded, client, district_official):
-    login(client, staff_with_all_facilities_permissions(district_official))
+def test_role_assignments_are_for_superusers_only(seeded, client, daxing_official):
+    login(client, staff_with_all_facilities_permissions(daxing_official))
     assert client.get(changelist(RoleAssignment)).status_code == 403
 
 
-def test_rules_are_read_by_officials_and_changed_by_superusers(seeded, client, district_official):
+def test_rules_are_read_by_officials_and_changed_by_superusers(seeded, client, daxing_official):
     rule = ClassTypeRule.objects.first()
-    login(client, staff_with_all_facilities_permissions(district_official))
+    login(client, staff_with_all_facilities_permissions(daxing_official))
     assert client.get(changelist(ClassTypeRule)).status_code == 200
     assert client.post(change_url(rule), {"name": "改"}).status_code == 403
     assert client.get(reverse("admin:facilities_classtyperule_add")).status_code == 403
@@ -230,7 +224,7 @@ def test_rules_are_read_by_officials_and_changed_by_superusers(seeded, client, d
 
 def test_pending_changes_and_status_changes_are_read_only(superuser_client, django_user_model):
     request = RequestFactory().get("/")
-    request.user = django_user_model.objects.get(username="root")
+    request.user = django_user_model.objects.get(username="superuser")
     for model in (PendingChange, StatusChange, FilingSequence):
         assert (
             superuser_client.get(reverse(f"admin:facilities_{model._meta.model_name}_add")).status_code == 403
@@ -263,10 +257,10 @@ def test_workflow_fields_are_read_only(seeded, superuser_client, facility_a):
     assert facility_a.version == 2  # an admin edit is a new version for the portal's optimistic lock
 
 
-def test_only_superusers_delete_facilities(seeded, client, superuser_client, district_official, facility_a):
+def test_only_superusers_delete_facilities(seeded, client, superuser_client, daxing_official, facility_a):
     delete = reverse("admin:facilities_facility_delete", args=[facility_a.pk])
     assert superuser_client.get(delete).status_code == 200
-    login(client, staff_with_all_facilities_permissions(district_official))
+    login(client, staff_with_all_facilities_permissions(daxing_official))
     assert client.get(delete).status_code == 403
 
 
@@ -402,7 +396,7 @@ def test_a_database_refusal_the_form_missed_is_a_message_not_an_error_page(
 
 
 def test_superusers_grant_roles_with_the_region_level_checked(
-    seeded, superuser_client, district_official, daxing, town1
+    seeded, superuser_client, daxing_official, daxing, town1
 ):
     add = reverse("admin:facilities_roleassignment_add")
     user = UserFactory(username="new_official")
@@ -418,13 +412,13 @@ def test_superusers_grant_roles_with_the_region_level_checked(
         == 302
     )
     assignment = RoleAssignment.objects.get(user=user)
-    assert assignment.granted_by.username == "root"
+    assert assignment.granted_by.username == "superuser"
 
 
 def test_the_facility_autocomplete_is_scoped(
-    seeded, client, district_official, daxing, facility_a, yubei_facility
+    seeded, client, daxing_official, daxing, facility_a, yubei_facility
 ):
-    login(client, staff_with_all_facilities_permissions(district_official))
+    login(client, staff_with_all_facilities_permissions(daxing_official))
     assert client.get(reverse("admin:index")).status_code == 200
     response = client.get(
         reverse("admin:autocomplete"),

@@ -9,9 +9,9 @@ from django.db.models import F, Sum
 
 from facilities import synthetic
 from facilities.models import Certificate, ClassTypeRule, ClassUnit, Facility, StaffMember, TrainingRecord
+from ops.seed import seed_all
 from targets.models import Region
 from tests.factories import DistrictFactory
-from tuoyu_portal.seed import seed_all
 
 pytestmark = pytest.mark.django_db
 

@@ -67,63 +67,59 @@ class TestFiling:
         assert services.missing_materials(facility_a) == ["食品经营许可（提供膳食的）"]
 
     def test_submit_acknowledge_approve_assigns_number_and_date(
-        self, operator_a, district_official, facility_a
+        self, operator_a, daxing_official, facility_a
     ):
         submit(facility_a, operator_a)
         facility_a.refresh_from_db()
         clock = filing_clock(facility_a)
         assert clock.acknowledge_due > clock.submitted_on and clock.notice_due > clock.acknowledge_due
-        services.filing_acknowledge(user=district_official, facility=facility_a)
+        services.filing_acknowledge(user=daxing_official, facility=facility_a)
         approved = services.filing_approve(
-            user=district_official, facility=facility_a, on=datetime.date(2026, 11, 25)
+            user=daxing_official, facility=facility_a, on=datetime.date(2026, 11, 25)
         )
         assert approved.filing_status == "filed"
         assert approved.filing_number == "110115-2026-0001"
         assert approved.filed_on == datetime.date(2026, 11, 25)
 
     def test_numbers_run_on_per_district_and_year(
-        self, operator_a, operator_b, district_official, facility_a, facility_b
+        self, operator_a, operator_b, daxing_official, facility_a, facility_b
     ):
         for facility, operator in ((facility_a, operator_a), (facility_b, operator_b)):
             submit(facility, operator)
-            services.filing_approve(user=district_official, facility=facility, on=datetime.date(2026, 3, 1))
+            services.filing_approve(user=daxing_official, facility=facility, on=datetime.date(2026, 3, 1))
         facility_b.refresh_from_db()
         assert facility_b.filing_number == "110115-2026-0002"
 
-    def test_return_needs_a_reason_the_operator_sees(self, operator_a, district_official, facility_a):
+    def test_return_needs_a_reason_the_operator_sees(self, operator_a, daxing_official, facility_a):
         submit(facility_a, operator_a)
         with pytest.raises(RegistryError):
-            services.filing_return(user=district_official, facility=facility_a, reason="  ")
-        returned = services.filing_return(user=district_official, facility=facility_a, reason="消防材料过期")
+            services.filing_return(user=daxing_official, facility=facility_a, reason="  ")
+        returned = services.filing_return(user=daxing_official, facility=facility_a, reason="消防材料过期")
         assert (returned.filing_status, returned.return_reason) == ("returned", "消防材料过期")
         resubmitted = services.filing_submit(user=operator_a, facility=returned)
         assert resubmitted.filing_status == "submitted" and resubmitted.return_reason == ""
 
-    def test_approving_a_draft_is_refused(self, district_official, facility_a):
+    def test_approving_a_draft_is_refused(self, daxing_official, facility_a):
         with pytest.raises(NotAllowed, match="只有已提交待审的备案可以通过"):
-            services.filing_approve(user=district_official, facility=facility_a)
+            services.filing_approve(user=daxing_official, facility=facility_a)
 
     def test_an_operator_cannot_approve_even_their_own_filing(self, operator_a, facility_a):
         submit(facility_a, operator_a)
         with pytest.raises(NotAllowed):
             services.filing_approve(user=operator_a, facility=facility_a)
 
-    def test_an_official_who_also_operates_the_facility_cannot_approve_it(
-        self, district_official, facility_a
-    ):
+    def test_an_official_who_also_operates_the_facility_cannot_approve_it(self, daxing_official, facility_a):
         from tests.factories import grant
 
-        grant(district_official, "operator", facility=facility_a)
-        submit(facility_a, district_official)
+        grant(daxing_official, "operator", facility=facility_a)
+        submit(facility_a, daxing_official)
         with pytest.raises(NotAllowed, match="不能审核自己填报的机构"):
-            services.filing_approve(user=district_official, facility=facility_a)
+            services.filing_approve(user=daxing_official, facility=facility_a)
 
-    def test_an_official_of_another_district_cannot_approve(
-        self, operator_a, other_district_official, facility_a
-    ):
+    def test_an_official_of_another_district_cannot_approve(self, operator_a, yubei_official, facility_a):
         submit(facility_a, operator_a)
         with pytest.raises(NotAllowed):
-            services.filing_approve(user=other_district_official, facility=facility_a)
+            services.filing_approve(user=yubei_official, facility=facility_a)
 
     def test_nothing_is_editable_while_under_review(self, operator_a, facility_a):
         submit(facility_a, operator_a)
@@ -140,14 +136,14 @@ class TestFiling:
 
 class TestChangesToFiledRecords:
     @pytest.fixture
-    def filed(self, operator_a, district_official, facility_a):
+    def filed(self, operator_a, daxing_official, facility_a):
         submit(facility_a, operator_a)
-        services.filing_approve(user=district_official, facility=facility_a)
+        services.filing_approve(user=daxing_official, facility=facility_a)
         facility_a.refresh_from_db()
         return facility_a
 
     def test_an_operator_change_waits_for_review_and_the_approved_record_stays(
-        self, filed, operator_a, district_official
+        self, filed, operator_a, daxing_official
     ):
         result = services.facility_update(
             user=operator_a,
@@ -159,15 +155,13 @@ class TestChangesToFiledRecords:
         assert isinstance(result, PendingChange)
         filed.refresh_from_db()
         assert (filed.total_slots, filed.monthly_fee) == (30, None)
-        services.pending_change_approve(user=district_official, change=result)
+        services.pending_change_approve(user=daxing_official, change=result)
         filed.refresh_from_db()
         assert (filed.total_slots, filed.monthly_fee) == (45, 3000)
         result.refresh_from_db()
-        assert result.status == "approved" and result.decided_by == district_official
+        assert result.status == "approved" and result.decided_by == daxing_official
 
-    def test_a_rejected_change_leaves_the_record_and_gives_a_reason(
-        self, filed, operator_a, district_official
-    ):
+    def test_a_rejected_change_leaves_the_record_and_gives_a_reason(self, filed, operator_a, daxing_official):
         change = services.facility_update(
             user=operator_a,
             facility=filed,
@@ -175,15 +169,15 @@ class TestChangesToFiledRecords:
             units=units(),
             expected_version=filed.version,
         )
-        services.pending_change_reject(user=district_official, change=change, reason="名称与执照不符")
+        services.pending_change_reject(user=daxing_official, change=change, reason="名称与执照不符")
         filed.refresh_from_db()
         change.refresh_from_db()
         assert filed.name == "甲托育园"
         assert (change.status, change.decision_reason) == ("rejected", "名称与执照不符")
 
-    def test_a_district_official_edits_a_filed_record_directly(self, filed, district_official):
+    def test_a_district_official_edits_a_filed_record_directly(self, filed, daxing_official):
         services.facility_update(
-            user=district_official,
+            user=daxing_official,
             facility=filed,
             data=form_data(filed, address="新地址"),
             units=units(),
@@ -195,11 +189,11 @@ class TestChangesToFiledRecords:
 
 class TestConcurrency:
     def test_the_second_of_two_saves_on_the_same_version_is_refused(
-        self, operator_a, district_official, facility_a
+        self, operator_a, daxing_official, facility_a
     ):
         version = facility_a.version
         services.facility_update(
-            user=district_official,
+            user=daxing_official,
             facility=facility_a,
             data=form_data(facility_a, address="官员改的"),
             units=units(),
@@ -219,9 +213,9 @@ class TestConcurrency:
 
 
 class TestOperatingStatus:
-    def test_suspend_and_close_with_reasons_and_where_the_children_went(self, district_official, facility_a):
+    def test_suspend_and_close_with_reasons_and_where_the_children_went(self, daxing_official, facility_a):
         services.operating_status_change(
-            user=district_official,
+            user=daxing_official,
             facility=facility_a,
             to_status="suspended",
             effective_on=datetime.date(2026, 11, 1),
@@ -229,7 +223,7 @@ class TestOperatingStatus:
         )
         with pytest.raises(RegistryError) as exc:
             services.operating_status_change(
-                user=district_official,
+                user=daxing_official,
                 facility=facility_a,
                 to_status="closed",
                 effective_on=datetime.date(2026, 11, 20),
@@ -237,7 +231,7 @@ class TestOperatingStatus:
             )
         assert "children_placement" in exc.value.errors
         services.operating_status_change(
-            user=district_official,
+            user=daxing_official,
             facility=facility_a,
             to_status="closed",
             effective_on=datetime.date(2026, 11, 20),
@@ -252,9 +246,9 @@ class TestOperatingStatus:
         assert not facility_a.counts_toward_slots
         assert list(StatusChange.objects.values_list("to_status", flat=True)) == ["closed", "suspended"]
 
-    def test_a_closed_facility_cannot_be_edited_or_reopened(self, district_official, facility_a):
+    def test_a_closed_facility_cannot_be_edited_or_reopened(self, daxing_official, facility_a):
         services.operating_status_change(
-            user=district_official,
+            user=daxing_official,
             facility=facility_a,
             to_status="closed",
             effective_on=datetime.date(2026, 11, 20),
@@ -264,7 +258,7 @@ class TestOperatingStatus:
         facility_a.refresh_from_db()
         with pytest.raises(NotAllowed, match="已关停"):
             services.facility_update(
-                user=district_official,
+                user=daxing_official,
                 facility=facility_a,
                 data=form_data(facility_a),
                 units=units(),
@@ -272,15 +266,15 @@ class TestOperatingStatus:
             )
         with pytest.raises(NotAllowed):
             services.operating_status_change(
-                user=district_official,
+                user=daxing_official,
                 facility=facility_a,
                 to_status="operating",
                 effective_on=datetime.date(2026, 11, 21),
                 reason="复业",
             )
 
-    def test_operators_and_town_officials_cannot_change_status(self, operator_a, town_official_1, facility_a):
-        for user in (operator_a, town_official_1):
+    def test_operators_and_town_officials_cannot_change_status(self, operator_a, town1_official, facility_a):
+        for user in (operator_a, town1_official):
             with pytest.raises(NotAllowed):
                 services.operating_status_change(
                     user=user,

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from tuoyu_portal.seed import seed_all
+from ops.seed import seed_all
 
 ROOT = Path(__file__).resolve().parents[2]
 

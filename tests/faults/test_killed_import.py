@@ -17,8 +17,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from facilities import importers
 from facilities.models import ClassUnit, Facility, RoleAssignment
-from planning import importers, tasks
+from planning import tasks
 from planning.models import ImportJob
 from targets.models import Region
 from tests.factories import UserFactory, grant

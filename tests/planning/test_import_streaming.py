@@ -8,25 +8,22 @@ import tracemalloc
 import openpyxl
 import pytest
 
+from core import spreadsheets
+from core.spreadsheets import WorkbookError
+from facilities import importers
 from facilities.models import ClassUnit, Facility, RoleAssignment
-from planning import importers
 from targets.models import Region
 from tests.factories import UserFactory, grant
 from tests.faults.conftest import committed_seed  # noqa: F401  (a fixture)
 from tests.planning.test_imports import ROSTER_HEADERS, roster_book, roster_row
-from tuoyu_portal.excel import WorkbookError
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def daxing(seeded):
-    return Region.objects.get(code="110115")
-
-
-@pytest.fixture
-def official(daxing):
-    return grant(UserFactory(username="dx-streaming"), RoleAssignment.Role.DISTRICT_OFFICIAL, region=daxing)
+def official(daxing_official):
+    """The district official who imports (tests/conftest.py's cast)."""
+    return daxing_official
 
 
 @pytest.fixture
@@ -89,7 +86,7 @@ def test_the_name_table_remembers_first_rows_as_it_grows():
 
 
 def test_a_big_preview_counts_every_row_and_lists_a_bounded_sample(daxing, official, monkeypatch):
-    monkeypatch.setattr(importers, "MAX_CHANGES_LISTED", 5)
+    monkeypatch.setattr(spreadsheets, "MAX_CHANGES_LISTED", 5)
     rows = [roster_row(name) for name in names("预览园", 12)]
     result = import_roster(roster_book(rows), daxing, official, dry_run=True)
     summary = result.as_summary()
@@ -139,7 +136,7 @@ def test_peak_memory_of_a_preview_does_not_grow_with_the_rows(daxing, official, 
     full), not the row. (Batches of 100 rows and a sample of 50 changes here, so that both files are past
     those bounds and the test stays quick.)"""
     monkeypatch.setattr(importers, "ROSTER_BATCH", 100)
-    monkeypatch.setattr(importers, "MAX_CHANGES_LISTED", 50)
+    monkeypatch.setattr(spreadsheets, "MAX_CHANGES_LISTED", 50)
     extra = {}
     for n in (600, 6_000):
         content = big_roster(n)
@@ -182,7 +179,7 @@ def test_a_confirmed_imports_progress_is_visible_outside_its_transaction(setting
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     monkeypatch.setattr(importers, "ROSTER_BATCH", 4)
-    monkeypatch.setattr(importers, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(spreadsheets, "PROGRESS_EVERY", 2)
     daxing = Region.objects.get(code="110115")
     official = grant(
         UserFactory(username="dx-progress"), RoleAssignment.Role.DISTRICT_OFFICIAL, region=daxing

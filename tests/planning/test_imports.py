@@ -13,11 +13,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.spreadsheets import WorkbookError
+from facilities import importers
 from facilities.models import ClassTypeRule, ClassUnit, Facility, RoleAssignment
-from planning import importers, tasks
+from planning import tasks
 from planning.models import ImportJob
 from targets.models import Region, SlotTarget, SourceDocument
-from tests.factories import FacilityFactory, UserFactory, add_unit, grant
+from tests.factories import FacilityFactory, UserFactory, add_unit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.planning.import_urls_for_tests")]
 Role = RoleAssignment.Role
@@ -53,18 +55,9 @@ def immediate_tasks(settings):
 
 
 @pytest.fixture
-def daxing(seeded):
-    return Region.objects.get(code="110115")
-
-
-@pytest.fixture
-def yubei(seeded):
-    return Region.objects.get(code="500112")
-
-
-@pytest.fixture
-def official(daxing):
-    return grant(UserFactory(username="dx-official"), Role.DISTRICT_OFFICIAL, region=daxing)
+def official(daxing_official):
+    """The district official who imports (tests/conftest.py's cast)."""
+    return daxing_official
 
 
 @pytest.fixture
@@ -771,20 +764,6 @@ def test_the_index_page_lists_jobs_limits_and_downloads(client_dx, daxing):
 # ---------------------------------------------------------------- who may open what
 
 
-@pytest.fixture
-def people(daxing, yubei):
-    town1 = Region.objects.get(code="110115-01")
-    facility = FacilityFactory(town=town1, name="兴丰园")
-    return {
-        "daxing_official": grant(UserFactory(), Role.DISTRICT_OFFICIAL, region=daxing),
-        "yubei_official": grant(UserFactory(), Role.DISTRICT_OFFICIAL, region=yubei),
-        "town_official": grant(UserFactory(), Role.TOWN_OFFICIAL, region=town1),
-        "operator": grant(UserFactory(), Role.OPERATOR, facility=facility),
-        "api_client": grant(UserFactory(), Role.API_CLIENT, region=daxing),
-        "superuser": UserFactory(is_superuser=True, is_staff=True),
-    }
-
-
 def district_urls(code, job_pk):
     return [
         reverse("imports:index", args=[code]),
@@ -799,18 +778,18 @@ def district_urls(code, job_pk):
 
 
 @pytest.mark.parametrize(
-    "role", ["daxing_official", "yubei_official", "town_official", "operator", "api_client", "superuser"]
+    "role", ["daxing_official", "yubei_official", "town1_official", "operator_a", "api_client", "superuser"]
 )
-def test_only_the_districts_officials_and_superusers_open_import_pages(client, people, daxing, role):
+def test_only_the_districts_officials_and_superusers_open_import_pages(client, users, daxing, role):
     job = tasks.start_import(
         district=daxing,
-        user=people["daxing_official"],
+        user=users["daxing_official"],
         kind="slot_targets",
         content=pdf(),
         file_name="a.pdf",
         dry_run=True,
     )
-    client.force_login(people[role])
+    client.force_login(users[role])
     allowed = role in {"daxing_official", "superuser"}
     for url in district_urls("110115", job.pk):
         assert client.get(url).status_code == (200 if allowed else 404), url
@@ -842,22 +821,22 @@ def test_a_job_whose_submitter_lost_the_role_fails_without_writing(daxing, offic
     assert snapshot(daxing) == before
 
 
-def test_job_ids_of_another_district_are_404_however_they_are_guessed(client, people, daxing, yubei):
+def test_job_ids_of_another_district_are_404_however_they_are_guessed(client, users, daxing, yubei):
     yubei_job = tasks.start_import(
         district=yubei,
-        user=people["yubei_official"],
+        user=users["yubei_official"],
         kind="slot_targets",
         content=pdf(),
         file_name="y.xlsx",
         dry_run=True,
     )
-    client.force_login(people["daxing_official"])
+    client.force_login(users["daxing_official"])
     for url in district_urls("110115", yubei_job.pk)[1:4]:
         assert client.get(url).status_code == 404, url
     for url in district_urls("500112", yubei_job.pk):
         assert client.get(url).status_code == 404, url
     assert client.post(reverse("imports:job_confirm", args=["110115", yubei_job.pk])).status_code == 404
-    client.force_login(people["superuser"])
+    client.force_login(users["superuser"])
     assert client.get(reverse("imports:job", args=["110115", yubei_job.pk])).status_code == 404
     assert client.get(reverse("imports:job", args=["500112", yubei_job.pk])).status_code == 200
     assert (
@@ -868,3 +847,18 @@ def test_job_ids_of_another_district_are_404_however_they_are_guessed(client, pe
 def test_anonymous_users_log_in_first(client, daxing):
     response = client.get(reverse("imports:index", args=["110115"]))
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_a_roster_changes_only_the_facilities_its_user_may_change(daxing, facility_a, facility_b, operator_a):
+    """Which registered facilities a roster may change is the one scoping rule (core.access), asked of the
+    importer itself too: an operator (who cannot start an import job, but could call the importer) may
+    change neither another facility nor their own while its filing is under review."""
+    Facility.objects.filter(pk=facility_a.pk).update(filing_status=Facility.FilingStatus.SUBMITTED)
+    rows = [roster_row(facility_a.name, 镇街=None), roster_row(facility_b.name, 镇街=None)]
+    with pytest.raises(WorkbookError) as failure:
+        importers.import_facility_roster(roster_book(rows), district=daxing, user=operator_a, dry_run=True)
+    reasons = {problem.row: problem.reason for problem in failure.value.problems}
+    assert reasons == {
+        2: f"机构“{facility_a.name}”的备案正在审核，不能修改",
+        3: f"您无权修改机构“{facility_b.name}”",
+    }

@@ -15,32 +15,17 @@ from tests.factories import FacilityFactory, UserFactory, add_unit, grant
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def daxing(seeded):
-    return Region.objects.get(code="110115")
-
-
-@pytest.fixture
-def yubei(seeded):
-    return Region.objects.get(code="500112")
-
-
 def filed(town, name, units, inclusive=0, filed_on=datetime.date(2025, 1, 10), **extra):
-    facility = FacilityFactory(
+    return FacilityFactory(
         town=town,
         name=name,
-        filing_status=Facility.FilingStatus.FILED,
-        filing_number=f"T-{name}",
+        filed=True,
         filed_on=filed_on,
-        is_inclusive=bool(inclusive),
+        inclusive=bool(inclusive),
+        units=units,
+        inclusive_slots=inclusive,
         **extra,
     )
-    for code, classes, size in units:
-        add_unit(facility, code, classes, size)
-    if inclusive:
-        Facility.objects.filter(pk=facility.pk).update(inclusive_slots=inclusive)
-        facility.refresh_from_db()
-    return facility
 
 
 class TestDistrictProgress:

@@ -68,16 +68,16 @@ def town_actual(code):
 
 
 @pytest.fixture
-def counted(seeded):
-    facility = FacilityFactory(
-        town=Region.objects.get(code="110115-01"),
+def counted(town1):
+    """A filed facility in Daxing town 1 with 40 slots."""
+    return FacilityFactory(
+        town=town1,
         name="汇总测试园",
-        filing_status=Facility.FilingStatus.FILED,
+        filed=True,
         filing_number="S-summary",
         filed_on=datetime.date(2025, 1, 10),
+        units=[("older", 2, 20)],
     )
-    add_unit(facility, "older", 2, 20)
-    return facility
 
 
 def test_the_summary_gives_the_exact_figures(counted):

@@ -1,52 +1,42 @@
 """Dashboards: each role sees only its district or town; the numbers on the page equal the computation;
 every table downloads as .xlsx with the same numbers."""
 
-import datetime
 import io
 
 import openpyxl
 import pytest
 from django.urls import reverse
 
-from facilities.models import Facility, RoleAssignment
+from facilities.models import RoleAssignment
 from planning import selectors
 from targets.models import Region
-from tests.factories import FacilityFactory, UserFactory, add_unit, grant
+from tests import cast
+from tests.factories import FacilityFactory
 
 pytestmark = pytest.mark.django_db
 Role = RoleAssignment.Role
 
 
 @pytest.fixture
-def daxing(seeded):
-    return Region.objects.get(code="110115")
-
-
-@pytest.fixture
-def yubei(seeded):
-    return Region.objects.get(code="500112")
-
-
-@pytest.fixture
-def people(daxing, yubei):
-    town1 = Region.objects.get(code="110115-01")
+def people(daxing_official, yubei_official, town1_official, api_client, superuser, town1):
+    """The cast without facilities A and B (their slots would change the dashboards' numbers); `operator`
+    runs 兴丰园, a filed inclusive facility in town 1 (60 slots, 40 inclusive)."""
     facility = FacilityFactory(
         town=town1,
         name="兴丰园",
-        filing_status="filed",
+        filed=True,
         filing_number="D-1",
-        filed_on=datetime.date(2025, 1, 1),
-        is_inclusive=True,
+        inclusive=True,
+        units=[("older", 3, 20)],
+        inclusive_slots=40,
     )
-    add_unit(facility, "older", 3, 20)
-    Facility.objects.filter(pk=facility.pk).update(inclusive_slots=40)
     return {
-        "daxing_official": grant(UserFactory(username="dx"), Role.DISTRICT_OFFICIAL, region=daxing),
-        "yubei_official": grant(UserFactory(username="yb"), Role.DISTRICT_OFFICIAL, region=yubei),
-        "town1_official": grant(UserFactory(username="t1"), Role.TOWN_OFFICIAL, region=town1),
-        "operator": grant(UserFactory(username="op"), Role.OPERATOR, facility=facility),
-        "api_client": grant(UserFactory(username="api"), Role.API_CLIENT, region=daxing),
-        "superuser": UserFactory(username="su", is_superuser=True, is_staff=True),
+        "daxing_official": daxing_official,
+        "yubei_official": yubei_official,
+        "town1_official": town1_official,
+        "operator": cast.operator("operator", facility),
+        "api_client": api_client,
+        "superuser": superuser,
     }
 
 

@@ -1,4 +1,4 @@
-"""tuoyu_portal.excel: parsers, file-level refusals, header matching, data checks, writing and download.
+"""core.spreadsheets: parsers, file-level refusals, header matching, data checks, writing and download.
 
 Every workbook is generated here with openpyxl or zipfile; none needs the database."""
 
@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, Reference
 
-from tuoyu_portal import excel
-from tuoyu_portal.excel import (
+from core import spreadsheets as excel
+from core.spreadsheets import (
     Column,
     Problem,
     SheetSpec,

@@ -1,4 +1,4 @@
-"""tuoyu_portal.excel for large files: `open_table` hands rows over one at a time with the checks of
+"""core.spreadsheets for large files: `open_table` hands rows over one at a time with the checks of
 `read_table`, and `read_ahead` reads database rows in a helper thread for a large export."""
 
 import threading
@@ -6,9 +6,9 @@ import threading
 import pytest
 from django.db import connection
 
+from core.spreadsheets import WorkbookError, open_table, read_ahead, read_table
 from targets.models import Region
 from tests.portal.test_excel import HEADER, TOWN_COLUMNS, problems_of, xlsx
-from tuoyu_portal.excel import WorkbookError, open_table, read_ahead, read_table
 
 # ---------------------------------------------------------------------------------------------- open_table
 

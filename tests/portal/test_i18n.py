@@ -30,5 +30,5 @@ def test_the_compiled_catalogue_has_the_latest_strings():
 
 
 def test_every_literal_message_of_the_core_apps_has_an_english_entry():
-    for app in ("targets", "facilities", "planning", "tuoyu_portal"):
+    for app in ("targets", "facilities", "planning", "tuoyu_portal", "accounts", "ops"):
         assert missing_from_catalogues(app) == [], app

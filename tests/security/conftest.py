@@ -1,8 +1,8 @@
 import pytest
 from django.db import transaction
 
+from core.api.throttling import AnonymousRateThrottle, ClientRateThrottle
 from tests.security.world import build_world
-from tuoyu_portal.api.throttling import AnonymousRateThrottle, ClientRateThrottle
 
 
 @pytest.fixture(scope="package")

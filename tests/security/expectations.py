@@ -1,8 +1,9 @@
 """What each role gets from each URL pattern and method (see test_permission_matrix.py).
 
-One string per method, one word per role, in the order of world.ROLES:
+One string per method, one word per role, in the order of tests.cast.ROLES (one vocabulary for every test):
 
-    anon  token  op_a  op_b  town1  town2  dist1  dist2  su
+    anonymous  reader  operator_a  operator_b  town1_official  town2_official  daxing_official  yubei_official
+    superuser
 
 `-` means the call is not made: the superuser's POSTs to the admin (it may do everything there; only the
 refusals matter) and the signed-in roles' reads of the API schema pages (the same for everyone).
@@ -11,9 +12,9 @@ the matrix's input); `login` a redirect to a login page; a number the refusing s
 lists the only roles whose call may change a row; a write by any other role fails the matrix.
 
 Targets are facility A (town 1, district 1 = Daxing) and its records, and facility C (town 1, submitted,
-run by op_a) for the filing decisions; op_b, town2 and dist2 must never get past a check on them. Facility A
-is filed and operating, so its public record (directory, API reads) is open to everyone, as the README's
-directory and API sections say. Edit this table by hand when an access
+run by operator_a) for the filing decisions; operator_b, town2_official and yubei_official must never get
+past a check on them. Facility A is filed and operating, so its public record (directory, API reads) is open
+to everyone, as docs/api.md says. Edit this table by hand when an access
 rule changes; SECURITY_MATRIX_RECORD=<file> prints what the code does now, to compare.
 """
 
@@ -1178,7 +1179,7 @@ EXPECTED = {
     "tokens:revoke": {
         "GET": "405 405 405 405 405 405 405 405 405",
         "POST": "login login 404 404 404 404 ok 404 ok",
-        "POST writes": "dist1 su",
+        "POST writes": "daxing_official superuser",
     },
     "login": {
         "GET": "ok ok ok ok ok ok ok ok ok",
@@ -1254,9 +1255,9 @@ EXPECTED = {
     },
     "registry:checklist": {
         "GET": "login login ok 404 404 404 ok 404 ok",
-        "GET writes": "op_a dist1 su",
+        "GET writes": "operator_a daxing_official superuser",
         "POST": "login login ok 404 404 404 ok 404 ok",
-        "POST writes": "op_a dist1 su",
+        "POST writes": "operator_a daxing_official superuser",
     },
     "registry:submit": {
         "GET": "login login 405 405 405 405 405 405 405",
@@ -1265,17 +1266,17 @@ EXPECTED = {
     "registry:acknowledge": {
         "GET": "login login 405 405 405 405 405 405 405",
         "POST": "login login 404 404 404 404 ok 404 ok",
-        "POST writes": "dist1 su",
+        "POST writes": "daxing_official superuser",
     },
     "registry:approve": {
         "GET": "login login 405 405 405 405 405 405 405",
         "POST": "login login 404 404 404 404 ok 404 ok",
-        "POST writes": "dist1 su",
+        "POST writes": "daxing_official superuser",
     },
     "registry:return": {
         "GET": "login login 404 404 404 404 ok 404 ok",
         "POST": "login login 404 404 404 404 ok 404 ok",
-        "POST writes": "dist1 su",
+        "POST writes": "daxing_official superuser",
     },
     "registry:status": {
         "GET": "login login 404 404 404 404 ok 404 ok",
@@ -1396,7 +1397,7 @@ EXPECTED = {
     "subsidies:withdraw": {
         "GET": "login login 405 405 405 405 405 405 405",
         "POST": "login login ok 404 404 404 ok 404 ok",
-        "POST writes": "op_a su",
+        "POST writes": "operator_a superuser",
     },
     "subsidies:ledger": {
         "GET": "login login ok ok ok ok ok ok ok",
@@ -1429,7 +1430,7 @@ EXPECTED = {
     "supervision:income": {
         "GET": "login login 405 405 405 405 405 405 405",
         "POST": "login login 404 404 ok ok ok 404 ok",
-        "POST writes": "dist1 su",
+        "POST writes": "daxing_official superuser",
     },
     "supervision:inspections": {
         "GET": "login login 404 404 ok ok ok ok ok",
@@ -1466,7 +1467,7 @@ EXPECTED = {
     "supervision:finding_answer": {
         "GET": "login login ok 404 ok 404 ok 404 ok",
         "POST": "login login ok 404 404 404 404 404 ok",
-        "POST writes": "op_a su",
+        "POST writes": "operator_a superuser",
     },
     "supervision:finding_verify": {
         "GET": "login login ok 404 ok 404 ok 404 ok",
@@ -1479,7 +1480,7 @@ EXPECTED = {
     "supervision:finding_deadline": {
         "GET": "login login ok 404 ok 404 ok 404 ok",
         "POST": "login login 404 404 404 404 ok 404 ok",
-        "POST writes": "dist1 su",
+        "POST writes": "daxing_official superuser",
     },
     "supervision:complaints": {
         "GET": "login login ok ok ok ok ok ok ok",
@@ -1552,7 +1553,7 @@ EXPECTED = {
     "api-facility-list": {
         "GET": "ok ok ok ok ok ok ok ok ok",
         "POST": "401 403 ok ok 403 403 ok 403 ok",
-        "POST writes": "op_a op_b dist1 su",
+        "POST writes": "operator_a operator_b daxing_official superuser",
         "PUT": "401 403 405 405 405 405 405 405 405",
         "PATCH": "401 403 405 405 405 405 405 405 405",
         "DELETE": "401 403 405 405 405 405 405 405 405",
@@ -1561,15 +1562,15 @@ EXPECTED = {
         "GET": "ok ok ok ok ok ok ok ok ok",
         "POST": "401 403 405 405 405 405 405 405 405",
         "PUT": "401 403 ok 403 403 403 ok 403 ok",
-        "PUT writes": "op_a dist1 su",
+        "PUT writes": "operator_a daxing_official superuser",
         "PATCH": "401 403 ok 403 403 403 ok 403 ok",
-        "PATCH writes": "op_a dist1 su",
+        "PATCH writes": "operator_a daxing_official superuser",
         "DELETE": "401 403 405 405 405 405 405 405 405",
     },
     "api-facility-acknowledge": {
         "GET": "405 405 405 405 405 405 405 405 405",
         "POST": "401 403 403 404 403 404 ok 404 ok",
-        "POST writes": "dist1 su",
+        "POST writes": "daxing_official superuser",
         "PUT": "401 403 405 405 405 405 405 405 405",
         "PATCH": "401 403 405 405 405 405 405 405 405",
         "DELETE": "401 403 405 405 405 405 405 405 405",
@@ -1577,7 +1578,7 @@ EXPECTED = {
     "api-facility-approve": {
         "GET": "405 405 405 405 405 405 405 405 405",
         "POST": "401 403 403 404 403 404 ok 404 ok",
-        "POST writes": "dist1 su",
+        "POST writes": "daxing_official superuser",
         "PUT": "401 403 405 405 405 405 405 405 405",
         "PATCH": "401 403 405 405 405 405 405 405 405",
         "DELETE": "401 403 405 405 405 405 405 405 405",
@@ -1585,7 +1586,7 @@ EXPECTED = {
     "api-facility-return": {
         "GET": "405 405 405 405 405 405 405 405 405",
         "POST": "401 403 403 404 403 404 ok 404 ok",
-        "POST writes": "dist1 su",
+        "POST writes": "daxing_official superuser",
         "PUT": "401 403 405 405 405 405 405 405 405",
         "PATCH": "401 403 405 405 405 405 405 405 405",
         "DELETE": "401 403 405 405 405 405 405 405 405",
@@ -1642,7 +1643,7 @@ EXPECTED = {
     "api-subsidy-application-list": {
         "GET": "401 ok ok ok ok ok ok ok ok",
         "POST": "401 403 ok ok 403 ok 403 ok ok",
-        "POST writes": "op_a su",
+        "POST writes": "operator_a superuser",
         "PUT": "401 403 405 405 405 405 405 405 405",
         "PATCH": "401 403 405 405 405 405 405 405 405",
         "DELETE": "401 403 405 405 405 405 405 405 405",
@@ -1657,7 +1658,7 @@ EXPECTED = {
     "api-subsidy-application-decide": {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 403 403 404 403 404 ok 404 ok",
-        "POST writes": "dist1 su",
+        "POST writes": "daxing_official superuser",
         "PUT": "401 403 405 405 405 405 405 405 405",
         "PATCH": "401 403 405 405 405 405 405 405 405",
         "DELETE": "401 403 405 405 405 405 405 405 405",
@@ -1672,7 +1673,7 @@ EXPECTED = {
     "api-subsidy-application-withdraw": {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 403 ok 404 403 404 403 404 ok",
-        "POST writes": "op_a su",
+        "POST writes": "operator_a superuser",
         "PUT": "401 403 405 405 405 405 405 405 405",
         "PATCH": "401 403 405 405 405 405 405 405 405",
         "DELETE": "401 403 405 405 405 405 405 405 405",
@@ -1694,7 +1695,7 @@ EXPECTED = {
     "api-subsidy-ledger-reverse": {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 403 403 404 403 404 ok 404 ok",
-        "POST writes": "dist1 su",
+        "POST writes": "daxing_official superuser",
         "PUT": "401 403 405 405 405 405 405 405 405",
         "PATCH": "401 403 405 405 405 405 405 405 405",
         "DELETE": "401 403 405 405 405 405 405 405 405",
@@ -1730,7 +1731,7 @@ EXPECTED = {
     "api-finding-answer": {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 403 ok 404 403 404 403 404 ok",
-        "POST writes": "op_a su",
+        "POST writes": "operator_a superuser",
         "PUT": "401 403 405 405 405 405 405 405 405",
         "PATCH": "401 403 405 405 405 405 405 405 405",
         "DELETE": "401 403 405 405 405 405 405 405 405",
@@ -1831,27 +1832,27 @@ EXPECTED = {
         "GET": "ok ok ok ok ok ok ok ok ok",
         "POST": "405 405 405 405 405 405 405 405 405",
     },
-    "admin:tuoyu_portal_securityevent_changelist": {
+    "admin:accounts_securityevent_changelist": {
         "GET": "login login login login login login login login ok",
         "POST": "login login login login login login login login -",
     },
-    "admin:tuoyu_portal_securityevent_add": {
+    "admin:accounts_securityevent_add": {
         "GET": "login login login login login login login login 403",
         "POST": "login login login login login login login login -",
     },
-    "admin:tuoyu_portal_securityevent_history": {
+    "admin:accounts_securityevent_history": {
         "GET": "login login login login login login login login ok",
         "POST": "login login login login login login login login -",
     },
-    "admin:tuoyu_portal_securityevent_delete": {
+    "admin:accounts_securityevent_delete": {
         "GET": "login login login login login login login login 403",
         "POST": "login login login login login login login login -",
     },
-    "admin:tuoyu_portal_securityevent_change": {
+    "admin:accounts_securityevent_change": {
         "GET": "login login login login login login login login ok",
         "POST": "login login login login login login login login -",
     },
-    "admin/tuoyu_portal/securityevent/<path:object_id>/": {
+    "admin/accounts/securityevent/<path:object_id>/": {
         "GET": "login login login login login login login login ok",
         "POST": "login login login login login login login login -",
     },

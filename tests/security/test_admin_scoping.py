@@ -1,5 +1,5 @@
 """The admin with staff roles (ASVS V8.2.2 in the admin): district officials who are also staff and hold
-every model permission Django has. Scoping (facilities/permissions.py and its per-app compositions) must
+every model permission Django has. Scoping (core/access.py, applied by core.admin) must
 still narrow what those permissions allow: the official of district 2 neither sees nor changes a row of
 district 1 / facility A / town 1 through any admin page, and cannot add one for them; the official of
 district 1 opens the same pages (so the refusals are about scope, not a broken page). Reference data
@@ -73,7 +73,7 @@ REFERENCE = {
     "supervision.teammember",
     "supervision.evaluationscore",
     "django_tasks_database.dbtaskresult",
-    "tuoyu_portal.securityevent",
+    "accounts.securityevent",
     "axes.accessattempt",
     "axes.accesslog",
     "axes.accessfailurelog",
@@ -113,7 +113,7 @@ def objects(world):
             to_status="operating",
             effective_on=datetime.date(2025, 1, 1),
             reason="测试",
-            decided_by=world.users["dist1"],
+            decided_by=world.users["daxing_official"],
         ).pk
     )
     found["planning.demandassumption"] = DemandAssumption.objects.get_or_create(

@@ -17,8 +17,7 @@ from django.urls import reverse
 
 from facilities.models import Facility, RoleAssignment
 from planning.models import ImportJob
-from targets.models import Region, SlotTarget
-from tests.factories import UserFactory, grant
+from targets.models import SlotTarget
 
 pytestmark = pytest.mark.django_db
 Role = RoleAssignment.Role
@@ -32,9 +31,8 @@ def immediate_tasks(settings):
 
 
 @pytest.fixture
-def official(seeded):
-    daxing = Region.objects.get(code="110115")
-    return grant(UserFactory(username="corpus_official"), Role.DISTRICT_OFFICIAL, region=daxing)
+def official(daxing_official):
+    return daxing_official
 
 
 @pytest.fixture

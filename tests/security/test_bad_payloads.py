@@ -8,7 +8,7 @@ value. Full-width digits in a number field are the one normalisation: they are s
 spell (Django and DRF read Unicode digits), never as another number.
 
 Names holding HTML and a formula (`=HYPERLINK(...)<script>...`) are shown escaped on every page that
-displays them and neutralised in every .xlsx export of those pages (tuoyu_portal.excel.neutralise: a
+displays them and neutralised in every .xlsx export of those pages (core.spreadsheets.neutralise: a
 leading quote, never a formula cell)."""
 
 import io
@@ -163,28 +163,38 @@ def application_json(world, **changes):
 
 # Each form: (URL, role, payload builder, model whose rows a valid payload creates).
 FORMS = {
-    "facility": (lambda w: reverse("registry:create"), "dist1", facility_form, Facility),
-    "application": (lambda w: reverse("subsidies:apply"), "op_a", application_form, Application),
-    "inspection": (lambda w: reverse("supervision:inspection_create"), "dist1", inspection_form, Inspection),
+    "facility": (lambda w: reverse("registry:create"), "daxing_official", facility_form, Facility),
+    "application": (lambda w: reverse("subsidies:apply"), "operator_a", application_form, Application),
+    "inspection": (
+        lambda w: reverse("supervision:inspection_create"),
+        "daxing_official",
+        inspection_form,
+        Inspection,
+    ),
     "finding": (
         lambda w: reverse("supervision:finding_create", args=[w.ids["inspection"]]),
-        "dist1",
+        "daxing_official",
         finding_form,
         Finding,
     ),
     "decision": (
         lambda w: reverse("subsidies:decide", args=[w.ids["application"]]),
-        "dist1",
+        "daxing_official",
         decision_form,
         None,
     ),
     "reversal": (
         lambda w: reverse("subsidies:reverse", args=[w.ids["ledger"]]),
-        "dist1",
+        "daxing_official",
         reversal_form,
         LedgerEntry,
     ),
-    "complaint": (lambda w: reverse("supervision:complaint_create"), "dist1", complaint_form, Complaint),
+    "complaint": (
+        lambda w: reverse("supervision:complaint_create"),
+        "daxing_official",
+        complaint_form,
+        Complaint,
+    ),
 }
 
 LONG = "园" * 5000
@@ -287,7 +297,7 @@ def test_a_bad_form_value_is_refused_with_a_clear_message_and_nothing_written(wo
 def test_full_width_digits_in_a_form_are_the_number_they_spell(world):
     with Isolated():
         response = post(
-            world, "dist1", reverse("registry:create"), facility_form(world, monthly_fee="２５００")
+            world, "daxing_official", reverse("registry:create"), facility_form(world, monthly_fee="２５００")
         )
         assert response.status_code == 302, text_of_errors(response)
         assert Facility.objects.get(name="丙托育园").monthly_fee == 2500
@@ -323,8 +333,12 @@ API_CASES = {
     "application: another's facility": ("application", {"facility": 999999}, "facility"),
 }
 API_PATHS = {
-    "facility": ("dist1", lambda w: reverse("api-facility-list"), lambda w, **c: facility_json(**c)),
-    "application": ("op_a", lambda w: reverse("api-subsidy-application-list"), application_json),
+    "facility": (
+        "daxing_official",
+        lambda w: reverse("api-facility-list"),
+        lambda w, **c: facility_json(**c),
+    ),
+    "application": ("operator_a", lambda w: reverse("api-subsidy-application-list"), application_json),
 }
 
 
@@ -370,7 +384,7 @@ def test_a_bad_api_value_is_refused_with_a_clear_message_and_nothing_written(wor
 )
 def test_a_body_that_is_not_a_json_object_is_a_clean_400(world, body):
     with Isolated() as isolated:
-        response = api_post(world, "dist1", reverse("api-facility-list"), None, body=body)
+        response = api_post(world, "daxing_official", reverse("api-facility-list"), None, body=body)
         changed = isolated.after_call()
     assert response.status_code == 400, response.content.decode()[:500]
     message = response.json()["error"]["message"]
@@ -399,21 +413,24 @@ def hostile_names(world, django_db_blocker):
 
 PAGES = {
     # page: (role, path)
-    "registry list": ("dist1", lambda w: reverse("registry:list")),
-    "registry detail": ("dist1", lambda w: reverse("registry:detail", args=[w.facility_a.pk])),
-    "directory": ("anon", lambda w: reverse("directory:list")),
-    "directory detail": ("anon", lambda w: reverse("directory:detail", args=[w.facility_a.pk])),
-    "district dashboard": ("dist1", lambda w: reverse("planning:district", args=["110115"])),
-    "town page": ("town1", lambda w: reverse("planning:town", args=["110115", "110115-01"])),
-    "public district page": ("anon", lambda w: reverse("targets:district", args=["110115"])),
-    "inspections": ("dist1", lambda w: reverse("supervision:inspections")),
-    "inspection": ("dist1", lambda w: reverse("supervision:inspection", args=[w.ids["inspection"]])),
-    "findings": ("dist1", lambda w: reverse("supervision:findings")),
-    "supervision dashboard": ("dist1", lambda w: reverse("supervision:dashboard", args=["110115"])),
-    "applications": ("dist1", lambda w: reverse("subsidies:applications")),
-    "ledger": ("dist1", lambda w: reverse("subsidies:ledger")),
-    "funds": ("dist1", lambda w: reverse("subsidies:funds")),
-    "programs": ("dist1", lambda w: reverse("subsidies:programs")),
+    "registry list": ("daxing_official", lambda w: reverse("registry:list")),
+    "registry detail": ("daxing_official", lambda w: reverse("registry:detail", args=[w.facility_a.pk])),
+    "directory": ("anonymous", lambda w: reverse("directory:list")),
+    "directory detail": ("anonymous", lambda w: reverse("directory:detail", args=[w.facility_a.pk])),
+    "district dashboard": ("daxing_official", lambda w: reverse("planning:district", args=["110115"])),
+    "town page": ("town1_official", lambda w: reverse("planning:town", args=["110115", "110115-01"])),
+    "public district page": ("anonymous", lambda w: reverse("targets:district", args=["110115"])),
+    "inspections": ("daxing_official", lambda w: reverse("supervision:inspections")),
+    "inspection": (
+        "daxing_official",
+        lambda w: reverse("supervision:inspection", args=[w.ids["inspection"]]),
+    ),
+    "findings": ("daxing_official", lambda w: reverse("supervision:findings")),
+    "supervision dashboard": ("daxing_official", lambda w: reverse("supervision:dashboard", args=["110115"])),
+    "applications": ("daxing_official", lambda w: reverse("subsidies:applications")),
+    "ledger": ("daxing_official", lambda w: reverse("subsidies:ledger")),
+    "funds": ("daxing_official", lambda w: reverse("subsidies:funds")),
+    "programs": ("daxing_official", lambda w: reverse("subsidies:programs")),
 }
 
 
@@ -433,18 +450,21 @@ def test_hostile_names_are_escaped_on_every_page_that_shows_them(hostile_names):
 
 
 EXPORTS = {
-    "registry export": ("dist1", lambda w: reverse("registry:export")),
-    "district dashboard export": ("dist1", lambda w: reverse("planning:export", args=["110115", "all"])),
-    "roster export": ("dist1", lambda w: reverse("imports:roster_export", args=["110115"])),
+    "registry export": ("daxing_official", lambda w: reverse("registry:export")),
+    "district dashboard export": (
+        "daxing_official",
+        lambda w: reverse("planning:export", args=["110115", "all"]),
+    ),
+    "roster export": ("daxing_official", lambda w: reverse("imports:roster_export", args=["110115"])),
     "supervision dashboard export": (
-        "dist1",
+        "daxing_official",
         lambda w: reverse("supervision:export", args=["110115", "all"]),
     ),
-    "findings export": ("dist1", lambda w: reverse("supervision:findings_export")),
-    "applications export": ("dist1", lambda w: reverse("subsidies:applications") + "?export=all"),
-    "ledger export": ("dist1", lambda w: reverse("subsidies:ledger") + "?export=all"),
-    "funds export": ("dist1", lambda w: reverse("subsidies:funds") + "?export=all"),
-    "API facilities as xlsx": ("dist1", lambda w: reverse("api-facility-list") + "?format=xlsx"),
+    "findings export": ("daxing_official", lambda w: reverse("supervision:findings_export")),
+    "applications export": ("daxing_official", lambda w: reverse("subsidies:applications") + "?export=all"),
+    "ledger export": ("daxing_official", lambda w: reverse("subsidies:ledger") + "?export=all"),
+    "funds export": ("daxing_official", lambda w: reverse("subsidies:funds") + "?export=all"),
+    "API facilities as xlsx": ("daxing_official", lambda w: reverse("api-facility-list") + "?format=xlsx"),
 }
 
 
@@ -481,7 +501,7 @@ def test_hostile_names_are_neutralised_in_the_api_csv(hostile_names):
     import csv
 
     world = hostile_names
-    response = world.clients["dist1"].get(reverse("api-facility-list") + "?format=csv")
+    response = world.clients["daxing_official"].get(reverse("api-facility-list") + "?format=csv")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     hostile = [value for row in rows for value in row if "HYPERLINK" in value]

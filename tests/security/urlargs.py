@@ -175,7 +175,7 @@ def admin_objects():
 
     return {
         "auth.group": _first(m("auth.Group")),
-        "auth.user": lambda w: w.users["op_a"].pk,
+        "auth.user": lambda w: w.users["operator_a"].pk,
         "targets.sourcedocument": _first(m("targets.SourceDocument")),
         "targets.region": lambda w: w.town1.pk,
         "targets.populationstat": lambda w: (
@@ -195,7 +195,7 @@ def admin_objects():
         "facilities.pendingchange": lambda w: w.ids["change"],
         "facilities.statuschange": of_a(m("facilities.StatusChange")),
         "facilities.filingsequence": of_d1(m("facilities.FilingSequence")),
-        "facilities.roleassignment": lambda w: w.users["op_a"].roles.order_by("pk").first().pk,
+        "facilities.roleassignment": lambda w: w.users["operator_a"].roles.order_by("pk").first().pk,
         "planning.inclusivesharegoal": of_d1(m("planning.InclusiveShareGoal")),
         "planning.demandassumption": of_d1(m("planning.DemandAssumption")),
         "planning.importjob": lambda w: w.ids["job"],
@@ -223,7 +223,7 @@ def admin_objects():
         "supervision.evaluation": lambda w: w.ids["evaluation"],
         "supervision.evaluationscore": _first(m("supervision.EvaluationScore")),
         "django_tasks_database.dbtaskresult": _first(m("django_tasks_database.DBTaskResult")),
-        "tuoyu_portal.securityevent": _first(m("tuoyu_portal.SecurityEvent")),
+        "accounts.securityevent": _first(m("accounts.SecurityEvent")),
         # login-lockout records (django-axes): none exist, so their object pages answer "not found"
         "axes.accessattempt": lambda w: 0,
         "axes.accesslog": lambda w: 0,

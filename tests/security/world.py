@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
+from accounts.models import ApiToken
 from facilities.models import (
     Certificate,
     Facility,
@@ -24,17 +24,15 @@ from facilities.models import (
 from facilities.services import EDITABLE_FIELDS, UnitInput, serialize_change
 from planning.models import ImportJob
 from subsidies import services as subsidy_services
-from subsidies.models import Fund, LedgerEntry, Program, Project
+from subsidies.models import LedgerEntry, Project
 from supervision import services as supervision_services
 from supervision.models import Complaint, Department, EvaluationFramework, Inspection
 from targets.models import Region, SlotTarget
-from tests.factories import FacilityFactory, UserFactory, add_unit, grant
-from tuoyu_portal.models import ApiToken
+from tests import cast
+from tests.cast import ROLES
+from tests.factories import FacilityFactory, FundFactory, ProgramFactory, filed_facility, grant
 
 Role = RoleAssignment.Role
-
-# The roles of the matrix, in the order its messages list them.
-ROLES = ("anon", "token", "op_a", "op_b", "town1", "town2", "dist1", "dist2", "su")
 
 
 @dataclass
@@ -51,26 +49,6 @@ class World:
     token_secret: str = ""
 
 
-def filed_facility(town, name, **extra):
-    facility = FacilityFactory(
-        town=town,
-        name=name,
-        is_inclusive=True,
-        filing_status=Facility.FilingStatus.FILED,
-        filing_number=f"T-{name}",
-        filed_on=datetime.date(2025, 1, 1),
-        indoor_area_m2=Decimal("300.00"),
-        enrolled_children=25,
-        public_phone="010-1234567",
-        monthly_fee=2000,
-        **extra,
-    )
-    add_unit(facility, "toddler", 2, 15)
-    Facility.objects.filter(pk=facility.pk).update(inclusive_slots=20)
-    facility.refresh_from_db()
-    return facility
-
-
 def build_world() -> World:
     district1 = Region.objects.get(code="110115")
     district2 = Region.objects.get(code="500112")
@@ -82,54 +60,32 @@ def build_world() -> World:
     # Facility C (town 1, operated by A's operator) waits for review: the filing decisions act on it, so
     # the matrix sees who may acknowledge, approve or return a filing, not only that a filed one cannot be.
     facility_c = FacilityFactory(
-        town=town1, name="丙托育园（待审）", filing_status=Facility.FilingStatus.SUBMITTED
+        town=town1, name="丙托育园（待审）", submitted=True, units=[("toddler", 1, 15)]
     )
-    add_unit(facility_c, "toddler", 1, 15)
     world = World(district1, district2, town1, town2, facility_a, facility_b)
 
-    api_client = UserFactory(username="sec_api")
-    api_client.set_unusable_password()
-    api_client.save()
-    grant(api_client, Role.API_CLIENT, region=district1)
-    users = {
-        "op_a": grant(
-            grant(UserFactory(username="sec_op_a"), Role.OPERATOR, facility=facility_a),
-            Role.OPERATOR,
-            facility=facility_c,
-        ),
-        "op_b": grant(UserFactory(username="sec_op_b"), Role.OPERATOR, facility=facility_b),
-        "town1": grant(UserFactory(username="sec_town1"), Role.TOWN_OFFICIAL, region=town1),
-        "town2": grant(UserFactory(username="sec_town2"), Role.TOWN_OFFICIAL, region=town2),
-        "dist1": grant(UserFactory(username="sec_dist1"), Role.DISTRICT_OFFICIAL, region=district1),
-        "dist2": grant(UserFactory(username="sec_dist2"), Role.DISTRICT_OFFICIAL, region=district2),
-        "su": UserFactory(username="sec_root", is_superuser=True, is_staff=True),
-        "api_client": api_client,
-    }
-    world.users = users
-    token, secret = ApiToken.issue(
-        user=api_client,
-        name="统计系统",
-        read_only=True,
-        expires_at=timezone.now() + datetime.timedelta(days=30),
-        created_by=users["dist1"],
+    # The cast of tests/cast.py (its usernames prefixed: a test of this package may still use the root one).
+    users = cast.build_cast(
+        daxing=district1,
+        yubei=district2,
+        town1=town1,
+        town2=town2,
+        facility_a=facility_a,
+        facility_b=facility_b,
+        prefix="sec_",
     )
+    grant(users["operator_a"], Role.OPERATOR, facility=facility_c)
+    world.users = users
+    token, secret = cast.issue_token(users["api_client"], created_by=users["daxing_official"])
     # The token's last use lies "in the future", so authenticating never writes (the write-once-a-minute
     # bookkeeping would otherwise look like a change made by a refused request).
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() + datetime.timedelta(days=1))
     world.token_secret = secret
-    own_token, _secret = ApiToken.issue(
-        user=users["dist1"],
-        name="区卫健委",
-        read_only=False,
-        expires_at=timezone.now() + datetime.timedelta(days=30),
-        created_by=users["dist1"],
-    )
+    own_token, _secret = cast.issue_token(users["daxing_official"], name="区卫健委", read_only=False)
 
-    world.clients = {"anon": Client(), "token": Client(headers={"Authorization": f"Bearer {secret}"})}
-    for role in ROLES[2:]:
-        client = Client()
-        client.force_login(users[role])  # never the login form: lockout (django-axes) must not interfere
-        world.clients[role] = client
+    # Each role's client signed in once, never through the login form (lockout, django-axes, must not
+    # interfere).
+    world.clients = {role: cast.signed_in(role, users, reader_secret=secret) for role in ROLES}
 
     # ---------------------------------------------------------------- records of facility A / district 1
     member = StaffMember.objects.create(facility=facility_a, role=StaffMember.Role.CAREGIVER, name="张三")
@@ -141,7 +97,7 @@ def build_world() -> World:
         facility=facility_a,
         data=serialize_change(data, units),
         base_version=facility_a.version,
-        submitted_by=users["op_a"],
+        submitted_by=users["operator_a"],
     )
     job = ImportJob.objects.create(
         kind=ImportJob.Kind.values[0],
@@ -149,31 +105,13 @@ def build_world() -> World:
         file_name="targets.xlsx",
         content=b"",
         status=ImportJob.Status.FAILED,
-        created_by=users["dist1"],
+        created_by=users["daxing_official"],
     )
 
-    fund = Fund.objects.create(
-        source_level=Fund.SourceLevel.DISTRICT,
-        name="大兴区普惠托育补助资金（安全测试）",
-        district=district1,
-        year=2025,
-        amount_allocated=Decimal("100000.00"),
-        purpose="租金补助",
-    )
-    program = Program.objects.create(
-        district=district1,
-        year=2025,
-        kind=Program.Kind.RENT,
-        name="普惠托育机构租金补助（安全测试）",
-        fund=fund,
-        basis=Program.Basis.PER_M2_MONTH,
-        rate=Decimal("10.00"),
-        requires_filed=True,
-        requires_operating=True,
-        requires_inclusive=True,
-    )
+    fund = FundFactory(district=district1, name="大兴区普惠托育补助资金（安全测试）")
+    program = ProgramFactory(district=district1, fund=fund, name="普惠托育机构租金补助（安全测试）")
     paid = subsidy_services.application_submit(
-        user=users["op_a"],
+        user=users["operator_a"],
         facility=facility_a,
         program=program,
         period_start=datetime.date(2025, 1, 1),
@@ -182,11 +120,13 @@ def build_world() -> World:
         months=6,
     )
     subsidy_services.application_decide(
-        user=users["dist1"], application=paid, decision=subsidy_services.Decision.APPROVE
+        user=users["daxing_official"], application=paid, decision=subsidy_services.Decision.APPROVE
     )
-    subsidy_services.payment_create(user=users["dist1"], application=paid, amount=None, reference="PZ-SEC-1")
+    subsidy_services.payment_create(
+        user=users["daxing_official"], application=paid, amount=None, reference="PZ-SEC-1"
+    )
     pending = subsidy_services.application_submit(
-        user=users["op_a"],
+        user=users["operator_a"],
         facility=facility_a,
         program=program,
         period_start=datetime.date(2025, 7, 1),
@@ -200,7 +140,7 @@ def build_world() -> World:
 
     today = timezone.localdate()
     inspection = supervision_services.inspection_create(
-        user=users["dist1"],
+        user=users["daxing_official"],
         district=district1,
         inspected_on=today - datetime.timedelta(days=30),
         kind=Inspection.Kind.JOINT,
@@ -208,7 +148,7 @@ def build_world() -> World:
         departments=list(Department.objects.filter(code__in=["health", "fire"])),
     )
     finding = supervision_services.finding_create(
-        user=users["dist1"],
+        user=users["daxing_official"],
         inspection=inspection,
         facility=facility_a,
         category="fire_safety",
@@ -218,13 +158,13 @@ def build_world() -> World:
         legal_basis="托育机构管理规范（试行）",
     )
     complaint = supervision_services.complaint_save(
-        user=users["dist1"],
+        user=users["daxing_official"],
         facility=facility_a,
         data={"received_on": today, "channel": Complaint.Channel.HOTLINE, "summary": "收费不透明"},
     )
     framework = EvaluationFramework.objects.filter(is_active=True).order_by("pk").first()
     evaluation = supervision_services.evaluation_create(
-        user=users["op_a"],
+        user=users["operator_a"],
         facility=facility_a,
         framework=framework,
         kind="self",

@@ -1,4 +1,4 @@
-"""Subsidies in the admin: every model registered, rows scoped through facilities.permissions, district
+"""Subsidies in the admin: every model registered, rows scoped through core.access, district
 officials change only their own district's funds, programs and projects, applications and the ledger are
 read-only (the ledger never changes or deletes)."""
 

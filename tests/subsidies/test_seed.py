@@ -177,7 +177,7 @@ class TestLoading:
         assert counts() == before
 
     def test_the_whole_seed_stays_idempotent(self, seeded):
-        from tuoyu_portal.seed import seed_all
+        from ops.seed import seed_all
 
         seed_all()
         assert seed_subsidies(None).changed == 0

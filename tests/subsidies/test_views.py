@@ -437,7 +437,8 @@ def test_the_application_page_shows_who_did_what(client, users, data):
     page = client.get(reverse("subsidies:application", args=[data["b"].pk])).content.decode()
     history = page[page.index('id="history"') :]
     assert "待审核" in history and "核减后批准" in history and "两个月停业" in history
-    assert '<td class="small">dx</td>' in history  # recorded by the database trigger with the request's user
+    # recorded by the database trigger with the request's user
+    assert '<td class="small">daxing_official</td>' in history
 
 
 def test_the_facility_page_still_renders_with_subsidy_history(client, users, data):

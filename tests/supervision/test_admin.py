@@ -1,4 +1,4 @@
-"""Supervision in the admin: every model registered, every list scoped through facilities.permissions on top
+"""Supervision in the admin: every model registered, every list scoped through core.access on top
 of model permissions, workflow records read-only, and grading weights writable only where they belong."""
 
 from decimal import Decimal
@@ -39,8 +39,8 @@ def test_every_model_is_registered():
 
 
 @pytest.fixture
-def records(people, facility_a, facility_b, yubei_facility):
-    dx, yb = people["daxing_official"], people["yubei_official"]
+def records(users, facility_a, facility_b, yubei_facility):
+    dx, yb = users["daxing_official"], users["yubei_official"]
     inspection = make_inspection(dx, [facility_a, facility_b])
     make_finding(dx, inspection, facility_a, description="甲的问题")
     make_finding(dx, inspection, facility_b, description="乙的问题")
@@ -58,16 +58,16 @@ def records(people, facility_a, facility_b, yubei_facility):
         ("superuser", {"甲的问题", "乙的问题", "渝北的问题"}),
     ],
 )
-def test_finding_lists_are_scoped(client, people, records, role, expected):
-    user = people[role] if role == "superuser" else staff(people[role])
+def test_finding_lists_are_scoped(client, users, records, role, expected):
+    user = users[role] if role == "superuser" else staff(users[role])
     client.force_login(user)
     response = client.get(changelist(Finding))
     assert response.status_code == 200
     assert {f.description for f in response.context["cl"].result_list} == expected
 
 
-def test_inspections_are_scoped_and_read_only(client, people, records):
-    client.force_login(staff(people["yubei_official"]))
+def test_inspections_are_scoped_and_read_only(client, users, records):
+    client.force_login(staff(users["yubei_official"]))
     response = client.get(changelist(Inspection))
     assert {i.district.code for i in response.context["cl"].result_list} == {"500112"}
     daxing = Inspection.objects.get(district__code="110115")
@@ -82,8 +82,8 @@ def test_inspections_are_scoped_and_read_only(client, people, records):
     ]
 
 
-def test_district_officials_set_their_own_weights_but_not_the_proposal(client, people, daxing):
-    client.force_login(staff(people["daxing_official"]))
+def test_district_officials_set_their_own_weights_but_not_the_proposal(client, users, daxing):
+    client.force_login(staff(users["daxing_official"]))
     proposal = GradingWeight.objects.get(district=None, key="credit_start")
     page = client.get(reverse("admin:supervision_gradingweight_change", args=[proposal.pk]))
     assert page.status_code == 200 and not page.context["has_change_permission"]
@@ -94,6 +94,6 @@ def test_district_officials_set_their_own_weights_but_not_the_proposal(client, p
     assert response.status_code == 302
     own = GradingWeight.objects.get(district=daxing, key="credit_start")
     assert own.value == Decimal(120)
-    client.force_login(staff(people["yubei_official"]))
+    client.force_login(staff(users["yubei_official"]))
     listed = client.get(changelist(GradingWeight)).context["cl"].result_list
     assert own not in listed and proposal in listed

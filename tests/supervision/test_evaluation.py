@@ -72,45 +72,41 @@ def assess(user, facility, framework, kind="official", **score_values):
         ({"drill": 0, "care": 20}, 30, "D"),
     ],
 )
-def test_the_grade_follows_the_lines(people, facility_a, framework, values, total, grade):
+def test_the_grade_follows_the_lines(users, facility_a, framework, values, total, grade):
     values = {k: Decimal(str(v)) for k, v in values.items()}
-    result = selectors.evaluation_result(assess(people["daxing_official"], facility_a, framework, **values))
+    result = selectors.evaluation_result(assess(users["daxing_official"], facility_a, framework, **values))
     assert result.total == total
     assert result.max_total == 100
     assert result.grade == grade
 
 
-def test_a_failed_veto_item_decides_the_grade_whatever_the_total(people, facility_a, framework):
-    result = selectors.evaluation_result(
-        assess(people["daxing_official"], facility_a, framework, failed=True)
-    )
+def test_a_failed_veto_item_decides_the_grade_whatever_the_total(users, facility_a, framework):
+    result = selectors.evaluation_result(assess(users["daxing_official"], facility_a, framework, failed=True))
     assert result.total == 100
     assert result.grade == "D"
     assert result.vetoed == ["消防验收合格"]
     assert "否决项未达标" in result.grade_note
 
 
-def test_without_a_veto_grade_the_result_says_veto_and_gives_no_letter(people, facility_a, framework):
+def test_without_a_veto_grade_the_result_says_veto_and_gives_no_letter(users, facility_a, framework):
     framework.veto_grade = ""
     framework.save()
-    result = selectors.evaluation_result(
-        assess(people["daxing_official"], facility_a, framework, failed=True)
-    )
+    result = selectors.evaluation_result(assess(users["daxing_official"], facility_a, framework, failed=True))
     assert result.grade is None
     assert result.grade_note.startswith("一票否决")
 
 
-def test_unset_grade_lines_give_no_grade(people, facility_a, framework):
+def test_unset_grade_lines_give_no_grade(users, facility_a, framework):
     GradeThreshold.objects.filter(framework=framework, grade="B").update(min_score=None)
-    result = selectors.evaluation_result(assess(people["daxing_official"], facility_a, framework))
+    result = selectors.evaluation_result(assess(users["daxing_official"], facility_a, framework))
     assert result.grade is None
     assert result.grade_note == "未设定等级线"
 
 
-def test_an_incomplete_scoring_gives_no_grade(people, facility_a, framework):
+def test_an_incomplete_scoring_gives_no_grade(users, facility_a, framework):
     safety = framework.dimensions.get(code="safety")
     evaluation = services.evaluation_create(
-        user=people["daxing_official"],
+        user=users["daxing_official"],
         facility=facility_a,
         framework=framework,
         kind="official",
@@ -122,14 +118,14 @@ def test_an_incomplete_scoring_gives_no_grade(people, facility_a, framework):
     assert result.grade is None and result.grade_note == "评分未完成"
 
 
-def test_scores_above_the_points_or_outside_the_framework_are_refused(people, facility_a, framework):
+def test_scores_above_the_points_or_outside_the_framework_are_refused(users, facility_a, framework):
     with pytest.raises(RegistryError) as error:
-        assess(people["daxing_official"], facility_a, framework, care=Decimal(51))
+        assess(users["daxing_official"], facility_a, framework, care=Decimal(51))
     assert "超过分值" in error.value.errors["scores"][0]
     other = EvaluationFramework.objects.get(key="ws-t-821-2023")
     with pytest.raises(RegistryError):
         services.evaluation_create(
-            user=people["daxing_official"],
+            user=users["daxing_official"],
             facility=facility_a,
             framework=framework,
             kind="official",
@@ -139,7 +135,7 @@ def test_scores_above_the_points_or_outside_the_framework_are_refused(people, fa
     safety = framework.dimensions.get(code="safety")
     with pytest.raises(RegistryError) as error:
         services.evaluation_create(
-            user=people["daxing_official"],
+            user=users["daxing_official"],
             facility=facility_a,
             framework=framework,
             kind="official",
@@ -150,10 +146,10 @@ def test_scores_above_the_points_or_outside_the_framework_are_refused(people, fa
     assert not Evaluation.objects.exists()
 
 
-def test_ws_t_821_scored_by_dimension_has_no_grade_lines_yet(people, facility_a):
+def test_ws_t_821_scored_by_dimension_has_no_grade_lines_yet(users, facility_a):
     framework = EvaluationFramework.objects.get(key="ws-t-821-2023")
     evaluation = services.evaluation_create(
-        user=people["operator_a"],
+        user=users["operator_a"],
         facility=facility_a,
         framework=framework,
         kind="self",
@@ -166,11 +162,11 @@ def test_ws_t_821_scored_by_dimension_has_no_grade_lines_yet(people, facility_a)
     assert result.grade_note == "未设定等级线"
 
 
-def test_daxing_headings_take_notes_but_no_points(people, facility_a):
+def test_daxing_headings_take_notes_but_no_points(users, facility_a):
     framework = EvaluationFramework.objects.get(key="daxing-quality-2024")
     first = framework.dimensions.order_by("sort_order").first()
     evaluation = services.evaluation_create(
-        user=people["operator_a"],
+        user=users["operator_a"],
         facility=facility_a,
         framework=framework,
         kind="self",
@@ -183,7 +179,7 @@ def test_daxing_headings_take_notes_but_no_points(people, facility_a):
     assert result.dimensions[0].note == "制度齐全"
     with pytest.raises(RegistryError) as error:
         services.evaluation_create(
-            user=people["operator_a"],
+            user=users["operator_a"],
             facility=facility_a,
             framework=framework,
             kind="self",
@@ -207,17 +203,17 @@ def test_daxing_headings_take_notes_but_no_points(people, facility_a):
         ("api_client", "official", False),
     ],
 )
-def test_who_may_assess(people, facility_a, framework, role, kind, allowed):
+def test_who_may_assess(users, facility_a, framework, role, kind, allowed):
     if allowed:
-        assert assess(people[role], facility_a, framework, kind=kind).kind == kind
+        assert assess(users[role], facility_a, framework, kind=kind).kind == kind
     else:
         with pytest.raises(NotAllowed):
-            assess(people[role], facility_a, framework, kind=kind)
+            assess(users[role], facility_a, framework, kind=kind)
 
 
-def test_self_and_official_side_by_side(people, facility_a, framework):
-    assess(people["operator_a"], facility_a, framework, kind="self")
-    assess(people["daxing_official"], facility_a, framework, drill=Decimal(30), care=Decimal(45))
+def test_self_and_official_side_by_side(users, facility_a, framework):
+    assess(users["operator_a"], facility_a, framework, kind="self")
+    assess(users["daxing_official"], facility_a, framework, drill=Decimal(30), care=Decimal(45))
     mine, theirs, rows = selectors.side_by_side(facility_a, framework, Evaluation.objects.all())
     assert (mine.grade, theirs.grade) == ("A", "B")
     assert [(r.dimension.name, r.self_score, r.official_score, r.difference) for r in rows] == [

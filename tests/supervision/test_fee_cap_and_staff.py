@@ -44,9 +44,9 @@ def test_without_an_income_figure_no_cap_is_computed(daxing, priced):
     assert check.over == []
 
 
-def test_with_the_income_entered_fees_over_the_cap_are_flagged_with_the_excess(people, daxing, priced):
+def test_with_the_income_entered_fees_over_the_cap_are_flagged_with_the_excess(users, daxing, priced):
     services.household_income_set(
-        user=people["daxing_official"],
+        user=users["daxing_official"],
         district=daxing,
         year=YEAR - 1,
         amount=Decimal("10000"),
@@ -86,17 +86,17 @@ def test_a_district_without_a_cap_share_says_so(yubei, yubei_facility):
 
 
 @pytest.mark.parametrize("role", ["town1_official", "operator_a", "yubei_official", "api_client"])
-def test_only_the_districts_officials_enter_the_income(people, daxing, role):
+def test_only_the_districts_officials_enter_the_income(users, daxing, role):
     with pytest.raises(NotAllowed):
         services.household_income_set(
-            user=people[role], district=daxing, year=YEAR - 1, amount=Decimal(1), source_note="x"
+            user=users[role], district=daxing, year=YEAR - 1, amount=Decimal(1), source_note="x"
         )
 
 
-def test_the_income_needs_a_source_and_a_positive_amount(people, daxing):
+def test_the_income_needs_a_source_and_a_positive_amount(users, daxing):
     with pytest.raises(RegistryError) as error:
         services.household_income_set(
-            user=people["daxing_official"], district=daxing, year=YEAR - 1, amount=Decimal(0), source_note=" "
+            user=users["daxing_official"], district=daxing, year=YEAR - 1, amount=Decimal(0), source_note=" "
         )
     assert set(error.value.errors) == {"amount", "source_note"}
 

@@ -363,8 +363,8 @@ def test_add_months(day, months, expected):
 
 
 @pytest.mark.django_db
-def test_the_seeded_proposal_grades_a_facility_from_its_records(people, facility_a, today):
-    official = people["daxing_official"]
+def test_the_seeded_proposal_grades_a_facility_from_its_records(users, facility_a, today):
+    official = users["daxing_official"]
     inspection = make_inspection(official, [facility_a], on=days_ago(40))
     make_finding(official, inspection, facility_a, severity="serious", deadline=days_ago(10))
     add_unit(facility_a, "infant", 1, 6)
@@ -383,12 +383,12 @@ def test_the_seeded_proposal_grades_a_facility_from_its_records(people, facility
 
 
 @pytest.mark.django_db
-def test_a_districts_own_weights_override_the_proposal(people, facility_a, yubei_facility, today):
+def test_a_districts_own_weights_override_the_proposal(users, facility_a, yubei_facility, today):
     from supervision import services
 
     daxing = facility_a.district
     services.grading_weight_set(
-        user=people["daxing_official"],
+        user=users["daxing_official"],
         district=daxing,
         key="credit_disclosure",
         subject="public_phone",
@@ -404,15 +404,15 @@ def test_a_districts_own_weights_override_the_proposal(people, facility_a, yubei
     assert grading.grade_one(yubei_facility, today).credit_points == 95  # Yubei keeps the proposal
     with pytest.raises(services.NotAllowed):
         services.grading_weight_set(
-            user=people["yubei_official"], district=daxing, key="credit_start", subject="", value=Decimal(1)
+            user=users["yubei_official"], district=daxing, key="credit_start", subject="", value=Decimal(1)
         )
 
 
 @pytest.mark.django_db
 def test_grading_many_facilities_takes_a_fixed_number_of_queries(
-    people, facility_a, facility_b, today, django_assert_max_num_queries
+    users, facility_a, facility_b, today, django_assert_max_num_queries
 ):
-    official = people["daxing_official"]
+    official = users["daxing_official"]
     inspection = make_inspection(official, [facility_a, facility_b])
     make_finding(official, inspection, facility_a)
     make_finding(official, inspection, facility_b, severity="serious")

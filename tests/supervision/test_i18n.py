@@ -37,8 +37,8 @@ def test_the_catalogue_is_compiled():
 
 
 @pytest.mark.django_db
-def test_the_dashboard_in_english(client, people):
-    client.force_login(people["daxing_official"])
+def test_the_dashboard_in_english(client, users):
+    client.force_login(users["daxing_official"])
     client.post(reverse("set_language"), {"language": "en"})
     page = client.get(
         reverse("supervision:dashboard", args=["110115"]), HTTP_ACCEPT_LANGUAGE="en"

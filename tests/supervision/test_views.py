@@ -27,8 +27,8 @@ ROLES = [
 
 
 @pytest.fixture
-def scene(people, facility_a, facility_b, yubei_facility):
-    dx, yb = people["daxing_official"], people["yubei_official"]
+def scene(users, facility_a, facility_b, yubei_facility):
+    dx, yb = users["daxing_official"], users["yubei_official"]
     inspection = make_inspection(dx, [facility_a, facility_b], on=days_ago(40), title="联合检查")
     overdue = make_finding(
         dx, inspection, facility_a, severity="serious", deadline=days_ago(5), description="灭火器过期未更换"
@@ -48,7 +48,7 @@ def scene(people, facility_a, facility_b, yubei_facility):
     yubei_finding = make_finding(yb, yubei_inspection, yubei_facility, description="晨检记录缺失")
     framework = EvaluationFramework.objects.get(key="ws-t-821-2023")
     evaluation = services.evaluation_create(
-        user=people["operator_a"],
+        user=users["operator_a"],
         facility=facility_a,
         framework=framework,
         kind="self",
@@ -112,8 +112,8 @@ def pages(scene, facility_a, facility_b):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_opens_only_its_pages(client, people, scene, facility_a, facility_b, role):
-    client.force_login(people[role])
+def test_each_role_opens_only_its_pages(client, users, scene, facility_a, facility_b, role):
+    client.force_login(users[role])
     for url, allowed in pages(scene, facility_a, facility_b).items():
         response = client.get(url)
         assert response.status_code == (200 if role in allowed else 404), (url, response.status_code)
@@ -139,14 +139,14 @@ def test_anonymous_users_log_in_first(client, scene):
         ("operator_a", "/supervision/findings/"),
     ],
 )
-def test_the_index_sends_each_role_to_its_start(client, people, role, target):
-    client.force_login(people[role])
+def test_the_index_sends_each_role_to_its_start(client, users, role, target):
+    client.force_login(users[role])
     response = client.get(reverse("supervision:index"))
     assert response.status_code == 302 and response["Location"] == target
 
 
-def test_the_index_lists_districts_for_a_superuser(client, people):
-    client.force_login(people["superuser"])
+def test_the_index_lists_districts_for_a_superuser(client, users):
+    client.force_login(users["superuser"])
     response = client.get(reverse("supervision:index"))
     assert response.status_code == 200
     assert "大兴区" in response.content.decode() and "渝北区" in response.content.decode()
@@ -168,8 +168,8 @@ def descriptions(response):
         ("superuser", {"灭火器过期未更换", "留样记录不全", "晨检记录缺失"}),
     ],
 )
-def test_finding_list_and_export_are_scoped(client, people, scene, role, expected):
-    client.force_login(people[role])
+def test_finding_list_and_export_are_scoped(client, users, scene, role, expected):
+    client.force_login(users[role])
     assert descriptions(client.get(reverse("supervision:findings"))) == expected
     sheet = workbook(client.get(reverse("supervision:findings_export"))).active
     header = [c.value for c in sheet[1]]
@@ -177,8 +177,8 @@ def test_finding_list_and_export_are_scoped(client, people, scene, role, expecte
     assert {row[column] for row in sheet.iter_rows(min_row=2, values_only=True)} == expected
 
 
-def test_finding_filters(client, people, scene):
-    client.force_login(people["daxing_official"])
+def test_finding_filters(client, users, scene):
+    client.force_login(users["daxing_official"])
     url = reverse("supervision:findings")
     assert descriptions(client.get(url, {"overdue": "true"})) == {"灭火器过期未更换"}
     assert descriptions(client.get(url, {"overdue": "false"})) == {"留样记录不全"}
@@ -191,8 +191,8 @@ def test_finding_filters(client, people, scene):
     assert exported.max_row == 2
 
 
-def test_overdue_findings_stand_out_on_list_detail_and_dashboard(client, people, scene):
-    client.force_login(people["daxing_official"])
+def test_overdue_findings_stand_out_on_list_detail_and_dashboard(client, users, scene):
+    client.force_login(users["daxing_official"])
     listing = client.get(reverse("supervision:findings")).content.decode()
     assert "finding-overdue" in listing and "逾期 5 天" in listing
     detail = client.get(reverse("supervision:finding", args=[scene["overdue"].pk])).content.decode()
@@ -202,8 +202,8 @@ def test_overdue_findings_stand_out_on_list_detail_and_dashboard(client, people,
     assert "table-danger" in board.content.decode()
 
 
-def test_the_finding_list_keeps_a_constant_query_count(client, people, scene, django_assert_max_num_queries):
-    client.force_login(people["daxing_official"])
+def test_the_finding_list_keeps_a_constant_query_count(client, users, scene, django_assert_max_num_queries):
+    client.force_login(users["daxing_official"])
     with django_assert_max_num_queries(15):
         client.get(reverse("supervision:findings"))
 
@@ -211,17 +211,17 @@ def test_the_finding_list_keeps_a_constant_query_count(client, people, scene, dj
 # ---------------------------------------------------------------- the workflow through the pages
 
 
-def test_the_rectification_workflow_through_the_pages(client, people, scene):
+def test_the_rectification_workflow_through_the_pages(client, users, scene):
     finding = scene["overdue"]
     answer = reverse("supervision:finding_answer", args=[finding.pk])
     verify = reverse("supervision:finding_verify", args=[finding.pk])
 
     client.force_login(
-        people["operator_b"]
+        users["operator_b"]
     )  # another facility's operator: the finding does not exist for them
     assert client.post(answer, {"note": "x"}).status_code == 404
 
-    client.force_login(people["operator_a"])
+    client.force_login(users["operator_a"])
     page = client.get(reverse("supervision:finding", args=[finding.pk])).content.decode()
     assert 'id="answer"' in page and 'id="verify"' not in page
     response = client.post(answer, {"note": "", "reference": ""})
@@ -230,15 +230,15 @@ def test_the_rectification_workflow_through_the_pages(client, people, scene):
     assert response.status_code == 302
     assert client.post(verify, {}).status_code == 404  # operators never verify
 
-    client.force_login(people["town1_official"])  # sees the finding, may not decide on it
+    client.force_login(users["town1_official"])  # sees the finding, may not decide on it
     page = client.get(reverse("supervision:finding", args=[finding.pk])).content.decode()
     assert 'id="verify"' not in page and 'id="answer"' not in page
     assert client.post(verify, {}).status_code == 404
 
-    client.force_login(people["yubei_official"])
+    client.force_login(users["yubei_official"])
     assert client.post(verify, {}).status_code == 404
 
-    client.force_login(people["daxing_official"])
+    client.force_login(users["daxing_official"])
     page = client.get(reverse("supervision:finding", args=[finding.pk])).content.decode()
     assert 'id="verify"' in page and 'id="reopen"' in page
     assert client.post(verify, {"note": "复查合格"}).status_code == 302
@@ -248,9 +248,9 @@ def test_the_rectification_workflow_through_the_pages(client, people, scene):
     assert "已更换灭火器" in page and "照片 3 张" in page and "复查合格" in page
 
 
-def test_reopen_and_deadline_through_the_pages(client, people, scene):
+def test_reopen_and_deadline_through_the_pages(client, users, scene):
     finding = scene["other"]
-    client.force_login(people["daxing_official"])
+    client.force_login(users["daxing_official"])
     response = client.post(
         reverse("supervision:finding_deadline", args=[finding.pk]),
         {"deadline": days_ago(-60), "note": "设备采购"},
@@ -267,9 +267,9 @@ def test_reopen_and_deadline_through_the_pages(client, people, scene):
 
 
 def test_an_official_records_an_inspection_and_a_finding_through_the_pages(
-    client, people, facility_a, facility_b
+    client, users, facility_a, facility_b
 ):
-    client.force_login(people["daxing_official"])
+    client.force_login(users["daxing_official"])
     data = {
         "district": facility_a.district_id,
         "inspected_on": days_ago(2).isoformat(),
@@ -316,8 +316,8 @@ def test_an_official_records_an_inspection_and_a_finding_through_the_pages(
     assert Finding.objects.get(description="台账不全").facility == facility_a
 
 
-def test_complaints_through_the_pages(client, people, facility_a):
-    client.force_login(people["daxing_official"])
+def test_complaints_through_the_pages(client, users, facility_a):
+    client.force_login(users["daxing_official"])
     response = client.post(
         reverse("supervision:complaint_create"),
         {
@@ -356,13 +356,13 @@ def test_complaints_through_the_pages(client, people, facility_a):
     assert response.status_code == 302
     complaint.refresh_from_db()
     assert complaint.substantiated is True and complaint.outcome == "责令整改"
-    client.force_login(people["operator_a"])
+    client.force_login(users["operator_a"])
     assert client.post(reverse("supervision:complaint", args=[complaint.pk]), {}).status_code == 404
 
 
-def test_an_evaluation_through_the_pages(client, people, facility_a):
+def test_an_evaluation_through_the_pages(client, users, facility_a):
     framework = EvaluationFramework.objects.get(key="ws-t-821-2023")
-    client.force_login(people["daxing_official"])
+    client.force_login(users["daxing_official"])
     data = {"assessed_on": days_ago(1).isoformat(), "notes": "现场评估"}
     for d in framework.dimensions.all():
         data[f"u{d.pk}_0_score"] = str(d.points - 20)
@@ -382,12 +382,12 @@ def test_an_evaluation_through_the_pages(client, people, facility_a):
     assert "条目内容待补充" in compare.content.decode()
 
 
-def test_the_income_is_entered_from_the_dashboard(client, people, scene, facility_a):
+def test_the_income_is_entered_from_the_dashboard(client, users, scene, facility_a):
     url = reverse("supervision:income", args=["110115"])
-    client.force_login(people["town1_official"])
+    client.force_login(users["town1_official"])
     client.post(url, {"year": 2024, "amount": "10000", "source_note": "x"})
     assert not selectors.household_income(facility_a.district, 2024)
-    client.force_login(people["daxing_official"])
+    client.force_login(users["daxing_official"])
     response = client.post(url, {"year": 2024, "amount": "10000", "source_note": "统计公报"})
     assert response.status_code == 302
     assert selectors.household_income(facility_a.district, 2024).amount == Decimal("10000")
@@ -406,8 +406,8 @@ def workbook(response):
     )
 
 
-def test_the_dashboard_shows_the_computation(client, people, scene):
-    client.force_login(people["daxing_official"])
+def test_the_dashboard_shows_the_computation(client, users, scene):
+    client.force_login(users["daxing_official"])
     response = client.get(reverse("supervision:dashboard", args=["110115"]))
     board = response.context["board"]
     assert board.counts["open"] == 2 and board.counts["overdue"] == 1 and board.counts["serious"] == 1
@@ -421,15 +421,15 @@ def test_the_dashboard_shows_the_computation(client, people, scene):
     assert "尚未录入" in page
 
 
-def test_the_town_officials_dashboard_covers_only_their_town(client, people, scene):
-    client.force_login(people["town1_official"])
+def test_the_town_officials_dashboard_covers_only_their_town(client, users, scene):
+    client.force_login(users["town1_official"])
     board = client.get(reverse("supervision:dashboard", args=["110115"])).context["board"]
     assert board.counts["open"] == 1
     assert {r.facility.name for r in board.grades} == {"甲托育园"}
 
 
-def test_yubei_reported_supervision_figures_beside_the_computed_ones(client, people, scene):
-    client.force_login(people["yubei_official"])
+def test_yubei_reported_supervision_figures_beside_the_computed_ones(client, users, scene):
+    client.force_login(users["yubei_official"])
     response = client.get(reverse("supervision:dashboard", args=["500112"]))
     figures = {c.reported.key: c for c in response.context["board"].figures}
     assert figures["yubei-joint-inspections-2024-2025"].reported.value == 8
@@ -442,8 +442,8 @@ def test_yubei_reported_supervision_figures_beside_the_computed_ones(client, peo
     assert "未规定收费上限比例" in page
 
 
-def test_dashboard_exports_keep_numbers_as_numbers(client, people, scene):
-    client.force_login(people["daxing_official"])
+def test_dashboard_exports_keep_numbers_as_numbers(client, users, scene):
+    client.force_login(users["daxing_official"])
     book = workbook(client.get(reverse("supervision:export", args=["110115", "all"])))
     assert len(book.sheetnames) == 9
     towns = book[book.sheetnames[0]]
@@ -465,13 +465,13 @@ def test_dashboard_exports_keep_numbers_as_numbers(client, people, scene):
     assert [c.value for c in distribution[1]][2] == "占比（%）"
 
 
-def test_an_unknown_export_is_404(client, people):
-    client.force_login(people["daxing_official"])
+def test_an_unknown_export_is_404(client, users):
+    client.force_login(users["daxing_official"])
     assert client.get(reverse("supervision:export", args=["110115", "nope"])).status_code == 404
 
 
-def test_grade_pages_explain_the_points(client, people, scene, facility_a):
-    client.force_login(people["operator_a"])
+def test_grade_pages_explain_the_points(client, users, scene, facility_a):
+    client.force_login(users["operator_a"])
     response = client.get(reverse("supervision:grade", args=[facility_a.pk]))
     result = response.context["result"]
     assert result.risk_points == 40 and result.credit_points == 80
@@ -483,8 +483,8 @@ def test_grade_pages_explain_the_points(client, people, scene, facility_a):
     assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["甲托育园"]
 
 
-def test_the_grade_list_filters_by_grade(client, people, scene):
-    client.force_login(people["daxing_official"])
+def test_the_grade_list_filters_by_grade(client, users, scene):
+    client.force_login(users["daxing_official"])
     by_grade = {
         g: [r.facility.name for r in client.get(reverse("supervision:grades"), {"grade": g}).context["page"]]
         for g in "ABCD"
@@ -495,7 +495,7 @@ def test_the_grade_list_filters_by_grade(client, people, scene):
 # ---------------------------------------------------------------- for the subsidies app
 
 
-def test_payment_hold_reasons(people, scene, facility_a, facility_b, today):
+def test_payment_hold_reasons(users, scene, facility_a, facility_b, today):
     reasons = selectors.payment_hold_reasons(facility_a)
     assert len(reasons) == 1
     assert reasons[0].startswith("有逾期未整改的严重问题：消防安全")
@@ -503,8 +503,8 @@ def test_payment_hold_reasons(people, scene, facility_a, facility_b, today):
     assert selectors.payment_hold_reasons(facility_b) == []
 
 
-def test_payment_hold_reasons_for_grade_d_and_fees_over_the_cap(people, facility_b):
-    dx = people["daxing_official"]
+def test_payment_hold_reasons_for_grade_d_and_fees_over_the_cap(users, facility_b):
+    dx = users["daxing_official"]
     facility_b.filing_status, facility_b.filing_number, facility_b.filed_on = "draft", "", None
     facility_b.public_phone = ""
     facility_b.is_inclusive = True
@@ -526,24 +526,24 @@ def test_payment_hold_reasons_for_grade_d_and_fees_over_the_cap(people, facility
     assert any(r.startswith("收费超过上限") and "超出600元" in r for r in reasons)
 
 
-def test_finding_changes_appear_in_the_facility_history(client, people, scene, facility_a):
-    services.finding_answer(user=people["operator_a"], finding=scene["overdue"], note="已更换")
-    client.force_login(people["daxing_official"])
+def test_finding_changes_appear_in_the_facility_history(client, users, scene, facility_a):
+    services.finding_answer(user=users["operator_a"], finding=scene["overdue"], note="已更换")
+    client.force_login(users["daxing_official"])
     response = client.get(reverse("registry:detail", args=[facility_a.pk]))
     assert response.status_code == 200
     assert "检查发现问题" in response.content.decode()
 
 
 def test_the_dashboard_keeps_a_bounded_query_count(
-    client, people, scene, town1, django_assert_max_num_queries
+    client, users, scene, town1, django_assert_max_num_queries
 ):
     from tests.supervision.conftest import filed
 
     for n in range(10):  # more facilities, findings and complaints must not mean more queries
         extra = filed(town=town1, name=f"新增园{n}")
-        inspection = make_inspection(people["daxing_official"], [extra])
-        make_finding(people["daxing_official"], inspection, extra, deadline=days_ago(1))
-    client.force_login(people["daxing_official"])
+        inspection = make_inspection(users["daxing_official"], [extra])
+        make_finding(users["daxing_official"], inspection, extra, deadline=days_ago(1))
+    client.force_login(users["daxing_official"])
     with django_assert_max_num_queries(45):
         response = client.get(reverse("supervision:dashboard", args=["110115"]))
     assert response.context["board"].counts["overdue"] == 11

@@ -11,13 +11,6 @@ pytestmark = pytest.mark.django_db
 MODELS = [SourceDocument, Region, PopulationStat, ReportedFigure, SlotTarget]
 
 
-@pytest.fixture
-def superuser_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("root", password="pw-for-tests-only")
-    client.force_login(user)
-    return client
-
-
 def changelist(model):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
 

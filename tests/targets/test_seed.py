@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from ops.seed import seed_all as seed
 from targets import selectors
 from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget, SourceDocument
 from targets.seeding import DEFAULT_FIXTURES_DIR, SeedError
-from tuoyu_portal.seed import seed_all as seed
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from static files (no CDN)."""
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from tuoyu_portal.api.exceptions import not_found
+from core.api.exceptions import not_found
 
 urlpatterns = [
     path("v1/", include("targets.api.urls")),

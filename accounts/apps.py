@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    """API tokens, the account pages, the security log and the initial administrator command."""
+
+    name = "accounts"
+    verbose_name = _("账号")
+
+    def ready(self):
+        from accounts import security  # noqa: F401  (connects the security-log signal receivers)

@@ -1,0 +1,157 @@
+"""Django's admin, scoped by core.access on top of Django's model permissions: scoping only ever narrows what
+those allow, and superusers see and change everything.
+
+- `ScopedAdminMixin`: rows are `for_user(user, view_action)`; a row is changed or deleted by whoever may
+  `write_action` it, and added by whoever holds a role that may (a district official, by default). Foreign
+  keys and many-to-many fields offer only the rows the user may write (a district official's own district,
+  its towns, funds, facilities…), so nothing can be attached to another district.
+- `ReferenceDataMixin`: rules and reference data — read by every staff user with the view permission,
+  changed by superusers only.
+- `ReadOnlyAdminMixin`: records written only by the services (or the database).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from core import access
+from core.access import Action
+
+
+class ReadOnlyAdminMixin:
+    """Viewable, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReferenceDataMixin:
+    """Anyone with the view permission reads these rows; only superusers change them."""
+
+    def has_add_permission(self, request, *args):
+        return access.unrestricted(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return access.unrestricted(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return access.unrestricted(request.user) and super().has_delete_permission(request, obj)
+
+
+class SuperuserOnlyMixin:
+    """Rows that widen or reveal someone's access (grants, the security log): superusers only."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if access.unrestricted(request.user) else queryset.none()
+
+    def has_module_permission(self, request):
+        return access.unrestricted(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return access.unrestricted(request.user)
+
+    def has_add_permission(self, request, *args):
+        return access.unrestricted(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return access.unrestricted(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return access.unrestricted(request.user)
+
+
+class ScopedAdminMixin:
+    """Rows and objects scoped by core.access. Set `view_action` and `write_action` (None: read-only)."""
+
+    view_action: Action = Action.DASHBOARD
+    write_action: Action | None = Action.MANAGE
+    # Which region level a foreign key to a place may point at, by field name.
+    region_levels = {"district": ("district",), "town": ("town",), "region": ("district", "town")}
+
+    def scoped_model(self):
+        return self.model
+
+    def get_queryset(self, request):
+        return access.for_user(request.user, self.view_action, super().get_queryset(request))
+
+    def may_view(self, request, obj) -> bool:
+        return access.can(request.user, self.view_action, obj)
+
+    def may_write(self, request, obj=None) -> bool:
+        if access.unrestricted(request.user):
+            return True
+        if self.write_action is None:
+            return False
+        if obj is None:
+            model = self.scoped_model()
+            return access.has_role(request.user, *model.scope.roles_for(self.write_action))
+        return access.can(request.user, self.write_action, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and (obj is None or self.may_view(request, obj))
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and self.may_write(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.may_write(request, obj)
+
+    def writable(self, request, model, field_name: str):
+        """The rows of `model` a non-superuser may attach to a row they write."""
+        queryset = access.for_user(request.user, self.write_action or Action.MANAGE, model)
+        if model._meta.label == "targets.Region":
+            queryset = queryset.filter(level__in=self.region_levels.get(field_name, ("district", "town")))
+        return queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        model = db_field.remote_field.model
+        if not access.unrestricted(request.user) and hasattr(model, "scope"):
+            kwargs.setdefault("queryset", self.writable(request, model, db_field.name))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        model = db_field.remote_field.model
+        if not access.unrestricted(request.user) and hasattr(model, "scope"):
+            kwargs.setdefault("queryset", self.writable(request, model, db_field.name))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ScopedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    pass
+
+
+class ScopedInlineMixin:
+    """An inline: rows scoped like their model; `obj` is the parent row, and the rows are written when the
+    parent may be (`write_action` on the parent)."""
+
+    view_action: Action = Action.VIEW
+    write_action: Action | None = Action.MANAGE
+
+    def get_queryset(self, request):
+        return access.for_user(request.user, self.view_action, super().get_queryset(request))
+
+    def may_write(self, request, parent=None) -> bool:
+        if access.unrestricted(request.user):
+            return True
+        if self.write_action is None:
+            return False
+        return parent is None or access.can(request.user, self.write_action, parent)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self.may_write(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.may_write(request, obj)

@@ -1,0 +1,90 @@
+"""The scoped API viewset base and the schema pieces every endpoint shares.
+
+`PrivateViewSet` is the base of the private endpoints (subsidies, supervision): signed-in users only (401
+otherwise), read-only tokens only read, ids are numbers. Each viewset's `get_queryset` scopes its rows to the
+user; a row outside the scope is not found (404), never forbidden. A service's refusal needs no handling in
+the view: core.api.exceptions turns core.errors into the API's one error body (403 not allowed, 409 conflict,
+400 with the field errors otherwise).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import permissions, viewsets
+from rest_framework.response import Response
+
+from core import access
+from core.api.permissions import TokenScope
+from core.api.schema import ErrorResponseSerializer
+
+
+def error_doc(description) -> OpenApiResponse:
+    """An error response in the schema: the one error body, with what the status means here."""
+    return OpenApiResponse(ErrorResponseSerializer, description=description)
+
+
+def id_parameter(description) -> OpenApiParameter:
+    return OpenApiParameter("id", int, OpenApiParameter.PATH, description=description)
+
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", "csv", "xlsx"],
+    description=gettext_lazy("下载格式：csv（UTF-8，带 BOM）或 xlsx（当前页）；默认 JSON"),
+)
+
+# The errors of the private endpoints, as the schema documents them.
+READ_ERRORS = {
+    401: error_doc(gettext_lazy("未登录或令牌无效")),
+    404: error_doc(gettext_lazy("未找到，或不在您的范围内")),
+    429: error_doc(gettext_lazy("请求过于频繁")),
+}
+LIST_ERRORS = {400: error_doc(gettext_lazy("筛选参数有误")), **READ_ERRORS}
+WRITE_ERRORS = {
+    400: error_doc(gettext_lazy("数据有误（按字段说明）或业务规则不允许（如暂缓支付、资金余额不足）")),
+    401: error_doc(gettext_lazy("未登录或令牌无效")),
+    403: error_doc(gettext_lazy("无权执行（只读令牌，或您能查看但不能办理该事项）")),
+    404: error_doc(gettext_lazy("未找到，或不在您的范围内")),
+    429: error_doc(gettext_lazy("请求过于频繁")),
+}
+
+
+class ScopedViewSetMixin:
+    """The viewset's `queryset`, narrowed to what the user may do with `scope_action` (core.access) before
+    anything else reads it: a subclass adds annotations on top of `super().get_queryset()`."""
+
+    scope_action = access.Action.VIEW
+
+    def get_queryset(self):
+        return access.for_user(self.request.user, self.scope_action, super().get_queryset())
+
+
+class PrivateViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    """Signed-in users only (401 otherwise); read-only tokens only read; ids are numbers; rows scoped."""
+
+    permission_classes = [TokenScope, permissions.IsAuthenticated]
+    lookup_value_regex = r"[0-9]+"
+
+    def list_with(self, prepare):
+        """A list page whose rows need figures computed for the page as a whole (`prepare(rows)`), so a page
+        costs the same number of queries whatever its size."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        prepare(rows)
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+
+__all__ = [
+    "FORMAT_PARAMETER",
+    "LIST_ERRORS",
+    "READ_ERRORS",
+    "WRITE_ERRORS",
+    "PrivateViewSet",
+    "ScopedViewSetMixin",
+    "error_doc",
+    "id_parameter",
+]

@@ -1,0 +1,18 @@
+"""Small number helpers the apps share: a ratio that knows when it is unknown, and a fraction as a chart's
+percentage."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+def ratio(part, whole) -> Decimal | None:
+    """part / whole as a fraction, or None when the whole is zero or unknown, or the part unknown."""
+    if part is None or not whole:
+        return None
+    return Decimal(part) / Decimal(whole)
+
+
+def percent_number(value) -> float | None:
+    """A fraction (0–1) as a percentage rounded to one place, a float for charts; unknown stays None."""
+    return None if value is None else round(float(value) * 100, 1)
