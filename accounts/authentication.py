@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken, hash_secret
+from core import access
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -31,6 +32,8 @@ class TokenAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # at most one write a minute
+        if token.grant_id is not None:
+            access.limit_to_grant(token.user, token.grant_id)  # the token reaches what its grant reaches
         return token.user, token
 
     def authenticate_header(self, request):

@@ -32,6 +32,16 @@ class ApiToken(models.Model):
     name = models.CharField(_("名称"), max_length=100, help_text=_("用途，如：市托育一件事平台"))
     key_prefix = models.CharField(_("令牌前缀"), max_length=12, db_index=True)
     key_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True)
+    # The grant the token was issued under: a request signed with it sees that grant's scope only. Empty for a
+    # token of one's own (it acts with all of its owner's grants). Revoking the grant removes its tokens.
+    grant = models.ForeignKey(
+        "facilities.RoleAssignment",
+        verbose_name=_("授权范围"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_tokens",
+    )
     read_only = models.BooleanField(_("只读"), default=True)
     expires_at = models.DateTimeField(_("到期时间"))
     created_by = models.ForeignKey(

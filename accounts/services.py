@@ -19,9 +19,10 @@ from targets.models import Region
 
 @transaction.atomic
 def token_issue(
-    *, user, name: str, read_only: bool, expires_at: datetime, created_by
+    *, user, name: str, read_only: bool, expires_at: datetime, created_by, grant=None
 ) -> tuple[ApiToken, str]:
-    """Create a token and return it with its secret, which is shown once and never stored."""
+    """Create a token and return it with its secret, which is shown once and never stored. With `grant`, a
+    request signed with the token sees that grant's scope only."""
     secret = ApiToken.PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -31,6 +32,7 @@ def token_issue(
         read_only=read_only,
         expires_at=expires_at,
         created_by=created_by,
+        grant=grant,
     )
     return token, secret
 

@@ -20,7 +20,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import ApiClientForm, TokenForm
 from accounts.models import ApiToken
-from accounts.selectors import api_clients, manageable_tokens, managed_districts, may_use_tokens
+from accounts.selectors import (
+    api_clients,
+    manageable_tokens,
+    managed_districts,
+    may_use_tokens,
+    token_grant,
+)
 from accounts.services import api_client_create, token_issue, token_revoke
 from core.access import Role
 from facilities.models import RoleAssignment
@@ -48,6 +54,14 @@ def tokens(request):
         else None
     )
     created = None
+    grant = None
+    if action == "create_token" and token_form.is_valid():
+        try:
+            grant = token_grant(user, token_form.cleaned_data["owner"])
+        except PermissionError:
+            token_form.add_error(
+                "owner", _("该账户在您管理范围之外也有授权，且在范围内不止一项：请由上级管理员签发令牌。")
+            )
     if action == "create_token" and token_form.is_valid():
         data = token_form.cleaned_data
         token, secret = token_issue(
@@ -56,6 +70,7 @@ def tokens(request):
             read_only=data["access"] == TokenForm.READ_ONLY,
             expires_at=timezone.now() + timedelta(days=data["expires_in_days"]),
             created_by=user,
+            grant=grant,
         )
         created = (token, secret)
         token_form = TokenForm(user=user, clients=clients, prefix="token")
@@ -75,7 +90,7 @@ def tokens(request):
 
     own_tokens = ApiToken.objects.filter(user=user).select_related("created_by")
     client_tokens = (
-        ApiToken.objects.filter(user__in=clients.values("pk")).select_related("user", "created_by")
+        manageable_tokens(user).exclude(user=user).select_related("user", "created_by", "grant__region")
         if manages_clients
         else ApiToken.objects.none()
     )

@@ -128,21 +128,94 @@ def is_staff(user) -> bool:
 
 
 def grants(user) -> list:
-    """The user's grants, read once per user object (one request) with their region and facility."""
+    """The user's grants, read once per user object (one request) with their region and facility.
+
+    A request signed with an API token that was issued under one grant sees that grant only
+    (`limit_to_grant`), so a client account holding grants in two districts cannot use one district's token
+    to read the other."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_tuoyu_roles", None)
     if cached is None:
         model = apps.get_model(GRANT_MODEL)
-        cached = list(model.objects.filter(user=user).select_related("region", "facility"))
+        rows = model.objects.filter(user=user).select_related("region", "facility")
+        limit = getattr(user, "_tuoyu_grant_limit", None)
+        if limit is not None:
+            rows = rows.filter(pk=limit)
+        cached = list(rows)
         user._tuoyu_roles = cached
     return cached
+
+
+def limit_to_grant(user, grant_id: int | None) -> None:
+    """Narrow this user object (one request) to one of its grants; None leaves every grant."""
+    forget_grants(user)
+    user._tuoyu_grant_limit = grant_id
 
 
 def forget_grants(user) -> None:
     """After a grant of this user changed within the same request."""
     if hasattr(user, "_tuoyu_roles"):
         del user._tuoyu_roles
+
+
+# ---------------------------------------------------------------- the region tree
+# A grant on a region covers the region and everything below it: a district official or API client granted
+# on a city (重庆市) reaches every district of the city and their towns. Regions are a shallow tree
+# (city → district → town), read one level a query, and only for grants above the district level.
+
+DISTRICT_LEVEL = "district"
+
+
+def _region_model():
+    return apps.get_model("targets", "Region")
+
+
+def descendant_ids(region_ids: Iterable[int], *, level: str | None = None) -> set[int]:
+    """The regions below `region_ids` (not the regions themselves), or only those at `level`."""
+    found: dict[int, str] = {}
+    frontier = list(region_ids)
+    while frontier:
+        rows = list(_region_model()._base_manager.filter(parent_id__in=frontier).values_list("pk", "level"))
+        found.update(rows)
+        frontier = [pk for pk, _level in rows]
+    return {pk for pk, lvl in found.items() if level is None or lvl == level}
+
+
+def covered_district_ids(grant) -> list[int]:
+    """The districts a district-level role reaches through this grant: its own district, or every district
+    below the city it was granted on."""
+    if grant.region.level == DISTRICT_LEVEL:
+        return [grant.region_id]
+    cached = getattr(grant, "_covered_districts", None)
+    if cached is None:
+        cached = sorted(descendant_ids([grant.region_id], level=DISTRICT_LEVEL))
+        grant._covered_districts = cached
+    return cached
+
+
+def district_ids(user, *roles: str) -> list[int]:
+    """The districts the user's grants in these roles reach, through the region tree."""
+    ids: list[int] = []
+    for grant in grants(user):
+        if grant.role in roles and grant.region_id:
+            ids.extend(i for i in covered_district_ids(grant) if i not in ids)
+    return ids
+
+
+def covered_region_ids(user, *roles: str) -> set[int] | None:
+    """Every region at or below the regions of the user's grants in these roles; None means all regions
+    (superuser). "Contains" in the portal's sense: an official may grant, issue or revoke only what lies
+    wholly inside this set."""
+    if unrestricted(user):
+        return None
+    own = {g.region_id for g in grants(user) if g.role in roles and g.region_id}
+    return own | descendant_ids(own) if own else set()
+
+
+def contains_region(user, region_id: int | None, *roles: str) -> bool:
+    covered = covered_region_ids(user, *roles)
+    return covered is None or (region_id is not None and region_id in covered)
 
 
 def has_role(user, *roles: str) -> bool:
@@ -178,6 +251,10 @@ def _match(model, paths: Iterable[str], value, many: bool) -> Q:
     return condition
 
 
+def _match_in(model, paths: Iterable[str], values: list[int], many: bool) -> Q:
+    return _match(model, [f"{path}__in" for path in paths], values, many)
+
+
 def scope_q(user, action: Action | str, model) -> Q | None:
     """A Q over `model` for what the user may do; None means everything (superuser)."""
     if unrestricted(user):
@@ -194,7 +271,10 @@ def scope_q(user, action: Action | str, model) -> Q | None:
         if grant.role not in allowed:
             continue
         if grant.role in DISTRICT_ROLES:
-            condition |= _match(model, district_paths, grant.region_id, scope.many)
+            if grant.region.level == DISTRICT_LEVEL:
+                condition |= _match(model, district_paths, grant.region_id, scope.many)
+            else:
+                condition |= _match_in(model, district_paths, covered_district_ids(grant), scope.many)
         elif grant.role == Role.TOWN_OFFICIAL:
             if town_paths:
                 condition |= _match(model, town_paths, grant.region_id, scope.many)

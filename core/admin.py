@@ -8,14 +8,74 @@ those allow, and superusers see and change everything.
 - `ReferenceDataMixin`: rules and reference data — read by every staff user with the view permission,
   changed by superusers only.
 - `ReadOnlyAdminMixin`: records written only by the services (or the database).
+- `ServiceSaveMixin`: rows the admin saves through their app's service, like every other write.
+- `VersionedAdminMixin` (part of the others): the change form of a versioned record carries its version and
+  refuses a save over a newer one (core.versioning), for the main form and its inlines alike.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
+from django.db.models import Model
+from django.http import HttpResponseRedirect
 
 from core import access
 from core.access import Action
+from core.forms import versioned
+from core.versioning import StaleVersion
+
+
+def _without_version(fields):
+    return None if fields is None else [f for f in fields if f != "version"]
+
+
+def _is_versioned(model) -> bool:
+    return any(f.name == "version" for f in model._meta.concrete_fields) and not getattr(
+        model, "version_in_service", False
+    )
+
+
+class VersionedAdminMixin:
+    """The version as a hidden field of the change form (and of each inline row), checked on save."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not _is_versioned(self.model) or "version" in flatten_fieldsets(fieldsets):
+            return fieldsets
+        *rest, (name, options) = fieldsets
+        return [*rest, (name, {**options, "fields": [*options["fields"], "version"]})]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if not _is_versioned(self.model):
+            return super().get_form(request, obj, change, **kwargs)
+        fields = (
+            kwargs.pop("fields")
+            if "fields" in kwargs
+            else flatten_fieldsets(self.get_fieldsets(request, obj))
+        )
+        kwargs.setdefault("form", versioned(self.form))
+        return super().get_form(request, obj, change, fields=_without_version(fields), **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        if not _is_versioned(self.model):
+            return super().get_formset(request, obj, **kwargs)
+        fields = (
+            kwargs.pop("fields")
+            if "fields" in kwargs
+            else flatten_fieldsets(self.get_fieldsets(request, obj))
+        )
+        kwargs.setdefault("form", versioned(self.form))
+        return super().get_formset(request, obj, fields=_without_version(fields), **kwargs)
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except StaleVersion as refusal:  # lost the race after the form's own check: nothing was written
+            messages.error(request, refusal.message)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class ReadOnlyAdminMixin:
@@ -31,7 +91,32 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class ReferenceDataMixin:
+class ServiceSaveMixin:
+    """The admin saves a row through its service: `save_service` is called with the acting user as `user`
+    (unless `save_user` is False), the edited row's `save_fields` (a service argument named differently
+    from its field is mapped in `save_renamed`), and, on a change, the row itself as `save_instance`. The
+    saved row is copied back so the admin's log and redirect name it."""
+
+    save_service: Callable[..., Model]  # staticmethod(<service>), or a method calling it
+    save_fields: tuple[str, ...] = ()
+    save_renamed: dict[str, str] = {}  # service argument -> field
+    save_user = True
+    save_instance: str | None = None  # the service's argument for the row being changed
+
+    def save_model(self, request, obj, form, change):
+        arguments = {name: getattr(obj, name) for name in self.save_fields}
+        arguments.update({argument: getattr(obj, field) for argument, field in self.save_renamed.items()})
+        if self.save_user:
+            arguments["user"] = request.user
+        if self.save_instance:
+            arguments[self.save_instance] = obj if change else None
+        saved = self.save_service(**arguments)
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding, obj._state.db = False, saved._state.db
+
+
+class ReferenceDataMixin(VersionedAdminMixin):
     """Anyone with the view permission reads these rows; only superusers change them."""
 
     def has_add_permission(self, request, *args):
@@ -44,7 +129,7 @@ class ReferenceDataMixin:
         return access.unrestricted(request.user) and super().has_delete_permission(request, obj)
 
 
-class SuperuserOnlyMixin:
+class SuperuserOnlyMixin(VersionedAdminMixin):
     """Rows that widen or reveal someone's access (grants, the security log): superusers only."""
 
     def get_queryset(self, request):
@@ -67,7 +152,7 @@ class SuperuserOnlyMixin:
         return access.unrestricted(request.user)
 
 
-class ScopedAdminMixin:
+class ScopedAdminMixin(VersionedAdminMixin):
     """Rows and objects scoped by core.access. Set `view_action` and `write_action` (None: read-only)."""
 
     view_action: Action = Action.DASHBOARD
@@ -130,7 +215,7 @@ class ScopedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
     pass
 
 
-class ScopedInlineMixin:
+class ScopedInlineMixin(VersionedAdminMixin):
     """An inline: rows scoped like their model; `obj` is the parent row, and the rows are written when the
     parent may be (`write_action` on the parent)."""
 

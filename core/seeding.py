@@ -3,10 +3,10 @@ documents, loaded into the database.
 
 `FixtureFile` declares a file's columns and their cell parsers (which raise ValueError in Chinese); reading
 collects a `Problem` (file, line, field, message) for every bad cell instead of stopping at the first. A
-`FixtureLoader` subclass checks references, then `upsert`s rows matched on their natural keys (so a second run
-changes nothing and an edited fixture updates in place), counting what it created, updated and left unchanged
-in a `SeedReport`. Any problem raises `SeedError` listing them all; the caller's transaction then writes
-nothing.
+`FixtureLoader` subclass declares its files, checks references, then `upsert`s rows matched on their natural
+keys (so a second run changes nothing and an edited fixture updates in place), counting what it created,
+updated and left unchanged in a `SeedReport`. Any problem raises `SeedError` listing them all; the caller's
+transaction then writes nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 
 from core.errors import ServiceError
 
@@ -78,24 +78,44 @@ def required_text(value: str) -> str:
     return value
 
 
-def integer(value: str) -> int | None:
+def required(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """`parse`, refusing an empty cell."""
+
+    def parse_required(value: str):
+        parsed = parse(value)
+        if parsed is None:
+            raise ValueError("不能为空")
+        return parsed
+
+    return parse_required
+
+
+def optional(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """`parse`, taking an empty cell as None (the document does not say)."""
+    return lambda value: parse(value) if value.strip() else None
+
+
+def _number(value: str, convert: Callable[[str], Any], kind: str):
+    """A non-negative number (thousands separators allowed), or None for an empty cell."""
     value = value.strip().replace(",", "")
     if not value:
         return None
     try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"“{value}”不是整数") from None
+        number = convert(value)
+    except (ValueError, InvalidOperation):
+        raise ValueError(f"“{value}”不是{kind}") from None
+    if isinstance(number, Decimal) and not number.is_finite():
+        raise ValueError(f"“{value}”不是{kind}")
     if number < 0:
         raise ValueError(f"不能为负数（{number}）")
     return number
 
 
-def required_integer(value: str) -> int:
-    number = integer(value)
-    if number is None:
-        raise ValueError("不能为空")
-    return number
+def integer(value: str) -> int | None:
+    return _number(value, int, "整数")
+
+
+required_integer = required(integer)
 
 
 def year(value: str) -> int:
@@ -106,25 +126,10 @@ def year(value: str) -> int:
 
 
 def decimal(value: str) -> Decimal | None:
-    value = value.strip().replace(",", "")
-    if not value:
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"“{value}”不是数字") from None
-    if not number.is_finite():
-        raise ValueError(f"“{value}”不是数字")
-    if number < 0:
-        raise ValueError(f"不能为负数（{number}）")
-    return number
+    return _number(value, Decimal, "数字")
 
 
-def required_decimal(value: str) -> Decimal:
-    number = decimal(value)
-    if number is None:
-        raise ValueError("不能为空")
-    return number
+required_decimal = required(decimal)
 
 
 def date(value: str) -> datetime.date | None:
@@ -158,6 +163,11 @@ def choice(choices: type[models.TextChoices], *, required: bool = True) -> Calla
     return parse
 
 
+def pick(values: dict[str, Any], *columns: str) -> dict[str, Any]:
+    """The cells of `columns`, for model fields named as the fixture's columns."""
+    return {column: values[column] for column in columns}
+
+
 # ---------------------------------------------------------------- one fixture file
 
 
@@ -167,7 +177,7 @@ class Row:
     values: dict[str, Any]
 
 
-@dataclass
+@dataclass(eq=False)  # compared (and hashed) as itself: loaders key their files' natural keys by it
 class FixtureFile:
     name: str
     columns: dict[str, Callable[[str], Any]]
@@ -227,6 +237,11 @@ class FixtureLoader:
     """The base of each app's loader: `run()` reads its files from `directory`, checks them, upserts the rows
     and returns `report` (a run continuing another app's passes that app's report)."""
 
+    # The files, read in this order (`check` and `write` get their rows in it), each with its natural keys:
+    # a label for the duplicate-row message → the key's columns. A row repeating an earlier row's key is
+    # dropped and reported.
+    files: dict[FixtureFile, dict[str, tuple[str, ...]]] = {}
+
     def __init__(self, directory: Path, report: SeedReport | None = None):
         self.directory = directory
         self.problems: list[Problem] = []
@@ -234,7 +249,33 @@ class FixtureLoader:
         self._existing: dict[type, dict] = {}
 
     def run(self) -> SeedReport:
+        """Read `files`, `check` their rows, then `write` them in a savepoint; problems raise SeedError."""
+        rows = self.read(self.files)
+        self.check(*rows)
+        self.stop_on_problems()
+        try:
+            with transaction.atomic():
+                self.write(*rows)
+                self.stop_on_problems()
+        except IntegrityError as exc:  # a database constraint the checks did not foresee
+            raise SeedError([*self.problems, Problem("（数据库）", None, None, str(exc).strip())]) from exc
+        return self.report
+
+    def check(self, *rows: list[Row]) -> None:
+        """Report (with `problem`) what the rows of `files` (in that order) get wrong, before any write."""
+
+    def write(self, *rows: list[Row]) -> None:
         raise NotImplementedError
+
+    def read(self, files: dict[FixtureFile, dict[str, tuple[str, ...]]]) -> list[list[Row]]:
+        """Each file's rows, without those repeating an earlier row's natural key (reported)."""
+        read = [file.read(self.directory, self.problems) for file in files]
+        for index, (file, keys) in enumerate(files.items()):
+            for label, columns in keys.items():
+                read[index] = self.unique(
+                    file, read[index], lambda r, columns=columns: tuple(r.values[c] for c in columns), label
+                )
+        return read
 
     def stop_on_problems(self) -> None:
         # Later stages reference rows saved by earlier ones; stop before they meet an unsaved row.
@@ -300,6 +341,11 @@ class FixtureLoader:
 
     def saved(self, obj, *, created: bool) -> None:
         """Called after each row `upsert` saves; a loader that must remember what it created overrides it."""
+
+    def not_in_fixtures(self, model, extra: int) -> None:
+        """Report `extra` rows of `model` that the database holds but the fixtures do not (left untouched)."""
+        if extra:
+            self.report.not_in_fixtures[str(model._meta.verbose_name)] = extra
 
     def count(self, bucket: dict[str, int], model) -> None:
         name = str(model._meta.verbose_name)

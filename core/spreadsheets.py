@@ -742,6 +742,12 @@ def _match_headers(
     return found, problems
 
 
+def _more_problems(listed: int) -> Problem:
+    """The last line of a problem list cut off after `listed` problems."""
+    message = _("问题较多，只列出了前 %(count)d 个；请先改正这些问题，再重新上传检查其余内容")
+    return Problem(None, None, None, message % {"count": listed})
+
+
 def _row_sort_key(problem: Problem) -> tuple[int, int]:
     return (problem.row or 0, 0 if problem.row is None else 1)
 
@@ -759,20 +765,7 @@ def _check_table_arguments(columns: Sequence[Column], header_rows: int) -> None:
             )
 
 
-def read_table(
-    file: Any,
-    *,
-    columns: Sequence[Column],
-    header_rows: int = 1,
-    sheet_name: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    max_rows: int = DEFAULT_MAX_ROWS,
-    skip_row: Callable[[dict[str, Any]], bool] | None = None,
-    title_rows: int = 0,
-    allow_extra_columns: bool = False,
-    max_uncompressed_bytes: int = MAX_UNCOMPRESSED_BYTES,
-    max_problems: int = DEFAULT_MAX_PROBLEMS,
-) -> Table:
+def read_table(file: Any, **options: Any) -> Table:
     """Read one sheet of an uploaded .xlsx into rows of parsed values, or raise WorkbookError listing every
     problem.
 
@@ -783,21 +776,9 @@ def read_table(
     are skipped. Unknown header columns are problems unless `allow_extra_columns`.
 
     Every row is kept in memory: fine for a district's towns; a file of many thousand rows is read with
-    `open_table`, which hands the rows over one at a time.
+    `open_table`, which hands the rows over one at a time. The keyword arguments are `open_table`'s.
     """
-    with open_table(
-        file,
-        columns=columns,
-        header_rows=header_rows,
-        sheet_name=sheet_name,
-        max_bytes=max_bytes,
-        max_rows=max_rows,
-        skip_row=skip_row,
-        title_rows=title_rows,
-        allow_extra_columns=allow_extra_columns,
-        max_uncompressed_bytes=max_uncompressed_bytes,
-        max_problems=max_problems,
-    ) as reader:
+    with open_table(file, **options) as reader:
         rows = list(reader)
         reader.finish()
         return Table(rows=rows, sheet_name=reader.sheet_name, letters=reader.letters)
@@ -1046,15 +1027,7 @@ class TableReader:
             return
         problems.sort(key=_row_sort_key)
         if self.truncated:
-            problems.append(
-                Problem(
-                    None,
-                    None,
-                    None,
-                    _("问题较多，只列出了前 %(count)d 个；请先改正这些问题，再重新上传检查其余内容")
-                    % {"count": self._max_problems},
-                )
-            )
+            problems.append(_more_problems(self._max_problems))
         raise WorkbookError(problems)
 
 
@@ -1491,15 +1464,7 @@ def raise_problems(problems: list[Problem]) -> None:
     problems.sort(key=lambda p: (p.row or 0, 0 if p.row is None else 1, _column_order(p.column)))
     if len(problems) > DEFAULT_MAX_PROBLEMS:
         problems = problems[:DEFAULT_MAX_PROBLEMS]
-        problems.append(
-            Problem(
-                None,
-                None,
-                None,
-                _("问题较多，只列出了前 %(count)d 个；请先改正这些问题，再重新上传检查其余内容")
-                % {"count": DEFAULT_MAX_PROBLEMS},
-            )
-        )
+        problems.append(_more_problems(DEFAULT_MAX_PROBLEMS))
     raise WorkbookError(problems)
 
 

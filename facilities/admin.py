@@ -284,8 +284,7 @@ class FacilityAdmin(admin.ModelAdmin):
     list_select_related = ["district", "town", "source"]
     inlines = [ClassUnitInline, ChecklistItemInline]
     # Workflow state: changed only by facilities.services (filing, status decisions) or the database.
-    workflow_fields = [
-        "total_slots",
+    filing_fields = [
         "filing_status",
         "filing_number",
         "filed_on",
@@ -294,10 +293,8 @@ class FacilityAdmin(admin.ModelAdmin):
         "return_reason",
         "operating_status",
         "status_since",
-        "version",
-        "is_synthetic",
-        "seed_key",
     ]
+    workflow_fields = ["total_slots", *filing_fields, "version", "is_synthetic", "seed_key"]
     readonly_fields = [*workflow_fields, "created_at", "updated_at"]
     fieldsets = [
         (
@@ -339,16 +336,7 @@ class FacilityAdmin(admin.ModelAdmin):
         (
             _("备案与运营状态"),
             {
-                "fields": [
-                    "filing_status",
-                    "filing_number",
-                    "filed_on",
-                    "submitted_at",
-                    "acknowledged_at",
-                    "return_reason",
-                    "operating_status",
-                    "status_since",
-                ],
+                "fields": filing_fields,
                 "description": _("备案审核和运营状态变更请在门户的机构页面办理，此处只读。"),
             },
         ),
@@ -480,15 +468,9 @@ class StaffMemberAdmin(FacilityScopedMixin, admin.ModelAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (
-            obj is None or may_edit_staff(request.user, obj.facility)
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and (
-            obj is None or may_edit_staff(request.user, obj.facility)
-        )
+    def may_write(self, request, obj=None) -> bool:
+        # Changed and deleted (add has no row yet) as the facility's staff may be edited.
+        return super().may_write(request, obj) and (obj is None or may_edit_staff(request.user, obj.facility))
 
 
 # ---------------------------------------------------------------- workflow records (read-only)

@@ -36,21 +36,21 @@ def town_choices():
     return Region.objects.filter(level=Region.Level.TOWN).order_by("parent__code", "sort_order", "code")
 
 
+# Region filters of every list (`?district=110115`, `?town=110115-01`): by code, never by database id.
+# `options` change what the list needs changed (the choices, the empty label, the widget).
+def district_filter(field_name="district", **options):
+    options = {"queryset": district_choices(), "label": _("区县"), "empty_label": _("全部区县"), **options}
+    return django_filters.ModelChoiceFilter(field_name=field_name, to_field_name="code", **options)
+
+
+def town_filter(field_name="town", **options):
+    options = {"queryset": town_choices(), "label": _("镇街"), "empty_label": _("全部镇街"), **options}
+    return django_filters.ModelChoiceFilter(field_name=field_name, to_field_name="code", **options)
+
+
 class FacilityFilterSet(django_filters.FilterSet):
-    district = django_filters.ModelChoiceFilter(
-        field_name="district",
-        to_field_name="code",
-        queryset=district_choices(),
-        label=_("区县"),
-        empty_label=_("全部区县"),
-    )
-    town = django_filters.ModelChoiceFilter(
-        field_name="town",
-        to_field_name="code",
-        queryset=town_choices(),
-        label=_("镇街"),
-        empty_label=_("全部镇街"),
-    )
+    district = district_filter()
+    town = town_filter()
     kind = django_filters.ChoiceFilter(
         choices=Facility.Kind.choices, label=_("机构类型"), empty_label=_("全部类型")
     )

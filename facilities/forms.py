@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import VersionedFormMixin
 from facilities.models import (
     Certificate,
     ChecklistItem,
@@ -150,6 +151,10 @@ class ChecklistForm(BootstrapMixin, forms.Form):
         rows = {row.item: row for row in facility.checklist.all()}
         for item in ChecklistItem.Item:
             row = rows.get(item.value)
+            # The version of each material as shown: a save over someone else's newer one is refused.
+            self.fields[f"{item.value}__version"] = forms.IntegerField(
+                widget=forms.HiddenInput, required=False, initial=row.version if row else None
+            )
             self.fields[f"{item.value}__provided"] = forms.BooleanField(
                 label=item.label, required=False, initial=bool(row and row.provided)
             )
@@ -166,9 +171,19 @@ class ChecklistForm(BootstrapMixin, forms.Form):
             for item in ChecklistItem.Item
         }
 
+    def versions(self) -> dict[str, int]:
+        read = {item.value: self.cleaned_data.get(f"{item.value}__version") for item in ChecklistItem.Item}
+        return {item: version for item, version in read.items() if version}
+
     def rows(self):
         for item in ChecklistItem.Item:
             yield item, self[f"{item.value}__provided"], self[f"{item.value}__reference"]
+
+    def show_current_versions(self, facility: Facility) -> None:
+        """After a refused save: keep the user's input, move the hidden versions to the current ones."""
+        self.data = self.data.copy()
+        for row in facility.checklist.all():
+            self.data[self.add_prefix(f"{row.item}__version")] = row.version
 
 
 class ReasonForm(BootstrapMixin, forms.Form):
@@ -191,7 +206,7 @@ class StatusForm(BootstrapMixin, forms.Form):
         self.fields["to_status"].choices = [c for c in Facility.OperatingStatus.choices if c[0] in allowed]
 
 
-class StaffForm(BootstrapMixin, forms.ModelForm):
+class StaffForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = StaffMember
         fields = ["name", "id_number", "role", "employment", "phone", "hired_on", "left_on"]
@@ -202,14 +217,14 @@ class StaffForm(BootstrapMixin, forms.ModelForm):
         return self.cleaned_data["id_number"].strip().upper()
 
 
-class CertificateForm(BootstrapMixin, forms.ModelForm):
+class CertificateForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Certificate
         fields = ["kind", "number", "issuer", "issued_on"]
         widgets = {"issued_on": DateInput}
 
 
-class TrainingForm(BootstrapMixin, forms.ModelForm):
+class TrainingForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = TrainingRecord
         fields = ["title", "provider", "completed_on", "hours"]

@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Role, Scope, ScopedManager, ScopedQuerySet
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, Versioned, VersionedModel
 from targets.models import Region, SourceDocument
 
 
@@ -30,7 +30,7 @@ def tracked():
 # ---------------------------------------------------------------- national rules as data
 
 
-class ClassTypeRule(models.Model):
+class ClassTypeRule(Versioned):
     """A class type with its age range, size cap and caregiver ratio (托育机构设置标准（试行）)."""
 
     code = models.SlugField(_("代码"), max_length=16, unique=True)
@@ -83,7 +83,7 @@ class ClassTypeRule(models.Model):
         return (min(overlapping) if overlapping else None), True
 
 
-class RuleSetting(models.Model):
+class RuleSetting(Versioned):
     """A numeric national or local rule: health-care staffing threshold, lease years, filing clocks."""
 
     class Key(models.TextChoices):
@@ -113,7 +113,7 @@ class RuleSetting(models.Model):
         return f"{self.get_key_display()}：{self.value.normalize():f}"
 
 
-class CalendarDay(models.Model):
+class CalendarDay(Versioned):
     """Exceptions to the Monday–Friday working week (public holidays, make-up working days)."""
 
     date = models.DateField(_("日期"), unique=True)
@@ -253,6 +253,9 @@ class Facility(TimeStampedModel):
     is_synthetic = models.BooleanField(
         _("合成数据"), default=False, help_text=_("演示/压测用，不计入官方统计")
     )
+    # The facility's version is kept by facilities.services (an operator's edit of a filed record becomes a
+    # pending change against it), not by core.models.Versioned's save.
+    version_in_service = True
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     objects = FacilityQuerySet.as_manager()
@@ -358,7 +361,7 @@ class Facility(TimeStampedModel):
 
 
 @pghistory.track(*tracked())
-class ClassUnit(models.Model):
+class ClassUnit(Versioned):
     facility = models.ForeignKey(
         Facility, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="units"
     )
@@ -421,7 +424,7 @@ class ClassUnit(models.Model):
 
 
 @pghistory.track(*tracked())
-class StaffMember(TimeStampedModel):
+class StaffMember(VersionedModel):
     class Role(models.TextChoices):
         HEAD = "head", _("机构负责人")
         CAREGIVER = "caregiver", _("保育人员")
@@ -486,7 +489,7 @@ class StaffMember(TimeStampedModel):
 
 
 @pghistory.track(*tracked())
-class Certificate(models.Model):
+class Certificate(Versioned):
     class Kind(models.TextChoices):
         CHILDCARE_WORKER = "childcare_worker", _("育婴员")
         NURSERY_TEACHER = "nursery_teacher", _("保育师")
@@ -519,7 +522,7 @@ class Certificate(models.Model):
 
 
 @pghistory.track(*tracked())
-class TrainingRecord(models.Model):
+class TrainingRecord(Versioned):
     staff = models.ForeignKey(
         StaffMember, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="trainings"
     )
@@ -551,7 +554,7 @@ class TrainingRecord(models.Model):
 
 
 @pghistory.track(*tracked())
-class ChecklistItem(models.Model):
+class ChecklistItem(Versioned):
     class Item(models.TextChoices):
         LICENCE = "licence", _("营业执照或法人登记证书")
         PREMISES = "premises", _("场地证明")
@@ -603,7 +606,7 @@ class FilingSequence(models.Model):
         return f"{self.district} {self.year}: {self.last}"
 
 
-class PendingChange(TimeStampedModel):
+class PendingChange(VersionedModel):
     """Changes an operator proposes to an already filed facility, held until a district official decides.
     The public and the statistics keep showing the approved record meanwhile."""
 
@@ -746,17 +749,17 @@ class RoleAssignment(models.Model):
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.facility or self.region}"
 
-    REGION_LEVEL = {
-        Role.DISTRICT_OFFICIAL: Region.Level.DISTRICT,
-        Role.TOWN_OFFICIAL: Region.Level.TOWN,
-        Role.API_CLIENT: Region.Level.DISTRICT,
+    # A district-level role granted on a city reaches every district below it (core.access, the region tree).
+    REGION_LEVELS = {
+        Role.DISTRICT_OFFICIAL: (Region.Level.CITY, Region.Level.DISTRICT),
+        Role.TOWN_OFFICIAL: (Region.Level.TOWN,),
+        Role.API_CLIENT: (Region.Level.CITY, Region.Level.DISTRICT),
     }
 
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        wanted = self.REGION_LEVEL.get(self.role)
-        if wanted and self.region_id and self.region.level != wanted:
-            raise ValidationError(
-                {"region": _("该角色须指定%(level)s级地区。") % {"level": Region.Level(wanted).label}}
-            )
+        wanted = self.REGION_LEVELS.get(self.role)
+        if wanted and self.region_id and self.region.level not in wanted:
+            levels = "、".join(str(Region.Level(level).label) for level in wanted)
+            raise ValidationError({"region": _("该角色须指定%(level)s级地区。") % {"level": levels}})

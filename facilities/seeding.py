@@ -11,19 +11,20 @@ from pathlib import Path
 
 from core.seeding import (
     FixtureFile,
-    FixtureLoader,
     SeedError,
     SeedReport,
     boolean,
     choice,
     integer,
+    pick,
     required_decimal,
     required_integer,
     required_text,
     text,
 )
 from facilities.models import ClassTypeRule, Facility, RuleSetting
-from targets.models import Region, SourceDocument
+from targets.models import Region
+from targets.seeding import SourcedLoader
 
 CLASS_TYPES = FixtureFile(
     "class_types.csv",
@@ -59,21 +60,17 @@ FACILITIES = FixtureFile(
 )
 
 
-class RegistryLoader(FixtureLoader):
-    def run(self) -> SeedReport:
-        class_types = CLASS_TYPES.read(self.directory, self.problems)
-        settings = RULE_SETTINGS.read(self.directory, self.problems)
-        facilities = FACILITIES.read(self.directory, self.problems)
-        class_types = self.unique(CLASS_TYPES, class_types, lambda r: r.values["code"], "code")
-        settings = self.unique(RULE_SETTINGS, settings, lambda r: r.values["key"], "key")
-        facilities = self.unique(FACILITIES, facilities, lambda r: r.values["key"], "key")
+class RegistryLoader(SourcedLoader):
+    files = {
+        CLASS_TYPES: {"code": ("code",)},
+        RULE_SETTINGS: {"key": ("key",)},
+        FACILITIES: {"key": ("key",)},
+    }
 
-        sources = {s.key: s for s in SourceDocument.objects.all()}
-        regions = {r.code: r for r in Region.objects.select_related("parent")}
-        for file, rows in ((CLASS_TYPES, class_types), (RULE_SETTINGS, settings), (FACILITIES, facilities)):
+    def check(self, class_types, settings, facilities):
+        for file, rows in zip(self.files, (class_types, settings, facilities), strict=True):
             for row in rows:
-                if row.values["source"] not in sources:
-                    self.problem(file, row, "source", f"未知来源文件“{row.values['source']}”")
+                self.check_source(file, row)
         for row in class_types:
             v = row.values
             if v["min_age_months"] > v["max_age_months"]:
@@ -82,19 +79,17 @@ class RegistryLoader(FixtureLoader):
                 self.problem(CLASS_TYPES, row, "max_children", "每班人数上限必须大于0")
         for row in facilities:
             v = row.values
-            district = regions.get(v["district"])
-            if district is None or district.level != Region.Level.DISTRICT:
-                self.problem(FACILITIES, row, "district", f"未知区县代码“{v['district']}”")
+            district = self.check_district(FACILITIES, row)
             if v["town"]:
-                town = regions.get(v["town"])
+                town = self.regions.get(v["town"])
                 if (
                     town is None
                     or town.level != Region.Level.TOWN
                     or town.parent_id != getattr(district, "pk", None)
                 ):
                     self.problem(FACILITIES, row, "town", f"区县“{v['district']}”下没有镇街代码“{v['town']}”")
-        self.stop_on_problems()
 
+    def write(self, class_types, settings, facilities):
         for row in class_types:
             v = row.values
             self.upsert(
@@ -103,13 +98,10 @@ class RegistryLoader(FixtureLoader):
                 ClassTypeRule,
                 {"code": v["code"]},
                 {
-                    "name": v["name"],
-                    "min_age_months": v["min_age_months"],
-                    "max_age_months": v["max_age_months"],
-                    "max_children": v["max_children"],
-                    "children_per_caregiver": v["children_per_caregiver"],
+                    **pick(v, "name", "min_age_months", "max_age_months"),
+                    **pick(v, "max_children", "children_per_caregiver"),
                     "sort_order": v["sort_order"] or 0,
-                    "source": sources[v["source"]],
+                    "source": self.sources[v["source"]],
                 },
             )
         for row in settings:
@@ -119,7 +111,7 @@ class RegistryLoader(FixtureLoader):
                 row,
                 RuleSetting,
                 {"key": v["key"]},
-                {"value": v["value"], "note": v["note"], "source": sources[v["source"]]},
+                {**pick(v, "value", "note"), "source": self.sources[v["source"]]},
             )
         for row in facilities:
             v = row.values
@@ -129,19 +121,12 @@ class RegistryLoader(FixtureLoader):
                 Facility,
                 {"seed_key": v["key"]},
                 {
-                    "name": v["name"],
-                    "kind": v["kind"],
-                    "ownership": v["ownership"],
-                    "is_inclusive": v["is_inclusive"],
-                    "district": regions[v["district"]],
-                    "town": regions[v["town"]] if v["town"] else None,
-                    "operating_status": v["operating_status"],
-                    "notes": v["notes"],
-                    "source": sources[v["source"]],
+                    **pick(v, "name", "kind", "ownership", "is_inclusive", "operating_status", "notes"),
+                    "district": self.regions[v["district"]],
+                    "town": self.regions[v["town"]] if v["town"] else None,
+                    "source": self.sources[v["source"]],
                 },
             )
-        self.stop_on_problems()
-        return self.report
 
 
 def seed_registry(directory: Path, report: SeedReport) -> SeedReport:

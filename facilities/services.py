@@ -23,6 +23,7 @@ from core.access import Action, can, forget_grants, is_operator_of, unrestricted
 from core.errors import Conflict as ConcurrencyError
 from core.errors import NotAllowed
 from core.errors import ServiceError as RegistryError
+from core.versioning import StaleVersion, claim
 from facilities.models import (
     ChecklistItem,
     ClassUnit,
@@ -203,15 +204,10 @@ def ensure_checklist(facility: Facility) -> None:
 
 
 def _bump_version(facility: Facility, expected_version: int) -> None:
-    """Optimistic lock: only one of two concurrent saves based on the same version succeeds."""
-    updated = Facility.objects.filter(pk=facility.pk, version=expected_version).update(
-        version=F("version") + 1
-    )
-    if not updated:
-        raise ConcurrencyError(
-            _("保存失败：在您编辑期间，该机构已被他人修改。请刷新页面查看最新内容后重新填写。")
-        )
-    facility.version = expected_version + 1
+    """Optimistic lock (core.versioning): only one of two saves based on the same version succeeds; the
+    other is refused with what changed meanwhile. The facility keeps its version in the service because an
+    operator's edit of a filed record becomes a pending change against the version it bumps."""
+    facility.version = claim(Facility, facility.pk, expected_version)
 
 
 def _facility_editable(user, facility: Facility) -> None:
@@ -324,7 +320,15 @@ def deserialize_change(payload: dict) -> tuple[dict, list[UnitInput]]:
 
 
 @transaction.atomic
-def checklist_update(*, user, facility: Facility, items: dict[str, tuple[bool, str]]) -> None:
+def checklist_update(
+    *,
+    user,
+    facility: Facility,
+    items: dict[str, tuple[bool, str]],
+    versions: dict[str, int] | None = None,
+) -> None:
+    """Save the filing materials. `versions` are the versions of the rows as the user saw them: a row
+    someone else changed since is refused (StaleVersion), and nothing of the checklist is written."""
     if not can(user, Action.EDIT, facility):
         raise NotAllowed(_("您无权编辑该机构。"))
     if facility.operating_status == Facility.OperatingStatus.CLOSED:
@@ -333,6 +337,9 @@ def checklist_update(*, user, facility: Facility, items: dict[str, tuple[bool, s
     for row in facility.checklist.all():
         if row.item in items:
             provided, reference = items[row.item]
+            read = (versions or {}).get(row.item)
+            if read is not None and read != row.version:
+                raise StaleVersion(row, read)
             if (row.provided, row.reference) != (provided, reference):
                 row.provided, row.reference = provided, reference
                 row.save()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from core import access
 from core.access import Action, can
 from core.forms import apply_service_error
+from core.versioning import StaleVersion
 from core.views import ObjectActionView, ObjectDetailView, ObjectFormView, ObjectListView
 from facilities import selectors, services
 from facilities.filtersets import FacilityFilterSet
@@ -255,7 +256,12 @@ def checklist_edit(request, pk):
     form = ChecklistForm(request.POST or None, facility=facility)
     if request.method == "POST" and form.is_valid():
         try:
-            services.checklist_update(user=request.user, facility=facility, items=form.items())
+            services.checklist_update(
+                user=request.user, facility=facility, items=form.items(), versions=form.versions()
+            )
+        except StaleVersion as error:
+            apply_service_error(form, error)
+            form.show_current_versions(facility)
         except services.RegistryError as error:
             apply_service_error(form, error)
         else:

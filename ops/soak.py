@@ -585,6 +585,15 @@ class Run:
     def more(self, count: int) -> bool:
         return time.monotonic() < self.deadline and count < self.options.max_requests_per_client
 
+    def turns(self, seed: int, choices: list):
+        """A client's turns, numbered from 1, each with a random pick of `choices` (repeatable by `seed`),
+        until the run's end or the client's request budget."""
+        rng = random.Random(seed)
+        count = 0
+        while self.more(count):
+            count += 1
+            yield count, rng.choice(choices)
+
     # -- clients
 
     def reader(self, number: int) -> None:
@@ -610,17 +619,13 @@ class Run:
                 ("/subsidies/ledger/", {}),
                 (f"/subsidies/funds/{self.plan['fund']}/", {}),
             ]
-        rng = random.Random(number)
-        count = 0
-        while self.more(count):
-            path, headers = rng.choice(pages)
+        for _count, (path, headers) in self.turns(number, pages):
             response = self.request(session, "GET", path, f"reader GET {path}", headers=headers)
             if response is not None and response.status_code != 200 and not self.in_outage():
                 with self.tally.lock:
                     self.tally.failures.append(
                         (f"reader GET {path}", response.status_code, response.text[:200])
                     )
-            count += 1
 
     def editor(self, number: int) -> None:
         """Read a facility's version, write a marker with it. A few facilities, several editors: conflicts."""
@@ -629,12 +634,7 @@ class Run:
         session = requests.Session()
         username = self.plan["officials"][number % len(self.plan["officials"])]
         session.headers["Authorization"] = f"Bearer {self.plan['tokens'][username]}"
-        rng = random.Random(100 + number)
-        ids = sorted(self.plan["facilities"])
-        count = 0
-        while self.more(count):
-            count += 1
-            pk = rng.choice(ids)
+        for count, pk in self.turns(100 + number, sorted(self.plan["facilities"])):
             response = self.request(session, "GET", f"/api/v1/facilities/{pk}/", "editor read")
             if response is None or response.status_code != 200:
                 continue
@@ -673,58 +673,36 @@ class Run:
         username = self.plan["officials"][number % len(self.plan["officials"])]
         if not login(self, session, username):
             return
-        rng = random.Random(200 + number)
-        applications = list(self.plan["applications"])
-        count = 0
-        while self.more(count):
-            count += 1
-            pk = rng.choice(applications)
+        for count, pk in self.turns(200 + number, list(self.plan["applications"])):
             csrf = session.cookies.get("csrftoken", "")
-            during = self.in_outage()
-            response = self.request(
-                session,
-                "POST",
-                f"/subsidies/applications/{pk}/decide/",
-                "approve",
-                data={"csrfmiddlewaretoken": csrf, "decision": "approve", "amount": "", "reason": ""},
-                headers={"Referer": self.base + "/"},
-            )
-            with self.tally.lock:
-                if response is None:
-                    if during or self.in_outage():
-                        self.tally.decisions.append({"application": pk, "outcome": "unknown"})
-                elif response.status_code == 302:
-                    self.tally.decisions.append({"application": pk, "outcome": "ok"})
-                elif response.status_code == 200:
-                    self.tally.refusals["approve"] += 1
-                else:
-                    self.tally.failures.append(("approve", response.status_code, response.text[:200]))
+            approval = {"csrfmiddlewaretoken": csrf, "decision": "approve", "amount": "", "reason": ""}
+            path = f"/subsidies/applications/{pk}"
+            self.submit(session, f"{path}/decide/", "approve", approval, self.tally.decisions, application=pk)
             reference = f"{MARKER}-p{number}-{count}"
-            during = self.in_outage()
-            response = self.request(
-                session,
-                "POST",
-                f"/subsidies/applications/{pk}/pay/",
-                "pay",
-                data={
-                    "csrfmiddlewaretoken": csrf,
-                    "amount": "",
-                    "entry_date": time.strftime("%Y-%m-%d"),
-                    "reference": reference,
-                    "note": "",
-                },
-                headers={"Referer": self.base + "/"},
-            )
-            with self.tally.lock:
-                if response is None:
-                    if during or self.in_outage():
-                        self.tally.payments.append({"reference": reference, "outcome": "unknown"})
-                elif response.status_code == 302:
-                    self.tally.payments.append({"reference": reference, "outcome": "ok"})
-                elif response.status_code == 200:
-                    self.tally.refusals["pay"] += 1
-                else:
-                    self.tally.failures.append(("pay", response.status_code, response.text[:200]))
+            payment = {
+                "csrfmiddlewaretoken": csrf,
+                "amount": "",
+                "entry_date": time.strftime("%Y-%m-%d"),
+                "reference": reference,
+                "note": "",
+            }
+            self.submit(session, f"{path}/pay/", "pay", payment, self.tally.payments, reference=reference)
+
+    def submit(self, session, path: str, what: str, data: dict, outcomes: list, **record) -> None:
+        """POST a web form and note the outcome in `outcomes`: a redirect is "ok", the form shown again a
+        refusal; a request lost in the outage is "unknown" (the server may have done it)."""
+        during = self.in_outage()
+        response = self.request(session, "POST", path, what, data=data, headers={"Referer": self.base + "/"})
+        with self.tally.lock:
+            if response is None:
+                if during or self.in_outage():
+                    outcomes.append({**record, "outcome": "unknown"})
+            elif response.status_code == 302:
+                outcomes.append({**record, "outcome": "ok"})
+            elif response.status_code == 200:
+                self.tally.refusals[what] += 1
+            else:
+                self.tally.failures.append((what, response.status_code, response.text[:200]))
 
 
 def login(run: Run, session, username: str) -> bool:

@@ -3,7 +3,7 @@ changed only by the official of their district (core.admin.ScopedAdminMixin)."""
 
 from django.contrib import admin
 
-from core.admin import ScopedModelAdmin
+from core.admin import ScopedModelAdmin, ServiceSaveMixin
 from planning.models import DemandAssumption, ImportJob, InclusiveShareGoal
 from planning.services import demand_set
 
@@ -22,7 +22,7 @@ class InclusiveShareGoalAdmin(DistrictScopedAdmin):
 
 
 @admin.register(DemandAssumption)
-class DemandAssumptionAdmin(DistrictScopedAdmin):
+class DemandAssumptionAdmin(ServiceSaveMixin, DistrictScopedAdmin):
     list_display = ["district", "enrolment_wish_percent", "note", "updated_by", "updated_at"]
     list_filter = [("district", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["district__name", "note"]
@@ -30,18 +30,13 @@ class DemandAssumptionAdmin(DistrictScopedAdmin):
     autocomplete_fields = ["district"]
     readonly_fields = ["updated_by"]
 
-    def save_model(self, request, obj, form, change):
-        # Through the service, like the dashboard's form; the saved row is copied back for the admin's log.
-        saved = demand_set(
-            user=request.user,
-            district=obj.district,
-            percent=obj.enrolment_wish_percent,
-            note=obj.note,
-            assumption=obj if change else None,
-        )
-        for field in obj._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(saved, field.attname))
-        obj._state.adding, obj._state.db = False, saved._state.db
+    # Through the service, like the dashboard's form.
+    save_fields = ("district", "note")
+    save_renamed = {"percent": "enrolment_wish_percent"}
+    save_instance = "assumption"
+
+    def save_service(self, **arguments):
+        return demand_set(**arguments)  # the module's name, looked up at each save
 
 
 @admin.register(ImportJob)

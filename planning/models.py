@@ -7,11 +7,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, VersionedModel
 from targets.models import Region, SourceDocument
 
 
-class InclusiveShareGoal(TimeStampedModel):
+class InclusiveShareGoal(VersionedModel):
     """The share of slots that should be inclusive in a district by the end of a year (Daxing: 30% in 2024,
     60% in 2025), with the document that sets it."""
 
@@ -52,7 +52,7 @@ class InclusiveShareGoal(TimeStampedModel):
         return f"{self.district} {self.year}：{self.share_percent.normalize():f}%"
 
 
-class DemandAssumption(TimeStampedModel):
+class DemandAssumption(VersionedModel):
     """An official's what-if input: the share of families with infants under 3 who want a childcare place."""
 
     district = models.OneToOneField(

@@ -11,6 +11,7 @@ Django's model permissions.
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Action
@@ -74,6 +75,19 @@ class FundAdmin(DistrictWritesMixin, admin.ModelAdmin):
 # ---------------------------------------------------------------- programs
 
 
+# The program form's fields, in the admin's order (seed_key is read-only there).
+PROGRAM_FIELDSETS = [
+    (None, {"fields": ["district", "year", "kind", "name", "fund", "seed_key"]}),
+    (_("计算规则"), {"fields": ["basis", "rate"]}),
+    (
+        _("申请条件"),
+        {"fields": ["requires_filed", "requires_operating", "requires_inclusive", "allowed_kinds"]},
+    ),
+    (_("受理与兑现"), {"fields": ["accepting_applications", "payable_text", "payable_by"]}),
+    (_("来源"), {"fields": ["notes", "source"]}),
+]
+
+
 class ProgramAdminForm(forms.ModelForm):
     allowed_kinds = forms.MultipleChoiceField(
         label=_("限定机构类型"),
@@ -85,24 +99,7 @@ class ProgramAdminForm(forms.ModelForm):
 
     class Meta:
         model = Program
-        fields = [
-            "district",
-            "year",
-            "kind",
-            "name",
-            "fund",
-            "basis",
-            "rate",
-            "requires_filed",
-            "requires_operating",
-            "requires_inclusive",
-            "allowed_kinds",
-            "accepting_applications",
-            "payable_text",
-            "payable_by",
-            "notes",
-            "source",
-        ]
+        fields = [name for name in flatten_fieldsets(PROGRAM_FIELDSETS) if name != "seed_key"]
 
 
 @admin.register(Program)
@@ -131,16 +128,7 @@ class ProgramAdmin(DistrictWritesMixin, admin.ModelAdmin):
     search_fields = ["name", "notes", "seed_key"]
     list_select_related = ["district", "fund"]
     readonly_fields = ["seed_key"]
-    fieldsets = [
-        (None, {"fields": ["district", "year", "kind", "name", "fund", "seed_key"]}),
-        (_("计算规则"), {"fields": ["basis", "rate"]}),
-        (
-            _("申请条件"),
-            {"fields": ["requires_filed", "requires_operating", "requires_inclusive", "allowed_kinds"]},
-        ),
-        (_("受理与兑现"), {"fields": ["accepting_applications", "payable_text", "payable_by"]}),
-        (_("来源"), {"fields": ["notes", "source"]}),
-    ]
+    fieldsets = PROGRAM_FIELDSETS
 
 
 # ---------------------------------------------------------------- aggregates (document figures)

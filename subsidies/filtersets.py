@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Action
-from facilities.filtersets import district_choices, town_choices
+from facilities.filtersets import district_choices, district_filter, town_filter
 from facilities.forms import BootstrapMixin
 from facilities.models import Facility
 from subsidies.models import AggregateDisbursement, Application, Fund, LedgerEntry, Program, Project
@@ -51,20 +51,15 @@ def _programs(request):
     return programs.order_by("-year", "name")
 
 
-def district_filter(field_name="district"):
-    return django_filters.ModelChoiceFilter(
-        field_name=field_name,
-        to_field_name="code",
-        queryset=_districts,
-        label=_("区县"),
-        empty_label=_("全部"),
-    )
+def scoped_district_filter(field_name="district"):
+    """A district by code, of those in the user's scope."""
+    return district_filter(field_name, queryset=_districts, empty_label=_("全部"))
 
 
 class DistrictYearFilterSet(django_filters.FilterSet):
     """District (code) and year: funds and the aggregate disbursements shown beside them."""
 
-    district = district_filter()
+    district = scoped_district_filter()
     year = YearFilter(field_name="year", label=_("年度"))
 
     class Meta:
@@ -91,7 +86,7 @@ class ProgramFilterSet(DistrictYearFilterSet):
 
 
 class ApplicationFilterSet(django_filters.FilterSet):
-    district = district_filter("facility__district")
+    district = scoped_district_filter("facility__district")
     year = YearFilter(field_name="program__year", label=_("年度"))
     status = choice_filter(Application.Status.choices, _("状态"))
     program = django_filters.ModelChoiceFilter(queryset=_programs, label=_("补助项目"), empty_label=_("全部"))
@@ -104,7 +99,7 @@ class ApplicationFilterSet(django_filters.FilterSet):
 
 
 class LedgerFilterSet(django_filters.FilterSet):
-    district = district_filter("facility__district")
+    district = scoped_district_filter("facility__district")
     year = YearFilter(field_name="entry_date__year", label=_("记账年度"))
     kind = choice_filter(LedgerEntry.Kind.choices, _("类型"))
     fund = id_filter("fund", _("资金编号"))
@@ -119,15 +114,8 @@ class LedgerFilterSet(django_filters.FilterSet):
 
 
 class ProjectFilterSet(django_filters.FilterSet):
-    district = district_filter()
-    town = django_filters.ModelChoiceFilter(
-        field_name="town",
-        to_field_name="code",
-        queryset=town_choices(),
-        label=_("镇街"),
-        empty_label=_("全部"),
-        widget=forms.HiddenInput,
-    )
+    district = scoped_district_filter()
+    town = town_filter(empty_label=_("全部"), widget=forms.HiddenInput)
     kind = choice_filter(Project.Kind.choices, _("项目类型"))
 
     class Meta:

@@ -31,7 +31,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager, ScopedQuerySet
-from core.models import TimeStampedModel
+from core.models import Versioned, VersionedModel
 from facilities.models import Facility, tracked
 from targets.models import Region, ReportedFigure, SourceDocument
 
@@ -53,7 +53,7 @@ def approximate_display(value: Decimal | None, comparator: str, unit: str) -> st
 
 
 @pghistory.track(*tracked())
-class Fund(TimeStampedModel):
+class Fund(VersionedModel):
     """Money allocated to a district for a year by one level of government."""
 
     class SourceLevel(models.TextChoices):
@@ -107,7 +107,7 @@ class Fund(TimeStampedModel):
 
 
 @pghistory.track(*tracked())
-class Program(TimeStampedModel):
+class Program(VersionedModel):
     """A subsidy program: who may apply (eligibility as data) and how much the rule proposes."""
 
     class Kind(models.TextChoices):
@@ -237,7 +237,7 @@ class Program(TimeStampedModel):
 
 
 @pghistory.track(*tracked())
-class AggregateDisbursement(TimeStampedModel):
+class AggregateDisbursement(VersionedModel):
     """A disbursement a document reports only as a total over many recipients. It has no facility and never
     appears in per-facility sums; it counts in a fund's or program's totals only when tied to one."""
 
@@ -313,7 +313,7 @@ class AggregateDisbursement(TimeStampedModel):
 
 
 @pghistory.track(*tracked())
-class Application(TimeStampedModel):
+class Application(VersionedModel):
     """An operator's application for one facility, program and period, with the figures the rule needs.
     The rule's proposal is kept as submitted (with the rule it came from); an official's different amount
     is kept beside it with the written reason."""
@@ -552,7 +552,7 @@ class LedgerEntry(models.Model):
 
 
 @pghistory.track(*tracked())
-class Project(TimeStampedModel):
+class Project(VersionedModel):
     """A childcare construction project (托育园建设项目). Investment and area keep the document's wording
     (≈, >) as a comparator beside the value; what the document does not say stays empty."""
 
@@ -651,7 +651,7 @@ class Project(TimeStampedModel):
 
 
 @pghistory.track(*tracked())
-class Milestone(models.Model):
+class Milestone(Versioned):
     """One stage of a project with its planned and actual dates. `done` is None when no one knows (the
     document does not say); a stage can be done with an unknown date."""
 

@@ -17,13 +17,9 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
-
 from core.seeding import (
     DEFAULT_FIXTURES_DIR,
     FixtureFile,
-    FixtureLoader,
-    Problem,
     SeedError,
     SeedReport,
     boolean,
@@ -31,13 +27,17 @@ from core.seeding import (
     date,
     decimal,
     integer,
+    optional,
+    pick,
+    required,
     required_text,
     text,
     year,
 )
 from facilities.models import Facility
 from subsidies.models import AggregateDisbursement, Comparator, Fund, Milestone, Program, Project
-from targets.models import Region, SourceDocument
+from targets.models import Region
+from targets.seeding import SourcedLoader
 
 # ---------------------------------------------------------------- cell parsers of this app
 
@@ -49,20 +49,9 @@ def money(value: str) -> Decimal | None:
     return number
 
 
-def required_money(value: str) -> Decimal:
-    number = money(value)
-    if number is None:
-        raise ValueError("不能为空")
-    return number
-
-
-def optional_year(value: str) -> int | None:
-    return year(value) if value.strip() else None
-
-
-def known_or_unknown(value: str) -> bool | None:
-    """是 / 否, or empty for “the document does not say”."""
-    return boolean(value) if value.strip() else None
+required_money = required(money)
+optional_year = optional(year)
+known_or_unknown = optional(boolean)  # 是 / 否, or empty for “the document does not say”
 
 
 def keys(value: str) -> list[str]:
@@ -172,52 +161,18 @@ MILESTONES = FixtureFile(
 FILES = (FUNDS, PROGRAMS, AGGREGATES, PROJECTS, MILESTONES)
 
 
-class SubsidyLoader(FixtureLoader):
-    def run(self) -> SeedReport:
-        funds = FUNDS.read(self.directory, self.problems)
-        programs = PROGRAMS.read(self.directory, self.problems)
-        aggregates = AGGREGATES.read(self.directory, self.problems)
-        projects = PROJECTS.read(self.directory, self.problems)
-        milestones = MILESTONES.read(self.directory, self.problems)
-
-        funds = self.unique(FUNDS, funds, lambda r: r.values["key"], "key")
-        funds = self.unique(
-            FUNDS,
-            funds,
-            lambda r: (r.values["district"], r.values["year"], r.values["name"]),
-            "区县+年度+资金名称",
-        )
-        programs = self.unique(PROGRAMS, programs, lambda r: r.values["key"], "key")
-        programs = self.unique(
-            PROGRAMS,
-            programs,
-            lambda r: (r.values["district"], r.values["year"], r.values["name"]),
-            "区县+年度+项目名称",
-        )
-        aggregates = self.unique(AGGREGATES, aggregates, lambda r: r.values["key"], "key")
-        projects = self.unique(PROJECTS, projects, lambda r: r.values["key"], "key")
-        projects = self.unique(
-            PROJECTS, projects, lambda r: (r.values["district"], r.values["name"]), "区县+项目名称"
-        )
-        milestones = self.unique(
-            MILESTONES, milestones, lambda r: (r.values["project"], r.values["stage"]), "项目+节点"
-        )
-
-        self.check(funds, programs, aggregates, projects, milestones)
-        self.stop_on_problems()
-        try:
-            with transaction.atomic():
-                self.write(funds, programs, aggregates, projects, milestones)
-                self.stop_on_problems()
-        except IntegrityError as exc:  # a database constraint the checks above did not foresee
-            raise SeedError([*self.problems, Problem("（数据库）", None, None, str(exc).strip())]) from exc
-        return self.report
+class SubsidyLoader(SourcedLoader):
+    files = {
+        FUNDS: {"key": ("key",), "区县+年度+资金名称": ("district", "year", "name")},
+        PROGRAMS: {"key": ("key",), "区县+年度+项目名称": ("district", "year", "name")},
+        AGGREGATES: {"key": ("key",)},
+        PROJECTS: {"key": ("key",), "区县+项目名称": ("district", "name")},
+        MILESTONES: {"项目+节点": ("project", "stage")},
+    }
 
     # ------------------------------------------------------------ checks before anything is written
 
     def check(self, funds, programs, aggregates, projects, milestones):
-        self.sources = {s.key: s for s in SourceDocument.objects.all()}
-        self.regions = {r.code: r for r in Region.objects.select_related("parent")}
         self.facilities = {
             f.seed_key: f for f in Facility.objects.filter(seed_key__isnull=False).select_related("district")
         }
@@ -245,17 +200,11 @@ class SubsidyLoader(FixtureLoader):
             Project.objects.filter(seed_key__isnull=False).values_list("seed_key", flat=True)
         )
 
-        def source(file, row):
-            if row.values["source"] not in self.sources:
-                self.problem(file, row, "source", f"未知来源文件“{row.values['source']}”")
-
         def district(file, row) -> str | None:
-            code = row.values["district"]
-            region = self.regions.get(code)
-            if region is None or region.level != Region.Level.DISTRICT:
-                self.problem(file, row, "district", f"未知区县代码“{code}”")
-                return None
-            return code
+            """Check the row's source and district; its district code, or None when unknown."""
+            self.check_source(file, row)
+            region = self.check_district(file, row)
+            return region.code if region else None
 
         def fund(file, row, key, district_code):
             if key not in fund_district:
@@ -264,11 +213,9 @@ class SubsidyLoader(FixtureLoader):
                 self.problem(file, row, "fund", f"资金“{key}”不属于区县“{district_code}”")
 
         for row in funds:
-            source(FUNDS, row)
             district(FUNDS, row)
         for row in programs:
             v = row.values
-            source(PROGRAMS, row)
             code = district(PROGRAMS, row)
             if v["fund"]:
                 fund(PROGRAMS, row, v["fund"], code)
@@ -276,7 +223,6 @@ class SubsidyLoader(FixtureLoader):
                 self.problem(PROGRAMS, row, "payable_by", "兑现期限不能早于项目年度")
         for row in aggregates:
             v = row.values
-            source(AGGREGATES, row)
             code = district(AGGREGATES, row)
             if v["fund"]:
                 fund(AGGREGATES, row, v["fund"], code)
@@ -290,7 +236,6 @@ class SubsidyLoader(FixtureLoader):
                     self.problem(AGGREGATES, row, "program", "补助项目的类型与 program_kind 不一致")
         for row in projects:
             v = row.values
-            source(PROJECTS, row)
             code = district(PROJECTS, row)
             if v["town"]:
                 town = self.regions.get(v["town"])
@@ -317,7 +262,7 @@ class SubsidyLoader(FixtureLoader):
         )
         for row in milestones:
             v = row.values
-            source(MILESTONES, row)
+            self.check_source(MILESTONES, row)
             if v["project"] not in project_keys:
                 self.problem(MILESTONES, row, "project", f"未知建设项目“{v['project']}”")
             if v["actual_date"] and v["done"] is not True:
@@ -337,13 +282,8 @@ class SubsidyLoader(FixtureLoader):
                 Fund,
                 {"seed_key": v["key"]},
                 {
-                    "source_level": v["source_level"],
-                    "name": v["name"],
+                    **pick(v, "source_level", "name", "year", "amount_allocated", "purpose", "notes"),
                     "district": self.regions[v["district"]],
-                    "year": v["year"],
-                    "amount_allocated": v["amount_allocated"],
-                    "purpose": v["purpose"],
-                    "notes": v["notes"],
                     "source": self.sources[v["source"]],
                 },
             )
@@ -358,21 +298,11 @@ class SubsidyLoader(FixtureLoader):
                 Program,
                 {"seed_key": v["key"]},
                 {
+                    **pick(v, "year", "kind", "name", "basis", "rate", "allowed_kinds", "notes"),
+                    **pick(v, "requires_filed", "requires_operating", "requires_inclusive"),
+                    **pick(v, "accepting_applications", "payable_text", "payable_by"),
                     "district": self.regions[v["district"]],
-                    "year": v["year"],
-                    "kind": v["kind"],
-                    "name": v["name"],
                     "fund": fund_by_key[v["fund"]] if v["fund"] else None,
-                    "basis": v["basis"],
-                    "rate": v["rate"],
-                    "requires_filed": v["requires_filed"],
-                    "requires_operating": v["requires_operating"],
-                    "requires_inclusive": v["requires_inclusive"],
-                    "allowed_kinds": v["allowed_kinds"],
-                    "accepting_applications": v["accepting_applications"],
-                    "payable_text": v["payable_text"],
-                    "payable_by": v["payable_by"],
-                    "notes": v["notes"],
                     "source": self.sources[v["source"]],
                 },
             )
@@ -386,18 +316,11 @@ class SubsidyLoader(FixtureLoader):
                 AggregateDisbursement,
                 {"seed_key": v["key"]},
                 {
+                    **pick(v, "program_kind", "subject", "year", "amount", "recipients", "quote"),
+                    **pick(v, "paid_on", "paid_text", "as_of"),
                     "district": self.regions[v["district"]],
-                    "program_kind": v["program_kind"],
-                    "subject": v["subject"],
                     "program": program_by_key[v["program"]] if v["program"] else None,
                     "fund": fund_by_key[v["fund"]] if v["fund"] else None,
-                    "year": v["year"],
-                    "amount": v["amount"],
-                    "recipients": v["recipients"],
-                    "paid_on": v["paid_on"],
-                    "paid_text": v["paid_text"],
-                    "as_of": v["as_of"],
-                    "quote": v["quote"],
                     "source": self.sources[v["source"]],
                 },
             )
@@ -411,17 +334,13 @@ class SubsidyLoader(FixtureLoader):
                 Project,
                 {"seed_key": v["key"]},
                 {
-                    "kind": v["kind"],
+                    **pick(
+                        v, "kind", "name", "investment", "investment_comparator", "planned_slots", "notes"
+                    ),
+                    **pick(v, "area_m2", "area_comparator"),
                     "district": self.regions[v["district"]],
                     "town": self.regions[v["town"]] if v["town"] else None,
-                    "name": v["name"],
-                    "investment": v["investment"],
-                    "investment_comparator": v["investment_comparator"],
-                    "area_m2": v["area_m2"],
-                    "area_comparator": v["area_comparator"],
-                    "planned_slots": v["planned_slots"],
                     "facility": self.facilities[v["facility"]] if v["facility"] else None,
-                    "notes": v["notes"],
                     "source": self.sources[v["source"]],
                 },
             )
@@ -441,22 +360,10 @@ class SubsidyLoader(FixtureLoader):
                 Milestone,
                 {"project": project_by_key[v["project"]], "stage": v["stage"]},
                 {
-                    "done": v["done"],
-                    "planned_date": v["planned_date"],
-                    "actual_date": v["actual_date"],
-                    "note": v["note"],
+                    **pick(v, "done", "planned_date", "actual_date", "note"),
                     "source": self.sources[v["source"]],
                 },
             )
-
-        def note(model, fixture_rows):
-            extra = (
-                model.objects.filter(seed_key__isnull=False)
-                .exclude(seed_key__in=[r.values["key"] for r in fixture_rows])
-                .count()
-            )
-            if extra:
-                self.report.not_in_fixtures[str(model._meta.verbose_name)] = extra
 
         for model, rows in (
             (Fund, funds),
@@ -464,13 +371,14 @@ class SubsidyLoader(FixtureLoader):
             (AggregateDisbursement, aggregates),
             (Project, projects),
         ):
-            note(model, rows)
+            seeded = model.objects.filter(seed_key__isnull=False)
+            extra = seeded.exclude(seed_key__in=[r.values["key"] for r in rows]).count()
+            self.not_in_fixtures(model, extra)
 
 
 def seed_subsidies(directory: Path | str | None, report: SeedReport | None = None) -> SeedReport:
     """Load fixtures/subsidies_*.csv after places, sources and the registry (ops.seed.seed_all)."""
-    directory = Path(directory) if directory else DEFAULT_FIXTURES_DIR
-    return SubsidyLoader(directory, report if report is not None else SeedReport()).run()
+    return SubsidyLoader(Path(directory) if directory else DEFAULT_FIXTURES_DIR, report).run()
 
 
 __all__ = ["FILES", "SeedError", "seed_subsidies"]

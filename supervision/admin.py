@@ -12,7 +12,7 @@ from django.contrib import admin
 
 from core import access
 from core.access import Action
-from core.admin import ReadOnlyAdminMixin, ReferenceDataMixin, ScopedAdminMixin
+from core.admin import ReadOnlyAdminMixin, ReferenceDataMixin, ScopedAdminMixin, ServiceSaveMixin
 from supervision import services
 from supervision.models import (
     Complaint,
@@ -121,11 +121,18 @@ class SupervisionEventAdmin(ReferenceDataMixin, admin.ModelAdmin):
 # ---------------------------------------------------------------- grading weights: proposal and district rows
 
 
-class DistrictRuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class DistrictRuleAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Rows without a district (the project's proposal) are read by every staff user and changed by
-    superusers; rows of a district are seen by those who open its dashboard and changed by its officials."""
+    superusers; rows of a district are seen by those who open its dashboard and changed by its officials,
+    saved through supervision.services."""
 
     write_action = Action.SUPERVISE
+
+    def save_model(self, request, obj, form, change):
+        if obj.district_id is None:  # the proposal itself: superusers only (checked by the permissions)
+            admin.ModelAdmin.save_model(self, request, obj, form, change)
+        else:
+            super().save_model(request, obj, form, change)
 
     def get_queryset(self, request):
         queryset = admin.ModelAdmin.get_queryset(self, request)
@@ -151,20 +158,8 @@ class GradingWeightAdmin(DistrictRuleAdmin):
     search_fields = ["key", "subject", "note"]
     list_select_related = ["district"]
     fields = ["district", "key", "subject", "value", "note"]
-
-    def save_model(self, request, obj, form, change):
-        if obj.district_id is None:  # the proposal itself: superusers only (checked by the permissions)
-            super().save_model(request, obj, form, change)
-            return
-        saved = services.grading_weight_set(
-            user=request.user,
-            district=obj.district,
-            key=obj.key,
-            subject=obj.subject,
-            value=obj.value,
-            note=obj.note,
-        )
-        obj.pk = saved.pk
+    save_service = staticmethod(services.grading_weight_set)
+    save_fields = fields
 
 
 @admin.register(GradeMatrixCell)
@@ -173,19 +168,8 @@ class GradeMatrixCellAdmin(DistrictRuleAdmin):
     list_filter = ["risk_level", "credit_level", ("district", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["district"]
     fields = ["district", "risk_level", "credit_level", "grade", "note"]
-
-    def save_model(self, request, obj, form, change):
-        if obj.district_id is None:
-            super().save_model(request, obj, form, change)
-            return
-        saved = services.grade_matrix_set(
-            user=request.user,
-            district=obj.district,
-            risk_level=obj.risk_level,
-            credit_level=obj.credit_level,
-            grade=obj.grade,
-        )
-        obj.pk = saved.pk
+    save_service = staticmethod(services.grade_matrix_set)
+    save_fields = ("district", "risk_level", "credit_level", "grade")  # grade_matrix_set takes no note
 
 
 @admin.register(HouseholdIncome)
@@ -199,15 +183,8 @@ class HouseholdIncomeAdmin(DistrictRuleAdmin):
     def get_queryset(self, request):
         return access.for_user(request.user, self.view_action, admin.ModelAdmin.get_queryset(self, request))
 
-    def save_model(self, request, obj, form, change):
-        saved = services.household_income_set(
-            user=request.user,
-            district=obj.district,
-            year=obj.year,
-            amount=obj.amount,
-            source_note=obj.source_note,
-        )
-        obj.pk = saved.pk
+    save_service = staticmethod(services.household_income_set)
+    save_fields = ("district", "year", "amount", "source_note")
 
 
 # ---------------------------------------------------------------- workflow records (read-only here)

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from facilities.filtersets import district_choices, town_choices
+from facilities.filtersets import district_filter, town_filter
 from facilities.models import Facility
 from supervision import grading
 from supervision.models import Complaint, Finding, Inspection
@@ -17,6 +17,14 @@ from supervision.models import Complaint, Finding, Inspection
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+def date_range(field_name: str, label_from, label_to):
+    """Two filters: on or after, and on or before, a date (`?found_from=…&found_to=…`)."""
+    return tuple(
+        django_filters.DateFilter(field_name=field_name, lookup_expr=lookup, label=label, widget=DateInput)
+        for lookup, label in (("gte", label_from), ("lte", label_to))
+    )
 
 
 class StyledFilterSet(django_filters.FilterSet):
@@ -34,20 +42,8 @@ class StyledFilterSet(django_filters.FilterSet):
 
 
 class FindingFilterSet(StyledFilterSet):
-    district = django_filters.ModelChoiceFilter(
-        field_name="facility__district",
-        to_field_name="code",
-        queryset=district_choices(),
-        label=_("区县"),
-        empty_label=_("全部区县"),
-    )
-    town = django_filters.ModelChoiceFilter(
-        field_name="facility__town",
-        to_field_name="code",
-        queryset=town_choices(),
-        label=_("镇街"),
-        empty_label=_("全部镇街"),
-    )
+    district = district_filter("facility__district")
+    town = town_filter("facility__town")
     category = django_filters.ChoiceFilter(
         choices=Finding.Category.choices, label=_("问题类别"), empty_label=_("全部类别")
     )
@@ -71,12 +67,7 @@ class FindingFilterSet(StyledFilterSet):
         label=_("检查类型"),
         empty_label=_("全部"),
     )
-    found_from = django_filters.DateFilter(
-        field_name="inspection__inspected_on", lookup_expr="gte", label=_("检查日期起"), widget=DateInput
-    )
-    found_to = django_filters.DateFilter(
-        field_name="inspection__inspected_on", lookup_expr="lte", label=_("检查日期止"), widget=DateInput
-    )
+    found_from, found_to = date_range("inspection__inspected_on", _("检查日期起"), _("检查日期止"))
     search = django_filters.CharFilter(method="filter_search", label=_("搜索"))
 
     class Meta:
@@ -115,22 +106,11 @@ class FindingFilterSet(StyledFilterSet):
 
 
 class InspectionFilterSet(StyledFilterSet):
-    district = django_filters.ModelChoiceFilter(
-        field_name="district",
-        to_field_name="code",
-        queryset=district_choices(),
-        label=_("区县"),
-        empty_label=_("全部区县"),
-    )
+    district = district_filter()
     kind = django_filters.ChoiceFilter(
         choices=Inspection.Kind.choices, label=_("检查类型"), empty_label=_("全部")
     )
-    date_from = django_filters.DateFilter(
-        field_name="inspected_on", lookup_expr="gte", label=_("日期起"), widget=DateInput
-    )
-    date_to = django_filters.DateFilter(
-        field_name="inspected_on", lookup_expr="lte", label=_("日期止"), widget=DateInput
-    )
+    date_from, date_to = date_range("inspected_on", _("日期起"), _("日期止"))
     search = django_filters.CharFilter(method="filter_search", label=_("搜索"))
 
     class Meta:
@@ -146,13 +126,7 @@ class InspectionFilterSet(StyledFilterSet):
 
 
 class ComplaintFilterSet(StyledFilterSet):
-    district = django_filters.ModelChoiceFilter(
-        field_name="facility__district",
-        to_field_name="code",
-        queryset=district_choices(),
-        label=_("区县"),
-        empty_label=_("全部区县"),
-    )
+    district = district_filter("facility__district")
     state = django_filters.ChoiceFilter(
         choices=[("open", _("办理中")), ("closed", _("已办结"))],
         method="filter_state",
@@ -183,20 +157,8 @@ class GradeFilterSet(StyledFilterSet):
     before the grade is computed; grade keeps those whose grade (supervision.grading, as of today) is the one
     asked for."""
 
-    district = django_filters.ModelChoiceFilter(
-        field_name="district",
-        to_field_name="code",
-        queryset=district_choices(),
-        label=_("区县"),
-        empty_label=_("全部区县"),
-    )
-    town = django_filters.ModelChoiceFilter(
-        field_name="town",
-        to_field_name="code",
-        queryset=town_choices(),
-        label=_("镇街"),
-        empty_label=_("全部镇街"),
-    )
+    district = district_filter()
+    town = town_filter()
     grade = django_filters.ChoiceFilter(
         choices=[(letter, letter) for letter in "ABCD"],
         method="filter_grade",

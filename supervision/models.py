@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager, ScopedQuerySet
-from core.models import TimeStampedModel
+from core.models import Versioned, VersionedModel
 from facilities.models import Facility
 from targets.models import Region, SourceDocument
 
@@ -29,7 +29,7 @@ def tracked():
 # ---------------------------------------------------------------- inspections
 
 
-class Department(models.Model):
+class Department(Versioned):
     """A department that takes part in inspections (卫生健康, 消防救援, 市场监管 …), seeded as data."""
 
     code = models.SlugField(_("代码"), max_length=32, unique=True)
@@ -46,7 +46,7 @@ class Department(models.Model):
         return self.name
 
 
-class Inspection(TimeStampedModel):
+class Inspection(VersionedModel):
     class Kind(models.TextChoices):
         ROUTINE = "routine", _("日常检查")
         JOINT = "joint", _("联合检查")
@@ -99,7 +99,7 @@ class Inspection(TimeStampedModel):
         return f"{self.inspected_on:%Y-%m-%d} {label}"
 
 
-class TeamMember(models.Model):
+class TeamMember(Versioned):
     """Who took part in an inspection — for part-time teams: experts, local staff, parent representatives."""
 
     class Role(models.TextChoices):
@@ -144,7 +144,7 @@ class FindingQuerySet(ScopedQuerySet):
 
 
 @pghistory.track(*tracked())
-class Finding(TimeStampedModel):
+class Finding(VersionedModel):
     class Category(models.TextChoices):
         FIRE_SAFETY = "fire_safety", _("消防安全")
         FOOD_SAFETY = "food_safety", _("食品安全")
@@ -300,7 +300,7 @@ class FindingAction(models.Model):
 
 
 @pghistory.track(*tracked())
-class Complaint(TimeStampedModel):
+class Complaint(VersionedModel):
     class Channel(models.TextChoices):
         HOTLINE = "hotline", _("12345热线")
         LETTER = "letter", _("来信")
@@ -376,7 +376,7 @@ class Grade(models.TextChoices):
 
 
 @pghistory.track(*tracked())
-class GradingWeight(TimeStampedModel):
+class GradingWeight(VersionedModel):
     """One number of the risk + credit grading rule (supervision.grading documents how each is used).
 
     Rows without a district are the project's starting proposal, seeded from fixtures/supervision_grading.csv:
@@ -466,7 +466,7 @@ class GradingWeight(TimeStampedModel):
 
 
 @pghistory.track(*tracked())
-class GradeMatrixCell(TimeStampedModel):
+class GradeMatrixCell(VersionedModel):
     """Which grade a risk level and a credit level give together. Rows without a district are the project's
     starting proposal (fixtures/supervision_grade_matrix.csv); a district may set its own."""
 
@@ -508,7 +508,7 @@ class GradeMatrixCell(TimeStampedModel):
 # ---------------------------------------------------------------- quality evaluation (frameworks as data)
 
 
-class EvaluationFramework(TimeStampedModel):
+class EvaluationFramework(VersionedModel):
     key = models.SlugField(_("标识"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=128)
     standard_code = models.CharField(_("标准编号"), max_length=64, blank=True)
@@ -539,7 +539,7 @@ class EvaluationFramework(TimeStampedModel):
         return self.name
 
 
-class EvaluationDimension(models.Model):
+class EvaluationDimension(Versioned):
     framework = models.ForeignKey(
         EvaluationFramework, verbose_name=_("评估框架"), on_delete=models.CASCADE, related_name="dimensions"
     )
@@ -571,7 +571,7 @@ class EvaluationDimension(models.Model):
         return self.name
 
 
-class EvaluationItem(models.Model):
+class EvaluationItem(Versioned):
     dimension = models.ForeignKey(
         EvaluationDimension, verbose_name=_("评估维度"), on_delete=models.CASCADE, related_name="items"
     )
@@ -602,7 +602,7 @@ class EvaluationItem(models.Model):
         return self.text
 
 
-class GradeThreshold(models.Model):
+class GradeThreshold(Versioned):
     """The lowest total score for a grade. A null score means the line is not known (WS/T 821—2023's
     grade lines are not in the seeds): the evaluation then shows “未设定等级线” instead of a grade."""
 
@@ -634,7 +634,7 @@ class GradeThreshold(models.Model):
         return f"{self.framework} {self.grade}"
 
 
-class Evaluation(TimeStampedModel):
+class Evaluation(VersionedModel):
     class Kind(models.TextChoices):
         SELF = "self", _("机构自评")
         OFFICIAL = "official", _("官方评估")
@@ -664,7 +664,7 @@ class Evaluation(TimeStampedModel):
         return f"{self.facility} {self.framework} {self.get_kind_display()} {self.assessed_on:%Y-%m-%d}"
 
 
-class EvaluationScore(models.Model):
+class EvaluationScore(Versioned):
     """A score for one item, or for one dimension when the framework has no items there (both seeded
     frameworks are dimensions only). `failed` marks a veto item (or dimension) as not met."""
 
@@ -716,7 +716,7 @@ class EvaluationScore(models.Model):
 
 
 @pghistory.track(*tracked())
-class HouseholdIncome(TimeStampedModel):
+class HouseholdIncome(VersionedModel):
     """A district's average monthly disposable income per household for a year, as an official enters it
     with its source (the fee cap uses the previous year's figure). Never assumed when missing."""
 
@@ -760,7 +760,7 @@ class HouseholdIncome(TimeStampedModel):
         return f"{self.district} {self.year}：{self.amount}"
 
 
-class SupervisionEvent(TimeStampedModel):
+class SupervisionEvent(VersionedModel):
     """A dated supervision milestone a document reports (e.g. Yubei's 医育结合联盟, March 2024)."""
 
     key = models.SlugField(_("标识"), max_length=64, unique=True)

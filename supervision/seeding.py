@@ -17,18 +17,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.db import transaction
-
 from core.seeding import (
     DEFAULT_FIXTURES_DIR,
     FixtureFile,
-    FixtureLoader,
     SeedError,
     SeedReport,
     choice,
     date,
     decimal,
     integer,
+    pick,
     required_decimal,
     required_text,
     text,
@@ -47,7 +45,7 @@ from supervision.models import (
     RiskLevel,
     SupervisionEvent,
 )
-from targets.models import Region, SourceDocument
+from targets.seeding import SourcedLoader
 
 DEPARTMENTS = FixtureFile(
     "supervision_departments.csv",
@@ -122,55 +120,25 @@ SUBJECT_CHOICES = {
 }
 
 
-class SupervisionLoader(FixtureLoader):
-    def run(self) -> SeedReport:
-        read = {
-            f.name: f.read(self.directory, self.problems)
-            for f in (DEPARTMENTS, GRADING, MATRIX, FRAMEWORKS, DIMENSIONS, THRESHOLDS, EVENTS)
-        }
-        departments = self.unique(DEPARTMENTS, read[DEPARTMENTS.name], lambda r: r.values["code"], "code")
-        departments = self.unique(DEPARTMENTS, departments, lambda r: r.values["name"], "name")
-        weights = self.unique(
-            GRADING,
-            read[GRADING.name],
-            lambda r: (r.values["district"], r.values["key"], r.values["subject"]),
-            "区县+参数+对象",
-        )
-        matrix = self.unique(
-            MATRIX,
-            read[MATRIX.name],
-            lambda r: (r.values["district"], r.values["risk_level"], r.values["credit_level"]),
-            "区县+风险等级+信用等级",
-        )
-        frameworks = self.unique(FRAMEWORKS, read[FRAMEWORKS.name], lambda r: r.values["key"], "key")
-        dimensions = self.unique(
-            DIMENSIONS,
-            read[DIMENSIONS.name],
-            lambda r: (r.values["framework"], r.values["code"]),
-            "框架+代码",
-        )
-        thresholds = self.unique(
-            THRESHOLDS,
-            read[THRESHOLDS.name],
-            lambda r: (r.values["framework"], r.values["grade"]),
-            "框架+等级",
-        )
-        events = self.unique(EVENTS, read[EVENTS.name], lambda r: r.values["key"], "key")
+class SupervisionLoader(SourcedLoader):
+    files = {
+        DEPARTMENTS: {"code": ("code",), "name": ("name",)},
+        GRADING: {"区县+参数+对象": ("district", "key", "subject")},
+        MATRIX: {"区县+风险等级+信用等级": ("district", "risk_level", "credit_level")},
+        FRAMEWORKS: {"key": ("key",)},
+        DIMENSIONS: {"框架+代码": ("framework", "code")},
+        THRESHOLDS: {"框架+等级": ("framework", "grade")},
+        EVENTS: {"key": ("key",)},
+    }
 
-        districts = {r.code: r for r in Region.objects.filter(level=Region.Level.DISTRICT)}
-        sources = {s.key: s for s in SourceDocument.objects.all()}
+    def check(self, departments, weights, matrix, frameworks, dimensions, thresholds, events):
         framework_keys = {r.values["key"] for r in frameworks} | set(
             EvaluationFramework.objects.values_list("key", flat=True)
         )
 
-        def check_district(file, row, required=False):
-            code = row.values["district"]
-            if (code or required) and code not in districts:
-                self.problem(file, row, "district", f"未知区县代码“{code}”")
-
         for row in weights:
             v = row.values
-            check_district(GRADING, row)
+            self.check_district(GRADING, row, required=False)
             kind = GradingWeight.SUBJECTS.get(v["key"])
             if kind is None and v["subject"]:
                 self.problem(GRADING, row, "subject", f"参数“{v['key']}”不分对象，subject 应留空")
@@ -178,10 +146,9 @@ class SupervisionLoader(FixtureLoader):
                 allowed = "、".join(sorted(SUBJECT_CHOICES[kind]))
                 self.problem(GRADING, row, "subject", f"“{v['subject']}”不在可选值中（{allowed}）")
         for row in matrix:
-            check_district(MATRIX, row)
+            self.check_district(MATRIX, row, required=False)
         for row in frameworks:
-            if row.values["source"] and row.values["source"] not in sources:
-                self.problem(FRAMEWORKS, row, "source", f"未知来源文件“{row.values['source']}”")
+            self.check_source(FRAMEWORKS, row, required=False)
         for file, rows in ((DIMENSIONS, dimensions), (THRESHOLDS, thresholds)):
             for row in rows:
                 if row.values["framework"] not in framework_keys:
@@ -194,13 +161,12 @@ class SupervisionLoader(FixtureLoader):
                     FRAMEWORKS, row, "total_points", f"各维度分值之和 {sum(points)} 与总分 {total} 不一致"
                 )
         for row in events:
-            check_district(EVENTS, row, required=True)
-            if row.values["source"] not in sources:
-                self.problem(EVENTS, row, "source", f"未知来源文件“{row.values['source']}”")
+            self.check_district(EVENTS, row)
+            self.check_source(EVENTS, row)
             if row.values["happened_on"] is None:
                 self.problem(EVENTS, row, "happened_on", "不能为空")
-        self.stop_on_problems()
 
+    def write(self, departments, weights, matrix, frameworks, dimensions, thresholds, events):
         for row in departments:
             v = row.values
             self.upsert(
@@ -216,7 +182,7 @@ class SupervisionLoader(FixtureLoader):
                 GRADING,
                 row,
                 GradingWeight,
-                {"district": districts.get(v["district"]), "key": v["key"], "subject": v["subject"]},
+                {"district": self.regions.get(v["district"]), "key": v["key"], "subject": v["subject"]},
                 {"value": v["value"], "note": v["note"]},
             )
         for row in matrix:
@@ -226,7 +192,7 @@ class SupervisionLoader(FixtureLoader):
                 row,
                 GradeMatrixCell,
                 {
-                    "district": districts.get(v["district"]),
+                    "district": self.regions.get(v["district"]),
                     "risk_level": v["risk_level"],
                     "credit_level": v["credit_level"],
                 },
@@ -241,12 +207,8 @@ class SupervisionLoader(FixtureLoader):
                 EvaluationFramework,
                 {"key": v["key"]},
                 {
-                    "name": v["name"],
-                    "standard_code": v["standard_code"],
-                    "total_points": v["total_points"],
-                    "content_status": v["content_status"],
-                    "veto_grade": v["veto_grade"],
-                    "source": sources.get(v["source"]) if v["source"] else None,
+                    **pick(v, "name", "standard_code", "total_points", "content_status", "veto_grade"),
+                    "source": self.sources.get(v["source"]) if v["source"] else None,
                     "basis": v["basis"],
                 },
             )
@@ -280,24 +242,16 @@ class SupervisionLoader(FixtureLoader):
                 SupervisionEvent,
                 {"key": v["key"]},
                 {
-                    "district": districts[v["district"]],
-                    "happened_on": v["happened_on"],
-                    "period_text": v["period_text"],
-                    "title": v["title"],
-                    "description": v["description"],
-                    "quote": v["quote"],
-                    "source": sources[v["source"]],
+                    **pick(v, "happened_on", "period_text", "title", "description", "quote"),
+                    "district": self.regions[v["district"]],
+                    "source": self.sources[v["source"]],
                 },
             )
-        self.stop_on_problems()
-        return self.report
 
 
 def seed_supervision(directory: Path | str | None, report: SeedReport | None = None) -> SeedReport:
     """Load the supervision fixtures (call after targets' and facilities' seeds, inside seed_all)."""
-    directory = Path(directory) if directory else DEFAULT_FIXTURES_DIR
-    with transaction.atomic():
-        return SupervisionLoader(directory, report or SeedReport()).run()
+    return SupervisionLoader(Path(directory) if directory else DEFAULT_FIXTURES_DIR, report).run()
 
 
 __all__ = ["SeedError", "seed_supervision"]

@@ -471,30 +471,20 @@ class FindingStepView(LoginRequiredMixin, View):
         return _finding_context(request, finding, **{self.form_name: form})
 
 
-finding_answer = FindingStepView.as_view(
-    form_class=AnswerForm,
-    form_name="answer_form",
-    service=services.finding_answer,
-    success_message=gettext_lazy("整改情况已提交，等待区卫健委验证。"),
+def _step(form_class, service, success_message):
+    """One step's view; the form is shown on the finding's page as `<step>_form` (answer_form, …)."""
+    form_name = form_class.__name__.removesuffix("Form").lower() + "_form"
+    return FindingStepView.as_view(
+        form_class=form_class, form_name=form_name, service=service, success_message=success_message
+    )
+
+
+finding_answer = _step(
+    AnswerForm, services.finding_answer, gettext_lazy("整改情况已提交，等待区卫健委验证。")
 )
-finding_verify = FindingStepView.as_view(
-    form_class=VerifyForm,
-    form_name="verify_form",
-    service=services.finding_verify,
-    success_message=gettext_lazy("已验证销号。"),
-)
-finding_reopen = FindingStepView.as_view(
-    form_class=ReopenForm,
-    form_name="reopen_form",
-    service=services.finding_reopen,
-    success_message=gettext_lazy("已退回重新整改。"),
-)
-finding_deadline = FindingStepView.as_view(
-    form_class=DeadlineForm,
-    form_name="deadline_form",
-    service=services.finding_set_deadline,
-    success_message=gettext_lazy("整改期限已调整。"),
-)
+finding_verify = _step(VerifyForm, services.finding_verify, gettext_lazy("已验证销号。"))
+finding_reopen = _step(ReopenForm, services.finding_reopen, gettext_lazy("已退回重新整改。"))
+finding_deadline = _step(DeadlineForm, services.finding_set_deadline, gettext_lazy("整改期限已调整。"))
 
 
 # ---------------------------------------------------------------- complaints

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import access
 from core.access import Action
-from core.admin import ReferenceDataMixin, ScopedAdminMixin
+from core.admin import ReferenceDataMixin, ScopedAdminMixin, ServiceSaveMixin
 from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget, SourceDocument
 from targets.services import slot_target_set
 
@@ -111,7 +111,7 @@ class DistrictListFilter(admin.SimpleListFilter):
 
 
 @admin.register(SlotTarget)
-class SlotTargetAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class SlotTargetAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "town",
         "year",
@@ -132,16 +132,8 @@ class SlotTargetAdmin(ScopedAdminMixin, admin.ModelAdmin):
         ratio = obj.inclusive_ratio
         return "—" if ratio is None else f"{ratio * 100:.1f}%"
 
-    def save_model(self, request, obj, form, change):
-        # Through targets.services, the one write path of slot targets; the saved row is copied back.
-        saved = slot_target_set(
-            town=obj.town,
-            year=obj.year,
-            level=obj.level,
-            total_slots=obj.total_slots,
-            inclusive_slots=obj.inclusive_slots,
-            source=obj.source,
-            target=obj if change else None,
-        )
-        obj.pk, obj.created_at, obj.updated_at = saved.pk, saved.created_at, saved.updated_at
-        obj._state.adding, obj._state.db = False, saved._state.db
+    # Through targets.services, the one write path of slot targets (its caller checks permission).
+    save_service = staticmethod(slot_target_set)
+    save_fields = ("town", "year", "level", "total_slots", "inclusive_slots", "source")
+    save_user = False
+    save_instance = "target"

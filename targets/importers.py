@@ -187,6 +187,13 @@ def read_target_layout(content: bytes) -> TargetLayout:
     problems: list[Problem] = []
     groups: dict[tuple[int, str], TargetGroup] = {}
     reported: set[str] = set()
+
+    def title_problem(col: int, head: str, message: str) -> None:
+        # A group title spans several columns: report it once.
+        if head not in reported:
+            reported.add(head)
+            problems.append(Problem(header_numbers.start, get_column_letter(col), head, message))
+
     for col, path in sorted(paths.items()):
         if len(path) == 1 and canon(path[0]) == SEQ:
             layout.has_seq = True
@@ -197,38 +204,17 @@ def read_target_layout(content: bytes) -> TargetLayout:
         if parsed is None:
             if canon(head) in (SEQ, TOWN) or (canon(sub) not in SUB_ROLES and "年" not in head):
                 continue  # not a group title: read_table reports the header as it finds it
-            if head not in reported:
-                reported.add(head)
-                problems.append(
-                    Problem(
-                        header_numbers.start,
-                        get_column_letter(col),
-                        head,
-                        _(
-                            "分组标题“%(title)s”无法识别：应写作“年份+目标层级”，如“2025年规划目标”；"
-                            "目标层级可为：%(levels)s"
-                        )
-                        % {
-                            "title": head,
-                            "levels": "、".join(_level_names()),
-                        },
-                    )
-                )
+            message = _(
+                "分组标题“%(title)s”无法识别：应写作“年份+目标层级”，如“2025年规划目标”；"
+                "目标层级可为：%(levels)s"
+            ) % {"title": head, "levels": "、".join(_level_names())}
+            title_problem(col, head, message)
             continue
         group = groups.get(parsed)
         if group is None:
             group = groups[parsed] = TargetGroup(year=parsed[0], level=parsed[1], header=head)
         if not (2000 <= group.year <= 2100):
-            if head not in reported:
-                reported.add(head)
-                problems.append(
-                    Problem(
-                        header_numbers.start,
-                        get_column_letter(col),
-                        head,
-                        _("分组标题“%(title)s”中的年份不合理") % {"title": head},
-                    )
-                )
+            title_problem(col, head, _("分组标题“%(title)s”中的年份不合理") % {"title": head})
             continue
         role = SUB_ROLES.get(canon(sub))
         if role is not None and head == group.header:

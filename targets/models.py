@@ -13,10 +13,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager, ScopedQuerySet
-from core.models import TimeStampedModel
+from core.models import VersionedModel
 
 
-class SourceDocument(TimeStampedModel):
+class SourceDocument(VersionedModel):
     class Status(models.TextChoices):
         FINAL = "final", _("正式文件")
         DRAFT_FOR_COMMENT = "draft_for_comment", _("征求意见稿")
@@ -59,7 +59,7 @@ class RegionQuerySet(ScopedQuerySet):
         return self.filter(level=Region.Level.TOWN)
 
 
-class Region(TimeStampedModel):
+class Region(VersionedModel):
     class Level(models.TextChoices):
         CITY = "city", _("市")
         DISTRICT = "district", _("区县")
@@ -156,7 +156,7 @@ class Region(TimeStampedModel):
 POPULATION_COUNT_FIELDS = ("resident_population", "births", "infants_under_3", "women_childbearing_age")
 
 
-class PopulationStat(TimeStampedModel):
+class PopulationStat(VersionedModel):
     region = models.ForeignKey(
         Region, verbose_name=_("地区"), on_delete=models.PROTECT, related_name="population"
     )
@@ -205,7 +205,7 @@ class PopulationStat(TimeStampedModel):
         return f"{self.region} {self.year}年"
 
 
-class ReportedFigure(TimeStampedModel):
+class ReportedFigure(VersionedModel):
     """A figure exactly as a document states it: value, unit, and a comparator for “以上/不少于/约”."""
 
     class Measure(models.TextChoices):
@@ -323,7 +323,7 @@ class ReportedFigure(TimeStampedModel):
         return f"{comparator}{text}{separator}{unit}"
 
 
-class SlotTarget(TimeStampedModel):
+class SlotTarget(VersionedModel):
     class Level(models.TextChoices):
         BASELINE = "baseline", _("底线目标")
         HIGH_QUALITY = "high_quality", _("高质量发展目标")

@@ -9,15 +9,15 @@ Rows that are in the database but no longer in the fixtures are left untouched a
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
-
-from django.db import IntegrityError, transaction
 
 from core.seeding import (
     DEFAULT_FIXTURES_DIR,
     FixtureFile,
     FixtureLoader,
     Problem,
+    Row,
     SeedError,
     SeedReport,
     boolean,
@@ -25,6 +25,7 @@ from core.seeding import (
     date,
     decimal,
     integer,
+    pick,
     required_decimal,
     required_integer,
     required_text,
@@ -112,6 +113,14 @@ SLOT_TARGETS = FixtureFile(
 class PlacesLoader(FixtureLoader):
     """Sources, regions, population, reported figures and slot targets: the first stage of every seed run."""
 
+    files = {
+        SOURCES: {"key": ("key",)},
+        REGIONS: {"code": ("code",), "同一上级下的名称": ("parent", "name")},
+        POPULATION: {"地区+年份": ("region", "year")},
+        REPORTED_FIGURES: {"key": ("key",)},
+        SLOT_TARGETS: {"区县+镇街+年份+目标层级": ("district", "town", "year", "level")},
+    }
+
     def __init__(self, directory: Path, report: SeedReport | None = None):
         super().__init__(directory, report)
         self.created_sources: set[str] = set()
@@ -120,58 +129,20 @@ class PlacesLoader(FixtureLoader):
         if created and isinstance(obj, SourceDocument):
             self.created_sources.add(obj.key)
 
-    # Each stage parses a file, resolves its references and returns unsaved model data keyed by natural key.
-
-    def run(self) -> SeedReport:
-        sources = SOURCES.read(self.directory, self.problems)
-        regions = REGIONS.read(self.directory, self.problems)
-        population = POPULATION.read(self.directory, self.problems)
-        figures = REPORTED_FIGURES.read(self.directory, self.problems)
-        targets = SLOT_TARGETS.read(self.directory, self.problems)
-
-        sources = self.unique(SOURCES, sources, lambda r: r.values["key"], "key")
-        regions = self.unique(REGIONS, regions, lambda r: r.values["code"], "code")
-        regions = self.unique(
-            REGIONS, regions, lambda r: (r.values["parent"], r.values["name"]), "同一上级下的名称"
-        )
-        population = self.unique(
-            POPULATION, population, lambda r: (r.values["region"], r.values["year"]), "地区+年份"
-        )
-        figures = self.unique(REPORTED_FIGURES, figures, lambda r: r.values["key"], "key")
-        targets = self.unique(
-            SLOT_TARGETS,
-            targets,
-            lambda r: (r.values["district"], r.values["town"], r.values["year"], r.values["level"]),
-            "区县+镇街+年份+目标层级",
-        )
-
+    def check(self, sources, regions, population, figures, targets):
         source_keys = {r.values["key"] for r in sources} | set(
             SourceDocument.objects.values_list("key", flat=True)
         )
-        region_rows = {r.values["code"]: r for r in regions}
         known_regions = {
             code: (level, parent, name)
             for code, level, parent, name in Region.objects.values_list(
                 "code", "level", "parent__code", "name"
             )
         }
-        for code, row in region_rows.items():
-            known_regions[code] = (row.values["level"], row.values["parent"] or None, row.values["name"])
+        for row in regions:
+            v = row.values
+            known_regions[v["code"]] = (v["level"], v["parent"] or None, v["name"])
 
-        self.check_references(sources, regions, population, figures, targets, source_keys, known_regions)
-        if self.problems:
-            raise SeedError(self.problems)
-
-        try:
-            with transaction.atomic():
-                self.write(sources, regions, population, figures, targets)
-                if self.problems:
-                    raise SeedError(self.problems)
-        except IntegrityError as exc:  # a database constraint the checks above did not foresee
-            raise SeedError([*self.problems, Problem("（数据库）", None, None, str(exc).strip())]) from exc
-        return self.report
-
-    def check_references(self, sources, regions, population, figures, targets, source_keys, known_regions):
         def check_source(file, row, column="source", required=True):
             key = row.values[column]
             if (key or required) and key not in source_keys:
@@ -245,10 +216,7 @@ class PlacesLoader(FixtureLoader):
                 row,
                 SourceDocument,
                 {"key": v["key"]},
-                {
-                    k: v[k]
-                    for k in ("issuer", "title", "doc_number", "issued_on", "status", "seed_file", "notes")
-                },
+                pick(v, "issuer", "title", "doc_number", "issued_on", "status", "seed_file", "notes"),
             )
             source_by_key[obj.key] = obj
         source_by_key.update({s.key: s for s in SourceDocument.objects.exclude(key__in=source_by_key)})
@@ -261,10 +229,7 @@ class PlacesLoader(FixtureLoader):
                 Region,
                 {"code": v["code"]},
                 {
-                    "official_code": v["official_code"],
-                    "name": v["name"],
-                    "level": v["level"],
-                    "kind": v["kind"],
+                    **pick(v, "official_code", "name", "level", "kind"),
                     "parent": region_by_code.get(v["parent"]) if v["parent"] else None,
                     "sort_order": v["sort_order"] or 0,
                     "source": source_by_key.get(v["source"]) if v["source"] else None,
@@ -291,9 +256,8 @@ class PlacesLoader(FixtureLoader):
                 PopulationStat,
                 {"region": region_by_code[v["region"]], "year": v["year"]},
                 {
-                    **{k: v[k] for k in PopulationStat.COUNT_FIELDS},
-                    "avg_monthly_household_disposable_income": v["avg_monthly_household_disposable_income"],
-                    "scope_note": v["scope_note"],
+                    **pick(v, *PopulationStat.COUNT_FIELDS),
+                    **pick(v, "avg_monthly_household_disposable_income", "scope_note"),
                     "source": source_by_key[v["source"]],
                 },
             )
@@ -306,21 +270,8 @@ class PlacesLoader(FixtureLoader):
                 ReportedFigure,
                 {"key": v["key"]},
                 {
-                    **{
-                        k: v[k]
-                        for k in (
-                            "measure",
-                            "subject",
-                            "nature",
-                            "comparator",
-                            "value",
-                            "unit",
-                            "period_start",
-                            "period_end",
-                            "period_text",
-                            "quote",
-                        )
-                    },
+                    **pick(v, "measure", "subject", "nature", "comparator", "value", "unit", "quote"),
+                    **pick(v, "period_start", "period_end", "period_text"),
                     "region": region_by_code[v["region"]],
                     "source": source_by_key[v["source"]],
                 },
@@ -336,28 +287,48 @@ class PlacesLoader(FixtureLoader):
                 SlotTarget,
                 {"town": towns[(v["district"], v["town"])], "year": v["year"], "level": v["level"]},
                 {
-                    "total_slots": v["total_slots"],
-                    "inclusive_slots": v["inclusive_slots"],
+                    **pick(v, "total_slots", "inclusive_slots"),
                     "source": source_by_key[v["source"]],
                 },
             )
 
-        self.report_leftovers(sources, regions, population, figures, targets, region_by_code)
+        # Rows the fixtures no longer hold are left untouched, and reported.
+        def column(rows, name="key"):
+            return [r.values[name] for r in rows]
 
-    def report_leftovers(self, sources, regions, population, figures, targets, region_by_code):
-        def note(model, extra: int):
-            if extra:
-                self.report.not_in_fixtures[str(model._meta.verbose_name)] = extra
+        self.not_in_fixtures(SourceDocument, SourceDocument.objects.exclude(key__in=column(sources)).count())
+        self.not_in_fixtures(Region, Region.objects.exclude(code__in=column(regions, "code")).count())
+        self.not_in_fixtures(ReportedFigure, ReportedFigure.objects.exclude(key__in=column(figures)).count())
+        self.not_in_fixtures(PopulationStat, PopulationStat.objects.count() - len(population))
+        self.not_in_fixtures(SlotTarget, SlotTarget.objects.count() - len(targets))
 
-        note(
-            SourceDocument, SourceDocument.objects.exclude(key__in=[r.values["key"] for r in sources]).count()
-        )
-        note(Region, Region.objects.exclude(code__in=[r.values["code"] for r in regions]).count())
-        note(
-            ReportedFigure, ReportedFigure.objects.exclude(key__in=[r.values["key"] for r in figures]).count()
-        )
-        note(PopulationStat, PopulationStat.objects.count() - len(population))
-        note(SlotTarget, SlotTarget.objects.count() - len(targets))
+
+class SourcedLoader(FixtureLoader):
+    """The base of the loaders that run after this one: their rows cite the source documents and districts it
+    seeded."""
+
+    @cached_property
+    def sources(self) -> dict[str, SourceDocument]:
+        return {s.key: s for s in SourceDocument.objects.all()}
+
+    @cached_property
+    def regions(self) -> dict[str, Region]:
+        return {r.code: r for r in Region.objects.select_related("parent")}
+
+    def check_source(self, file: FixtureFile, row: Row, *, required: bool = True) -> None:
+        key = row.values["source"]
+        if (key or required) and key not in self.sources:
+            self.problem(file, row, "source", f"未知来源文件“{key}”")
+
+    def check_district(self, file: FixtureFile, row: Row, *, required: bool = True) -> Region | None:
+        """The row's district, or None (reported unless the cell is empty and not `required`)."""
+        code = row.values["district"]
+        region = self.regions.get(code)
+        if region is not None and region.level == Region.Level.DISTRICT:
+            return region
+        if code or required:
+            self.problem(file, row, "district", f"未知区县代码“{code}”")
+        return None
 
 
 def seed(directory: Path | str | None = None) -> SeedReport:
@@ -365,4 +336,12 @@ def seed(directory: Path | str | None = None) -> SeedReport:
     return PlacesLoader(Path(directory) if directory else DEFAULT_FIXTURES_DIR).run()
 
 
-__all__ = ["DEFAULT_FIXTURES_DIR", "PlacesLoader", "Problem", "SeedError", "SeedReport", "seed"]
+__all__ = [
+    "DEFAULT_FIXTURES_DIR",
+    "PlacesLoader",
+    "Problem",
+    "SeedError",
+    "SeedReport",
+    "SourcedLoader",
+    "seed",
+]

@@ -83,8 +83,10 @@ def issue_token(user, *, read_only=True, days=30, name="统计系统", created_b
     )
 
 
-def build_cast(*, daxing, yubei, town1, town2, facility_a, facility_b, prefix=""):
-    """Every signed-in role's user, plus `api_client` and `nobody`, by role name."""
+def build_cast(facility_a, facility_b, *, yubei, prefix=""):
+    """Every signed-in role's user, plus `api_client` and `nobody`, by role name: around facilities A and B
+    (their towns, town 1 and town 2, and their district, Daxing) and a second district, Yubei."""
+    town1, town2, daxing = facility_a.town, facility_b.town, facility_a.district
     return {
         "operator_a": operator(f"{prefix}operator_a", facility_a),
         "operator_b": operator(f"{prefix}operator_b", facility_b),

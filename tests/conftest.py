@@ -42,6 +42,12 @@ def plain_http_and_unhashed_static():
         settings.STORAGES = {**settings.STORAGES, "staticfiles": plain}
 
 
+@pytest.fixture
+def immediate_tasks(settings):
+    """Background tasks (imports) run at once, in the request that queues them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture(autouse=True)
 def chinese_first():
     """Start every test in the portal's default language: a request made in English by an earlier test
@@ -56,32 +62,21 @@ def chinese_first():
 # ---------------------------------------------------------------- places (from the seed)
 
 
-@pytest.fixture
-def daxing(seeded):
-    """District 1: 北京市大兴区."""
-    return Region.objects.get(code="110115")
+def region(name, code):
+    """A fixture: the seeded region of this code."""
+
+    @pytest.fixture(name=name)
+    def seeded_region(seeded):
+        return Region.objects.get(code=code)
+
+    return seeded_region
 
 
-@pytest.fixture
-def yubei(seeded):
-    """District 2: 重庆市渝北区."""
-    return Region.objects.get(code="500112")
-
-
-@pytest.fixture
-def town1(daxing):
-    return Region.objects.get(code="110115-01")
-
-
-@pytest.fixture
-def town2(daxing):
-    return Region.objects.get(code="110115-02")
-
-
-@pytest.fixture
-def yubei_town(yubei):
-    """Yubei's first town (500112-01)."""
-    return Region.objects.get(code="500112-01")
+daxing = region("daxing", "110115")  # district 1: 北京市大兴区
+yubei = region("yubei", "500112")  # district 2: 重庆市渝北区
+town1 = region("town1", "110115-01")
+town2 = region("town2", "110115-02")
+yubei_town = region("yubei_town", "500112-01")  # Yubei's first town
 
 
 # ---------------------------------------------------------------- facilities A and B
@@ -103,45 +98,30 @@ def facility_b(town2):
 # ---------------------------------------------------------------- the cast (tests/cast.py: one vocabulary)
 
 
-@pytest.fixture
-def operator_a(facility_a):
-    return cast.operator("operator_a", facility_a)
+def cast_member(role, build, place):
+    """A fixture: the user `build` (a builder of tests/cast.py) makes for `place` (the fixture of a facility
+    or region; an app's override of it is followed), with the role's name as username."""
+
+    @pytest.fixture(name=role)
+    def member(request):
+        return build(role, request.getfixturevalue(place))
+
+    return member
 
 
-@pytest.fixture
-def operator_b(facility_b):
-    return cast.operator("operator_b", facility_b)
-
-
-@pytest.fixture
-def town1_official(town1):
-    return cast.town_official("town1_official", town1)
-
-
-@pytest.fixture
-def town2_official(town2):
-    return cast.town_official("town2_official", town2)
-
-
-@pytest.fixture
-def daxing_official(daxing):
-    return cast.district_official("daxing_official", daxing)
-
-
-@pytest.fixture
-def yubei_official(yubei):
-    return cast.district_official("yubei_official", yubei)
+operator_a = cast_member("operator_a", cast.operator, "facility_a")
+operator_b = cast_member("operator_b", cast.operator, "facility_b")
+town1_official = cast_member("town1_official", cast.town_official, "town1")
+town2_official = cast_member("town2_official", cast.town_official, "town2")
+daxing_official = cast_member("daxing_official", cast.district_official, "daxing")
+yubei_official = cast_member("yubei_official", cast.district_official, "yubei")
+# Daxing's API client account (the reader's token belongs to it)
+api_client = cast_member("api_client", cast.api_client_account, "daxing")
 
 
 @pytest.fixture
 def superuser(db):
     return cast.superuser("superuser")
-
-
-@pytest.fixture
-def api_client(daxing):
-    """Daxing's API client account (the reader's token belongs to it)."""
-    return cast.api_client_account("api_client", daxing)
 
 
 @pytest.fixture
@@ -164,49 +144,27 @@ def reader_secret(api_client):
 
 
 @pytest.fixture
-def users(
-    operator_a,
-    operator_b,
-    town1_official,
-    town2_official,
-    daxing_official,
-    yubei_official,
-    superuser,
-    api_client,
-    nobody,
-):
+def users(request):
     """The whole cast by role name (plus `api_client` and `nobody`)."""
-    return {
-        "operator_a": operator_a,
-        "operator_b": operator_b,
-        "town1_official": town1_official,
-        "town2_official": town2_official,
-        "daxing_official": daxing_official,
-        "yubei_official": yubei_official,
-        "superuser": superuser,
-        "api_client": api_client,
-        "nobody": nobody,
-    }
+    return {name: request.getfixturevalue(name) for name in (*cast.SIGNED_IN, "api_client", "nobody")}
+
+
+def signing_in(request, users, *, api):
+    def make(role):
+        secret = request.getfixturevalue("reader_secret") if role == "reader" else None
+        return cast.signed_in(role, users, reader_secret=secret, api=api)
+
+    return make
 
 
 @pytest.fixture
 def client_as(request, users):
     """client_as(role): a django.test.Client acting as one of tests.cast.ROLES (or `api_client`,
     `nobody`); the reader's token is issued only when asked for."""
-
-    def make(role):
-        secret = request.getfixturevalue("reader_secret") if role == "reader" else None
-        return cast.signed_in(role, users, reader_secret=secret)
-
-    return make
+    return signing_in(request, users, api=False)
 
 
 @pytest.fixture
 def api_as(request, users):
     """api_as(role): as client_as, with DRF's APIClient."""
-
-    def make(role):
-        secret = request.getfixturevalue("reader_secret") if role == "reader" else None
-        return cast.signed_in(role, users, reader_secret=secret, api=True)
-
-    return make
+    return signing_in(request, users, api=True)

@@ -3,6 +3,8 @@
     {"error": {"status": 400, "code": "invalid", "message": "…",
                "fields": {"total_slots": [{"code": "min_value", "message": "…"}]}}}
 
+A stale version (409) adds `current_version` and `changes` (what changed since the version sent).
+
 Messages are in the request's language; codes are stable for machines. A service's refusal (core.errors) is
 mapped here, once, for every endpoint."""
 
@@ -15,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import Conflict, NotAllowed, ServiceError
+from core.versioning import StaleVersion
 
 
 def _details(detail):
@@ -49,6 +52,7 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, exceptions.ParseError):  # DRF's parsers word it in English, with Python's reason
         exc = exceptions.ParseError(_("无法解析请求内容：请发送UTF-8编码的JSON对象。"))
+    stale = exc.as_api() if isinstance(exc, StaleVersion) else None
     if isinstance(exc, ServiceError):
         exc = service_exception(exc)
     response = drf_exception_handler(exc, context)
@@ -68,6 +72,9 @@ def exception_handler(exc, context):
     response.data = {
         "error": {"status": response.status_code, "code": code, "message": message, "fields": fields}
     }
+    if stale is not None:  # a stale version: the current one, and what changed since the one sent
+        response.data["error"].update(stale)
+        response["ETag"] = f'"{stale["current_version"]}"'
     return response
 
 

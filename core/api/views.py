@@ -9,14 +9,16 @@ the view: core.api.exceptions turns core.errors into the API's one error body (4
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import permissions, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
 from core import access
 from core.api.permissions import TokenScope
 from core.api.schema import ErrorResponseSerializer
+from core.versioning import expected_version
 
 
 def error_doc(description) -> OpenApiResponse:
@@ -44,14 +46,47 @@ READ_ERRORS = {
 LIST_ERRORS = {400: error_doc(gettext_lazy("筛选参数有误")), **READ_ERRORS}
 WRITE_ERRORS = {
     400: error_doc(gettext_lazy("数据有误（按字段说明）或业务规则不允许（如暂缓支付、资金余额不足）")),
-    401: error_doc(gettext_lazy("未登录或令牌无效")),
+    401: READ_ERRORS[401],
     403: error_doc(gettext_lazy("无权执行（只读令牌，或您能查看但不能办理该事项）")),
-    404: error_doc(gettext_lazy("未找到，或不在您的范围内")),
-    429: error_doc(gettext_lazy("请求过于频繁")),
+    404: READ_ERRORS[404],
+    429: READ_ERRORS[429],
 }
 
 
-class ScopedViewSetMixin:
+# The list and retrieve actions of the viewsets document themselves alike; these keep them so.
+def list_schema(serializer, summary, description, errors=LIST_ERRORS):
+    """A list action: rows of `serializer`, downloadable as csv or xlsx (`FORMAT_PARAMETER`)."""
+    return extend_schema(
+        summary=summary,
+        description=description,
+        parameters=[FORMAT_PARAMETER],
+        responses={200: serializer, **errors},
+    )
+
+
+def item_schema(serializer, summary, parameter=None, errors=READ_ERRORS, description=None):
+    """A retrieve action: one `serializer` row, named by the path `parameter` (None: the one DRF derives)."""
+    return extend_schema(
+        summary=summary,
+        description=description,
+        parameters=[parameter] if parameter else None,
+        responses={200: serializer, **errors},
+    )
+
+
+class VersionETagMixin:
+    """One record with a `version` answers with `ETag: "<version>"`, which a client may send back in
+    `If-Match` when it changes the record (core.versioning)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        data = getattr(response, "data", None)
+        if response.status_code in (200, 201) and isinstance(data, dict) and "version" in data:
+            response["ETag"] = f'"{data["version"]}"'
+        return response
+
+
+class ScopedViewSetMixin(VersionETagMixin):
     """The viewset's `queryset`, narrowed to what the user may do with `scope_action` (core.access) before
     anything else reads it: a subclass adds annotations on top of `super().get_queryset()`."""
 
@@ -61,7 +96,24 @@ class ScopedViewSetMixin:
         return access.for_user(self.request.user, self.scope_action, super().get_queryset())
 
 
-class PrivateViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+class WriteStepsMixin:
+    """What a viewset's writes share: each reads its input with a serializer of its own, calls a service, and
+    answers with the record as it now is."""
+
+    def validated(self, serializer_class) -> dict:
+        """The request's data read with `serializer_class` (a 400 naming the fields when it does not fit)."""
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def read_back(self, obj, status_code=status.HTTP_200_OK) -> Response:
+        """`obj` as the user now sees it: re-read through the viewset's queryset (scope, annotations and
+        prefetches may have changed) and shown with `serializer_class`, not the action's input serializer."""
+        fresh = self.get_queryset().get(pk=obj.pk)
+        return Response(self.serializer_class(fresh, context=self.get_serializer_context()).data, status_code)
+
+
+class PrivateViewSet(WriteStepsMixin, ScopedViewSetMixin, viewsets.GenericViewSet):
     """Signed-in users only (401 otherwise); read-only tokens only read; ids are numbers; rows scoped."""
 
     permission_classes = [TokenScope, permissions.IsAuthenticated]
@@ -85,6 +137,22 @@ __all__ = [
     "WRITE_ERRORS",
     "PrivateViewSet",
     "ScopedViewSetMixin",
+    "WriteStepsMixin",
     "error_doc",
     "id_parameter",
+    "item_schema",
+    "list_schema",
 ]
+
+
+def sent_version(request, body_version: int | None) -> int | None:
+    """The version a client read, from the body's `version` or else the `If-Match` header (`"7"` or
+    `W/"7"`, as our ETag gives it); a malformed header is a 400 naming it."""
+    if body_version is not None:
+        return body_version
+    try:
+        return expected_version(request.headers.get("If-Match"))
+    except ValueError:
+        raise serializers.ValidationError(
+            {"If-Match": [_('If-Match 须为读取时的版本号，如 "7"。')]}, code="invalid"
+        ) from None

@@ -18,20 +18,16 @@ from __future__ import annotations
 from django.db.models import BooleanField, Case, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    PolymorphicProxySerializer,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core import access
 from core.access import Action
+from core.api import views as api_views
 from core.api.schema import PublicReadSchema
-from core.api.views import FORMAT_PARAMETER, error_doc
+from core.api.views import WriteStepsMixin, error_doc, id_parameter, item_schema, list_schema
 from facilities import selectors, services
 from facilities.api.serializers import (
     FacilityPublicSerializer,
@@ -71,18 +67,13 @@ FACILITY_ITEMS = PolymorphicProxySerializer(
     resource_type_field_name=None,
     many=True,
 )
-ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description=gettext_lazy("机构编号"))
-READ_ERRORS = {
-    401: error_doc(gettext_lazy("令牌无效、已过期或已撤销")),
-    404: error_doc(gettext_lazy("未找到，或不在您的范围内")),
-    429: error_doc(gettext_lazy("请求过于频繁")),
-}
+ID_PARAMETER = id_parameter(gettext_lazy("机构编号"))
+# core's errors, worded for this endpoint: anonymous clients may read it, and it writes facilities.
+READ_ERRORS = {**api_views.READ_ERRORS, 401: error_doc(gettext_lazy("令牌无效、已过期或已撤销"))}
 WRITE_ERRORS = {
+    **api_views.WRITE_ERRORS,
     400: error_doc(gettext_lazy("数据有误（按字段说明，如班额超过国家标准上限）或业务规则不允许")),
-    401: error_doc(gettext_lazy("未登录或令牌无效")),
     403: error_doc(gettext_lazy("无权执行（只读令牌，或您能查看但不能修改该机构）")),
-    404: error_doc(gettext_lazy("未找到，或不在您的范围内")),
-    429: error_doc(gettext_lazy("请求过于频繁")),
 }
 UPDATE_ERRORS = {**WRITE_ERRORS, 409: error_doc(gettext_lazy("版本冲突：该机构已被他人修改，请重新读取"))}
 
@@ -98,21 +89,17 @@ def _workflow_schema(summary, description, request=None):
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary=gettext_lazy("托育机构列表"),
-        description=gettext_lazy(
+    list=list_schema(
+        FACILITY_ITEMS,
+        gettext_lazy("托育机构列表"),
+        gettext_lazy(
             "匿名用户：公开名录（已备案、运营中、非合成）的公开字段。已登录用户：其范围内的机构（全部"
             "字段，含 version、联系人、提示等）加上公开名录中其他机构的公开字段。每条记录要么是 Facility"
             "（全部字段），要么是 FacilityPublic（公开字段）。按区县代码、镇街序号、名称排序。"
         ),
-        parameters=[FORMAT_PARAMETER],
-        responses={200: FACILITY_ITEMS, 400: error_doc(gettext_lazy("筛选参数有误")), **READ_ERRORS},
+        errors={400: api_views.LIST_ERRORS[400], **READ_ERRORS},
     ),
-    retrieve=extend_schema(
-        summary=gettext_lazy("托育机构"),
-        parameters=[ID_PARAMETER],
-        responses={200: FACILITY_ITEM, **READ_ERRORS},
-    ),
+    retrieve=item_schema(FACILITY_ITEM, gettext_lazy("托育机构"), ID_PARAMETER, errors=READ_ERRORS),
     create=extend_schema(
         summary=gettext_lazy("登记机构（草稿）"),
         description=gettext_lazy(
@@ -141,6 +128,8 @@ def _workflow_schema(summary, description, request=None):
     ),
 )
 class FacilityViewSet(
+    api_views.VersionETagMixin,
+    WriteStepsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -186,11 +175,6 @@ class FacilityViewSet(
             return ReasonSerializer
         return FacilitySerializer
 
-    def _read(self, facility: Facility, status_code=status.HTTP_200_OK) -> Response:
-        """The facility as the user now sees it (re-read: scope, flags and units may have changed)."""
-        fresh = self.get_queryset().get(pk=facility.pk)
-        return Response(FacilitySerializer(fresh, context=self.get_serializer_context()).data, status_code)
-
     # ---------------------------------------------------------------- create and update
 
     def create(self, request, *args, **kwargs):
@@ -198,7 +182,7 @@ class FacilityViewSet(
         serializer.is_valid(raise_exception=True)
         data, units = serializer.service_input()
         facility = services.facility_create(user=request.user, data=data, units=units)
-        return self._read(facility, status.HTTP_201_CREATED)
+        return self.read_back(facility, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -207,10 +191,10 @@ class FacilityViewSet(
             facility, data=request.data, partial=partial, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        version = serializer.validated_data.get("version")
+        version = api_views.sent_version(request, serializer.validated_data.get("version"))
         if version is None:
             raise serializers.ValidationError(
-                {"version": [_("修改须提交读取时的版本号（version）。")]}, code="required"
+                {"version": [_("修改须提交读取时的版本号（version 或 If-Match）。")]}, code="required"
             )
         data, units = serializer.service_input(base=facility)
         district = data.get("district")
@@ -232,7 +216,7 @@ class FacilityViewSet(
                 "message": _("变更已提交，区卫健委审核通过后生效；在此之前公示和统计仍为原备案信息。"),
             }
             return Response(PendingChangeAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
-        return self._read(result)
+        return self.read_back(result)
 
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True
@@ -248,13 +232,13 @@ class FacilityViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         facility = services.filing_submit(user=request.user, facility=self.get_object())
-        return self._read(facility)
+        return self.read_back(facility)
 
     @_workflow_schema(gettext_lazy("出具备案回执"), gettext_lazy("区卫健委对已提交的备案出具回执。"))
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         facility = services.filing_acknowledge(user=request.user, facility=self.get_object())
-        return self._read(facility)
+        return self.read_back(facility)
 
     @_workflow_schema(
         gettext_lazy("通过备案"),
@@ -263,7 +247,7 @@ class FacilityViewSet(
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         facility = services.filing_approve(user=request.user, facility=self.get_object())
-        return self._read(facility)
+        return self.read_back(facility)
 
     @_workflow_schema(
         gettext_lazy("退回备案"),
@@ -273,9 +257,6 @@ class FacilityViewSet(
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
         facility = self.get_object()
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        facility = services.filing_return(
-            user=request.user, facility=facility, reason=serializer.validated_data["reason"]
-        )
-        return self._read(facility)
+        reason = self.validated(ReasonSerializer)["reason"]
+        facility = services.filing_return(user=request.user, facility=facility, reason=reason)
+        return self.read_back(facility)

@@ -158,10 +158,8 @@ def _reset_sequence(model) -> None:
         )
 
 
-LOADED_MODELS = (
-    Region,
-    PopulationStat,
-    SlotTarget,
+# The registry tables one batch of facilities fills, ids taken ahead of the COPY (see `_facilities`).
+FACILITY_MODELS = (
     Facility,
     ClassUnit,
     StaffMember,
@@ -173,6 +171,7 @@ LOADED_MODELS = (
     Inspection.facilities.through,
     Finding,
 )
+LOADED_MODELS = (Region, PopulationStat, SlotTarget, *FACILITY_MODELS)
 
 
 def _user_triggers(enable: bool) -> None:
@@ -385,21 +384,7 @@ def _facilities(rng, n, towns_by_district, class_types, ratios, user, source, re
             "submitted_on", "verified_on", "verified_by_id", "created_by_id",
         ],
     )  # fmt: skip
-    ids = {
-        model: _next_id(model)
-        for model in (
-            Facility,
-            ClassUnit,
-            StaffMember,
-            Fund,
-            Program,
-            Application,
-            LedgerEntry,
-            Inspection,
-            through,
-            Finding,
-        )
-    }
+    ids = {model: _next_id(model) for model in FACILITY_MODELS}
 
     def take(model):
         value = ids[model]

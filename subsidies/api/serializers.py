@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from core.api.serializers import district_fields, town_fields
+from core.api.serializers import (
+    FACILITY_ROW_FIELDS,
+    FacilityRowSerializer,
+    district_fields,
+    optional_text,
+    town_fields,
+)
 from facilities.models import Facility
 from subsidies.models import Application, Fund, LedgerEntry, Milestone, Program, Project
 from subsidies.services import Decision
@@ -19,6 +25,13 @@ from targets.api.serializers import TargetSourceSerializer
 
 def money(**kwargs):
     return serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, **kwargs)
+
+
+def amount_input(help_text):
+    """An amount the client may leave out (null: the service decides it)."""
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True, help_text=help_text
+    )
 
 
 # ---------------------------------------------------------------- funds
@@ -112,15 +125,12 @@ class ProgramSerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------- applications
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(FacilityRowSerializer):
     program_name = serializers.CharField(source="program.name", read_only=True)
     program_year = serializers.IntegerField(source="program.year", read_only=True)
     program_kind = serializers.ChoiceField(
         source="program.kind", choices=Program.Kind.choices, read_only=True
     )
-    facility_name = serializers.CharField(source="facility.name", read_only=True)
-    district, district_name = district_fields("facility.district")
-    town, town_name = town_fields("facility.town")
     paid = serializers.SerializerMethodField(help_text=_("已支付净额（元；台账支付减冲销）"))
 
     class Meta:
@@ -131,12 +141,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "program_name",
             "program_year",
             "program_kind",
-            "facility",
-            "facility_name",
-            "district",
-            "district_name",
-            "town",
-            "town_name",
+            *FACILITY_ROW_FIELDS,
             "period_start",
             "period_end",
             "area_m2",
@@ -182,7 +187,7 @@ class ApplicationCreateSerializer(serializers.Serializer):
     months = serializers.IntegerField(min_value=0, max_value=600, required=False, allow_null=True)
     slots = serializers.IntegerField(min_value=0, max_value=100000, required=False, allow_null=True)
     children = serializers.IntegerField(min_value=0, max_value=100000, required=False, allow_null=True)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = optional_text(2000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -198,52 +203,27 @@ class DecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(
         choices=Decision.CHOICES, help_text=_("approve 批准、reduce 核减、reject 驳回")
     )
-    amount = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        help_text=_("核定金额（元）；批准时留空即按规则测算金额，核减时必填"),
-    )
-    reason = serializers.CharField(
-        max_length=2000,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=_("审核意见/调整理由：驳回、核减或调整金额时必填，申请机构可见"),
-    )
+    amount = amount_input(_("核定金额（元）；批准时留空即按规则测算金额，核减时必填"))
+    reason = optional_text(2000, help_text=_("审核意见/调整理由：驳回、核减或调整金额时必填，申请机构可见"))
 
 
 class PaymentSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        help_text=_("支付金额（元）；留空即支付尚未支付的全部核定金额"),
-    )
+    amount = amount_input(_("支付金额（元）；留空即支付尚未支付的全部核定金额"))
     reference = serializers.CharField(max_length=64, help_text=_("凭证号"))
     entry_date = serializers.DateField(required=False, allow_null=True, help_text=_("记账日期；默认今天"))
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = optional_text(2000)
 
 
 class ReversalSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text=_("冲销原因"))
-    reference = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, default="", help_text=_("留空则记为“冲销 原凭证号”")
-    )
+    reference = optional_text(64, help_text=_("留空则记为“冲销 原凭证号”"))
     entry_date = serializers.DateField(required=False, allow_null=True, help_text=_("记账日期；默认今天"))
 
 
 # ---------------------------------------------------------------- the ledger
 
 
-class LedgerEntrySerializer(serializers.ModelSerializer):
-    facility_name = serializers.CharField(source="facility.name", read_only=True)
-    district, district_name = district_fields("facility.district")
-    town, town_name = town_fields("facility.town")
+class LedgerEntrySerializer(FacilityRowSerializer):
     program_name = serializers.CharField(source="program.name", read_only=True)
     fund_name = serializers.CharField(source="fund.name", read_only=True)
     reversed_by = serializers.SerializerMethodField(help_text=_("冲销此笔支付的分录编号；未冲销为 null"))
@@ -255,12 +235,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
             "entry_date",
             "kind",
             "amount",
-            "facility",
-            "facility_name",
-            "district",
-            "district_name",
-            "town",
-            "town_name",
+            *FACILITY_ROW_FIELDS,
             "program",
             "program_name",
             "fund",

@@ -24,14 +24,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.views import (
-    FORMAT_PARAMETER,
-    LIST_ERRORS,
-    READ_ERRORS,
-    WRITE_ERRORS,
-    PrivateViewSet,
-    id_parameter,
-)
+from core.api.views import WRITE_ERRORS, PrivateViewSet, id_parameter, item_schema, list_schema
 from subsidies import selectors, services
 from subsidies.api.serializers import (
     ApplicationCreateSerializer,
@@ -61,20 +54,15 @@ LEDGER_ROWS = LedgerEntry.objects.select_related(
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary=gettext_lazy("资金及执行情况"),
-        description=gettext_lazy(
+    list=list_schema(
+        FundSerializer,
+        gettext_lazy("资金及执行情况"),
+        gettext_lazy(
             "您可查看的区县的资金（区卫健委、接口客户端）：下达金额、已拨付（台账净额加文件报告的汇总拨付）、"
             "余额和支出率，与资金执行页面同一计算。按区县代码、年度（新的在前）、资金层级、名称排序。"
         ),
-        parameters=[FORMAT_PARAMETER],
-        responses={200: FundSerializer, **LIST_ERRORS},
     ),
-    retrieve=extend_schema(
-        summary=gettext_lazy("资金"),
-        parameters=[id_parameter(gettext_lazy("资金编号"))],
-        responses={200: FundSerializer, **READ_ERRORS},
-    ),
+    retrieve=item_schema(FundSerializer, gettext_lazy("资金"), id_parameter(gettext_lazy("资金编号"))),
 )
 class FundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
     serializer_class = FundSerializer
@@ -101,20 +89,18 @@ class FundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewS
 # ---------------------------------------------------------------- programs
 
 
+PROGRAM = gettext_lazy("补助项目")
+
+
 @extend_schema_view(
-    list=extend_schema(
-        summary=gettext_lazy("补助项目"),
-        description=gettext_lazy(
+    list=list_schema(
+        ProgramSerializer,
+        PROGRAM,
+        gettext_lazy(
             "您可查看或可申请的补助项目：申请条件和计算规则（数据）。按区县代码、年度（新的在前）、类型、名称排序。"
         ),
-        parameters=[FORMAT_PARAMETER],
-        responses={200: ProgramSerializer, **LIST_ERRORS},
     ),
-    retrieve=extend_schema(
-        summary=gettext_lazy("补助项目"),
-        parameters=[id_parameter(gettext_lazy("补助项目编号"))],
-        responses={200: ProgramSerializer, **READ_ERRORS},
-    ),
+    retrieve=item_schema(ProgramSerializer, PROGRAM, id_parameter(gettext_lazy("补助项目编号"))),
 )
 class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
     serializer_class = ProgramSerializer
@@ -128,24 +114,20 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateVi
 # ---------------------------------------------------------------- applications
 
 
+APPLICATION = gettext_lazy("补助申请")
 APPLICATION_ID = id_parameter(gettext_lazy("申请编号"))
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary=gettext_lazy("补助申请"),
-        description=gettext_lazy(
+    list=list_schema(
+        ApplicationSerializer,
+        APPLICATION,
+        gettext_lazy(
             "机构填报人看到本机构的申请，镇街看到本镇街的，区卫健委和接口客户端看到本区县的。"
             "按提交时间（新的在前）排序。"
         ),
-        parameters=[FORMAT_PARAMETER],
-        responses={200: ApplicationSerializer, **LIST_ERRORS},
     ),
-    retrieve=extend_schema(
-        summary=gettext_lazy("补助申请"),
-        parameters=[APPLICATION_ID],
-        responses={200: ApplicationSerializer, **READ_ERRORS},
-    ),
+    retrieve=item_schema(ApplicationSerializer, APPLICATION, APPLICATION_ID),
     create=extend_schema(
         summary=gettext_lazy("申请补助"),
         description=gettext_lazy(
@@ -176,15 +158,11 @@ class ApplicationViewSet(
             "pay": PaymentSerializer,
         }.get(self.action, ApplicationSerializer)
 
-    def _read(self, application: Application, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=application.pk)
-        return Response(ApplicationSerializer(fresh, context=self.get_serializer_context()).data, status_code)
-
     def create(self, request, *args, **kwargs):
-        serializer = ApplicationCreateSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        application = services.application_submit(user=request.user, **serializer.validated_data)
-        return self._read(application, status.HTTP_201_CREATED)
+        application = services.application_submit(
+            user=request.user, **self.validated(ApplicationCreateSerializer)
+        )
+        return self.read_back(application, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary=gettext_lazy("审核补助申请"),
@@ -199,12 +177,10 @@ class ApplicationViewSet(
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         application = self.get_object()
-        serializer = DecisionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         application = services.application_decide(
-            user=request.user, application=application, **serializer.validated_data
+            user=request.user, application=application, **self.validated(DecisionSerializer)
         )
-        return self._read(application)
+        return self.read_back(application)
 
     @extend_schema(
         summary=gettext_lazy("支付补助"),
@@ -219,10 +195,8 @@ class ApplicationViewSet(
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):
         application = self.get_object()
-        serializer = PaymentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         entry = services.payment_create(
-            user=request.user, application=application, **serializer.validated_data
+            user=request.user, application=application, **self.validated(PaymentSerializer)
         )
         return Response(
             LedgerEntrySerializer(LEDGER_ROWS.for_user(request.user).get(pk=entry.pk)).data,
@@ -239,26 +213,23 @@ class ApplicationViewSet(
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         application = services.application_withdraw(user=request.user, application=self.get_object())
-        return self._read(application)
+        return self.read_back(application)
 
 
 # ---------------------------------------------------------------- the ledger
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary=gettext_lazy("支付台账"),
-        description=gettext_lazy(
+    list=list_schema(
+        LedgerEntrySerializer,
+        gettext_lazy("支付台账"),
+        gettext_lazy(
             "只追加的支付台账：支付为正数，冲销为负数并指明被冲销的支付。按记账日期（新的在前）排序。"
             "文件报告的汇总拨付没有机构，不在台账中。"
         ),
-        parameters=[FORMAT_PARAMETER],
-        responses={200: LedgerEntrySerializer, **LIST_ERRORS},
     ),
-    retrieve=extend_schema(
-        summary=gettext_lazy("台账分录"),
-        parameters=[id_parameter(gettext_lazy("台账分录编号"))],
-        responses={200: LedgerEntrySerializer, **READ_ERRORS},
+    retrieve=item_schema(
+        LedgerEntrySerializer, gettext_lazy("台账分录"), id_parameter(gettext_lazy("台账分录编号"))
     ),
 )
 class LedgerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
@@ -282,32 +253,28 @@ class LedgerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateVie
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
         entry = self.get_object()
-        serializer = ReversalSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        reversal = services.payment_reverse(user=request.user, entry=entry, **serializer.validated_data)
-        return Response(
-            LedgerEntrySerializer(self.get_queryset().get(pk=reversal.pk)).data, status.HTTP_201_CREATED
+        reversal = services.payment_reverse(
+            user=request.user, entry=entry, **self.validated(ReversalSerializer)
         )
+        return self.read_back(reversal, status.HTTP_201_CREATED)
 
 
 # ---------------------------------------------------------------- projects
 
 
+PROJECT = gettext_lazy("托育园建设项目")
+
+
 @extend_schema_view(
-    list=extend_schema(
-        summary=gettext_lazy("托育园建设项目"),
-        description=gettext_lazy(
+    list=list_schema(
+        ProjectSerializer,
+        PROJECT,
+        gettext_lazy(
             "您可查看的区县（镇街官员：本镇街）的建设项目及其节点（立项、设计招标、施工招标、在建、建成投用），"
             "逾期未完成的节点标出。按区县代码、项目类型、名称排序。"
         ),
-        parameters=[FORMAT_PARAMETER],
-        responses={200: ProjectSerializer, **LIST_ERRORS},
     ),
-    retrieve=extend_schema(
-        summary=gettext_lazy("托育园建设项目"),
-        parameters=[id_parameter(gettext_lazy("项目编号"))],
-        responses={200: ProjectSerializer, **READ_ERRORS},
-    ),
+    retrieve=item_schema(ProjectSerializer, PROJECT, id_parameter(gettext_lazy("项目编号"))),
 )
 class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
     serializer_class = ProjectSerializer

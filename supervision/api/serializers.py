@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from core.api.serializers import district_fields, town_fields
+from core.api.serializers import (
+    FACILITY_ROW_FIELDS,
+    FacilityRowSerializer,
+    district_fields,
+    optional_text,
+    town_fields,
+)
 from supervision.models import (
     Complaint,
     CreditLevel,
@@ -82,14 +88,11 @@ class FindingActionSerializer(serializers.ModelSerializer):
         fields = ["action", "acted_at", "on_date", "note", "reference"]
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class FindingSerializer(FacilityRowSerializer):
     inspected_on = serializers.DateField(source="inspection.inspected_on", read_only=True)
     inspection_kind = serializers.ChoiceField(
         source="inspection.kind", choices=Inspection.Kind.choices, read_only=True
     )
-    facility_name = serializers.CharField(source="facility.name", read_only=True)
-    district, district_name = district_fields("facility.district")
-    town, town_name = town_fields("facility.town")
     overdue = serializers.BooleanField(read_only=True, help_text=_("整改期限已过而未验证销号"))
     rectified_late = serializers.BooleanField(read_only=True, help_text=_("已销号，但整改晚于期限"))
     actions = FindingActionSerializer(many=True, read_only=True, help_text=_("整改记录，按时间先后"))
@@ -101,12 +104,7 @@ class FindingSerializer(serializers.ModelSerializer):
             "inspection",
             "inspected_on",
             "inspection_kind",
-            "facility",
-            "facility_name",
-            "district",
-            "district_name",
-            "town",
-            "town_name",
+            *FACILITY_ROW_FIELDS,
             "category",
             "severity",
             "description",
@@ -178,12 +176,8 @@ class GradeDetailSerializer(GradeSerializer):
 
 class AnswerSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=4000, help_text=_("整改情况"))
-    reference = serializers.CharField(
-        max_length=255,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=_("佐证材料：照片、文件编号或存档位置等（请勿填写儿童个人信息）"),
+    reference = optional_text(
+        255, help_text=_("佐证材料：照片、文件编号或存档位置等（请勿填写儿童个人信息）")
     )
     rectified_on = serializers.DateField(
         required=False, allow_null=True, default=None, help_text=_("整改完成日期；默认今天")
@@ -191,10 +185,8 @@ class AnswerSerializer(serializers.Serializer):
 
 
 class VerifySerializer(serializers.Serializer):
-    note = serializers.CharField(
-        max_length=4000, required=False, allow_blank=True, default="", help_text=_("验证意见")
-    )
-    reference = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    note = optional_text(4000, help_text=_("验证意见"))
+    reference = optional_text(255)
     verified_on = serializers.DateField(
         required=False, allow_null=True, default=None, help_text=_("验证日期；默认今天")
     )
@@ -205,24 +197,15 @@ class ReopenSerializer(serializers.Serializer):
     deadline = serializers.DateField(
         required=False, allow_null=True, default=None, help_text=_("新的整改期限；留空则不变")
     )
-    reference = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    reference = optional_text(255)
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
-    facility_name = serializers.CharField(source="facility.name", read_only=True)
-    district, district_name = district_fields("facility.district")
-    town, town_name = town_fields("facility.town")
-
+class ComplaintSerializer(FacilityRowSerializer):
     class Meta:
         model = Complaint
         fields = [
             "id",
-            "facility",
-            "facility_name",
-            "district",
-            "district_name",
-            "town",
-            "town_name",
+            *FACILITY_ROW_FIELDS,
             "received_on",
             "channel",
             "summary",

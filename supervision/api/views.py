@@ -28,13 +28,14 @@ from rest_framework.response import Response
 
 from core import access
 from core.api.views import (
-    FORMAT_PARAMETER,
     LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
     PrivateViewSet,
     error_doc,
     id_parameter,
+    item_schema,
+    list_schema,
 )
 from facilities.models import Facility
 from supervision import grading, selectors, services
@@ -66,21 +67,19 @@ class FindingApiFilterSet(FindingFilterSet):
 # ---------------------------------------------------------------- inspections
 
 
+INSPECTION = gettext_lazy("检查")
+
+
 @extend_schema_view(
-    list=extend_schema(
-        summary=gettext_lazy("检查"),
-        description=gettext_lazy(
+    list=list_schema(
+        InspectionSerializer,
+        INSPECTION,
+        gettext_lazy(
             "本区县的检查（区卫健委、接口客户端；镇街官员：检查过本镇街机构的），含参与部门、检查组成员和"
             "检查机构（仅列出您可查看的机构，总数另给）。按检查日期（新的在前）排序。"
         ),
-        parameters=[FORMAT_PARAMETER],
-        responses={200: InspectionSerializer, **LIST_ERRORS},
     ),
-    retrieve=extend_schema(
-        summary=gettext_lazy("检查"),
-        parameters=[id_parameter(gettext_lazy("检查编号"))],
-        responses={200: InspectionSerializer, **READ_ERRORS},
-    ),
+    retrieve=item_schema(InspectionSerializer, INSPECTION, id_parameter(gettext_lazy("检查编号"))),
 )
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
     serializer_class = InspectionSerializer
@@ -115,6 +114,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Privat
 # ---------------------------------------------------------------- findings
 
 
+FINDING = gettext_lazy("检查发现问题")
 FINDING_ID = id_parameter(gettext_lazy("问题编号"))
 
 
@@ -129,19 +129,14 @@ def _step_schema(summary, description, request):
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary=gettext_lazy("检查发现问题"),
-        description=gettext_lazy(
+    list=list_schema(
+        FindingSerializer,
+        FINDING,
+        gettext_lazy(
             "您可查看的机构的问题及整改记录；overdue 标出逾期未整改的。逾期的在前，再按整改期限排序。"
         ),
-        parameters=[FORMAT_PARAMETER],
-        responses={200: FindingSerializer, **LIST_ERRORS},
     ),
-    retrieve=extend_schema(
-        summary=gettext_lazy("检查发现问题"),
-        parameters=[FINDING_ID],
-        responses={200: FindingSerializer, **READ_ERRORS},
-    ),
+    retrieve=item_schema(FindingSerializer, FINDING, FINDING_ID),
 )
 class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
     serializer_class = FindingSerializer
@@ -159,11 +154,8 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateVi
 
     def _step(self, request, serializer_class, service):
         finding = self.get_object()
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        finding = service(user=request.user, finding=finding, **serializer.validated_data)
-        fresh = self.get_queryset().get(pk=finding.pk)
-        return Response(FindingSerializer(fresh, context=self.get_serializer_context()).data)
+        finding = service(user=request.user, finding=finding, **self.validated(serializer_class))
+        return self.read_back(finding)
 
     @_step_schema(
         gettext_lazy("提交整改情况"),
@@ -196,18 +188,16 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateVi
 # ---------------------------------------------------------------- complaints
 
 
+COMPLAINT = gettext_lazy("投诉")
+
+
 @extend_schema_view(
-    list=extend_schema(
-        summary=gettext_lazy("投诉"),
-        description=gettext_lazy("您可查看的机构收到的投诉及办理情况（只读）。按受理日期（新的在前）排序。"),
-        parameters=[FORMAT_PARAMETER],
-        responses={200: ComplaintSerializer, **LIST_ERRORS},
+    list=list_schema(
+        ComplaintSerializer,
+        COMPLAINT,
+        gettext_lazy("您可查看的机构收到的投诉及办理情况（只读）。按受理日期（新的在前）排序。"),
     ),
-    retrieve=extend_schema(
-        summary=gettext_lazy("投诉"),
-        parameters=[id_parameter(gettext_lazy("投诉编号"))],
-        responses={200: ComplaintSerializer, **READ_ERRORS},
-    ),
+    retrieve=item_schema(ComplaintSerializer, COMPLAINT, id_parameter(gettext_lazy("投诉编号"))),
 )
 class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
     serializer_class = ComplaintSerializer
@@ -241,21 +231,25 @@ def _graded(facilities: list[Facility]) -> list[grading.GradeResult]:
 GRADE_ERRORS = {409: error_doc(gettext_lazy("分级规则缺少参数或矩阵单元（须在管理后台设定）"))}
 
 
+GRADE = gettext_lazy("风险+信用分级")
+
+
 @extend_schema_view(
-    list=extend_schema(
-        summary=gettext_lazy("风险+信用分级"),
-        description=gettext_lazy(
+    list=list_schema(
+        GradeSerializer,
+        GRADE,
+        gettext_lazy(
             "您可查看的在营（含暂停）机构的风险分、信用分、分级和建议检查间隔，与分级页面同一计算（按今天）。"
             "按区县代码、镇街、机构名称排序。"
         ),
-        parameters=[FORMAT_PARAMETER],
-        responses={200: GradeSerializer, **LIST_ERRORS, **GRADE_ERRORS},
+        errors={**LIST_ERRORS, **GRADE_ERRORS},
     ),
-    retrieve=extend_schema(
-        summary=gettext_lazy("风险+信用分级"),
+    retrieve=item_schema(
+        GradeDetailSerializer,
+        GRADE,
+        id_parameter(gettext_lazy("机构编号")),
+        errors={**READ_ERRORS, **GRADE_ERRORS},
         description=gettext_lazy("一家机构的分级及计分依据（哪些问题、投诉或情况产生了多少分）。"),
-        parameters=[id_parameter(gettext_lazy("机构编号"))],
-        responses={200: GradeDetailSerializer, **READ_ERRORS, **GRADE_ERRORS},
     ),
 )
 class GradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):

@@ -6,11 +6,11 @@ of queries (select_related), and can be downloaded with `?format=csv` or `?forma
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view
 from rest_framework import viewsets
 
 from core.api.schema import PublicReadSchema
-from core.api.views import error_doc
+from core.api.views import error_doc, item_schema, list_schema
 from targets.api.filtersets import RegionFilterSet, SlotTargetFilterSet
 from targets.api.serializers import RegionSerializer, SlotTargetSerializer
 from targets.models import Region, SlotTarget
@@ -25,12 +25,6 @@ def _choice_order(field: str, choices) -> Case:
     )
 
 
-FORMAT_PARAMETER = OpenApiParameter(
-    "format",
-    str,
-    enum=["json", "csv", "xlsx"],
-    description=_("下载格式：csv（UTF-8，带 BOM）或 xlsx；默认 JSON"),
-)
 LIST_ERRORS = {
     400: error_doc(_("筛选参数有误（如未知层级、未知地区代码、年份不是数字）")),
     401: error_doc(_("令牌无效、已过期或已撤销")),
@@ -45,18 +39,17 @@ DETAIL_ERRORS = {
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary=_("地区列表"),
-        description=_(
-            "市、区县和镇街，按层级、上级代码、序号、代码排序。镇街无官方代码时使用本系统分配的稳定代码。"
-        ),
-        parameters=[FORMAT_PARAMETER],
-        responses={200: RegionSerializer, **LIST_ERRORS},
+    list=list_schema(
+        RegionSerializer,
+        _("地区列表"),
+        _("市、区县和镇街，按层级、上级代码、序号、代码排序。镇街无官方代码时使用本系统分配的稳定代码。"),
+        LIST_ERRORS,
     ),
-    retrieve=extend_schema(
-        summary=_("地区"),
-        parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH, description=_("地区代码"))],
-        responses={200: RegionSerializer, **DETAIL_ERRORS},
+    retrieve=item_schema(
+        RegionSerializer,
+        _("地区"),
+        OpenApiParameter("code", str, OpenApiParameter.PATH, description=_("地区代码")),
+        DETAIL_ERRORS,
     ),
 )
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -79,18 +72,16 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary=_("托位建设目标"),
-        description=_(
+    list=list_schema(
+        SlotTargetSerializer,
+        _("托位建设目标"),
+        _(
             "各镇街的托位建设目标（托位总数、其中普惠托位数），与来源文件一起给出；"
             "按区县代码、年份、目标层级、镇街序号排序。区县合计由镇街行相加得出。"
         ),
-        parameters=[FORMAT_PARAMETER],
-        responses={200: SlotTargetSerializer, **LIST_ERRORS},
+        LIST_ERRORS,
     ),
-    retrieve=extend_schema(
-        summary=_("托位建设目标（单条）"), responses={200: SlotTargetSerializer, **DETAIL_ERRORS}
-    ),
+    retrieve=item_schema(SlotTargetSerializer, _("托位建设目标（单条）"), errors=DETAIL_ERRORS),
 )
 class SlotTargetViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SlotTargetSerializer

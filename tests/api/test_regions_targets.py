@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from targets.models import Region, SlotTarget
 from tests.api.conftest import URLS
 from tests.factories import DistrictFactory, SlotTargetFactory, SourceDocumentFactory, TownFactory
+from tests.helpers import error_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(URLS)]
 
@@ -24,15 +25,6 @@ def get_json(api, url, params=None, status=200):
     response = api.get(url, params or {})
     assert response.status_code == status, response.content
     return response.json()
-
-
-def error_of(response, status):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"status", "code", "message", "fields"}
-    assert body["error"]["status"] == status
-    return body["error"]
 
 
 # ---------------------------------------------------------------- regions

@@ -130,9 +130,31 @@ def wsgi_app(settings):
         signals.request_finished.connect(close_old_connections)
 
 
-def test_public_endpoints_conform_to_their_schema(seeded, schema_dict, wsgi_app):
-    schema = schemathesis.openapi.from_dict(schema_dict).include(path_regex=r"^/api/v1/", method="GET")
+def run_schemathesis(schema_dict, wsgi_app, path_regex, *, examples, headers=None):
+    """Every GET operation whose path matches, `examples` cases each: no server error and no response that
+    disagrees with the schema. The paths it ran, for the caller to check the coverage."""
+    schema = schemathesis.openapi.from_dict(schema_dict).include(path_regex=path_regex, method="GET")
     operations = [result.ok() for result in schema.get_all_operations()]
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @hypothesis_settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case):
+            case.call_and_validate(
+                app=wsgi_app, headers=headers, checks=[not_a_server_error, response_schema_conformance]
+            )
+
+        check()
+    return {op.path for op in operations}
+
+
+def test_public_endpoints_conform_to_their_schema(seeded, schema_dict, wsgi_app):
     assert {
         "/api/v1/regions/",
         "/api/v1/regions/{code}/",
@@ -142,18 +164,4 @@ def test_public_endpoints_conform_to_their_schema(seeded, schema_dict, wsgi_app)
         "/api/v1/facilities/{id}/",
         "/api/v1/stats/slots/",
         "/api/v1/stats/indicators/",
-    } <= {op.path for op in operations}
-    for operation in operations:
-
-        @given(case=operation.as_strategy())
-        @hypothesis_settings(
-            max_examples=25,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
-        def check(case):
-            case.call_and_validate(app=wsgi_app, checks=[not_a_server_error, response_schema_conformance])
-
-        check()
+    } <= run_schemathesis(schema_dict, wsgi_app, r"^/api/v1/", examples=25)

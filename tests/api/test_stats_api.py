@@ -12,6 +12,7 @@ from facilities.models import Facility
 from planning import selectors
 from targets.models import Region
 from tests.factories import FacilityFactory, UserFactory, add_unit, grant
+from tests.helpers import error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -77,14 +78,6 @@ def get_json(api, url, params, status=200, **headers):
     response = api.get(url, params, **headers)
     assert response.status_code == status, response.content
     return response.json()
-
-
-def error_of(response, status):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message", "fields"}
-    assert body["error"]["status"] == status
-    return body["error"]
 
 
 # ---------------------------------------------------------------- one district, town by town

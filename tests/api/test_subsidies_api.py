@@ -4,59 +4,36 @@ its pages show (404 outside it, 401 anonymous), writes only where the web lets i
 refusals come back in the one error body, money is a two-place string, and a list page costs the same
 number of queries whatever its size."""
 
-import csv
 import datetime
-import io
 from datetime import timedelta
 from decimal import Decimal
 
-import openpyxl
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from accounts.models import ApiToken
 from facilities.models import Facility, RoleAssignment
 from subsidies import selectors
 from subsidies.models import Application, Fund, LedgerEntry, Milestone, Program, Project
-from tests.api.test_schema import schema_dict, wsgi_app  # noqa: F401 (fixtures)
-from tests.factories import FundFactory, ProgramFactory
-from tests.subsidies.conftest import approve, make_facility, pay, submit
+from tests import helpers
+from tests.api.test_schema import run_schemathesis, schema_dict, wsgi_app  # noqa: F401 (fixtures)
+from tests.cast import issue_token
+from tests.helpers import error_of, ids, refused
+from tests.subsidies import conftest as subsidy_fixtures
+from tests.subsidies.conftest import approve, pay, submit
 
 pytestmark = pytest.mark.django_db
 
 Role = RoleAssignment.Role
 BASE = "/api/v1/subsidies"
-ROLES = [
-    "anonymous",
-    "reader",
-    "operator_a",
-    "operator_b",
-    "town1_official",
-    "daxing_official",
-    "yubei_official",
-    "superuser",
-]
+ROLES = helpers.API_ROLES
 
 
 # ---------------------------------------------------------------- records (the cast: tests/conftest.py)
 
-
-@pytest.fixture
-def facility_y(yubei_town):
-    return make_facility(yubei_town, "渝北测试托育园")
-
-
-@pytest.fixture
-def fund(daxing):
-    return FundFactory(district=daxing)
-
-
-@pytest.fixture
-def rent_program(daxing, fund):
-    return ProgramFactory(district=daxing, fund=fund)
+# the subsidy pages' own fixtures: a Daxing fund, its rent program and a Yubei facility
+fund = subsidy_fixtures.fund
+rent_program = subsidy_fixtures.rent_program
+facility_y = subsidy_fixtures.facility_y
 
 
 @pytest.fixture
@@ -90,65 +67,28 @@ def world(users, facility_a, facility_b, facility_y, rent_program, fund, town1, 
     }
 
 
-def error_of(response, status):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message", "fields"}
-    assert body["error"]["status"] == status
-    return body["error"]
-
-
-def ids(response):
-    assert response.status_code == 200, response.content
-    return {item["id"] for item in response.json()["results"]}
-
-
 # ---------------------------------------------------------------- reading, role by role
 
 DAXING_READERS = {"reader", "daxing_official", "superuser"}
-# record -> roles that read it (everyone else: 404 in detail, absent from the list)
+# record -> (its endpoint, the roles that read it); everyone else: 404 in detail, absent from the list
 READS = {
-    "fund": DAXING_READERS,
-    "central": {"yubei_official", "superuser"},
-    "program": DAXING_READERS | {"operator_a", "operator_b", "town1_official"},
-    "yubei_program": {"yubei_official", "superuser"},
-    "A": DAXING_READERS | {"operator_a", "town1_official"},
-    "B": DAXING_READERS | {"operator_b"},
-    "Y": {"yubei_official", "superuser"},
-    "payment": DAXING_READERS | {"operator_a", "town1_official"},
-    "project": DAXING_READERS | {"town1_official"},
-    "yubei_project": {"yubei_official", "superuser"},
-}
-ENDPOINT = {
-    "fund": "funds",
-    "central": "funds",
-    "program": "programs",
-    "yubei_program": "programs",
-    "A": "applications",
-    "B": "applications",
-    "Y": "applications",
-    "payment": "ledger",
-    "project": "projects",
-    "yubei_project": "projects",
+    "fund": ("funds", DAXING_READERS),
+    "central": ("funds", {"yubei_official", "superuser"}),
+    "program": ("programs", DAXING_READERS | {"operator_a", "operator_b", "town1_official"}),
+    "yubei_program": ("programs", {"yubei_official", "superuser"}),
+    "A": ("applications", DAXING_READERS | {"operator_a", "town1_official"}),
+    "B": ("applications", DAXING_READERS | {"operator_b"}),
+    "Y": ("applications", {"yubei_official", "superuser"}),
+    "payment": ("ledger", DAXING_READERS | {"operator_a", "town1_official"}),
+    "project": ("projects", DAXING_READERS | {"town1_official"}),
+    "yubei_project": ("projects", {"yubei_official", "superuser"}),
 }
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_reads_exactly_its_scope(role, world, client_as):
-    api = client_as(role)
-    for name, endpoint in ENDPOINT.items():
-        record = world[name]
-        listed = api.get(f"{BASE}/{endpoint}/", {"page_size": 500})
-        detail = api.get(f"{BASE}/{endpoint}/{record.pk}/")
-        if role == "anonymous":
-            assert error_of(listed, 401)["code"] == "not_authenticated"
-            assert error_of(detail, 401)["code"] == "not_authenticated"
-        elif role in READS[name]:
-            assert record.pk in ids(listed), (name, role)
-            assert detail.status_code == 200 and detail.json()["id"] == record.pk
-        else:
-            assert record.pk not in ids(listed), (name, role)
-            assert error_of(detail, 404)["code"] == "not_found", (name, role)
+    scope = {name: (f"{BASE}/{endpoint}/", world[name], roles) for name, (endpoint, roles) in READS.items()}
+    helpers.assert_reads_its_scope(client_as(role), role, scope)
 
 
 def test_operators_and_town_officials_see_no_funds(world, client_as):
@@ -279,17 +219,12 @@ def test_a_bad_filter_is_a_400_naming_the_parameter(endpoint, params, field, wor
 
 def test_csv_and_xlsx_downloads(world, client_as):
     api = client_as("daxing_official")
-    response = api.get(f"{BASE}/applications/", {"format": "csv"})
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = helpers.csv_rows(api.get(f"{BASE}/applications/", {"format": "csv"}))
     assert {row["facility_name"] for row in rows} == {"甲托育园", "乙托育园"}
     assert next(r for r in rows if r["facility_name"] == "甲托育园")["approved_amount"] == "36000.00"
 
     for endpoint in ("funds", "programs", "ledger", "projects"):
-        response = api.get(f"{BASE}/{endpoint}/", {"format": "xlsx"})
-        assert response.status_code == 200, endpoint
-        assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        sheet = helpers.xlsx_sheet(api.get(f"{BASE}/{endpoint}/", {"format": "xlsx"}))
         assert "id" in [cell.value for cell in sheet[1]]
         assert sheet.max_row >= 2, endpoint
 
@@ -329,13 +264,11 @@ def test_apply_where_the_web_allows_it(role, users, facility_a, rent_program, cl
         f"{BASE}/applications/", new_application(facility_a, rent_program), format="json"
     )
     expected, field = APPLY[role]
-    if expected != 201:
-        error = error_of(response, expected)
+    if error := refused(response, expected, ok=201):
         if field:
             assert field in error["fields"]
         assert not Application.objects.filter(facility=facility_a).exists()
         return
-    assert response.status_code == 201, response.content
     item = response.json()
     assert item["status"] == "submitted"
     assert item["proposed_amount"] == "15030.00"  # 10 元 × 250.5 ㎡ × 6 个月
@@ -372,16 +305,7 @@ def test_the_rule_and_eligibility_refuse_with_field_messages(users, facility_a, 
 # ---------------------------------------------------------------- deciding, paying, withdrawing, reversing
 
 # B's application is submitted; operator B may see it but not decide; town 1's official does not see B.
-DECIDE = {
-    "anonymous": 401,
-    "reader": 403,
-    "operator_a": 404,
-    "operator_b": 403,
-    "town1_official": 404,
-    "daxing_official": 200,
-    "yubei_official": 404,
-    "superuser": 200,
-}
+DECIDE = helpers.write_statuses(404, operator_b=403, daxing_official=200, superuser=200)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -391,13 +315,9 @@ def test_decide_where_the_web_allows_it(role, world, client_as):
         f"{BASE}/applications/{application.pk}/decide/", {"decision": "approve"}, format="json"
     )
     application.refresh_from_db()
-    if DECIDE[role] != 200:
-        error = error_of(response, DECIDE[role])
-        if DECIDE[role] == 403 and role != "reader":
-            assert error["code"] == "not_allowed"
+    if refused(response, DECIDE[role], role=role):
         assert application.status == "submitted"
         return
-    assert response.status_code == 200, response.content
     item = response.json()
     assert (item["status"], item["approved_amount"]) == ("approved", "36000.00")
     assert application.status == "approved"
@@ -430,7 +350,8 @@ def test_reduce_and_reject_need_a_reason(world, client_as):
     assert "已处理" in str(error)
 
 
-PAY = {**DECIDE, "operator_b": 404, "operator_a": 403, "town1_official": 403}
+# A's application: its operator and town 1's official see it but may not pay; Daxing's officials pay (201)
+PAY = helpers.write_statuses(403, operator_b=404, yubei_official=404, daxing_official=201, superuser=201)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -439,11 +360,9 @@ def test_pay_where_the_web_allows_it(role, world, client_as):
     response = client_as(role).post(
         f"{BASE}/applications/{application.pk}/pay/", {"reference": "PZ-A-2"}, format="json"
     )
-    if PAY[role] != 200:
-        error_of(response, PAY[role])
+    if refused(response, PAY[role], ok=201):
         assert LedgerEntry.objects.filter(application=application).count() == 1
         return
-    assert response.status_code == 201, response.content
     entry = response.json()
     assert (entry["kind"], entry["amount"], entry["reference"]) == ("payment", "16000.00", "PZ-A-2")
     assert (entry["application"], entry["fund"], entry["reversed_by"]) == (
@@ -490,11 +409,9 @@ def test_reverse_a_payment_where_the_web_allows_it(role, world, client_as):
     payment = world["payment"]
     url = f"{BASE}/ledger/{payment.pk}/reverse/"
     response = client_as(role).post(url, {"reason": "重复录入"}, format="json")
-    if REVERSE[role] != 200:
-        error_of(response, REVERSE[role])
+    if refused(response, REVERSE[role], ok=201):
         assert not LedgerEntry.objects.filter(reversal_of=payment).exists()
         return
-    assert response.status_code == 201, response.content
     reversal = response.json()
     assert (reversal["kind"], reversal["amount"], reversal["reversal_of"]) == (
         "reversal",
@@ -529,26 +446,12 @@ def test_the_ledger_and_other_lists_accept_no_direct_writes(world, client_as):
 
 def test_a_read_write_token_acts_as_its_user_and_a_read_only_one_never_writes(world, users):
     official = users["daxing_official"]
-    read_only = ApiToken.issue(
-        user=official,
-        name="只读",
-        read_only=True,
-        expires_at=timezone.now() + timedelta(days=1),
-        created_by=official,
-    )[1]
-    read_write = ApiToken.issue(
-        user=official,
-        name="读写",
-        read_only=False,
-        expires_at=timezone.now() + timedelta(days=1),
-        created_by=official,
-    )[1]
+    read_only = helpers.bearer_client(issue_token(official, name="只读", days=1)[1])
+    read_write = helpers.bearer_client(issue_token(official, name="读写", read_only=False, days=1)[1])
     url = f"{BASE}/applications/{world['B'].pk}/decide/"
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {read_only}")
-    assert error_of(api.post(url, {"decision": "approve"}, format="json"), 403)["code"] == "permission_denied"
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {read_write}")
-    assert api.post(url, {"decision": "approve"}, format="json").json()["status"] == "approved"
+    error = error_of(read_only.post(url, {"decision": "approve"}, format="json"), 403)
+    assert error["code"] == "permission_denied"
+    assert read_write.post(url, {"decision": "approve"}, format="json").json()["status"] == "approved"
 
 
 # ---------------------------------------------------------------- queries per page
@@ -617,16 +520,7 @@ def many(world, users, daxing, town1):
 @pytest.mark.parametrize("endpoint", ["funds", "programs", "applications", "ledger", "projects"])
 @pytest.mark.parametrize("role", ["daxing_official", "reader"])
 def test_a_list_page_costs_the_same_queries_whatever_its_size(endpoint, role, many, client_as):
-    api = client_as(role)
-    api.get(f"{BASE}/{endpoint}/")  # sessions, token last-use and similar first-request writes
-    counts = []
-    for size in (5, 100):
-        with CaptureQueriesContext(connection) as queries:
-            response = api.get(f"{BASE}/{endpoint}/", {"page_size": size})
-        assert len(response.json()["results"]) == size
-        counts.append(len(queries))
-    assert counts[0] == counts[1], counts
-    assert counts[1] <= 16, counts
+    helpers.assert_page_cost_is_constant(client_as(role), f"{BASE}/{endpoint}/", budget=16)
 
 
 # ---------------------------------------------------------------- the schema, signed in
@@ -640,37 +534,12 @@ def test_the_private_endpoints_conform_to_their_schema_when_signed_in(
 ):
     """tests/api/test_schema.py runs schemathesis anonymously (these endpoints answer 401 there); here the
     subsidy and supervision GET endpoints run with a superuser's read-only token over the seeded data."""
-    import schemathesis
-    from hypothesis import HealthCheck, given
-    from hypothesis import settings as hypothesis_settings
-    from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import response_schema_conformance
-
-    from tests.api.conftest import issue
-
-    secret = issue(users["superuser"])[1]
-    schema = schemathesis.openapi.from_dict(schema_dict).include(
-        path_regex=r"^/api/v1/(subsidies|inspections)/", method="GET"
+    secret = issue_token(users["superuser"])[1]
+    paths = run_schemathesis(
+        schema_dict,
+        wsgi_app,
+        r"^/api/v1/(subsidies|inspections)/",
+        examples=8,
+        headers={"Authorization": f"Bearer {secret}"},
     )
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert {"/api/v1/subsidies/funds/", "/api/v1/inspections/findings/{id}/"} <= {
-        op.path for op in operations
-    }
-    for operation in operations:
-
-        @given(case=operation.as_strategy())
-        @hypothesis_settings(
-            max_examples=8,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
-        def check(case):
-            case.call_and_validate(
-                app=wsgi_app,
-                headers={"Authorization": f"Bearer {secret}"},
-                checks=[not_a_server_error, response_schema_conformance],
-            )
-
-        check()
+    assert {"/api/v1/subsidies/funds/", "/api/v1/inspections/findings/{id}/"} <= paths

@@ -12,6 +12,7 @@ from rest_framework.settings import api_settings
 from accounts.models import ApiToken, hash_secret
 from core.api.throttling import AnonymousRateThrottle, ClientRateThrottle
 from facilities.models import RoleAssignment
+from tests import helpers
 from tests.api.conftest import URLS, issue, make_client_account
 from tests.factories import UserFactory, grant
 
@@ -27,13 +28,11 @@ def bearer(secret):
 
 
 def error_of(response, status, code):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body["error"]) == {"status", "code", "message", "fields"}
-    assert body["error"]["status"] == status
-    assert body["error"]["code"] == code
-    assert body["error"]["message"]
-    return body["error"]
+    """The one error body, with this code and a message."""
+    error = helpers.error_of(response, status)
+    assert error["code"] == code
+    assert error["message"]
+    return error
 
 
 # ---------------------------------------------------------------- authentication
@@ -358,11 +357,15 @@ def test_superuser_sees_every_districts_client_tokens(client, daxing_client, yub
 def test_second_client_in_two_districts_is_listed_once(client, daxing_official, daxing, yubei):
     account = make_client_account(daxing, "both_districts")
     grant(account, Role.API_CLIENT, region=yubei)
-    issue(account)
+    daxing_token, _ = issue(account)
+    daxing_token.grant = account.roles.get(region=daxing)
+    daxing_token.save()
+    issue(account)  # no grant: the account's whole scope, which reaches Yubei too
     client.force_login(daxing_official)
     response = client.get(PAGE)
     assert list(response.context["client_accounts"]) == [account]
-    assert len(response.context["client_tokens"]) == 1
+    # Only the token issued under the Daxing grant is Daxing's to see (tests/api/test_token_scope.py).
+    assert list(response.context["client_tokens"]) == [daxing_token]
 
 
 def test_a_non_utf8_authorization_header_is_not_a_server_error(client):

@@ -12,7 +12,7 @@ from facilities.models import ClassUnit, Facility, StatusChange
 from planning import stats_cache
 from planning.models import StatisticsVersion
 from targets.models import Region, SlotTarget
-from tests.factories import FacilityFactory, UserFactory, add_unit
+from tests.factories import FacilityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +34,18 @@ def api():
 @pytest.fixture
 def counted(town1):
     """A filed facility in Daxing town 1 with 40 slots."""
-    return FacilityFactory(
-        town=town1,
-        name="缓存测试园",
-        filed=True,
-        filing_number="S-cache",
-        filed_on=datetime.date(2025, 1, 10),
-        units=[("older", 2, 20)],
+    return FacilityFactory(town=town1, name="缓存测试园", filed=True, units=[("older", 2, 20)])
+
+
+def record_suspension(facility):
+    """A status change to suspended, effective 1 February 2025 (the facility's own status is left alone)."""
+    StatusChange.objects.create(
+        facility=facility,
+        from_status="operating",
+        to_status="suspended",
+        effective_on=datetime.date(2025, 2, 1),
+        reason="测试",
+        decided_by=UserFactory(),
     )
 
 
@@ -68,28 +73,14 @@ def test_every_write_to_a_source_table_gives_a_new_version(counted):
     seen.add(stats_cache.version())
     SlotTarget.objects.filter(town__code="110115-01").update(total_slots=F("total_slots") + 1)
     seen.add(stats_cache.version())
-    StatusChange.objects.create(
-        facility=counted,
-        from_status="operating",
-        to_status="suspended",
-        effective_on=datetime.date(2025, 2, 1),
-        reason="测试",
-        decided_by=UserFactory(),
-    )
+    record_suspension(counted)
     seen.add(stats_cache.version())
     assert len(seen) == 4
 
 
 def test_suspension_and_target_changes_reach_the_api(api, counted):
     before = actual(api)
-    StatusChange.objects.create(
-        facility=counted,
-        from_status="operating",
-        to_status="suspended",
-        effective_on=datetime.date(2025, 2, 1),
-        reason="测试",
-        decided_by=UserFactory(),
-    )
+    record_suspension(counted)
     Facility.objects.filter(pk=counted.pk).update(operating_status="suspended")
     assert actual(api) == before - 40
 
@@ -103,13 +94,9 @@ def test_suspension_and_target_changes_reach_the_api(api, counted):
 def test_national_rollup_is_invalidated_too(api, counted):
     url = "/api/v1/stats/slots/?year=2025&level=plan"
     before = actual(api, url)
-    add_unit(FacilityFactory(
-        town=Region.objects.get(code="110115-02"),
-        name="缓存测试园二",
-        filing_status=Facility.FilingStatus.FILED,
-        filing_number="S-cache-2",
-        filed_on=datetime.date(2025, 1, 10),
-    ), "older", 1, 20)  # fmt: skip
+    FacilityFactory(
+        town=Region.objects.get(code="110115-02"), name="缓存测试园二", filed=True, units=[("older", 1, 20)]
+    )
     assert actual(api, url) == before + 20
 
 
@@ -132,15 +119,9 @@ def test_one_version_row_exists(seeded):
 
 
 def test_synthetic_facilities_count_only_where_the_benchmark_setting_is_on(api, counted, settings):
-    synthetic = FacilityFactory(
-        town=Region.objects.get(code="110115-01"),
-        name="【合成】测试",
-        filing_status=Facility.FilingStatus.FILED,
-        filing_number="SYN-test",
-        filed_on=datetime.date(2025, 1, 10),
-        is_synthetic=True,
+    FacilityFactory(
+        town=counted.town, name="【合成】测试", filed=True, is_synthetic=True, units=[("older", 1, 20)]
     )
-    add_unit(synthetic, "older", 1, 20)
     official = actual(api)
     settings.STATISTICS_COUNT_SYNTHETIC = True
     assert actual(api) == official + 20

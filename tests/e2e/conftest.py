@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ops.seed import seed_all
+from tests.factories import UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -59,6 +60,41 @@ def seeded_live_db(transactional_db):
 
     if not Region.objects.exists():
         seed_all()
+
+
+@pytest.fixture
+def chief(seeded_live_db):
+    return UserFactory(username="chief", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def chief_base(page, live_server, chief):
+    """The live server's address, with the page signed in as the chief (a superuser)."""
+    log_in(page, live_server.url, "chief")
+    return live_server.url
+
+
+def log_in(page, base, username):
+    """Through the login form, with tests.factories.UserFactory's password."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-for-tests-only")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def wait_for_charts(page, count):
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-chart][data-rendered=true] svg').length >= {count}"
+    )
+
+
+def show(page, url, *, charts=0, text="main"):
+    """Go to `url`, wait for its first `charts` charts to render, and return the text of `text`."""
+    page.goto(url)
+    if charts:
+        wait_for_charts(page, charts)
+    return page.inner_text(text)
 
 
 def shot(page, name: str, full_page: bool = True) -> Path:

@@ -8,8 +8,8 @@ import pytest
 from facilities.models import Facility
 from planning import selectors
 from targets.models import Region
-from tests.e2e.conftest import shot
-from tests.factories import FacilityFactory, UserFactory, add_unit
+from tests.e2e.conftest import shot, show, wait_for_charts
+from tests.factories import FacilityFactory, add_unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,29 +36,10 @@ def registry():
         Facility.objects.filter(pk=facility.pk).update(inclusive_slots=inclusive)
 
 
-def log_in(page, base):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "chief")
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
-def wait_for_charts(page, count):
-    page.wait_for_function(
-        f"document.querySelectorAll('[data-chart][data-rendered=true] svg').length >= {count}"
-    )
-
-
 @pytest.mark.parametrize(("code", "plan"), [("110115", "2025:plan"), ("500112", "")])
-def test_district_dashboard_renders_charts_and_the_computed_numbers(
-    page, live_server, seeded_live_db, code, plan
-):
+def test_district_dashboard_renders_charts_and_the_computed_numbers(page, chief_base, code, plan):
     registry()
-    UserFactory(username="chief", is_superuser=True, is_staff=True)
-    base = live_server.url
-    log_in(page, base)
-    page.goto(f"{base}/planning/districts/{code}/" + (f"?plan={plan}" if plan else ""))
+    page.goto(f"{chief_base}/planning/districts/{code}/" + (f"?plan={plan}" if plan else ""))
     wait_for_charts(page, 3)
     district = Region.objects.get(code=code)
     year, level = (2025, "plan") if plan else (datetime.date.today().year, "plan")
@@ -73,17 +54,12 @@ def test_district_dashboard_renders_charts_and_the_computed_numbers(
     shot(page, f"dashboard-{code}-top", full_page=False)
 
 
-def test_compare_and_town_pages(page, live_server, seeded_live_db):
+def test_compare_and_town_pages(page, chief_base):
     registry()
-    UserFactory(username="chief", is_superuser=True, is_staff=True)
-    base = live_server.url
-    log_in(page, base)
-    page.goto(f"{base}/planning/compare/?year=2025")
-    wait_for_charts(page, 1)
-    table = page.inner_text("#table-compare")
+    table = show(page, f"{chief_base}/planning/compare/?year=2025", charts=1, text="#table-compare")
     assert "大兴区" in table and "渝北区" in table and "4.53" in table
     shot(page, "compare")
-    page.goto(f"{base}/planning/districts/110115/towns/110115-01/?plan=2025:plan")
+    page.goto(f"{chief_base}/planning/districts/110115/towns/110115-01/?plan=2025:plan")
     assert page.inner_text("#town-actual") == "90"
     assert "兴丰阳光园" in page.inner_text("#town-facilities")
     shot(page, "town-110115-01")

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from targets.models import Region, SlotTarget
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import log_in, shot
 from tests.factories import UserFactory, grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,10 +34,7 @@ def test_preview_confirm_and_a_bad_file(page, live_server, seeded_live_db, setti
     daxing = Region.objects.get(code="110115")
     grant(UserFactory(username="daxing"), "district_official", region=daxing)
     base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "daxing")
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("button[type=submit]")
+    log_in(page, base, "daxing")
     page.goto(f"{base}/planning/districts/110115/imports/")
     shot(page, "imports-index")
 

@@ -9,9 +9,8 @@ from django.utils import timezone
 from supervision import services
 from supervision.models import Department, Inspection
 from targets.models import Region
-from tests.e2e.conftest import shot
-from tests.e2e.test_dashboards import log_in, wait_for_charts
-from tests.factories import FacilityFactory, UserFactory, add_unit
+from tests.e2e.conftest import shot, show
+from tests.factories import FacilityFactory, add_unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,39 +49,26 @@ def inspected_facility(chief):
     return facility
 
 
-def test_supervision_dashboard_and_findings(page, live_server, seeded_live_db):
-    chief = UserFactory(username="chief", is_superuser=True, is_staff=True)
+def test_supervision_dashboard_and_findings(page, chief_base, chief):
     inspected_facility(chief)
-    base = live_server.url
-    log_in(page, base)
-    page.goto(f"{base}/supervision/districts/110115/")
-    wait_for_charts(page, 2)
-    body = page.inner_text("main")
+    body = show(page, f"{chief_base}/supervision/districts/110115/", charts=2)
     assert "兴丰阳光园" in body and "逾期" in body
     shot(page, "supervision-dashboard-110115")
-    page.goto(f"{base}/supervision/findings/")
-    findings = page.inner_text("main")
+    findings = show(page, f"{chief_base}/supervision/findings/")
     assert "疏散通道堆放杂物" in findings and "留样记录不全" in findings
     shot(page, "supervision-findings")
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{base}/supervision/districts/110115/")
-    wait_for_charts(page, 2)
+    show(page, f"{chief_base}/supervision/districts/110115/", charts=2)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     shot(page, "supervision-dashboard-phone")
 
 
-def test_fund_execution_and_projects(page, live_server, seeded_live_db):
-    UserFactory(username="chief", is_superuser=True, is_staff=True)
-    base = live_server.url
-    log_in(page, base)
-    page.goto(f"{base}/subsidies/funds/")
-    wait_for_charts(page, 1)
-    funds = page.inner_text("main")
+def test_fund_execution_and_projects(page, chief_base):
+    funds = show(page, f"{chief_base}/subsidies/funds/", charts=1)
     assert "中央财政支持普惠托育服务发展示范项目资金" in funds and "100,000,000" in funds
     shot(page, "subsidies-funds")
-    page.goto(f"{base}/subsidies/projects/")
-    projects = page.inner_text("main")
+    projects = show(page, f"{chief_base}/subsidies/projects/")
     assert "区级托育综合服务指导中心（仙桃数据谷）" in projects
     shot(page, "subsidies-projects")
-    page.goto(f"{base}/subsidies/")
+    page.goto(f"{chief_base}/subsidies/")
     shot(page, "subsidies-index")

@@ -93,26 +93,20 @@ def test_the_seed_alone_lists_nothing_and_shows_the_empty_state(seeded, client):
     assert "区妇幼保健院" not in page
 
 
+# Every column of a facility the directory keeps back. With the whitelist it accounts for the whole model, so
+# a new column fails test_whitelist_holds_only_disclosed_fields until someone decides which side it is on.
+KEPT_BACK = {
+    "created_at", "updated_at", "created_by", "updated_by", "version", "source", "seed_key", "is_synthetic",
+    "latitude", "longitude", "indoor_area_m2", "outdoor_area_m2", "premises", "lease_start", "lease_end",
+    "contact_person", "contact_phone", "notes", "serves_meals", "enrolled_children",
+    "operating_status", "status_since", "filing_status", "submitted_at", "acknowledged_at", "return_reason",
+}  # fmt: skip
+
+
 def test_whitelist_holds_only_disclosed_fields():
-    assert set(PUBLIC_FIELDS) == {
-        "id",
-        "name",
-        "address",
-        "district",
-        "town",
-        "kind",
-        "ownership",
-        "is_inclusive",
-        "inclusive_slots",
-        "total_slots",
-        "units",
-        "monthly_fee",
-        "meal_fee",
-        "public_phone",
-        "filing_number",
-        "filed_on",
-        "opening_date",
-    }
+    columns = {field.name for field in Facility._meta.concrete_fields}
+    assert columns - set(PUBLIC_FIELDS) == KEPT_BACK
+    assert set(PUBLIC_FIELDS) - columns == {"units"}  # slots by class type, from the class units
     private = {"staff", "contact_person", "contact_phone", "notes", "return_reason", "id_number", "version"}
     assert not private & set(PUBLIC_FIELDS)
     assert PUBLIC_UNIT_FIELDS == ("class_type", "classes", "children_per_class", "slots")

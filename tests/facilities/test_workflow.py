@@ -29,6 +29,24 @@ def submit(facility, user):
     return services.filing_submit(user=user, facility=facility)
 
 
+def update(user, facility, *, classes=2, version=None, **changes):
+    """Save the facility's form with `changes`, its two toddler classes (or `classes`), at its current version
+    unless a stale `version` is given."""
+    return services.facility_update(
+        user=user,
+        facility=facility,
+        data=form_data(facility, **changes),
+        units=units(classes=classes),
+        expected_version=facility.version if version is None else version,
+    )
+
+
+def change_status(user, facility, to_status, effective_on, reason, **extra):
+    return services.operating_status_change(
+        user=user, facility=facility, to_status=to_status, effective_on=effective_on, reason=reason, **extra
+    )
+
+
 class TestCreate:
     def test_an_operator_creates_a_draft_and_becomes_its_operator(self, operator_a, facility_a, town1):
         data = form_data(facility_a, name="新园", is_inclusive=True, inclusive_slots=20)
@@ -125,13 +143,7 @@ class TestFiling:
         submit(facility_a, operator_a)
         facility_a.refresh_from_db()
         with pytest.raises(NotAllowed, match="审核期间不能修改"):
-            services.facility_update(
-                user=operator_a,
-                facility=facility_a,
-                data=form_data(facility_a),
-                units=units(),
-                expected_version=facility_a.version,
-            )
+            update(operator_a, facility_a)
 
 
 class TestChangesToFiledRecords:
@@ -145,13 +157,7 @@ class TestChangesToFiledRecords:
     def test_an_operator_change_waits_for_review_and_the_approved_record_stays(
         self, filed, operator_a, daxing_official
     ):
-        result = services.facility_update(
-            user=operator_a,
-            facility=filed,
-            data=form_data(filed, monthly_fee=3000),
-            units=units(classes=3),
-            expected_version=filed.version,
-        )
+        result = update(operator_a, filed, classes=3, monthly_fee=3000)
         assert isinstance(result, PendingChange)
         filed.refresh_from_db()
         assert (filed.total_slots, filed.monthly_fee) == (30, None)
@@ -162,13 +168,7 @@ class TestChangesToFiledRecords:
         assert result.status == "approved" and result.decided_by == daxing_official
 
     def test_a_rejected_change_leaves_the_record_and_gives_a_reason(self, filed, operator_a, daxing_official):
-        change = services.facility_update(
-            user=operator_a,
-            facility=filed,
-            data=form_data(filed, name="改名园"),
-            units=units(),
-            expected_version=filed.version,
-        )
+        change = update(operator_a, filed, name="改名园")
         services.pending_change_reject(user=daxing_official, change=change, reason="名称与执照不符")
         filed.refresh_from_db()
         change.refresh_from_db()
@@ -176,13 +176,7 @@ class TestChangesToFiledRecords:
         assert (change.status, change.decision_reason) == ("rejected", "名称与执照不符")
 
     def test_a_district_official_edits_a_filed_record_directly(self, filed, daxing_official):
-        services.facility_update(
-            user=daxing_official,
-            facility=filed,
-            data=form_data(filed, address="新地址"),
-            units=units(),
-            expected_version=filed.version,
-        )
+        update(daxing_official, filed, address="新地址")
         filed.refresh_from_db()
         assert filed.address == "新地址"
 
@@ -192,97 +186,43 @@ class TestConcurrency:
         self, operator_a, daxing_official, facility_a
     ):
         version = facility_a.version
-        services.facility_update(
-            user=daxing_official,
-            facility=facility_a,
-            data=form_data(facility_a, address="官员改的"),
-            units=units(),
-            expected_version=version,
-        )
+        update(daxing_official, facility_a, address="官员改的")
         stale = Facility.objects.get(pk=facility_a.pk)
         with pytest.raises(ConcurrencyError, match="已被他人修改"):
-            services.facility_update(
-                user=operator_a,
-                facility=stale,
-                data=form_data(stale, address="运营者改的"),
-                units=units(),
-                expected_version=version,
-            )
+            update(operator_a, stale, version=version, address="运营者改的")
         stale.refresh_from_db()
         assert stale.address == "官员改的"
 
 
 class TestOperatingStatus:
+    CLOSED_ON = datetime.date(2026, 11, 20)
+
+    def close(self, official, facility, **placement):
+        return change_status(official, facility, "closed", self.CLOSED_ON, "停办", **placement)
+
     def test_suspend_and_close_with_reasons_and_where_the_children_went(self, daxing_official, facility_a):
-        services.operating_status_change(
-            user=daxing_official,
-            facility=facility_a,
-            to_status="suspended",
-            effective_on=datetime.date(2026, 11, 1),
-            reason="消防整改",
-        )
+        change_status(daxing_official, facility_a, "suspended", datetime.date(2026, 11, 1), "消防整改")
         with pytest.raises(RegistryError) as exc:
-            services.operating_status_change(
-                user=daxing_official,
-                facility=facility_a,
-                to_status="closed",
-                effective_on=datetime.date(2026, 11, 20),
-                reason="停办",
-            )
+            self.close(daxing_official, facility_a)
         assert "children_placement" in exc.value.errors
-        services.operating_status_change(
-            user=daxing_official,
-            facility=facility_a,
-            to_status="closed",
-            effective_on=datetime.date(2026, 11, 20),
-            reason="停办",
-            children_placement="12名转入乙托育园",
-        )
+        self.close(daxing_official, facility_a, children_placement="12名转入乙托育园")
         facility_a.refresh_from_db()
-        assert (facility_a.operating_status, facility_a.status_since) == (
-            "closed",
-            datetime.date(2026, 11, 20),
-        )
+        assert (facility_a.operating_status, facility_a.status_since) == ("closed", self.CLOSED_ON)
         assert not facility_a.counts_toward_slots
         assert list(StatusChange.objects.values_list("to_status", flat=True)) == ["closed", "suspended"]
 
     def test_a_closed_facility_cannot_be_edited_or_reopened(self, daxing_official, facility_a):
-        services.operating_status_change(
-            user=daxing_official,
-            facility=facility_a,
-            to_status="closed",
-            effective_on=datetime.date(2026, 11, 20),
-            reason="停办",
-            children_placement="无在托",
-        )
+        self.close(daxing_official, facility_a, children_placement="无在托")
         facility_a.refresh_from_db()
         with pytest.raises(NotAllowed, match="已关停"):
-            services.facility_update(
-                user=daxing_official,
-                facility=facility_a,
-                data=form_data(facility_a),
-                units=units(),
-                expected_version=facility_a.version,
-            )
+            update(daxing_official, facility_a)
         with pytest.raises(NotAllowed):
-            services.operating_status_change(
-                user=daxing_official,
-                facility=facility_a,
-                to_status="operating",
-                effective_on=datetime.date(2026, 11, 21),
-                reason="复业",
-            )
+            change_status(daxing_official, facility_a, "operating", datetime.date(2026, 11, 21), "复业")
 
     def test_operators_and_town_officials_cannot_change_status(self, operator_a, town1_official, facility_a):
         for user in (operator_a, town1_official):
             with pytest.raises(NotAllowed):
-                services.operating_status_change(
-                    user=user,
-                    facility=facility_a,
-                    to_status="suspended",
-                    effective_on=datetime.date(2026, 11, 1),
-                    reason="x",
-                )
+                change_status(user, facility_a, "suspended", datetime.date(2026, 11, 1), "x")
 
 
 class TestHistory:
@@ -290,13 +230,7 @@ class TestHistory:
         import pghistory
 
         with pghistory.context(user=operator_a.pk):
-            services.facility_update(
-                user=operator_a,
-                facility=facility_a,
-                data=form_data(facility_a, address="旧址→新址"),
-                units=units(classes=3),
-                expected_version=facility_a.version,
-            )
+            update(operator_a, facility_a, classes=3, address="旧址→新址")
         events = list(facility_history(facility_a))
         facility_events = [
             e for e in events if e.pgh_model == "facilities.FacilityEvent" and e.pgh_label == "update"
@@ -317,12 +251,5 @@ def test_the_users_fixture_factory_is_usable(db):
 
 
 def test_a_facility_cannot_be_moved_to_a_district_the_user_does_not_serve(operator_a, facility_a, yubei):
-    data = form_data(facility_a, district=yubei, town=None)
     with pytest.raises(NotAllowed, match="不能把机构移到该区县"):
-        services.facility_update(
-            user=operator_a,
-            facility=facility_a,
-            data=data,
-            units=units(),
-            expected_version=facility_a.version,
-        )
+        update(operator_a, facility_a, district=yubei, town=None)

@@ -42,17 +42,25 @@ class TownFactory(CityFactory):
     parent = factory.SubFactory(DistrictFactory)
 
 
-class PopulationStatFactory(factory.django.DjangoModelFactory):
+class SourcedFactory(factory.django.DjangoModelFactory):
+    """A figure, as a document states it."""
+
+    class Meta:
+        abstract = True
+
+    source = factory.SubFactory(SourceDocumentFactory)
+
+
+class PopulationStatFactory(SourcedFactory):
     class Meta:
         model = PopulationStat
 
     region = factory.SubFactory(DistrictFactory)
     year = 2024
     resident_population = 500_000
-    source = factory.SubFactory(SourceDocumentFactory)
 
 
-class ReportedFigureFactory(factory.django.DjangoModelFactory):
+class ReportedFigureFactory(SourcedFactory):
     class Meta:
         model = ReportedFigure
 
@@ -61,10 +69,9 @@ class ReportedFigureFactory(factory.django.DjangoModelFactory):
     measure = ReportedFigure.Measure.SLOTS
     value = 100
     unit = ReportedFigure.Unit.SLOTS
-    source = factory.SubFactory(SourceDocumentFactory)
 
 
-class SlotTargetFactory(factory.django.DjangoModelFactory):
+class SlotTargetFactory(SourcedFactory):
     class Meta:
         model = SlotTarget
 
@@ -73,4 +80,3 @@ class SlotTargetFactory(factory.django.DjangoModelFactory):
     level = SlotTarget.Level.BASELINE
     total_slots = 100
     inclusive_slots = 30
-    source = factory.SubFactory(SourceDocumentFactory)

@@ -57,6 +57,18 @@ def roster(rows: int) -> bytes:
     return buffer.getvalue()
 
 
+def import_roster(official, content):
+    """The roster import of Daxing, for real (no dry run), queued for the configured task backend."""
+    return tasks.start_import(
+        district=Region.objects.get(code="110115"),
+        user=official,
+        kind=ImportJob.Kind.FACILITY_ROSTER,
+        content=content,
+        file_name="名册.xlsx",
+        dry_run=False,
+    )
+
+
 def facility_ids_issued() -> int:
     """The facility id sequence: it moves with every insert, committed or not."""
     with connection.cursor() as cursor:
@@ -86,14 +98,7 @@ def official(committed_seed):
 def test_a_roster_import_killed_while_writing_leaves_nothing_and_can_be_run_again(official, client, settings):
     daxing = Region.objects.get(code="110115")
     content = roster(ROWS)
-    job = tasks.start_import(
-        district=daxing,
-        user=official,
-        kind=ImportJob.Kind.FACILITY_ROSTER,
-        content=content,
-        file_name="名册.xlsx",
-        dry_run=False,
-    )
+    job = import_roster(official, content)
     assert job.status == ImportJob.Status.QUEUED
     before = facility_ids_issued()
     log = (ROOT / "artifacts").joinpath("killed-import-worker.log")
@@ -149,14 +154,7 @@ def test_a_roster_import_killed_while_writing_leaves_nothing_and_can_be_run_agai
 
     # The same file again (run in this process) imports every row, once.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    again = tasks.start_import(
-        district=daxing,
-        user=official,
-        kind=ImportJob.Kind.FACILITY_ROSTER,
-        content=content,
-        file_name="名册.xlsx",
-        dry_run=False,
-    )
+    again = import_roster(official, content)
     assert again.status == ImportJob.Status.DONE, again.problems
     assert again.summary["created"] == ROWS
     assert Facility.objects.filter(name__startswith=PREFIX).count() == ROWS

@@ -338,6 +338,13 @@ def pdf():
     return b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n"
 
 
+def failed_dry_run(district, user):
+    """A dry run of a PDF: the job fails, and its pages are there to be opened (or refused)."""
+    return tasks.start_import(
+        district=district, user=user, kind="slot_targets", content=pdf(), file_name="a.pdf", dry_run=True
+    )
+
+
 def zip_bomb():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -781,14 +788,7 @@ def district_urls(code, job_pk):
     "role", ["daxing_official", "yubei_official", "town1_official", "operator_a", "api_client", "superuser"]
 )
 def test_only_the_districts_officials_and_superusers_open_import_pages(client, users, daxing, role):
-    job = tasks.start_import(
-        district=daxing,
-        user=users["daxing_official"],
-        kind="slot_targets",
-        content=pdf(),
-        file_name="a.pdf",
-        dry_run=True,
-    )
+    job = failed_dry_run(daxing, users["daxing_official"])
     client.force_login(users[role])
     allowed = role in {"daxing_official", "superuser"}
     for url in district_urls("110115", job.pk):
@@ -822,14 +822,7 @@ def test_a_job_whose_submitter_lost_the_role_fails_without_writing(daxing, offic
 
 
 def test_job_ids_of_another_district_are_404_however_they_are_guessed(client, users, daxing, yubei):
-    yubei_job = tasks.start_import(
-        district=yubei,
-        user=users["yubei_official"],
-        kind="slot_targets",
-        content=pdf(),
-        file_name="y.xlsx",
-        dry_run=True,
-    )
+    yubei_job = failed_dry_run(yubei, users["yubei_official"])
     client.force_login(users["daxing_official"])
     for url in district_urls("110115", yubei_job.pk)[1:4]:
         assert client.get(url).status_code == 404, url

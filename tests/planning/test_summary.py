@@ -69,15 +69,8 @@ def town_actual(code):
 
 @pytest.fixture
 def counted(town1):
-    """A filed facility in Daxing town 1 with 40 slots."""
-    return FacilityFactory(
-        town=town1,
-        name="汇总测试园",
-        filed=True,
-        filing_number="S-summary",
-        filed_on=datetime.date(2025, 1, 10),
-        units=[("older", 2, 20)],
-    )
+    """A facility filed early in 2025 (the factory's `filed` trait) in Daxing town 1, with 40 slots."""
+    return FacilityFactory(town=town1, name="汇总测试园", filed=True, units=[("older", 2, 20)])
 
 
 def test_the_summary_gives_the_exact_figures(counted):

@@ -19,25 +19,17 @@ from facilities.models import Facility, RoleAssignment
 from planning.models import ImportJob
 from targets.models import SlotTarget
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 Role = RoleAssignment.Role
 CORPUS = Path(__file__).parent / "corpus"
 PLAN = "2025年规划目标"
 
 
-@pytest.fixture(autouse=True)
-def immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
 @pytest.fixture
-def official(daxing_official):
-    return daxing_official
-
-
-@pytest.fixture
-def client_dx(client, official):
-    client.force_login(official)
+def client_dx(client, daxing_official):
+    """The district official who imports, signed in (without the rest of the cast: this package's world
+    holds facilities A and B)."""
+    client.force_login(daxing_official)
     return client
 
 

@@ -25,6 +25,7 @@ from subsidies.models import Application, LedgerEntry
 from supervision.models import Complaint, Finding, Inspection
 from targets.models import Region
 from tests.security.matrix import Isolated
+from tests.security.urlargs import application_body, facility_body
 from tests.security.world import module_savepoint
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,18 @@ HOSTILE = '=HYPERLINK("http://x")' + SCRIPT
 
 
 # ---------------------------------------------------------------- payloads
+
+
+def with_changes(data, changes):
+    """A form's valid payload with the bad value of a case; a field changed to None is left out."""
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def formset_management(prefix, *, total, max_num):
+    """The management form of a formset of new rows."""
+    counts = {"TOTAL_FORMS": total, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": max_num}
+    return {f"{prefix}-{name}": str(count) for name, count in counts.items()}
 
 
 def facility_form(world, **changes):
@@ -53,33 +66,19 @@ def facility_form(world, **changes):
         {
             "name": "丙托育园",
             "inclusive_slots": "0",
-            "units-TOTAL_FORMS": "1",
-            "units-INITIAL_FORMS": "0",
-            "units-MIN_NUM_FORMS": "0",
-            "units-MAX_NUM_FORMS": "10",
+            **formset_management("units", total=1, max_num=10),
             "units-0-class_type": str(toddler),
             "units-0-classes": "2",
             "units-0-children_per_class": "15",
         }
     )
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
+    return with_changes(data, changes)
 
 
 def application_form(world, **changes):
-    data = {
-        "facility": world.facility_a.pk,
-        "program": world.ids["program"],
-        "period_start": "2026-01-01",
-        "period_end": "2026-06-30",
-        "area_m2": "300",
-        "months": "6",
-        "slots": "",
-        "children": "",
-        "note": "上半年租金",
-    }
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
+    """The subsidy application form: the API's valid body (tests/security/urlargs.py) and a note."""
+    data = application_body(world, slots="", children="", note="上半年租金")
+    return with_changes(data, changes)
 
 
 def inspection_form(world, **changes):
@@ -90,13 +89,9 @@ def inspection_form(world, **changes):
         "title": "联合检查",
         "facilities": [world.facility_a.pk],
         "summary": "",
-        "team-TOTAL_FORMS": "0",
-        "team-INITIAL_FORMS": "0",
-        "team-MIN_NUM_FORMS": "0",
-        "team-MAX_NUM_FORMS": "40",
+        **formset_management("team", total=0, max_num=40),
     }
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
+    return with_changes(data, changes)
 
 
 def finding_form(world, **changes):
@@ -107,20 +102,17 @@ def finding_form(world, **changes):
         "description": "台账不全",
         "deadline": "2030-01-31",
     }
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
+    return with_changes(data, changes)
 
 
 def decision_form(world, **changes):
     data = {"decision": "approve", "amount": "", "reason": ""}
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
+    return with_changes(data, changes)
 
 
 def reversal_form(world, **changes):
     data = {"reason": "重复支付", "entry_date": timezone.localdate().isoformat(), "reference": "CX-1"}
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
+    return with_changes(data, changes)
 
 
 def complaint_form(world, **changes):
@@ -131,34 +123,11 @@ def complaint_form(world, **changes):
         "summary": "午睡无人看护",
         "substantiated": "unknown",
     }
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
+    return with_changes(data, changes)
 
 
 def facility_json(**changes):
-    data = {
-        "name": "丁托育园",
-        "kind": "private",
-        "district": "110115",
-        "town": "110115-01",
-        "monthly_fee": "2000.00",
-        "units": [{"class_type": "toddler", "classes": 2, "children_per_class": 15}],
-    }
-    data.update(changes)
-    return data
-
-
-def application_json(world, **changes):
-    data = {
-        "facility": world.facility_a.pk,
-        "program": world.ids["program"],
-        "period_start": "2026-01-01",
-        "period_end": "2026-06-30",
-        "area_m2": "300.00",
-        "months": 6,
-    }
-    data.update(changes)
-    return data
+    return {**facility_body(name="丁托育园", monthly_fee="2000.00"), **changes}
 
 
 # Each form: (URL, role, payload builder, model whose rows a valid payload creates).
@@ -338,7 +307,7 @@ API_PATHS = {
         lambda w: reverse("api-facility-list"),
         lambda w, **c: facility_json(**c),
     ),
-    "application": ("operator_a", lambda w: reverse("api-subsidy-application-list"), application_json),
+    "application": ("operator_a", lambda w: reverse("api-subsidy-application-list"), application_body),
 }
 
 

@@ -10,87 +10,96 @@ from django.contrib.contenttypes.models import ContentType
 from facilities.models import Facility
 from tests.security.matrix import admin_models
 
-# Non-admin patterns by name (or by route for unnamed ones): the keyword arguments to fill in.
+# Non-admin patterns by name (or by route for unnamed ones) whose one argument is `pk`: the record of
+# world.ids it names.
+PK = {
+    "tokens:revoke": "token",  # the district-1 API client's read-only token
+    "directory:detail": "facility",
+    "registry:change": "change",
+    "registry:detail": "facility",
+    "registry:edit": "facility",
+    "registry:checklist": "facility",
+    "registry:submit": "facility",
+    "registry:acknowledge": "submitted",  # facility C, submitted
+    "registry:approve": "submitted",  # facility C, submitted
+    "registry:return": "submitted",  # facility C, submitted
+    "registry:status": "facility",
+    "registry:staff_create": "facility",
+    "subsidies:fund": "fund",
+    "subsidies:application": "application",
+    "subsidies:decide": "application",
+    "subsidies:pay": "paid_application",
+    "subsidies:withdraw": "application",
+    "subsidies:reverse": "ledger",
+    "subsidies:project": "project",
+    "supervision:inspection": "inspection",
+    "supervision:inspection_edit": "inspection",
+    "supervision:finding_create": "inspection",
+    "supervision:finding": "finding",
+    "supervision:finding_answer": "finding",
+    "supervision:finding_verify": "finding",
+    "supervision:finding_reopen": "finding",
+    "supervision:finding_deadline": "finding",
+    "supervision:complaint": "complaint",
+    "supervision:grade": "facility",
+    "supervision:evaluation": "evaluation",
+    "supervision:evaluation_compare": "facility",
+    "api-target-detail": "target",
+    "api-facility-detail": "facility",
+    "api-facility-acknowledge": "submitted",
+    "api-facility-approve": "submitted",
+    "api-facility-return": "submitted",
+    "api-facility-submit": "facility",
+    "api-subsidy-fund-detail": "fund",
+    "api-subsidy-program-detail": "program",
+    "api-subsidy-application-detail": "application",
+    "api-subsidy-application-decide": "application",
+    "api-subsidy-application-pay": "paid_application",
+    "api-subsidy-application-withdraw": "application",
+    "api-subsidy-ledger-detail": "ledger",
+    "api-subsidy-ledger-reverse": "ledger",
+    "api-subsidy-project-detail": "project",
+    "api-finding-detail": "finding",
+    "api-finding-answer": "finding",
+    "api-finding-reopen": "finding",
+    "api-finding-verify": "finding",
+    "api-complaint-detail": "complaint",
+    "api-grade-detail": "facility",
+    "api-inspection-detail": "inspection",
+}
+# Pages of district 1 (Daxing), by its code.
+DISTRICT_PAGES = (
+    "planning:district",
+    "planning:demand",
+    "imports:index",
+    "imports:targets_template",
+    "imports:roster_template",
+    "imports:roster_export",
+    "imports:annex",
+    "supervision:dashboard",
+    "supervision:income",
+    "targets:district",
+)
+# Every other non-admin pattern: the keyword arguments to fill in.
 ARGS = {
-    "tokens:revoke": lambda w: {"pk": w.ids["token"]},  # the district-1 API client's read-only token
+    **{name: (lambda w, record=record: {"pk": w.ids[record]}) for name, record in PK.items()},
+    **dict.fromkeys(DISTRICT_PAGES, lambda w: {"code": "110115"}),
     "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "set-password"},
-    "directory:detail": lambda w: {"pk": w.ids["facility"]},
-    "registry:change": lambda w: {"pk": w.ids["change"]},
-    "registry:detail": lambda w: {"pk": w.ids["facility"]},
-    "registry:edit": lambda w: {"pk": w.ids["facility"]},
-    "registry:checklist": lambda w: {"pk": w.ids["facility"]},
-    "registry:submit": lambda w: {"pk": w.ids["facility"]},
-    "registry:acknowledge": lambda w: {"pk": w.ids["submitted"]},  # facility C, submitted
-    "registry:approve": lambda w: {"pk": w.ids["submitted"]},  # facility C, submitted
-    "registry:return": lambda w: {"pk": w.ids["submitted"]},  # facility C, submitted
-    "registry:status": lambda w: {"pk": w.ids["facility"]},
-    "registry:staff_create": lambda w: {"pk": w.ids["facility"]},
     "registry:staff_edit": lambda w: {"pk": w.ids["facility"], "staff_pk": w.ids["staff"]},
     "registry:staff_record": lambda w: {"staff_pk": w.ids["staff"], "kind": "certificate"},
-    "planning:district": lambda w: {"code": "110115"},
     "planning:export": lambda w: {"code": "110115", "table": "all"},
-    "planning:demand": lambda w: {"code": "110115"},
     "planning:town": lambda w: {"code": "110115", "town": "110115-01"},
-    "imports:index": lambda w: {"code": "110115"},
     "imports:job": lambda w: {"code": "110115", "pk": w.ids["job"]},
     "imports:job_status": lambda w: {"code": "110115", "pk": w.ids["job"]},
     "imports:job_problems": lambda w: {"code": "110115", "pk": w.ids["job"]},
     "imports:job_confirm": lambda w: {"code": "110115", "pk": w.ids["job"]},
-    "imports:targets_template": lambda w: {"code": "110115"},
-    "imports:roster_template": lambda w: {"code": "110115"},
-    "imports:roster_export": lambda w: {"code": "110115"},
-    "imports:annex": lambda w: {"code": "110115"},
-    "subsidies:fund": lambda w: {"pk": w.ids["fund"]},
-    "subsidies:application": lambda w: {"pk": w.ids["application"]},
-    "subsidies:decide": lambda w: {"pk": w.ids["application"]},
-    "subsidies:pay": lambda w: {"pk": w.ids["paid_application"]},
-    "subsidies:withdraw": lambda w: {"pk": w.ids["application"]},
-    "subsidies:reverse": lambda w: {"pk": w.ids["ledger"]},
-    "subsidies:project": lambda w: {"pk": w.ids["project"]},
-    "supervision:dashboard": lambda w: {"code": "110115"},
     "supervision:export": lambda w: {"code": "110115", "table": "all"},
-    "supervision:income": lambda w: {"code": "110115"},
-    "supervision:inspection": lambda w: {"pk": w.ids["inspection"]},
-    "supervision:inspection_edit": lambda w: {"pk": w.ids["inspection"]},
-    "supervision:finding_create": lambda w: {"pk": w.ids["inspection"]},
-    "supervision:finding": lambda w: {"pk": w.ids["finding"]},
-    "supervision:finding_answer": lambda w: {"pk": w.ids["finding"]},
-    "supervision:finding_verify": lambda w: {"pk": w.ids["finding"]},
-    "supervision:finding_reopen": lambda w: {"pk": w.ids["finding"]},
-    "supervision:finding_deadline": lambda w: {"pk": w.ids["finding"]},
-    "supervision:complaint": lambda w: {"pk": w.ids["complaint"]},
-    "supervision:grade": lambda w: {"pk": w.ids["facility"]},
-    "supervision:evaluation": lambda w: {"pk": w.ids["evaluation"]},
-    "supervision:evaluation_compare": lambda w: {"pk": w.ids["facility"]},
     "supervision:evaluation_create": lambda w: {
         "pk": w.ids["facility"],
         "framework": w.ids["framework"],
         "kind": "self",
     },
     "api-region-detail": lambda w: {"code": "110115-01"},
-    "api-target-detail": lambda w: {"pk": w.ids["target"]},
-    "api-facility-detail": lambda w: {"pk": w.ids["facility"]},
-    "api-facility-acknowledge": lambda w: {"pk": w.ids["submitted"]},
-    "api-facility-approve": lambda w: {"pk": w.ids["submitted"]},
-    "api-facility-return": lambda w: {"pk": w.ids["submitted"]},
-    "api-facility-submit": lambda w: {"pk": w.ids["facility"]},
-    "targets:district": lambda w: {"code": "110115"},
-    "api-subsidy-fund-detail": lambda w: {"pk": w.ids["fund"]},
-    "api-subsidy-program-detail": lambda w: {"pk": w.ids["program"]},
-    "api-subsidy-application-detail": lambda w: {"pk": w.ids["application"]},
-    "api-subsidy-application-decide": lambda w: {"pk": w.ids["application"]},
-    "api-subsidy-application-pay": lambda w: {"pk": w.ids["paid_application"]},
-    "api-subsidy-application-withdraw": lambda w: {"pk": w.ids["application"]},
-    "api-subsidy-ledger-detail": lambda w: {"pk": w.ids["ledger"]},
-    "api-subsidy-ledger-reverse": lambda w: {"pk": w.ids["ledger"]},
-    "api-subsidy-project-detail": lambda w: {"pk": w.ids["project"]},
-    "api-finding-detail": lambda w: {"pk": w.ids["finding"]},
-    "api-finding-answer": lambda w: {"pk": w.ids["finding"]},
-    "api-finding-reopen": lambda w: {"pk": w.ids["finding"]},
-    "api-finding-verify": lambda w: {"pk": w.ids["finding"]},
-    "api-complaint-detail": lambda w: {"pk": w.ids["complaint"]},
-    "api-grade-detail": lambda w: {"pk": w.ids["facility"]},
-    "api-inspection-detail": lambda w: {"pk": w.ids["inspection"]},
     "api/^.*$": lambda w: {"path": "/api/v1/no-such-endpoint/"},  # the API's JSON 404 for anything else
     "^static/(?P<path>.*)$": lambda w: {"path": "vendor/VERSIONS.md"},
 }
@@ -104,13 +113,29 @@ def _today_plus(days: int) -> str:
     return (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
 
 
-def _facility_body() -> dict:
+def facility_body(**changes) -> dict:
+    """A valid API body for a new private facility in town 1: two toddler classes of 15."""
     return {
         "name": "新托育园",
         "kind": "private",
         "district": "110115",
         "town": "110115-01",
         "units": [{"class_type": "toddler", "classes": 2, "children_per_class": 15}],
+        **changes,
+    }
+
+
+def application_body(w, **changes) -> dict:
+    """A valid API body for facility A's application to the world's rent program, for the first half of
+    2026 (300 ㎡)."""
+    return {
+        "facility": w.facility_a.pk,
+        "program": w.ids["program"],
+        "period_start": "2026-01-01",
+        "period_end": "2026-06-30",
+        "area_m2": "300.00",
+        "months": 6,
+        **changes,
     }
 
 
@@ -127,22 +152,11 @@ PAYLOADS = {
     "supervision:finding_deadline": lambda w: {"deadline": _today_plus(60), "note": "延期"},
     # The API's writes get complete, valid bodies, so a role that may not write is stopped by the permission
     # check itself and not by a validation error (which the matrix would count as "ok").
-    "api-facility-detail": lambda w: {
-        **_facility_body(),
-        "name": "甲托育园（改）",
-        "version": w.facility_a.version,
-    },
-    "api-facility-list": lambda w: _facility_body(),
+    "api-facility-detail": lambda w: facility_body(name="甲托育园（改）", version=w.facility_a.version),
+    "api-facility-list": lambda w: facility_body(),
     "api-facility-return": lambda w: {"reason": "备案材料不全"},
     "registry:return": lambda w: {"reason": "备案材料不全"},
-    "api-subsidy-application-list": lambda w: {
-        "facility": w.facility_a.pk,
-        "program": w.ids["program"],
-        "period_start": "2026-01-01",
-        "period_end": "2026-06-30",
-        "area_m2": "300.00",
-        "months": 6,
-    },
+    "api-subsidy-application-list": application_body,
     "api-subsidy-application-decide": lambda w: {"decision": "approve"},
     "api-subsidy-application-pay": lambda w: {"amount": "100.00", "reference": "PZ-SEC-2"},
     "api-subsidy-ledger-reverse": lambda w: {"reason": "重复支付", "reference": "CX-SEC-1"},

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,7 +29,14 @@ from supervision.models import Complaint, Department, EvaluationFramework, Inspe
 from targets.models import Region, SlotTarget
 from tests import cast
 from tests.cast import ROLES
-from tests.factories import FacilityFactory, FundFactory, ProgramFactory, filed_facility, grant
+from tests.factories import (
+    ApplicationFactory,
+    FacilityFactory,
+    FundFactory,
+    ProgramFactory,
+    filed_facility,
+    grant,
+)
 
 Role = RoleAssignment.Role
 
@@ -65,15 +71,7 @@ def build_world() -> World:
     world = World(district1, district2, town1, town2, facility_a, facility_b)
 
     # The cast of tests/cast.py (its usernames prefixed: a test of this package may still use the root one).
-    users = cast.build_cast(
-        daxing=district1,
-        yubei=district2,
-        town1=town1,
-        town2=town2,
-        facility_a=facility_a,
-        facility_b=facility_b,
-        prefix="sec_",
-    )
+    users = cast.build_cast(facility_a, facility_b, yubei=district2, prefix="sec_")
     grant(users["operator_a"], Role.OPERATOR, facility=facility_c)
     world.users = users
     token, secret = cast.issue_token(users["api_client"], created_by=users["daxing_official"])
@@ -110,30 +108,15 @@ def build_world() -> World:
 
     fund = FundFactory(district=district1, name="大兴区普惠托育补助资金（安全测试）")
     program = ProgramFactory(district=district1, fund=fund, name="普惠托育机构租金补助（安全测试）")
-    paid = subsidy_services.application_submit(
-        user=users["operator_a"],
-        facility=facility_a,
-        program=program,
-        period_start=datetime.date(2025, 1, 1),
-        period_end=datetime.date(2025, 6, 30),
-        area_m2=Decimal("300.00"),
-        months=6,
-    )
-    subsidy_services.application_decide(
-        user=users["daxing_official"], application=paid, decision=subsidy_services.Decision.APPROVE
+    # A's rent (300 ㎡) for the first half of 2025, approved and paid; for the second half, submitted.
+    half_year = {"user": users["operator_a"], "facility": facility_a, "program": program, "months": 6}
+    paid = ApplicationFactory(
+        **half_year, period_end=datetime.date(2025, 6, 30), approved_by=users["daxing_official"]
     )
     subsidy_services.payment_create(
         user=users["daxing_official"], application=paid, amount=None, reference="PZ-SEC-1"
     )
-    pending = subsidy_services.application_submit(
-        user=users["operator_a"],
-        facility=facility_a,
-        program=program,
-        period_start=datetime.date(2025, 7, 1),
-        period_end=datetime.date(2025, 12, 31),
-        area_m2=Decimal("300.00"),
-        months=6,
-    )
+    pending = ApplicationFactory(**half_year, period_start=datetime.date(2025, 7, 1))
     project = Project.objects.create(
         kind=Project.Kind.TOWN_PARK, district=district1, town=town1, name="一镇普惠托育园建设（安全测试）"
     )

@@ -9,6 +9,8 @@ import pytest
 from facilities.models import RoleAssignment
 from subsidies import services
 from targets.models import Region
+from tests import cast
+from tests.core.seed_files import fixtures  # noqa: F401  (a fixture: pytest finds it by name)
 from tests.factories import ApplicationFactory, FundFactory, ProgramFactory, filed_facility
 
 Role = RoleAssignment.Role
@@ -45,17 +47,12 @@ def rent_program(daxing, fund):
     return ProgramFactory(district=daxing, fund=fund)
 
 
-# The roles the subsidy pages are tried with (tests/cast.py's vocabulary).
-ROLES = [
-    "operator_a",
-    "operator_b",
-    "town1_official",
-    "daxing_official",
-    "yubei_official",
-    "api_client",
-    "superuser",
-    "nobody",
-]
+# The roles the subsidy pages are tried with: the signed-in cast (tests/cast.py; town 2's official sees
+# nothing town 1's does not), Daxing's API client account and a user with no role.
+ROLES = [role for role in cast.SIGNED_IN if role != "town2_official"] + ["api_client", "nobody"]
+
+# Signed in but not an official of Daxing: none of them may decide, pay or reverse Daxing's subsidies.
+NOT_DAXING_OFFICIALS = ["operator_a", "operator_b", "town1_official", "yubei_official", "api_client"]
 
 
 def submit(user, facility, program, **figures):

@@ -2,11 +2,8 @@
 be read as per-facility payments, idempotent runs, and bad rows that name file, line and field and load
 nothing."""
 
-import csv
 import datetime
-import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -22,31 +19,14 @@ from subsidies.models import (
     Project,
 )
 from subsidies.seeding import SeedError, seed_subsidies
-from targets.seeding import DEFAULT_FIXTURES_DIR
+from tests.core.seed_files import count_rows, edit_cell
 
 pytestmark = pytest.mark.django_db
 SOURCE = "yubei-2025-90"
 
 
-@pytest.fixture
-def fixtures(tmp_path) -> Path:
-    copy = tmp_path / "fixtures"
-    shutil.copytree(DEFAULT_FIXTURES_DIR, copy)
-    return copy
-
-
-def edit_cell(path: Path, line: int, column: str, value: str) -> None:
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    rows[line - 2][column] = value
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def counts():
-    return {m.__name__: m.objects.count() for m in (Fund, Program, AggregateDisbursement, Project, Milestone)}
+    return count_rows(Fund, Program, AggregateDisbursement, Project, Milestone)
 
 
 class TestWhatTheDocumentSays:

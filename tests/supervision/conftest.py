@@ -5,7 +5,9 @@ places, facilities A and B and the cast of users (`users`) come from tests/conft
 import pytest
 
 from facilities.models import RoleAssignment
+from supervision import services
 from supervision.models import Inspection
+from tests.core.seed_files import fixtures  # noqa: F401  (a fixture: pytest finds it by name)
 from tests.factories import FacilityFactory, FindingFactory, InspectionFactory, days_ago
 
 Role = RoleAssignment.Role
@@ -35,6 +37,18 @@ def make_inspection(user, facilities, *, on=None, kind=Inspection.Kind.JOINT, **
     """A joint inspection by health and fire (InspectionFactory), 60 days ago unless `on` says otherwise."""
     return InspectionFactory(
         user=user, facilities=facilities, inspected_on=on or days_ago(60), kind=kind, **extra
+    )
+
+
+def evaluate(user, facility, framework, scores, *, kind="official", on=None):
+    """An evaluation with these ScoreInputs (supervision.services), assessed yesterday unless `on` says."""
+    return services.evaluation_create(
+        user=user,
+        facility=facility,
+        framework=framework,
+        kind=kind,
+        assessed_on=on or days_ago(1),
+        scores=scores,
     )
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from facilities.services import NotAllowed, RegistryError
-from supervision import selectors, services
+from supervision import selectors
 from supervision.models import (
     Evaluation,
     EvaluationDimension,
@@ -15,7 +15,7 @@ from supervision.models import (
     GradeThreshold,
 )
 from supervision.services import ScoreInput
-from tests.supervision.conftest import days_ago
+from tests.supervision.conftest import evaluate
 
 pytestmark = pytest.mark.django_db
 
@@ -51,14 +51,7 @@ def scores(framework, fire=10, drill=40, care=50, failed=False, note=""):
 
 
 def assess(user, facility, framework, kind="official", **score_values):
-    return services.evaluation_create(
-        user=user,
-        facility=facility,
-        framework=framework,
-        kind=kind,
-        assessed_on=days_ago(1),
-        scores=scores(framework, **score_values),
-    )
+    return evaluate(user, facility, framework, scores(framework, **score_values), kind=kind)
 
 
 @pytest.mark.parametrize(
@@ -105,14 +98,8 @@ def test_unset_grade_lines_give_no_grade(users, facility_a, framework):
 
 def test_an_incomplete_scoring_gives_no_grade(users, facility_a, framework):
     safety = framework.dimensions.get(code="safety")
-    evaluation = services.evaluation_create(
-        user=users["daxing_official"],
-        facility=facility_a,
-        framework=framework,
-        kind="official",
-        assessed_on=days_ago(1),
-        scores=[ScoreInput(safety.pk, safety.items.get(code="drill").pk, Decimal(40))],
-    )
+    drill_only = [ScoreInput(safety.pk, safety.items.get(code="drill").pk, Decimal(40))]
+    evaluation = evaluate(users["daxing_official"], facility_a, framework, drill_only)
     result = selectors.evaluation_result(evaluation)
     assert not result.complete
     assert result.grade is None and result.grade_note == "评分未完成"
@@ -123,39 +110,20 @@ def test_scores_above_the_points_or_outside_the_framework_are_refused(users, fac
         assess(users["daxing_official"], facility_a, framework, care=Decimal(51))
     assert "超过分值" in error.value.errors["scores"][0]
     other = EvaluationFramework.objects.get(key="ws-t-821-2023")
+    foreign = [ScoreInput(other.dimensions.first().pk, None, Decimal(1))]
     with pytest.raises(RegistryError):
-        services.evaluation_create(
-            user=users["daxing_official"],
-            facility=facility_a,
-            framework=framework,
-            kind="official",
-            assessed_on=days_ago(1),
-            scores=[ScoreInput(other.dimensions.first().pk, None, Decimal(1))],
-        )
+        evaluate(users["daxing_official"], facility_a, framework, foreign)
     safety = framework.dimensions.get(code="safety")
     with pytest.raises(RegistryError) as error:
-        services.evaluation_create(
-            user=users["daxing_official"],
-            facility=facility_a,
-            framework=framework,
-            kind="official",
-            assessed_on=days_ago(1),
-            scores=[ScoreInput(safety.pk, None, Decimal(1))],
-        )
+        evaluate(users["daxing_official"], facility_a, framework, [ScoreInput(safety.pk, None, Decimal(1))])
     assert "按条目评分" in error.value.errors["scores"][0]
     assert not Evaluation.objects.exists()
 
 
 def test_ws_t_821_scored_by_dimension_has_no_grade_lines_yet(users, facility_a):
     framework = EvaluationFramework.objects.get(key="ws-t-821-2023")
-    evaluation = services.evaluation_create(
-        user=users["operator_a"],
-        facility=facility_a,
-        framework=framework,
-        kind="self",
-        assessed_on=days_ago(1),
-        scores=[ScoreInput(d.pk, None, d.points - 10) for d in framework.dimensions.all()],
-    )
+    ten_short = [ScoreInput(d.pk, None, d.points - 10) for d in framework.dimensions.all()]
+    evaluation = evaluate(users["operator_a"], facility_a, framework, ten_short, kind="self")
     result = selectors.evaluation_result(evaluation)
     assert result.total == 930 and result.max_total == 1000
     assert result.grade is None
@@ -165,27 +133,15 @@ def test_ws_t_821_scored_by_dimension_has_no_grade_lines_yet(users, facility_a):
 def test_daxing_headings_take_notes_but_no_points(users, facility_a):
     framework = EvaluationFramework.objects.get(key="daxing-quality-2024")
     first = framework.dimensions.order_by("sort_order").first()
-    evaluation = services.evaluation_create(
-        user=users["operator_a"],
-        facility=facility_a,
-        framework=framework,
-        kind="self",
-        assessed_on=days_ago(1),
-        scores=[ScoreInput(first.pk, None, None, note="制度齐全")],
-    )
+    noted = [ScoreInput(first.pk, None, None, note="制度齐全")]
+    evaluation = evaluate(users["operator_a"], facility_a, framework, noted, kind="self")
     result = selectors.evaluation_result(evaluation)
     assert result.total is None
     assert result.grade_note == "框架未设分值，不计总分和等级"
     assert result.dimensions[0].note == "制度齐全"
+    scored = [ScoreInput(first.pk, None, Decimal(5))]
     with pytest.raises(RegistryError) as error:
-        services.evaluation_create(
-            user=users["operator_a"],
-            facility=facility_a,
-            framework=framework,
-            kind="self",
-            assessed_on=days_ago(1),
-            scores=[ScoreInput(first.pk, None, Decimal(5))],
-        )
+        evaluate(users["operator_a"], facility_a, framework, scored, kind="self")
     assert "未设分值" in error.value.errors["scores"][0]
 
 

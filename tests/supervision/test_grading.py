@@ -230,19 +230,17 @@ def test_overdue_findings_cost_credit():
     assert [line.key for line in result.credit_lines] == ["credit_overdue_finding"] * 2
 
 
+def rectified(*, deadline, submitted_on, verified_on, **extra):
+    """A verified finding: its rectification was due `deadline`, submitted `submitted_on`."""
+    return finding(
+        status="verified", deadline=deadline, submitted_on=submitted_on, verified_on=verified_on, **extra
+    )
+
+
 def test_late_rectification_costs_credit_only_when_submitted_after_the_deadline():
-    on_time = finding(
-        status="verified",
-        deadline=datetime.date(2025, 4, 30),
-        submitted_on=datetime.date(2025, 4, 30),
-        verified_on=datetime.date(2025, 5, 5),
-    )
-    late = finding(
-        status="verified",
-        deadline=datetime.date(2025, 4, 30),
-        submitted_on=datetime.date(2025, 5, 2),
-        verified_on=datetime.date(2025, 5, 5),
-    )
+    due, verified = datetime.date(2025, 4, 30), datetime.date(2025, 5, 5)
+    on_time = rectified(deadline=due, submitted_on=due, verified_on=verified)
+    late = rectified(deadline=due, submitted_on=datetime.date(2025, 5, 2), verified_on=verified)
     assert run(facts(on_time)).credit_points == 100
     result = run(facts(late))
     assert result.credit_points == 95
@@ -250,11 +248,10 @@ def test_late_rectification_costs_credit_only_when_submitted_after_the_deadline(
 
 
 def test_late_rectification_outside_the_window_no_longer_counts():
-    old = finding(
-        status="verified",
+    old = rectified(
         found=datetime.date(2023, 1, 1),
         deadline=datetime.date(2023, 2, 1),
-        submitted_on=datetime.date(2023, 3, 1),
+        submitted_on=datetime.date(2023, 3, 1),  # late, but more than the 24-month window ago
         verified_on=datetime.date(2023, 3, 2),
     )
     assert run(facts(old)).credit_points == 100
@@ -387,13 +384,13 @@ def test_a_districts_own_weights_override_the_proposal(users, facility_a, yubei_
     from supervision import services
 
     daxing = facility_a.district
-    services.grading_weight_set(
-        user=users["daxing_official"],
-        district=daxing,
-        key="credit_disclosure",
-        subject="public_phone",
-        value=Decimal(30),
-    )
+
+    def set_daxing_weight(user, key, subject, value):
+        return services.grading_weight_set(
+            user=user, district=daxing, key=key, subject=subject, value=Decimal(value)
+        )
+
+    set_daxing_weight(users["daxing_official"], "credit_disclosure", "public_phone", 30)
     facility_a.public_phone = ""
     facility_a.save()
     yubei_facility.public_phone = ""
@@ -403,9 +400,7 @@ def test_a_districts_own_weights_override_the_proposal(users, facility_a, yubei_
     assert mine.credit_lines[0].own_weight
     assert grading.grade_one(yubei_facility, today).credit_points == 95  # Yubei keeps the proposal
     with pytest.raises(services.NotAllowed):
-        services.grading_weight_set(
-            user=users["yubei_official"], district=daxing, key="credit_start", subject="", value=Decimal(1)
-        )
+        set_daxing_weight(users["yubei_official"], "credit_start", "", 1)
 
 
 @pytest.mark.django_db

@@ -1,7 +1,6 @@
 """The supervision seed: departments, the grading proposal, both evaluation frameworks exactly as far as the
 sources go, the dated event — and nothing invented (no inspections, findings or complaints)."""
 
-import shutil
 from decimal import Decimal
 
 import pytest
@@ -20,6 +19,7 @@ from supervision.models import (
 from supervision.seeding import SeedError, seed_supervision
 from supervision.selectors import evaluation_result
 from targets.seeding import DEFAULT_FIXTURES_DIR
+from tests.core.seed_files import replace_once
 
 pytestmark = pytest.mark.django_db
 
@@ -117,17 +117,10 @@ def test_seeding_again_changes_nothing(seeded):
     assert sum(report.unchanged.values()) == 7 + 31 + 9 + 2 + 14 + 4 + 1
 
 
-def test_an_edited_fixture_updates_in_place(seeded, tmp_path):
-    for path in DEFAULT_FIXTURES_DIR.glob("supervision_*.csv"):
-        shutil.copy(path, tmp_path / path.name)
-    grading = tmp_path / "supervision_grading.csv"
-    grading.write_text(
-        grading.read_text(encoding="utf-8").replace(
-            ",risk_open_finding,serious,30,", ",risk_open_finding,serious,35,"
-        ),
-        encoding="utf-8",
-    )
-    report = seed_supervision(tmp_path)
+def test_an_edited_fixture_updates_in_place(seeded, fixtures):
+    grading = fixtures / "supervision_grading.csv"
+    replace_once(grading, ",risk_open_finding,serious,30,", ",risk_open_finding,serious,35,")
+    report = seed_supervision(fixtures)
     assert report.updated == {"分级评分参数": 1}
     assert GradingWeight.objects.get(
         district=None, key="risk_open_finding", subject="serious"
@@ -147,16 +140,11 @@ def test_an_edited_fixture_updates_in_place(seeded, tmp_path):
         ("supervision_grading.csv", "\n,risk_meals,", "\n999999,risk_meals,", "未知区县代码"),
     ],
 )
-def test_a_bad_row_stops_the_run_and_writes_nothing(seeded, tmp_path, file, find, replace, message):
-    for path in DEFAULT_FIXTURES_DIR.glob("supervision_*.csv"):
-        shutil.copy(path, tmp_path / path.name)
-    target = tmp_path / file
-    text = target.read_text(encoding="utf-8")
-    assert find in text
-    target.write_text(text.replace(find, replace, 1), encoding="utf-8")
+def test_a_bad_row_stops_the_run_and_writes_nothing(seeded, fixtures, file, find, replace, message):
+    replace_once(fixtures / file, find, replace)
     GradingWeight.objects.filter(district=None, key="risk_kind").update(value=7)
     with pytest.raises(SeedError) as error:
-        seed_supervision(tmp_path)
+        seed_supervision(fixtures)
     assert message in str(error.value)
     # the problem names the file and line it is about (the dimension sum is the framework row's problem)
     named = "supervision_frameworks.csv" if file == "supervision_dimensions.csv" else file

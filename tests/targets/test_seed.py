@@ -1,7 +1,5 @@
 """`python manage.py seed`: exact figures from both documents, sums, idempotency and every bad-row case."""
 
-import csv
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +10,7 @@ from ops.seed import seed_all as seed
 from targets import selectors
 from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget, SourceDocument
 from targets.seeding import DEFAULT_FIXTURES_DIR, SeedError
+from tests.core.seed_files import count_rows, edit_cell, line_of
 
 pytestmark = pytest.mark.django_db
 
@@ -19,34 +18,7 @@ MODELS = [SourceDocument, Region, PopulationStat, ReportedFigure, SlotTarget]
 
 
 def row_counts():
-    return {model.__name__: model.objects.count() for model in MODELS}
-
-
-@pytest.fixture
-def fixtures(tmp_path) -> Path:
-    """A private copy of fixtures/ that a test may break."""
-    copy = tmp_path / "fixtures"
-    shutil.copytree(DEFAULT_FIXTURES_DIR, copy)
-    return copy
-
-
-def edit_cell(path: Path, line: int, column: str, value: str) -> None:
-    """Set one cell of a CSV fixture; `line` counts the header as line 1, as the error messages do."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    rows[line - 2][column] = value
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def line_of(path: Path, **match) -> int:
-    with path.open(encoding="utf-8", newline="") as handle:
-        for number, row in enumerate(csv.DictReader(handle), start=2):
-            if all(row[k] == v for k, v in match.items()):
-                return number
-    raise LookupError(match)
+    return count_rows(*MODELS)
 
 
 def daxing():
@@ -97,6 +69,27 @@ class TestDaxingAnnex:
         assert tiangongyuan.inclusive_ratio == Decimal("0.2875")
 
 
+REPORTED_FIGURES = {
+    # key: (comparator, value, unit), as the documents state them
+    "yubei-filed-facilities-2025q1": ("eq", "144", "facilities"),
+    "yubei-slots-2025q1": ("eq", "7076", "slots"),
+    "yubei-slots-per-1000-2025q1": ("eq", "4.53", "slots_per_1000"),
+    "yubei-inclusive-share-2025q1": ("gt", "80", "percent"),
+    "yubei-kindergarten-classes-2025": ("gt", "130", "facilities"),
+    "yubei-operating-subsidy-2024": ("eq", "859000", "yuan"),
+    "yubei-incentive-grants-first-batch": ("eq", "10473200", "yuan"),
+    "yubei-rent-subsidy-rate-2025": ("eq", "10", "yuan_per_m2_month"),
+    "yubei-joint-inspections-2024-2025": ("eq", "8", "times"),
+    "yubei-problems-rectified-2024-2025": ("eq", "64", "items"),
+    "yubei-health-record-coverage": ("eq", "100", "percent"),
+    "yubei-trainees-per-year": ("eq", "1000", "persons"),
+    "daxing-inclusive-share-goal-2024": ("gte", "30", "percent"),
+    "daxing-inclusive-share-goal-2025": ("gte", "60", "percent"),
+    "daxing-certificate-rate-goal-2025": ("gt", "90", "percent"),
+    "daxing-fee-cap-income-share": ("lte", "20", "percent"),
+}
+
+
 class TestYubei:
     def test_2024_population(self, seeded):
         stat = PopulationStat.objects.get(region__code="500112", year=2024)
@@ -108,28 +101,9 @@ class TestYubei:
         assert stat.scope_note == "不含两江新区"
         assert stat.source.doc_number == "渝北卫健函〔2025〕90号"
 
-    @pytest.mark.parametrize(
-        ("key", "comparator", "value", "unit"),
-        [
-            ("yubei-filed-facilities-2025q1", "eq", "144", "facilities"),
-            ("yubei-slots-2025q1", "eq", "7076", "slots"),
-            ("yubei-slots-per-1000-2025q1", "eq", "4.53", "slots_per_1000"),
-            ("yubei-inclusive-share-2025q1", "gt", "80", "percent"),
-            ("yubei-kindergarten-classes-2025", "gt", "130", "facilities"),
-            ("yubei-operating-subsidy-2024", "eq", "859000", "yuan"),
-            ("yubei-incentive-grants-first-batch", "eq", "10473200", "yuan"),
-            ("yubei-rent-subsidy-rate-2025", "eq", "10", "yuan_per_m2_month"),
-            ("yubei-joint-inspections-2024-2025", "eq", "8", "times"),
-            ("yubei-problems-rectified-2024-2025", "eq", "64", "items"),
-            ("yubei-health-record-coverage", "eq", "100", "percent"),
-            ("yubei-trainees-per-year", "eq", "1000", "persons"),
-            ("daxing-inclusive-share-goal-2024", "gte", "30", "percent"),
-            ("daxing-inclusive-share-goal-2025", "gte", "60", "percent"),
-            ("daxing-certificate-rate-goal-2025", "gt", "90", "percent"),
-            ("daxing-fee-cap-income-share", "lte", "20", "percent"),
-        ],
-    )
-    def test_reported_figures_as_the_documents_state_them(self, seeded, key, comparator, value, unit):
+    @pytest.mark.parametrize("key", REPORTED_FIGURES)
+    def test_reported_figures_as_the_documents_state_them(self, seeded, key):
+        comparator, value, unit = REPORTED_FIGURES[key]
         figure = ReportedFigure.objects.get(key=key)
         assert (figure.comparator, figure.value, figure.unit) == (comparator, Decimal(value), unit)
         assert figure.quote  # the sentence it came from is kept
@@ -202,39 +176,32 @@ class TestIdempotency:
         assert "种子数据已是最新。" in out
 
 
+def bad_slot_target(town, level, column, value, message, id):
+    """A case for TestBadFixtures: `column` of a town's slot target set to `value`, refused with `message`."""
+    return pytest.param("slot_targets.csv", {"town": town, "level": level}, column, value, message, id=id)
+
+
+def bad_slots_figure(column, value, message, id):
+    """As bad_slot_target, in Yubei's reported number of slots."""
+    return pytest.param("reported_figures.csv", {"key": "yubei-slots-2025q1"}, column, value, message, id=id)
+
+
 BAD_ROWS = [
-    pytest.param(
-        "slot_targets.csv",
-        {"town": "兴丰街道", "level": "baseline"},
-        "total_slots",
-        "-5",
-        "不能为负数",
-        id="negative number",
-    ),
-    pytest.param(
-        "slot_targets.csv",
-        {"town": "天宫院街道", "level": "baseline"},
+    bad_slot_target("兴丰街道", "baseline", "total_slots", "-5", "不能为负数", id="negative number"),
+    bad_slot_target(
+        "天宫院街道",
+        "baseline",
         "inclusive_slots",
         "300",
         "普惠托位数（300）不能大于托位总数（240）",
         id="inclusive above total",
     ),
-    pytest.param(
-        "slot_targets.csv",
-        {"town": "安定镇", "level": "plan"},
-        "town",
-        "安定乡",
-        "区县“110115”下没有镇街“安定乡”",
-        id="unknown town",
-    ),
-    pytest.param(
-        "slot_targets.csv",
-        {"town": "礼贤镇", "level": "plan"},
-        "total_slots",
-        "一百九十",
-        "“一百九十”不是整数",
-        id="non-number",
-    ),
+    bad_slot_target("安定镇", "plan", "town", "安定乡", "区县“110115”下没有镇街“安定乡”", id="unknown town"),
+    bad_slot_target("礼贤镇", "plan", "total_slots", "一百九十", "“一百九十”不是整数", id="non-number"),
+    bad_slots_figure("value", "abc", "“abc”不是数字", id="non-number in a figure"),
+    bad_slots_figure("comparator", "以上", "“以上”不在可选值中", id="unknown comparator"),
+    bad_slots_figure("period_end", "2025年3月", "不是 YYYY-MM-DD 格式的日期", id="date as text"),
+    bad_slots_figure("source", "no-such-doc", "未知来源文件“no-such-doc”", id="unknown source"),
     pytest.param(
         "population.csv",
         {"region": "500112"},
@@ -242,38 +209,6 @@ BAD_ROWS = [
         "1.2万",
         "“1.2万”不是整数",
         id="non-number in population",
-    ),
-    pytest.param(
-        "reported_figures.csv",
-        {"key": "yubei-slots-2025q1"},
-        "value",
-        "abc",
-        "“abc”不是数字",
-        id="non-number in a figure",
-    ),
-    pytest.param(
-        "reported_figures.csv",
-        {"key": "yubei-slots-2025q1"},
-        "comparator",
-        "以上",
-        "“以上”不在可选值中",
-        id="unknown comparator",
-    ),
-    pytest.param(
-        "reported_figures.csv",
-        {"key": "yubei-slots-2025q1"},
-        "period_end",
-        "2025年3月",
-        "不是 YYYY-MM-DD 格式的日期",
-        id="date as text",
-    ),
-    pytest.param(
-        "reported_figures.csv",
-        {"key": "yubei-slots-2025q1"},
-        "source",
-        "no-such-doc",
-        "未知来源文件“no-such-doc”",
-        id="unknown source",
     ),
     pytest.param(
         "regions.csv", {"code": "110115-05"}, "parent", "110115-04", "此处应为区县", id="town under a town"

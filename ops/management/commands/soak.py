@@ -7,6 +7,7 @@ Everything happens on 127.0.0.1 and in a temporary folder: a scratch PostgreSQL,
 Exit status 1 when a check failed; the report and the logs' folder are printed.
 """
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -51,20 +52,9 @@ class Command(BaseCommand):
             raise CommandError("--applications-per-facility: at most 12 (one per month of 2025).")
         if options["phase"]:
             return self.phase(options)
-        report = soak.run(
-            soak.Options(
-                seconds=options["seconds"],
-                readers=options["readers"],
-                writers=options["writers"],
-                web_workers=options["web_workers"],
-                restart=options["restart"],
-                down_seconds=options["down_seconds"],
-                facilities=options["facilities"],
-                applications_per_facility=options["applications_per_facility"],
-                keep=options["keep"],
-            ),
-            say=self.stdout.write,
-        )
+        # Every option of the run the command line sets (the others keep their defaults).
+        chosen = {f.name: options[f.name] for f in dataclasses.fields(soak.Options) if f.name in options}
+        report = soak.run(soak.Options(**chosen), say=self.stdout.write)
         for line in report.lines():
             self.stdout.write(line)
         if not report.ok:
