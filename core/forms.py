@@ -33,12 +33,10 @@ class VersionedFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk is None or not hasattr(self.instance, "version"):
-            self.fields.pop("version", None)
-            return
         if "version" not in self.fields:
             self.fields["version"] = version_field()
-        self.fields["version"].initial = self.instance.version
+        if self.instance.pk is not None:  # a new row has no version to check yet
+            self.fields["version"].initial = self.instance.version
 
     def clean(self):
         data = super().clean()

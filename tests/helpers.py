@@ -19,7 +19,10 @@ def error_of(response, status):
     """The API's one error body, checked; its `error` member."""
     assert response.status_code == status, response.content
     body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message", "fields"}
+    members = {"status", "code", "message", "fields"}
+    if status == 409 and "current_version" in body.get("error", {}):  # a stale version says what changed
+        members |= {"current_version", "changes"}
+    assert set(body) == {"error"} and set(body["error"]) == members
     assert body["error"]["status"] == status
     return body["error"]
 

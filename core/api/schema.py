@@ -56,6 +56,12 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=FieldErrorSerializer()),
         help_text=_("按参数或字段列出的错误；无时为空对象"),
     )
+    current_version = serializers.IntegerField(required=False, help_text=_("仅 409：记录的当前版本号"))
+    changes = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text=_("仅 409：自您提交的版本以来的修改（field、label、before、after）"),
+    )
 
 
 @extend_schema_serializer(component_name="ErrorResponse")

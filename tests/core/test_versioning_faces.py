@@ -27,9 +27,7 @@ def _staff_post(member, **changes):
     return data
 
 
-def test_two_sessions_on_one_staff_member_the_second_is_refused_and_keeps_its_input(
-    operator_a, facility_a
-):
+def test_two_sessions_on_one_staff_member_the_second_is_refused_and_keeps_its_input(operator_a, facility_a):
     member = StaffMemberFactory(facility=facility_a, phone="13800000001")
     url = reverse("registry:staff_edit", args=[facility_a.pk, member.pk])
     first, second = Client(), Client()
@@ -81,7 +79,9 @@ VERSIONED_ADMINS = sorted(
 
 
 @pytest.mark.parametrize("model", VERSIONED_ADMINS, ids=lambda m: m._meta.label)
-def test_every_admin_change_form_of_a_versioned_record_carries_its_version(model, superuser_client, facility_a):
+def test_every_admin_change_form_of_a_versioned_record_carries_its_version(
+    model, superuser_client, facility_a
+):
     row = model._base_manager.order_by("pk").first()
     if row is None:
         pytest.skip(f"no {model._meta.label} row in the seed (tests/core/test_versioning.py builds one)")
