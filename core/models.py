@@ -8,6 +8,7 @@
 context records it for the history; a command or a background job leaves it empty.
 """
 
+import pghistory
 from django.conf import settings
 from django.db import models, router, transaction
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +23,14 @@ __all__ = [
     "TimeStampedModel",
     "Versioned",
     "VersionedModel",
+    "tracked",
 ]
+
+
+def tracked():
+    """The change history every edited record keeps (django-pghistory): insert, update and delete events,
+    each with the request's user and URL. Fresh trackers per model: pghistory binds each to one model."""
+    return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 
 
 class TimeStampedModel(models.Model):

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, cached_property
 from django.views import View
 
-from core import access
+from core import access, history
 from core.errors import ServiceError
 from core.forms import apply_service_error
 from core.tables import ObjectTable, Table, tables_response
@@ -262,8 +262,21 @@ class ObjectDetailView(ObjectMixin, View):
 
     post = get  # a page that only shows answers any method alike, as the function views did
 
+    # The history panel (core/_history.html): the object's events and those of the rows hanging off it, to
+    # `history_depth` levels; None shows no panel. `history_leave_out()` names models the viewer may not see.
+    history_depth: int | None = None
+
+    def history_leave_out(self) -> frozenset[str]:
+        return frozenset()
+
     def get_context_data(self, **kwargs) -> dict[str, Any]:
-        return {"view": self, self.context_object_name: self.object, **kwargs}
+        context = {"view": self, self.context_object_name: self.object, **kwargs}
+        if self.history_depth is not None:
+            sources = history.sources_for(
+                self.object, depth=self.history_depth, leave_out=self.history_leave_out()
+            )
+            context["history"] = history.page(sources, self.request.GET.get("history_page"))
+        return context
 
 
 class ObjectFormView(ObjectMixin, View):

@@ -18,18 +18,13 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Role, Scope, ScopedManager, ScopedQuerySet
-from core.models import TimeStampedModel, Versioned, VersionedModel
+from core.models import TimeStampedModel, Versioned, VersionedModel, tracked
 from targets.models import Region, SourceDocument
-
-
-def tracked():
-    """Fresh trackers per model: pghistory binds a tracker instance to the model it decorates."""
-    return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
-
 
 # ---------------------------------------------------------------- national rules as data
 
 
+@pghistory.track(*tracked())
 class ClassTypeRule(Versioned):
     """A class type with its age range, size cap and caregiver ratio (托育机构设置标准（试行）)."""
 
@@ -83,6 +78,7 @@ class ClassTypeRule(Versioned):
         return (min(overlapping) if overlapping else None), True
 
 
+@pghistory.track(*tracked())
 class RuleSetting(Versioned):
     """A numeric national or local rule: health-care staffing threshold, lease years, filing clocks."""
 
@@ -113,6 +109,7 @@ class RuleSetting(Versioned):
         return f"{self.get_key_display()}：{self.value.normalize():f}"
 
 
+@pghistory.track(*tracked())
 class CalendarDay(Versioned):
     """Exceptions to the Monday–Friday working week (public holidays, make-up working days)."""
 
@@ -606,6 +603,7 @@ class FilingSequence(models.Model):
         return f"{self.district} {self.year}: {self.last}"
 
 
+@pghistory.track(*tracked())
 class PendingChange(VersionedModel):
     """Changes an operator proposes to an already filed facility, held until a district official decides.
     The public and the statistics keep showing the approved record meanwhile."""
@@ -636,6 +634,10 @@ class PendingChange(VersionedModel):
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     decision_reason = models.TextField(_("审核意见"), blank=True)
 
+    # History panels (core.history): the proposed data is shown on the change's own page, not as a diff;
+    # the facility update an approval applies is credited to the operator who asked, and the approver.
+    history_hidden = ("data",)
+    history_requester = ("submitted_by", {"status": "approved"})
     scope = Scope(via="facility")
     objects = ScopedManager()
 
@@ -656,6 +658,7 @@ class PendingChange(VersionedModel):
         return f"{self.facility} {self.get_status_display()}"
 
 
+@pghistory.track(*tracked())
 class StatusChange(models.Model):
     """Operating-status decisions by officials (suspend, close, reopen) with their reasons and dates;
     closing records where the enrolled children went."""

@@ -1,5 +1,5 @@
 """Reads of the registry: national-rule flags as SQL annotations (so the registry can filter on them),
-staff indicators, filing clocks and history."""
+staff indicators and filing clocks (the history panel is core.history)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pghistory.models
 from django.db.models import (
     BooleanField,
     Case,
@@ -28,7 +27,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from facilities.models import Certificate, ClassUnit, Facility, RuleSetting, StaffMember, TrainingRecord
@@ -237,106 +235,6 @@ def duplicate_id_staff(staff: QuerySet[StaffMember]) -> QuerySet[StaffMember]:
         facility=OuterRef("facility")
     )
     return staff.filter(left_on__isnull=True).exclude(id_number="").filter(Exists(other))
-
-
-def facility_history(facility: Facility, limit: int = 200):
-    """Change events of the facility and of every row that references it (units, staff, checklist), newest
-    first, with the acting user and before/after differences (django-pghistory)."""
-    return (
-        pghistory.models.MiddlewareEvents.objects.references(facility)
-        .select_related("user")
-        .order_by("-pgh_created_at")[:limit]
-    )
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    when: datetime.datetime
-    user: object
-    model: str
-    action: str
-    changes: list[tuple[str, object, object]]
-
-
-HISTORY_LABELS = {
-    "insert": gettext_lazy("新增"),
-    "update": gettext_lazy("修改"),
-    "delete": gettext_lazy("删除"),
-}
-HISTORY_HIDDEN = {"updated_at", "created_at", "version", "id", "facility", "facility_id", "staff", "staff_id"}
-
-
-STAFF_MODELS = {"facilities.StaffMember", "facilities.Certificate", "facilities.TrainingRecord"}
-
-
-def history_rows(facility: Facility, *, include_staff: bool, limit: int = 50) -> list[HistoryRow]:
-    """facility_history in the user's language: verbose field names, choice labels, related rows by name,
-    yes/no for booleans. Roster events (names, ID numbers) are left out for viewers who may not see the
-    roster."""
-    from django.apps import apps
-
-    events = [
-        e for e in facility_history(facility, limit) if include_staff or e.pgh_obj_model not in STAFF_MODELS
-    ]
-    # Related rows named in the events, fetched once per model.
-    wanted: dict[type, set] = {}
-    for event in events:
-        model = apps.get_model(event.pgh_obj_model)
-        for field in model._meta.concrete_fields:
-            if field.is_relation and field.attname in event.pgh_data and event.pgh_data[field.attname]:
-                wanted.setdefault(field.related_model, set()).add(event.pgh_data[field.attname])
-            diff = (event.pgh_diff or {}).get(field.attname)
-            if field.is_relation and diff:
-                wanted.setdefault(field.related_model, set()).update(v for v in diff if v)
-    names_of = {
-        model: {o.pk: str(o) for o in model.objects.filter(pk__in=pks)} for model, pks in wanted.items()
-    }
-
-    def shown(field, value):
-        if value is None or value == "":
-            return None
-        if field is None:
-            return value
-        if field.is_relation:
-            return names_of.get(field.related_model, {}).get(value, value)
-        if field.choices:
-            return dict(field.flatchoices).get(value, value)
-        if isinstance(value, bool):
-            return _("是") if value else _("否")
-        if field.get_internal_type() == "DateTimeField":
-            return str(value)[:16].replace("T", " ")
-        return value
-
-    rows = []
-    for event in events:
-        model = apps.get_model(event.pgh_obj_model)
-        fields = {f.attname: f for f in model._meta.concrete_fields}
-        if event.pgh_label == "update":
-            source = event.pgh_diff or {}
-        elif event.pgh_label == "insert":
-            source = {k: [None, v] for k, v in event.pgh_data.items()}
-        else:
-            source = {k: [v, None] for k, v in event.pgh_data.items()}
-        changes = []
-        for key, (old, new) in source.items():
-            field = fields.get(key)
-            if key in HISTORY_HIDDEN or (field and field.name in HISTORY_HIDDEN):
-                continue
-            old, new = shown(field, old), shown(field, new)
-            if old != new:
-                changes.append((str(field.verbose_name if field else key), old, new))
-        if event.pgh_label == "update" and not changes:
-            continue
-        rows.append(
-            HistoryRow(
-                when=event.pgh_created_at,
-                user=event.user,
-                model=str(model._meta.verbose_name),
-                action=str(HISTORY_LABELS.get(event.pgh_label, event.pgh_label)),
-                changes=changes,
-            )
-        )
-    return rows
 
 
 def certificate_rate_goal(district_id: int | None):

@@ -195,6 +195,9 @@ def facility_edit(request, pk):
     return _facility_form_context(request, form, formset, facility)
 
 
+STAFF_MODELS = frozenset({"facilities.StaffMember", "facilities.Certificate", "facilities.TrainingRecord"})
+
+
 class FacilityDetailView(ObjectDetailView):
     """A facility's record: flags, filing clock, units against the ratio rules, history; the roster for those
     who may see it (rosters hold ID numbers)."""
@@ -205,8 +208,14 @@ class FacilityDetailView(ObjectDetailView):
     template_name = "facilities/facility_detail.html"
     context_object_name = "facility"
 
+    history_depth = 2  # the facility, its units, staff, checklist, changes…, and the staff's records
+
     def get_queryset(self):
         return selectors.with_flags(super().get_queryset())
+
+    def history_leave_out(self):
+        # Rosters hold ID numbers: their history only for those who may see the roster.
+        return frozenset() if can(self.request.user, Action.VIEW_STAFF, self.object) else STAFF_MODELS
 
     def get_context_data(self, **kwargs):
         facility, user = self.object, self.request.user
@@ -223,7 +232,6 @@ class FacilityDetailView(ObjectDetailView):
             missing=services.missing_materials(facility),
             pending=facility.pending_changes.filter(status=PendingChange.Status.PENDING).first(),
             status_changes=StatusChange.objects.filter(facility=facility).select_related("decided_by"),
-            history=selectors.history_rows(facility, include_staff=can_staff),
             units=[
                 (unit, unit.caregivers_required(rules.class_types.values()), rules.ratio(unit.class_type_id))
                 for unit in facility.units.all()

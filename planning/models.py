@@ -1,16 +1,18 @@
 """Planning data that officials set: inclusive-share goals per district and year, the enrolment-wish rate
 used for demand what-ifs, and background import jobs."""
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager
-from core.models import TimeStampedModel, VersionedModel
+from core.models import TimeStampedModel, VersionedModel, tracked
 from targets.models import Region, SourceDocument
 
 
+@pghistory.track(*tracked())
 class InclusiveShareGoal(VersionedModel):
     """The share of slots that should be inclusive in a district by the end of a year (Daxing: 30% in 2024,
     60% in 2025), with the document that sets it."""
@@ -52,6 +54,7 @@ class InclusiveShareGoal(VersionedModel):
         return f"{self.district} {self.year}：{self.share_percent.normalize():f}%"
 
 
+@pghistory.track(*tracked())
 class DemandAssumption(VersionedModel):
     """An official's what-if input: the share of families with infants under 3 who want a childcare place."""
 

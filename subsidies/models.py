@@ -31,8 +31,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager, ScopedQuerySet
-from core.models import Versioned, VersionedModel
-from facilities.models import Facility, tracked
+from core.models import Versioned, VersionedModel, tracked
+from facilities.models import Facility
 from targets.models import Region, ReportedFigure, SourceDocument
 
 Comparator = ReportedFigure.Comparator

@@ -97,6 +97,8 @@ class SubsidyListView(SectionMixin, ObjectListView):
 class SubsidyDetailView(SectionMixin, ObjectDetailView):
     """A subsidies record's page; `?export=<table>` (or `all`) downloads its tables."""
 
+    history_depth = 1  # the record and the rows hanging off it (core/_history.html)
+
 
 def _float(value):
     return None if value is None else round(float(value), 2)

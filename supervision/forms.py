@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import VersionedFormMixin
 from facilities.forms import BootstrapMixin, DateInput
 from supervision.models import (
     Complaint,
@@ -119,7 +120,7 @@ class SubstantiatedSelect(forms.NullBooleanSelect):
         self.choices = [("unknown", _("尚在核查")), ("true", _("属实")), ("false", _("不属实"))]
 
 
-class ComplaintForm(BootstrapMixin, forms.ModelForm):
+class ComplaintForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Complaint
         fields = [

@@ -17,18 +17,14 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager, ScopedQuerySet
-from core.models import Versioned, VersionedModel
+from core.models import Versioned, VersionedModel, tracked
 from facilities.models import Facility
 from targets.models import Region, SourceDocument
-
-
-def tracked():
-    return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
-
 
 # ---------------------------------------------------------------- inspections
 
 
+@pghistory.track(*tracked())
 class Department(Versioned):
     """A department that takes part in inspections (卫生健康, 消防救援, 市场监管 …), seeded as data."""
 
@@ -46,6 +42,7 @@ class Department(Versioned):
         return self.name
 
 
+@pghistory.track(*tracked())
 class Inspection(VersionedModel):
     class Kind(models.TextChoices):
         ROUTINE = "routine", _("日常检查")
@@ -99,6 +96,7 @@ class Inspection(VersionedModel):
         return f"{self.inspected_on:%Y-%m-%d} {label}"
 
 
+@pghistory.track(*tracked())
 class TeamMember(Versioned):
     """Who took part in an inspection — for part-time teams: experts, local staff, parent representatives."""
 
@@ -508,6 +506,7 @@ class GradeMatrixCell(VersionedModel):
 # ---------------------------------------------------------------- quality evaluation (frameworks as data)
 
 
+@pghistory.track(*tracked())
 class EvaluationFramework(VersionedModel):
     key = models.SlugField(_("标识"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=128)
@@ -539,6 +538,7 @@ class EvaluationFramework(VersionedModel):
         return self.name
 
 
+@pghistory.track(*tracked())
 class EvaluationDimension(Versioned):
     framework = models.ForeignKey(
         EvaluationFramework, verbose_name=_("评估框架"), on_delete=models.CASCADE, related_name="dimensions"
@@ -571,6 +571,7 @@ class EvaluationDimension(Versioned):
         return self.name
 
 
+@pghistory.track(*tracked())
 class EvaluationItem(Versioned):
     dimension = models.ForeignKey(
         EvaluationDimension, verbose_name=_("评估维度"), on_delete=models.CASCADE, related_name="items"
@@ -602,6 +603,7 @@ class EvaluationItem(Versioned):
         return self.text
 
 
+@pghistory.track(*tracked())
 class GradeThreshold(Versioned):
     """The lowest total score for a grade. A null score means the line is not known (WS/T 821—2023's
     grade lines are not in the seeds): the evaluation then shows “未设定等级线” instead of a grade."""
@@ -634,6 +636,7 @@ class GradeThreshold(Versioned):
         return f"{self.framework} {self.grade}"
 
 
+@pghistory.track(*tracked())
 class Evaluation(VersionedModel):
     class Kind(models.TextChoices):
         SELF = "self", _("机构自评")
@@ -664,6 +667,7 @@ class Evaluation(VersionedModel):
         return f"{self.facility} {self.framework} {self.get_kind_display()} {self.assessed_on:%Y-%m-%d}"
 
 
+@pghistory.track(*tracked())
 class EvaluationScore(Versioned):
     """A score for one item, or for one dimension when the framework has no items there (both seeded
     frameworks are dimensions only). `failed` marks a veto item (or dimension) as not met."""
@@ -760,6 +764,7 @@ class HouseholdIncome(VersionedModel):
         return f"{self.district} {self.year}：{self.amount}"
 
 
+@pghistory.track(*tracked())
 class SupervisionEvent(VersionedModel):
     """A dated supervision milestone a document reports (e.g. Yubei's 医育结合联盟, March 2024)."""
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 
-from core import access
+from core import access, history
 from core.access import Action, Role, can, unrestricted
 from core.forms import apply_service_error
 from core.views import ObjectDetailView, ObjectListView, query_without_page, tables_export
@@ -316,6 +316,8 @@ def inspection_edit(request, pk):
 class InspectionDetailView(ObjectDetailView):
     """An inspection with the facilities and findings the user may see (the others are only counted)."""
 
+    history_depth = 1  # the inspection and its team (core/_history.html)
+
     queryset = Inspection.objects.select_related("district", "complaint", "created_by")
     template_name = "supervision/inspection_detail.html"
     context_object_name = "inspection"
@@ -419,6 +421,7 @@ def _finding_context(request, finding, **forms):
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "deadline_form": forms.get("deadline_form") or DeadlineForm(initial={"deadline": finding.deadline}),
         "can_see_inspection": selectors.inspections_for(user).filter(pk=finding.inspection_id).exists(),
+        "history": history.page(history.sources_for(finding, depth=1), request.GET.get("history_page")),
     }
     return render(request, "supervision/finding_detail.html", context)
 
@@ -571,6 +574,7 @@ def complaint_detail(request, pk):
             "form": form,
             "inspections": selectors.inspections_for(request.user).filter(complaint=complaint),
             "can_inspect": selectors.can_supervise(request.user, complaint.facility.district),
+            "history": history.page(history.sources_for(complaint, depth=1), request.GET.get("history_page")),
         },
     )
 
@@ -770,6 +774,7 @@ def evaluation_create(request, pk, framework, kind):
 
 
 class EvaluationDetailView(ObjectDetailView):
+    history_depth = 1  # the evaluation and its scores
     queryset = Evaluation.objects.select_related("facility", "framework", "assessor").prefetch_related(
         Prefetch("scores")
     )

@@ -7,15 +7,17 @@ document. Rules that matter are database constraints (non-negative, inclusive �
 
 from decimal import Decimal
 
+import pghistory
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager, ScopedQuerySet
-from core.models import VersionedModel
+from core.models import VersionedModel, tracked
 
 
+@pghistory.track(*tracked())
 class SourceDocument(VersionedModel):
     class Status(models.TextChoices):
         FINAL = "final", _("正式文件")
@@ -59,6 +61,7 @@ class RegionQuerySet(ScopedQuerySet):
         return self.filter(level=Region.Level.TOWN)
 
 
+@pghistory.track(*tracked())
 class Region(VersionedModel):
     class Level(models.TextChoices):
         CITY = "city", _("市")
@@ -156,6 +159,7 @@ class Region(VersionedModel):
 POPULATION_COUNT_FIELDS = ("resident_population", "births", "infants_under_3", "women_childbearing_age")
 
 
+@pghistory.track(*tracked())
 class PopulationStat(VersionedModel):
     region = models.ForeignKey(
         Region, verbose_name=_("地区"), on_delete=models.PROTECT, related_name="population"
@@ -205,6 +209,7 @@ class PopulationStat(VersionedModel):
         return f"{self.region} {self.year}年"
 
 
+@pghistory.track(*tracked())
 class ReportedFigure(VersionedModel):
     """A figure exactly as a document states it: value, unit, and a comparator for “以上/不少于/约”."""
 
@@ -323,6 +328,7 @@ class ReportedFigure(VersionedModel):
         return f"{comparator}{text}{separator}{unit}"
 
 
+@pghistory.track(*tracked())
 class SlotTarget(VersionedModel):
     class Level(models.TextChoices):
         BASELINE = "baseline", _("底线目标")

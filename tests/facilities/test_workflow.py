@@ -4,9 +4,10 @@ import datetime
 
 import pytest
 
+from core import history
 from facilities import services
 from facilities.models import ClassTypeRule, Facility, PendingChange, StatusChange
-from facilities.selectors import facility_history, filing_clock
+from facilities.selectors import filing_clock
 from facilities.services import ConcurrencyError, NotAllowed, RegistryError, UnitInput
 from tests.facilities.conftest import complete_checklist
 from tests.factories import UserFactory
@@ -225,25 +226,27 @@ class TestOperatingStatus:
                 change_status(user, facility_a, "suspended", datetime.date(2026, 11, 1), "x")
 
 
+def facility_entries(facility):
+    return history.entries(history.sources_for(facility, depth=2))
+
+
 class TestHistory:
     def test_changes_are_recorded_with_who_and_before_after(self, client, operator_a, facility_a):
         import pghistory
 
         with pghistory.context(user=operator_a.pk):
             update(operator_a, facility_a, classes=3, address="旧址→新址")
-        events = list(facility_history(facility_a))
-        facility_events = [
-            e for e in events if e.pgh_model == "facilities.FacilityEvent" and e.pgh_label == "update"
-        ]
-        assert any(e.pgh_diff.get("address") == ["", "旧址→新址"] for e in facility_events)
-        assert any(e.user == operator_a for e in facility_events)
-        unit_events = [e for e in events if e.pgh_model == "facilities.ClassUnitEvent"]
-        assert any(e.pgh_diff and e.pgh_diff.get("classes") == [2, 3] for e in unit_events)
+        events = facility_entries(facility_a)
+        facility_events = [e for e in events if e.subject == "托育机构" and e.action == "修改"]
+        changed = next(e for e in facility_events if ("地址", None, "旧址→新址") in e.changes)
+        assert changed.user == operator_a
+        unit_events = [e for e in events if e.subject == "班级设置" and e.action == "修改"]
+        assert any(("班数", 2, 3) in e.changes for e in unit_events)
 
     def test_bulk_updates_are_recorded_too(self, facility_a):
         Facility.objects.filter(pk=facility_a.pk).update(public_phone="010-1234")
-        events = [e for e in facility_history(facility_a) if e.pgh_label == "update"]
-        assert any(e.pgh_diff.get("public_phone") == ["", "010-1234"] for e in events)
+        events = [e for e in facility_entries(facility_a) if e.action == "修改"]
+        assert any(("对外咨询电话", None, "010-1234") in e.changes for e in events)
 
 
 def test_the_users_fixture_factory_is_usable(db):
