@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import VersionedFormMixin
+from core.forms import VersionedFormMixin, version_field
 from facilities.forms import BootstrapMixin, DateInput
 from supervision.models import (
     Complaint,
@@ -87,7 +87,13 @@ class FindingForm(BootstrapMixin, forms.Form):
         self.fields["facility"].queryset = facilities
 
 
-class AnswerForm(BootstrapMixin, forms.Form):
+class FindingStepForm(BootstrapMixin, forms.Form):
+    """A step of a finding's rectification, with the finding's version as the page showed it."""
+
+    version = version_field()
+
+
+class AnswerForm(FindingStepForm):
     note = forms.CharField(label=_("整改情况"), widget=forms.Textarea(attrs={"rows": 4}))
     reference = forms.CharField(
         label=_("佐证材料"),
@@ -98,18 +104,18 @@ class AnswerForm(BootstrapMixin, forms.Form):
     rectified_on = forms.DateField(label=_("整改完成日期"), required=False, widget=DateInput)
 
 
-class VerifyForm(BootstrapMixin, forms.Form):
+class VerifyForm(FindingStepForm):
     note = forms.CharField(label=_("验证意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     reference = forms.CharField(label=_("佐证材料"), max_length=255, required=False)
     verified_on = forms.DateField(label=_("验证日期"), required=False, widget=DateInput)
 
 
-class ReopenForm(BootstrapMixin, forms.Form):
+class ReopenForm(FindingStepForm):
     note = forms.CharField(label=_("退回原因"), widget=forms.Textarea(attrs={"rows": 3}))
     deadline = forms.DateField(label=_("新的整改期限"), required=False, widget=DateInput)
 
 
-class DeadlineForm(BootstrapMixin, forms.Form):
+class DeadlineForm(FindingStepForm):
     deadline = forms.DateField(label=_("新的整改期限"), widget=DateInput)
     note = forms.CharField(label=_("调整原因"), widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from core.access import Action, can, is_operator_of, unrestricted
 from core.errors import NotAllowed
 from core.errors import ServiceError as RegistryError
+from core.versioning import StaleVersion
 from facilities.models import Facility
 from supervision.models import (
     Complaint,
@@ -223,10 +224,14 @@ def inspection_update(
 # ---------------------------------------------------------------- findings and rectification
 
 
-def _lock(finding: Finding) -> Finding:
+def _lock(finding: Finding, version: int | None = None) -> Finding:
     """Re-read the finding under a row lock: two people acting at once are served one after the other, and
-    the second sees the status the first left."""
-    return Finding.objects.select_for_update().select_related("facility", "inspection").get(pk=finding.pk)
+    the second sees the status the first left. With `version` (as the user's page showed it), a finding
+    changed since is refused with what changed (core.versioning)."""
+    locked = Finding.objects.select_for_update().select_related("facility", "inspection").get(pk=finding.pk)
+    if version is not None and version != locked.version:
+        raise StaleVersion(locked, version)
+    return locked
 
 
 def _record(finding, action, user, *, note="", reference="", on_date=None) -> FindingAction:
@@ -299,11 +304,17 @@ def finding_create(
 
 @transaction.atomic
 def finding_answer(
-    *, user, finding: Finding, note: str, reference: str = "", rectified_on: datetime.date | None = None
+    *,
+    user,
+    finding: Finding,
+    note: str,
+    reference: str = "",
+    rectified_on: datetime.date | None = None,
+    version: int | None = None,
 ) -> Finding:
     """The operator describes the rectification (and where its evidence is); the finding waits for an
     official to verify it. The submission date decides whether it was on time."""
-    finding = _lock(finding)
+    finding = _lock(finding, version)
     if not (unrestricted(user) or is_operator_of(user, finding.facility)):
         raise NotAllowed(_("只有本机构的填报人可以提交整改情况。"))
     if finding.status not in Finding.ANSWERABLE:
@@ -336,9 +347,15 @@ def finding_answer(
 
 @transaction.atomic
 def finding_verify(
-    *, user, finding: Finding, note: str = "", reference: str = "", verified_on: datetime.date | None = None
+    *,
+    user,
+    finding: Finding,
+    note: str = "",
+    reference: str = "",
+    verified_on: datetime.date | None = None,
+    version: int | None = None,
 ) -> Finding:
-    finding = _lock(finding)
+    finding = _lock(finding, version)
     if not may_review(user, finding):
         raise NotAllowed(_("只有本区卫健委可以验证整改。"))
     if finding.status != Finding.Status.SUBMITTED:
@@ -361,11 +378,17 @@ def finding_verify(
 
 @transaction.atomic
 def finding_reopen(
-    *, user, finding: Finding, note: str, deadline: datetime.date | None = None, reference: str = ""
+    *,
+    user,
+    finding: Finding,
+    note: str,
+    deadline: datetime.date | None = None,
+    reference: str = "",
+    version: int | None = None,
 ) -> Finding:
     """Send a rectification back (or reopen a verified finding that recurred), with the reason and, if
     given, a new deadline."""
-    finding = _lock(finding)
+    finding = _lock(finding, version)
     if not may_review(user, finding):
         raise NotAllowed(_("只有本区卫健委可以退回整改。"))
     if finding.status not in (Finding.Status.SUBMITTED, Finding.Status.VERIFIED):
@@ -390,8 +413,10 @@ def finding_reopen(
 
 
 @transaction.atomic
-def finding_set_deadline(*, user, finding: Finding, deadline: datetime.date, note: str) -> Finding:
-    finding = _lock(finding)
+def finding_set_deadline(
+    *, user, finding: Finding, deadline: datetime.date, note: str, version: int | None = None
+) -> Finding:
+    finding = _lock(finding, version)
     if not may_review(user, finding):
         raise NotAllowed(_("只有本区卫健委可以调整整改期限。"))
     if finding.status == Finding.Status.VERIFIED:

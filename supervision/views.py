@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from core import access, history
 from core.access import Action, Role, can, unrestricted
 from core.forms import apply_service_error
+from core.versioning import StaleVersion
 from core.views import ObjectDetailView, ObjectListView, query_without_page, tables_export
 from facilities.models import Facility
 from facilities.services import RegistryError
@@ -405,6 +406,7 @@ finding_export = FindingListView.as_view(export_only=True)
 
 def _finding_context(request, finding, **forms):
     user = request.user
+    read = {"version": finding.version}
     may_answer = services.may_answer(user, finding)
     may_review = services.may_review(user, finding)
     context = {
@@ -416,10 +418,12 @@ def _finding_context(request, finding, **forms):
         "may_verify": may_review and finding.status == Finding.Status.SUBMITTED,
         "may_reopen": may_review and finding.status in (Finding.Status.SUBMITTED, Finding.Status.VERIFIED),
         "may_deadline": may_review and finding.status != Finding.Status.VERIFIED,
-        "answer_form": forms.get("answer_form") or (AnswerForm() if may_answer else None),
-        "verify_form": forms.get("verify_form") or VerifyForm(),
-        "reopen_form": forms.get("reopen_form") or ReopenForm(),
-        "deadline_form": forms.get("deadline_form") or DeadlineForm(initial={"deadline": finding.deadline}),
+        # Each step's form carries the finding's version as shown: a step over a newer state is refused.
+        "answer_form": forms.get("answer_form") or (AnswerForm(initial=read) if may_answer else None),
+        "verify_form": forms.get("verify_form") or VerifyForm(initial=read),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(initial=read),
+        "deadline_form": forms.get("deadline_form")
+        or DeadlineForm(initial={**read, "deadline": finding.deadline}),
         "can_see_inspection": selectors.inspections_for(user).filter(pk=finding.inspection_id).exists(),
         "history": history.page(history.sources_for(finding, depth=1), request.GET.get("history_page")),
     }
@@ -463,7 +467,9 @@ class FindingStepView(LoginRequiredMixin, View):
             except services.NotAllowed:
                 raise Http404 from None
             except RegistryError as error:
-                if not error.errors:
+                # A stale version stays on the form with the user's input; another refusal without fields
+                # (the step does not fit the finding's state) shows above the page.
+                if not error.errors and not isinstance(error, StaleVersion):
                     messages.error(request, error.message)
                     return redirect("supervision:finding", pk=pk)
                 apply_service_error(form, error)

@@ -122,3 +122,31 @@ def test_the_api_takes_the_version_from_if_match_and_answers_409_when_stale(api_
     assert error["current_version"] == read.json()["version"] + 1
     assert "新地址一号" in {change["after"] for change in error["changes"]}
     assert api.get(url).json()["address"] == "新地址一号"
+
+
+def test_an_answer_to_a_finding_changed_meanwhile_is_refused_and_keeps_its_input(
+    daxing_official, operator_a, facility_a
+):
+    from supervision import services as supervision
+    from supervision.models import Finding
+    from tests.factories import FindingFactory, InspectionFactory, days_ago
+
+    inspection = InspectionFactory(facilities=[facility_a], user=daxing_official)
+    finding = FindingFactory(inspection=inspection, facility=facility_a, user=daxing_official)
+    operator = Client()
+    operator.force_login(operator_a)
+    page = operator.get(reverse("supervision:finding", args=[finding.pk]))
+    read = page.context["answer_form"].initial["version"]
+
+    supervision.finding_set_deadline(
+        user=daxing_official, finding=finding, deadline=days_ago(-60), note="延期至两个月后"
+    )
+    refused = operator.post(
+        reverse("supervision:finding_answer", args=[finding.pk]),
+        {"note": "已清理疏散通道", "version": read},
+    )
+
+    assert refused.status_code == 200
+    html = refused.content.decode()
+    assert "已被他人修改" in html and "已清理疏散通道" in html
+    assert Finding.objects.get(pk=finding.pk).status == Finding.Status.OPEN
