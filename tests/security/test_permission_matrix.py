@@ -8,6 +8,10 @@ facility A / town 1 / district 1 (the filing decisions act on facility C, submit
 A's operator), so operator B, town 2 and district 2 can only ever be refused. The API's writes get complete,
 valid bodies (urlargs.PAYLOADS), so a refusal comes from the permission check, not from validation.
 
+The roles that follow the region tree (city officials and city API clients of Beijing and Chongqing, and a
+token issued under one district's grant of a two-district account: world.TREE_ROLES) are held to the
+column of the role they must act like, for every pattern and method, write counters included.
+
 `expectations.EXPECTED` says, per pattern and method, what each role gets: `ok` (past the access check),
 `login` (sent to a login page), or the refusing status (401/403/404/405). A pattern missing from it
 fails, naming it. Any call that changed a row fails too unless its role is listed as a writer
@@ -28,7 +32,7 @@ from django.utils.http import urlencode
 from tests.security.expectations import EXPECTED
 from tests.security.matrix import Isolated, all_patterns, outcome
 from tests.security.urlargs import ARGS, PAYLOADS, admin_kwargs, admin_objects, fill
-from tests.security.world import ROLES
+from tests.security.world import ROLES, TREE_ROLES
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +122,18 @@ def check_method(world, pattern, path, payload, method, expected, isolated) -> l
         if got != want:
             problems.append(f"{method} {path} as {role}: expected {want}, got {got}")
         if changed and role not in writers:
+            problems.append(f"{method} {path} as {role} ({got}) changed rows in {changed}")
+    by_role = dict(zip(ROLES, wanted, strict=True))
+    face = "web" if not pattern.is_api else ("api_get" if method == "GET" else "api_write")
+    for role, like in TREE_ROLES.items():
+        source = like[face]
+        want = by_role[source]
+        if want == "-":
+            continue
+        got, changed = call(world, role, method, path, payload, api=pattern.is_api, isolated=isolated)
+        if got != want:
+            problems.append(f"{method} {path} as {role} (like {source}): expected {want}, got {got}")
+        if changed and source not in writers:
             problems.append(f"{method} {path} as {role} ({got}) changed rows in {changed}")
     return problems
 

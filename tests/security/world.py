@@ -55,6 +55,61 @@ class World:
     token_secret: str = ""
 
 
+# Roles that follow the region tree (issue 13), each checked against the column of the main table it must
+# match: a city official of Beijing (above district 1) acts like district 1's official; a Beijing city API
+# client's read-only token like district 1's reader; a Chongqing city official like district 2's official;
+# and both a Chongqing city client's token and a token issued under the Yubei grant of an account that
+# also holds a Daxing grant reach nothing of district 1 — on the API like district 2's official, and, being
+# read-only tokens, like the reader elsewhere (pages ignore tokens; API writes are refused as read-only).
+TREE_ROLES = {
+    "beijing_official": {
+        "web": "daxing_official",
+        "api_get": "daxing_official",
+        "api_write": "daxing_official",
+    },
+    "beijing_reader": {"web": "reader", "api_get": "reader", "api_write": "reader"},
+    "chongqing_official": {
+        "web": "yubei_official",
+        "api_get": "yubei_official",
+        "api_write": "yubei_official",
+    },
+    "chongqing_reader": {"web": "reader", "api_get": "yubei_official", "api_write": "reader"},
+    "yubei_grant_reader": {"web": "reader", "api_get": "yubei_official", "api_write": "reader"},
+}
+
+
+def _read_only_token_client(account, official, grant_row=None):
+    token, secret = cast.issue_token(account, created_by=official)
+    ApiToken.objects.filter(pk=token.pk).update(
+        last_used_at=timezone.now() + datetime.timedelta(days=1), grant=grant_row
+    )
+    client = cast.signed_in("reader", {}, reader_secret=secret)
+    return client
+
+
+def add_region_tree_roles(world, district1, district2):
+    beijing, chongqing = district1.parent, district2.parent
+    users = world.users
+    users["beijing_official"] = cast.district_official("sec_beijing_official", beijing)
+    users["chongqing_official"] = cast.district_official("sec_chongqing_official", chongqing)
+    users["beijing_client"] = cast.api_client_account("sec_beijing_client", beijing)
+    users["chongqing_client"] = cast.api_client_account("sec_chongqing_client", chongqing)
+    shared = cast.api_client_account("sec_shared_client", district1)
+    grant(shared, Role.API_CLIENT, region=district2)
+    yubei_grant = RoleAssignment.objects.get(user=shared, region=district2)
+    for role in ("beijing_official", "chongqing_official"):
+        world.clients[role] = cast.signed_in(role, users)
+    world.clients["beijing_reader"] = _read_only_token_client(
+        users["beijing_client"], users["beijing_official"]
+    )
+    world.clients["chongqing_reader"] = _read_only_token_client(
+        users["chongqing_client"], users["chongqing_official"]
+    )
+    world.clients["yubei_grant_reader"] = _read_only_token_client(
+        shared, users["yubei_official"], yubei_grant
+    )
+
+
 def build_world() -> World:
     district1 = Region.objects.get(code="110115")
     district2 = Region.objects.get(code="500112")
@@ -84,6 +139,7 @@ def build_world() -> World:
     # Each role's client signed in once, never through the login form (lockout, django-axes, must not
     # interfere).
     world.clients = {role: cast.signed_in(role, users, reader_secret=secret) for role in ROLES}
+    add_region_tree_roles(world, district1, district2)
 
     # ---------------------------------------------------------------- records of facility A / district 1
     member = StaffMember.objects.create(facility=facility_a, role=StaffMember.Role.CAREGIVER, name="张三")
