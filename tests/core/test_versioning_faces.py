@@ -80,13 +80,13 @@ VERSIONED_ADMINS = sorted(
 
 @pytest.mark.parametrize("model", VERSIONED_ADMINS, ids=lambda m: m._meta.label)
 def test_every_admin_change_form_of_a_versioned_record_carries_its_version(
-    model, superuser_client, facility_a
+    model, superuser_client, an_instance
 ):
-    row = model._base_manager.order_by("pk").first()
-    if row is None:
-        pytest.skip(f"no {model._meta.label} row in the seed (tests/core/test_versioning.py builds one)")
+    row = an_instance(model)
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[row.pk])
     html = superuser_client.get(url).content.decode()
+    if 'name="_save"' not in html:
+        return  # a read-only admin (records written only by the services): nothing there to overwrite
     assert f'name="version" value="{row.version}"' in html
 
 
