@@ -34,6 +34,7 @@ from tests.factories import (
     StaffMemberFactory,
     UserFactory,
 )
+from tests.security.matrix import changed_tables, writes
 
 
 def label(model) -> str:
@@ -155,8 +156,11 @@ def test_a_stale_save_is_refused_and_changes_nothing(model, an_instance):
     text = _text_field(model)
     if text is not None:
         setattr(second, text.attname, "过期的修改")
+    before = writes()
     with pytest.raises(StaleVersion) as refused:
         second.save()
+    # PostgreSQL's write counters (the permission matrix's): the refusal did not even try to write.
+    assert changed_tables(before, writes()) == []
     assert isinstance(refused.value, Conflict)
     assert refused.value.current_version == first.version
     stored = model._base_manager.get(pk=row.pk)
