@@ -8,10 +8,15 @@ import pytest
 from facilities.models import ChecklistItem, RoleAssignment, StaffMember
 from facilities.services import ensure_checklist
 from targets.models import Region
-from tests.e2e.conftest import log_in, shot
+from tests.e2e.conftest import SCREENSHOTS, log_in, shot
 from tests.factories import StaffMemberFactory, UserFactory, filed_facility, grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def shot_path(name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / f"{name}.png"
 
 
 @pytest.fixture
@@ -56,6 +61,12 @@ def test_staff_phone_saved_in_one_tab_survives_the_other(two_sessions):
     second.click("#object-form button[type=submit]")
     second.wait_for_url(f"**/registry/{facility.pk}/")
     assert StaffMember.objects.get(pk=member.pk).phone == "13700000003"
+
+    # Both saves are on the facility's history, newest first, with who and when.
+    history = second.inner_text("#history")
+    assert history.index("13900000002 → 13700000003") < history.index("13800000001 → 13900000002")
+    second.locator("#history").scroll_into_view_if_needed()
+    second.locator("#history").screenshot(path=str(shot_path("facility-history-390")))
 
 
 def test_fire_safety_reference_saved_in_one_tab_survives_the_other(two_sessions):
