@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -77,7 +78,9 @@ class Entry:
     changes: list[tuple[str, object, object]]
 
 
+@functools.cache
 def event_model(model: type[models.Model]):
+    """The pghistory event model that tracks `model` (None when untracked); models are fixed at start-up."""
     for candidate in apps.get_models():
         if getattr(candidate, "pgh_tracked_model", None) is model and hasattr(candidate, "pgh_obj"):
             return candidate
