@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
@@ -135,6 +136,7 @@ class ObjectListView(ScopedMixin, View):
         if self.filterset is None:
             return None, queryset
         filterset = self.filterset(self.request.GET or None, queryset=queryset, request=self.request)
+        style_widgets(filterset.form)
         # Invalid filters leave the list unfiltered; their errors show on the form.
         return filterset, filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
 
@@ -230,6 +232,21 @@ class ObjectMixin(ScopedMixin):
 
     def get_object(self):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs[self.pk_url_kwarg])
+
+
+def style_widgets(form) -> None:
+    """Bootstrap's classes on every widget of a filter form that has none (the FilterSets are shared with the
+    API, so their widgets carry no page styling of their own)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if widget.attrs.get("class"):
+            continue
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs["class"] = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            widget.attrs["class"] = "form-select"
+        else:
+            widget.attrs["class"] = "form-control"
 
 
 class ObjectDetailView(ObjectMixin, View):

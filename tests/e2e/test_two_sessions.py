@@ -105,3 +105,13 @@ def test_the_refusal_reads_in_english(two_sessions):
     shot(first, "two-sessions-staff-refused-en")
     errors = first.inner_text("#form-errors")
     assert "someone else changed" in errors and "13900000012" in errors
+
+
+@pytest.mark.parametrize("width", [1200, 1366, 1920])
+def test_the_english_menu_fits_the_window(two_sessions, width):
+    _facility, (first, _second), base = two_sessions
+    first.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+    first.set_viewport_size({"width": width, "height": 900})
+    first.goto(f"{base}/registry/")
+    shot(first, f"registry-en-{width}", full_page=False)
+    assert first.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
