@@ -210,6 +210,8 @@ def _related_names(raw) -> dict:
     wanted: dict[type, set] = {}
     for model, _s, event in raw:
         for field in model._meta.concrete_fields:
+            if field.name in HIDDEN:  # never shown: do not fetch their names (the created/updated users)
+                continue
             value = getattr(event, field.attname, None) if field.is_relation else None
             if value is not None:
                 wanted.setdefault(field.related_model, set()).add(value)
