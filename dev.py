@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -82,8 +83,9 @@ def serve(args: list[str]) -> None:
 
 def test(args: list[str]) -> None:
     ensure_venv()
-    # A DATABASE_URL run defaults to production settings, which require a key; tests need not invent one.
-    os.environ.setdefault("SECRET_KEY", "test-suite-only-not-secret")
+    # A DATABASE_URL run defaults to production settings, which require a strong key: a throw-away one. The
+    # servers and commands the suite starts inherit it (settings refuse a weak key with DEBUG off).
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     run(PYTHON, "-m", "pytest", *args)
 
 

@@ -9,4 +9,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号")
 
     def ready(self):
-        from accounts import security  # noqa: F401  (connects the security-log signal receivers)
+        from accounts import privileges, security  # noqa: F401  (connect the security-log signal receivers)

@@ -2,10 +2,12 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.selectors import is_api_client
+from core import usernames
 from facilities.forms import BootstrapMixin
 from targets.models import Region
 
@@ -69,8 +71,7 @@ class ApiClientForm(BootstrapMixin, forms.Form):
     username = forms.CharField(
         label=gettext_lazy("用户名"),
         max_length=150,
-        validators=[User.username_validator],
-        help_text=gettext_lazy("字母、数字和 @/./+/-/_，如 cq-ytj-platform"),
+        help_text=gettext_lazy("英文字母、数字和 . _ - @，如 cq-ytj-platform"),
     )
     full_name = forms.CharField(label=gettext_lazy("系统或单位名称"), max_length=150, required=False)
     district = forms.ModelChoiceField(label=gettext_lazy("区县"), queryset=Region.objects.none())
@@ -83,7 +84,7 @@ class ApiClientForm(BootstrapMixin, forms.Form):
             self.fields["district"].empty_label = None
 
     def clean_username(self):
-        username = self.cleaned_data["username"].strip()
-        if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(_("用户名已被使用。"))
-        return username
+        try:
+            return usernames.clean_new_username(self.cleaned_data["username"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None

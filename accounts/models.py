@@ -92,6 +92,11 @@ class SecurityEvent(models.Model):
         LOCKED_OUT = "locked_out", _("登录锁定")
         LOGOUT = "logout", _("退出")
         DENIED = "denied", _("拒绝访问")
+        PRIVILEGE = "privilege", _("权限变更")
+        PASSWORD_CHANGED = "password_changed", _("修改密码")
+        PASSWORD_RESET = "password_reset", _("重置密码")
+        SIGN_IN_CODE_ISSUED = "sign_in_code_issued", _("签发一次性登录码")
+        SIGN_IN_CODE_USED = "sign_in_code_used", _("使用一次性登录码")
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices, db_index=True)
@@ -118,3 +123,78 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
+
+
+class PasswordChangeRequired(models.Model):
+    """The must-change-password flag: a row while the user's password was generated or set by someone else
+    (a new account, the initial administrator, a reset by an administrator, a one-time sign-in code). Set by
+    `accounts.services.require_password_change`, cleared when the user chooses a password of their own;
+    `accounts.middleware.PasswordChangeRequiredMiddleware` keeps the user on the password-change page."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="password_change_required",
+    )
+    since = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.CharField(_("原因"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("须修改密码")
+        verbose_name_plural = _("须修改密码")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in (a wrong password or a wrong one-time code), counted by `accounts.security` per
+    user name across addresses and per address across user names. Rows older than the longest cool-off are
+    deleted as new ones arrive; a successful sign-in deletes its user name's rows."""
+
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    username = models.CharField(_("用户名"), max_length=150)  # casefolded
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("登录失败")
+        verbose_name_plural = _("登录失败")
+        indexes = [
+            models.Index(fields=["username", "at"], name="accounts_loginfail_user_at"),
+            models.Index(fields=["ip_address", "at"], name="accounts_loginfail_ip_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.ip_address or ''}"
+
+
+class SignInCode(models.Model):
+    """A one-time sign-in code: issued by a district official or a superuser for an account they manage, or
+    sent to the account's e-mail address. Single use, short-lived, only its hash stored; signing in with it
+    passes the user-name lock (not the address lock) and requires a new password."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+"
+    )
+    code_hash = models.CharField(_("登录码摘要"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("到期时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签发人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("一次性登录码")
+        verbose_name_plural = _("一次性登录码")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

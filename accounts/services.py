@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import ApiToken, hash_secret
 from accounts.selectors import managed_districts
+from core import usernames
 from core.access import Role
 from facilities.models import RoleAssignment
 from targets.models import Region
@@ -57,8 +60,117 @@ def api_client_create(*, user, username: str, full_name: str, district: Region):
     only: no password is set."""
     if not managed_districts(user).filter(pk=district.pk).exists():
         raise Http404
+    username = usernames.clean_new_username(username)  # ValidationError: the form shows it first
     account = get_user_model()(username=username, first_name=full_name.strip())
     account.set_unusable_password()
     account.save()
     RoleAssignment.objects.create(user=account, role=Role.API_CLIENT, region=district, granted_by=user)
     return account
+
+
+# --- passwords and one-time sign-in codes ------------------------------------------------------------------
+
+
+def require_password_change(user, *, reason: str = "") -> None:
+    """Flag `user`: at their next sign-in every page leads to the password-change page until they choose a
+    password of their own. For every password the user did not choose (generated, reset, one-time code)."""
+    from accounts.models import PasswordChangeRequired
+
+    PasswordChangeRequired.objects.update_or_create(
+        user=user, defaults={"since": timezone.now(), "reason": reason[:100]}
+    )
+
+
+def password_changed_by_user(user, request=None) -> None:
+    """The user chose a new password (the password-change or reset page): clear the flag, log it."""
+    from accounts import security
+    from accounts.models import PasswordChangeRequired
+
+    PasswordChangeRequired.objects.filter(user=user).delete()
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(security.MUST_CHANGE_SESSION_KEY, None)
+    security.record("password_changed", request, user=user)
+
+
+SIGN_IN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
+
+
+def normalize_sign_in_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def managed_accounts(user):
+    """Accounts for which `user` may issue a one-time sign-in code: every other account for a superuser; for
+    a district official, town officials and operators whose every grant lies in the official's district (an
+    account reaching further is its higher administrator's to help). Never superusers or staff."""
+    from core import access
+    from facilities.services import manageable_scope
+
+    User = get_user_model()
+    others = User.objects.filter(is_active=True).exclude(pk=user.pk)
+    if access.unrestricted(user):
+        return others
+    _districts, towns, facilities = manageable_scope(user)
+    inside = RoleAssignment.objects.filter(
+        Q(role=Role.TOWN_OFFICIAL, region__in=towns) | Q(role=Role.OPERATOR, facility__in=facilities)
+    )
+    outside = RoleAssignment.objects.exclude(pk__in=inside.values("pk"))
+    return (
+        others.exclude(pk__in=access.unrestricted_accounts(User.objects.all()).values("pk"))
+        .filter(is_staff=False, roles__in=inside.values("pk"))
+        .exclude(roles__in=outside.values("pk"))
+        .distinct()
+    )
+
+
+@transaction.atomic
+def sign_in_code_issue(*, user, account, request=None) -> str:
+    """A one-time sign-in code for `account`, issued by `user` (a district official or superuser for an
+    account they manage; `user=None` when the account asked for it by e-mail). Earlier unused codes of the
+    account stop working. Returns the code, which is shown once; only its hash is stored."""
+    from accounts import security
+    from accounts.models import SignInCode
+
+    if user is not None and not managed_accounts(user).filter(pk=account.pk).exists():
+        raise Http404
+    now = timezone.now()
+    SignInCode.objects.filter(user=account, used_at__isnull=True).update(expires_at=now)
+    raw = "".join(secrets.choice(SIGN_IN_CODE_ALPHABET) for _ in range(12))
+    SignInCode.objects.create(
+        user=account,
+        code_hash=hash_secret(raw),
+        expires_at=now + timedelta(minutes=settings.SIGN_IN_CODE_MINUTES),
+        issued_by=user,
+    )
+    security.record(
+        "sign_in_code_issued",
+        request,
+        username=account.get_username(),
+        reason=f"issued by {user.get_username()}" if user is not None else "by e-mail",
+    )
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+@transaction.atomic
+def sign_in_code_redeem(*, username: str, code: str):
+    """The active account whose unused, unexpired code this is, with the code used up; else None. The
+    caller checks the address lock first and signs the user in (see accounts.views.sign_in_with_code)."""
+    from accounts.models import SignInCode
+
+    found = (
+        SignInCode.objects.select_for_update()
+        .select_related("user")
+        .filter(
+            code_hash=hash_secret(normalize_sign_in_code(code)),
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            user__is_active=True,
+        )
+        .first()
+    )
+    if found is None or found.user.get_username().casefold() != username.strip().casefold():
+        return None
+    found.used_at = timezone.now()
+    found.save(update_fields=["used_at"])
+    require_password_change(found.user, reason="one-time sign-in code")
+    return found.user

@@ -51,6 +51,7 @@ class Action(StrEnum):
     SUPERVISE = "supervise"  # record inspections, findings, complaints, household income
     MANAGE = "manage"  # change a district's own rows (targets, population, funds, programs, projects…)
     REGISTER = "register"  # create a facility in a district
+    VIEW_INTERNAL = "view_internal"  # internal notes (a complaint's handling): officials, never operators
 
 
 DISTRICT_ROLES = frozenset({Role.DISTRICT_OFFICIAL, Role.API_CLIENT})
@@ -66,6 +67,7 @@ GRANTS: dict[Action, frozenset[str]] = {
     Action.SUPERVISE: frozenset({Role.DISTRICT_OFFICIAL}),
     Action.MANAGE: frozenset({Role.DISTRICT_OFFICIAL}),
     Action.REGISTER: frozenset({Role.DISTRICT_OFFICIAL, Role.OPERATOR}),
+    Action.VIEW_INTERNAL: frozenset({Role.DISTRICT_OFFICIAL, Role.TOWN_OFFICIAL}),
 }
 
 Paths = str | tuple[str, ...] | None
@@ -97,6 +99,8 @@ class Scope:
     grants: dict[Action, frozenset[str]] = field(default_factory=dict)
     # Extra roles per action beyond GRANTS: e.g. town officials see inspections that visited their town.
     extra: Callable[[object, Action], Q | None] | None = None
+    # The rows grants reach at all (e.g. not archived); the others are superusers' only.
+    live: Q | None = None
 
     def facility_paths(self) -> tuple[str, ...]:
         return _paths(self.facility) or ((self.via,) if self.via else ())
@@ -289,7 +293,7 @@ def scope_q(user, action: Action | str, model) -> Q | None:
             extra = scope.extra(grant, Action(action))
             if extra is not None:
                 condition |= extra
-    return condition
+    return condition if scope.live is None else condition & scope.live
 
 
 def for_user(user, action: Action | str = Action.VIEW, queryset: QuerySet | type[models.Model] | None = None):

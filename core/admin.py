@@ -21,8 +21,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import Model
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
-from core import access
+from core import access, privacy
 from core.access import Action
 from core.forms import versioned
 from core.versioning import StaleVersion
@@ -50,7 +51,7 @@ class VersionedAdminMixin:
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if not _is_versioned(self.model):
-            return super().get_form(request, obj, change, **kwargs)
+            return super().get_form(request, obj, change=change, **kwargs)
         fields = (
             kwargs.pop("fields")
             if "fields" in kwargs
@@ -190,6 +191,27 @@ class ScopedAdminMixin(VersionedAdminMixin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self.may_write(request, obj)
+
+    # Private fields (core.privacy): a stored ID number is shown masked, read-only, to all but superusers; an
+    # internal note is left out for those who may not read it.
+    def get_exclude(self, request, obj=None):
+        hidden = privacy.form_hidden(self.model, request.user, obj)
+        excluded = super().get_exclude(request, obj)
+        return [*(excluded or ()), *hidden] if hidden else excluded
+
+    def get_fields(self, request, obj=None):
+        hidden = privacy.form_hidden(self.model, request.user, obj)
+        return [f for f in super().get_fields(request, obj) if f not in hidden]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if set(privacy.of(self.model).id_numbers) & set(privacy.form_hidden(self.model, request.user, obj)):
+            return [*fields, "masked_id_numbers"]
+        return fields
+
+    @admin.display(description=_("身份证号"))
+    def masked_id_numbers(self, obj):
+        return "、".join(privacy.mask_id_number(getattr(obj, f)) for f in privacy.of(type(obj)).id_numbers)
 
     def writable(self, request, model, field_name: str):
         """The rows of `model` a non-superuser may attach to a row they write."""

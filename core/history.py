@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from core import privacy
+
 
 def display(field: models.Field | None, value, names: dict | None = None):
     """`value` of `field` for a reader: choice labels, related rows by name, local date-times, 是/否; None for
@@ -116,8 +118,9 @@ def sources_for(
     return sources
 
 
-def entries(sources: list[Source]) -> list[Entry]:
-    """The events of every source, newest first, with their changes in the reader's terms."""
+def entries(sources: list[Source], reader=None) -> list[Entry]:
+    """The events of every source, newest first, with their changes in the reader's terms: ID numbers
+    masked, internal notes only for a `reader` who may read them (core.privacy; no reader, none)."""
     raw = []  # (model, source, event)
     order = {}
     for index, source in enumerate(sources):
@@ -136,6 +139,11 @@ def entries(sources: list[Source]) -> list[Entry]:
         for model, _s, e in raw
         if _requester(model, e) is not None and e.pgh_context_id
     }
+    internal_ok = {
+        model: privacy.internal_readable(reader, model, {e.pgh_obj_id for m, _s, e in raw if m is model})
+        for model in {m for m, _s, _e in raw}
+        if privacy.of(model).internal
+    }
     previous: dict[tuple, dict] = {}
     result = []
     for model, source, event in raw:
@@ -150,11 +158,15 @@ def entries(sources: list[Source]) -> list[Entry]:
             before = snapshot
         previous[key] = snapshot
         changes = []
+        allowed = event.pgh_obj_id in internal_ok.get(model, ())
         for field in fields:
             old = display(field, before.get(field.attname), names.get(field.related_model))
             new = display(field, after.get(field.attname), names.get(field.related_model))
             if old != new:
-                changes.append((str(field.verbose_name), old, new))
+                old = privacy.shown(model, field.name, old, internal_allowed=allowed)
+                new = privacy.shown(model, field.name, new, internal_allowed=allowed)
+                if old != new:  # an internal note the reader may not read: no change to show
+                    changes.append((str(field.verbose_name), old, new))
         if event.pgh_label == "update" and not changes:
             continue  # only bookkeeping moved (a version, a timestamp)
         user = users.get(_context_user(event))
@@ -174,9 +186,10 @@ def entries(sources: list[Source]) -> list[Entry]:
     return result
 
 
-def page(sources: list[Source], number) -> Page:
-    """One page of the panel (`number` as sent, e.g. `?history_page=3`; out of range gives the last)."""
-    return Paginator(entries(sources), PAGE_SIZE).get_page(number)
+def page(sources: list[Source], number, reader=None) -> Page:
+    """One page of the panel (`number` as sent, e.g. `?history_page=3`; out of range gives the last), as
+    `reader` may see it."""
+    return Paginator(entries(sources, reader), PAGE_SIZE).get_page(number)
 
 
 def _context_user(event):

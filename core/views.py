@@ -292,7 +292,9 @@ class ObjectDetailView(ObjectMixin, View):
             sources = history.sources_for(
                 self.object, depth=self.history_depth, leave_out=self.history_leave_out()
             )
-            context["history"] = history.page(sources, self.request.GET.get("history_page"))
+            context["history"] = history.page(
+                sources, self.request.GET.get("history_page"), reader=self.request.user
+            )
         return context
 
 

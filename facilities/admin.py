@@ -279,6 +279,7 @@ class FacilityAdmin(admin.ModelAdmin):
         "operating_status",
         "filing_status",
         "is_synthetic",
+        ("archived_at", admin.EmptyFieldListFilter),
     ]
     search_fields = ["name", "address", "filing_number"]
     list_select_related = ["district", "town", "source"]
@@ -294,7 +295,15 @@ class FacilityAdmin(admin.ModelAdmin):
         "operating_status",
         "status_since",
     ]
-    workflow_fields = ["total_slots", *filing_fields, "version", "is_synthetic", "seed_key"]
+    workflow_fields = [
+        "total_slots",
+        *filing_fields,
+        "version",
+        "is_synthetic",
+        "seed_key",
+        "archived_at",
+        "archived_by",
+    ]
     readonly_fields = [*workflow_fields, "created_at", "updated_at"]
     fieldsets = [
         (
@@ -332,6 +341,14 @@ class FacilityAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            _("登记与举办者"),
+            {"fields": ["credit_code", "legal_representative", ("sponsor_kind", "sponsor_name")]},
+        ),
+        (
+            _("招收与服务"),
+            {"fields": [("min_age_months", "max_age_months"), "service_types", ("opens_at", "closes_at")]},
+        ),
         (_("联系方式"), {"fields": ["contact_person", "contact_phone", "public_phone"]}),
         (
             _("备案与运营状态"),
@@ -348,6 +365,7 @@ class FacilityAdmin(admin.ModelAdmin):
                     "source",
                     "seed_key",
                     "is_synthetic",
+                    ("archived_at", "archived_by"),
                     "version",
                     "created_at",
                     "updated_at",
@@ -391,7 +409,9 @@ class FacilityAdmin(admin.ModelAdmin):
         return super().has_change_permission(request, obj) and may_edit_directly(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return unrestricted(request.user) and super().has_delete_permission(request, obj)
+        # Never, not even for superusers: a deleted facility would take its history with it. Drafts are
+        # archived on the facility's page; a database trigger refuses the DELETE as well.
+        return False
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The form checks what the database checks; a refusal that still gets through (a concurrent change
@@ -438,7 +458,8 @@ class FacilityAdmin(admin.ModelAdmin):
 
 class CertificateInline(StaffInlineMixin, admin.TabularInline):
     model = Certificate
-    fields = ["kind", "number", "issuer", "issued_on"]
+    fields = ["kind", "number", "issuer", "issued_on", "expires_on", "retired_at"]
+    readonly_fields = ["retired_at"]
     extra = 0
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from core import usernames
 from core.forms import VersionedFormMixin
 from facilities.models import (
     Certificate,
@@ -28,7 +29,7 @@ class BootstrapMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select | forms.NullBooleanSelect):
                 css = "form-select"
@@ -52,6 +53,13 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
 class FacilityForm(BootstrapMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -62,8 +70,11 @@ class FacilityForm(BootstrapMixin, forms.ModelForm):
             "lease_start": DateInput,
             "lease_end": DateInput,
             "opening_date": DateInput,
+            "opens_at": TimeInput,
+            "closes_at": TimeInput,
             "notes": forms.Textarea(attrs={"rows": 3}),
             "address": forms.TextInput,
+            "credit_code": forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
         }
 
     def __init__(self, *args, districts=None, **kwargs):
@@ -85,6 +96,10 @@ class FacilityForm(BootstrapMixin, forms.ModelForm):
                     for v in Facility._meta.get_field(name).validators
                     if isinstance(v, MinValueValidator | MaxValueValidator)
                 )
+
+    def clean_credit_code(self):
+        # Written as on the licence (upper case, no spaces); the check character is the service's check.
+        return "".join(self.cleaned_data["credit_code"].split()).upper()
 
     def _post_clean(self):
         # Model-level rules are the service's job (it reports them per field); only the form's own fields
@@ -220,8 +235,8 @@ class StaffForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
 class CertificateForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Certificate
-        fields = ["kind", "number", "issuer", "issued_on"]
-        widgets = {"issued_on": DateInput}
+        fields = ["kind", "number", "issuer", "issued_on", "expires_on"]
+        widgets = {"issued_on": DateInput, "expires_on": DateInput}
 
 
 class TrainingForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
@@ -231,8 +246,14 @@ class TrainingForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
         widgets = {"completed_on": DateInput}
 
 
+class RevokeForm(forms.Form):
+    revoke = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
 class AccountForm(BootstrapMixin, forms.Form):
-    username = forms.CharField(label=_("用户名"), max_length=150)
+    username = forms.CharField(
+        label=_("用户名"), max_length=150, help_text=_("英文字母、数字和 . _ - @，如 daxing.ycz")
+    )
     full_name = forms.CharField(label=_("姓名"), max_length=150, required=False)
     role = forms.ChoiceField(
         label=_("角色"),
@@ -252,3 +273,9 @@ class AccountForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["town"].queryset = towns.select_related("parent").order_by("parent__code", "sort_order")
         self.fields["facility"].queryset = facilities.order_by("name")
+
+    def clean_username(self):
+        try:
+            return usernames.clean_new_username(self.cleaned_data["username"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None

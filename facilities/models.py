@@ -7,18 +7,23 @@ tables, so an official can correct them without a release. Every change to a fac
 certificates and checklist is recorded by django-pghistory triggers (who, when, before/after).
 """
 
+import datetime
 import math
 
 import pghistory
 import pgtrigger
+from django import forms
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Role, Scope, ScopedManager, ScopedQuerySet
+from core.identifiers import validate_credit_code, validate_id_number
 from core.models import TimeStampedModel, Versioned, VersionedModel, tracked
+from core.privacy import Privacy
 from targets.models import Region, SourceDocument
 
 # ---------------------------------------------------------------- national rules as data
@@ -129,10 +134,25 @@ class CalendarDay(Versioned):
 # ---------------------------------------------------------------- facilities
 
 
+class ChoiceArrayField(ArrayField):
+    """A list of choices shown as check boxes (forms and the admin), not as comma-separated text."""
+
+    def formfield(self, **kwargs):
+        return forms.TypedMultipleChoiceField(
+            choices=self.base_field.choices,
+            coerce=self.base_field.to_python,
+            widget=forms.CheckboxSelectMultiple,
+            required=not self.blank,
+            label=self.verbose_name,
+            help_text=self.help_text,
+            **{k: v for k, v in kwargs.items() if k in ("initial", "disabled")},
+        )
+
+
 class FacilityQuerySet(ScopedQuerySet):
     def official(self):
-        """Rows that count in official statistics: never synthetic."""
-        return self.filter(is_synthetic=False)
+        """Rows that count in official statistics: never synthetic, never an archived draft."""
+        return self.filter(is_synthetic=False, archived_at__isnull=True)
 
     def publicly_listed(self):
         """What the public directory may show: filed and operating, not synthetic."""
@@ -158,6 +178,26 @@ class Facility(TimeStampedModel):
         PUBLIC = "public", _("公办")
         PRIVATE_NON_PROFIT = "private_non_profit", _("民办非营利")
         PRIVATE_FOR_PROFIT = "private_for_profit", _("民办营利")
+
+    # The one mapping of legal form to the first character of the 统一社会信用代码 (登记管理部门代码,
+    # GB 32100-2015): a 公办 institution is an organ or 事业单位 registered by 机构编制 (1); a 民办非营利
+    # one a 民办非企业单位 (社会服务机构) registered by 民政 (5); a 民办营利 one a company registered by
+    # 市场监督管理 (9). A 用人单位 or 公建民营 facility is checked by the ownership of the registered unit.
+    CREDIT_CODE_AUTHORITY = {
+        Ownership.PUBLIC: "1",
+        Ownership.PRIVATE_NON_PROFIT: "5",
+        Ownership.PRIVATE_FOR_PROFIT: "9",
+    }
+
+    class SponsorKind(models.TextChoices):
+        PERSON = "person", _("自然人")
+        ORGANISATION = "organisation", _("法人或其他组织")
+
+    class ServiceType(models.TextChoices):
+        FULL_DAY = "full_day", _("全日托")
+        HALF_DAY = "half_day", _("半日托")
+        HOURLY = "hourly", _("计时托")
+        OCCASIONAL = "occasional", _("临时托")
 
     class Premises(models.TextChoices):
         OWNED = "owned", _("自有")
@@ -221,6 +261,32 @@ class Facility(TimeStampedModel):
     meal_fee = models.DecimalField(
         _("膳食费（元/人/月）"), max_digits=10, decimal_places=2, null=True, blank=True
     )
+    credit_code = models.CharField(
+        _("统一社会信用代码"),
+        max_length=18,
+        blank=True,
+        validators=[validate_credit_code],
+        help_text=_("18位，见营业执照或法人登记证书"),
+    )
+    legal_representative = models.CharField(_("法定代表人（负责人）"), max_length=64, blank=True)
+    sponsor_kind = models.CharField(_("举办者类型"), max_length=16, choices=SponsorKind.choices, blank=True)
+    sponsor_name = models.CharField(
+        _("举办者"), max_length=128, blank=True, help_text=_("自然人填姓名，法人或其他组织填单位名称")
+    )
+    min_age_months = models.PositiveSmallIntegerField(
+        _("招收最小月龄"), null=True, blank=True, validators=[MaxValueValidator(36)]
+    )
+    max_age_months = models.PositiveSmallIntegerField(
+        _("招收最大月龄"), null=True, blank=True, validators=[MaxValueValidator(36)]
+    )
+    service_types = ChoiceArrayField(
+        models.CharField(max_length=16, choices=ServiceType.choices),
+        verbose_name=_("服务类型"),
+        blank=True,
+        default=list,
+    )
+    opens_at = models.TimeField(_("每日开园时间"), null=True, blank=True)
+    closes_at = models.TimeField(_("每日离园时间"), null=True, blank=True)
     # Computed by the database from the class units (trigger below); never written by the application.
     total_slots = models.IntegerField(_("托位总数"), default=0, editable=False)
     inclusive_slots = models.IntegerField(_("普惠托位数"), default=0)
@@ -250,6 +316,18 @@ class Facility(TimeStampedModel):
     is_synthetic = models.BooleanField(
         _("合成数据"), default=False, help_text=_("演示/压测用，不计入官方统计")
     )
+    # Registry records are never deleted (a trigger refuses it): a draft nobody will file is archived. It
+    # then leaves every scoped list, page and statistic; superusers still read it and its history.
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("归档人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     # The facility's version is kept by facilities.services (an operator's edit of a filed record becomes a
     # pending change against it), not by core.models.Versioned's save.
     version_in_service = True
@@ -257,7 +335,7 @@ class Facility(TimeStampedModel):
 
     objects = FacilityQuerySet.as_manager()
 
-    scope = Scope(facility="pk", district="district", town="town")
+    scope = Scope(facility="pk", district="district", town="town", live=Q(archived_at__isnull=True))
 
     class Meta:
         verbose_name = _("托育机构")
@@ -320,8 +398,54 @@ class Facility(TimeStampedModel):
                 name="facility_filed_has_number",
                 violation_error_message=_("已备案机构必须有备案编号和备案日期。"),
             ),
+            models.CheckConstraint(
+                condition=Q(archived_at__isnull=True) | Q(filing_status__in=["draft", "returned"]),
+                name="facility_only_unfiled_archived",
+                violation_error_message=_("只有未备案的草稿可以归档。"),
+            ),
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="facility_unique_credit_code",
+                violation_error_message=_("该统一社会信用代码已被其他机构使用。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_code="")
+                | Q(credit_code__regex=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"),
+                name="facility_credit_code_format",
+                violation_error_message=_("统一社会信用代码应为18位数字或大写字母。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(sponsor_kind="") | ~Q(sponsor_name=""),
+                name="facility_sponsor_named",
+                violation_error_message=_("选择了举办者类型时须填写举办者名称或姓名。"),
+            ),
+            models.CheckConstraint(
+                condition=(Q(min_age_months__isnull=True) | Q(min_age_months__gte=0, min_age_months__lte=36))
+                & (Q(max_age_months__isnull=True) | Q(max_age_months__gte=0, max_age_months__lte=36))
+                & (
+                    Q(min_age_months__isnull=True)
+                    | Q(max_age_months__isnull=True)
+                    | Q(min_age_months__lte=F("max_age_months"))
+                ),
+                name="facility_ages_served",
+                violation_error_message=_("招收月龄应在0至36个月之间，且最小月龄不大于最大月龄。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(closes_at__isnull=True)
+                | Q(opens_at__lt=F("closes_at")),
+                name="facility_hours_ordered",
+                violation_error_message=_("离园时间必须晚于开园时间。"),
+            ),
         ]
         triggers = [
+            # Only synthetic rows (demo and benchmark data, facilities.synthetic) are ever deleted.
+            pgtrigger.Protect(
+                name="facility_never_deleted",
+                operation=pgtrigger.Delete,
+                condition=pgtrigger.Q(old__is_synthetic=False),
+            ),
             pgtrigger.Trigger(
                 name="facility_total_slots_from_units",
                 operation=pgtrigger.Insert | pgtrigger.Update,
@@ -346,6 +470,9 @@ class Facility(TimeStampedModel):
 
         if self.town_id and self.district_id and self.town.parent_id != self.district_id:
             raise ValidationError({"town": _("所选镇街不属于所选区县。")})
+
+    def get_service_types_display(self) -> str:
+        return "、".join(str(self.ServiceType(t).label) for t in self.service_types)
 
     @property
     def counts_toward_slots(self) -> bool:
@@ -442,7 +569,7 @@ class StaffMember(VersionedModel):
         _("身份证号"),
         max_length=18,
         blank=True,
-        validators=[RegexValidator(r"^\d{17}[\dXx]$", _("身份证号应为18位（最后一位可为X）。"))],
+        validators=[validate_id_number],  # GB 11643 check digit and birth date (core.identifiers)
     )
     role = models.CharField(_("岗位"), max_length=16, choices=Role.choices)
     employment = models.CharField(
@@ -453,6 +580,7 @@ class StaffMember(VersionedModel):
     left_on = models.DateField(_("离职日期"), null=True, blank=True)
 
     scope = Scope(via="facility")
+    privacy = Privacy(id_numbers=("id_number",))  # masked everywhere but the staff form (core.privacy)
     objects = ScopedManager()
 
     class Meta:
@@ -495,8 +623,10 @@ class Certificate(Versioned):
         HEALTH = "health", _("健康证")
         OTHER = "other", _("其他")
 
-    # Certificates that qualify a caregiver for the 持证上岗 rate (育婴员, 保育师).
+    # Certificates that qualify a caregiver for the 持证上岗 rate (育婴员, 保育师), while current.
     CAREGIVER_QUALIFYING = (Kind.CHILDCARE_WORKER, Kind.NURSERY_TEACHER)
+    # A 健康证 is valid for a year: with no stated expiry it runs to the day before its anniversary.
+    HEALTH_VALID_YEARS = 1
 
     staff = models.ForeignKey(
         StaffMember, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="certificates"
@@ -505,6 +635,14 @@ class Certificate(Versioned):
     number = models.CharField(_("证书编号"), max_length=64, blank=True)
     issuer = models.CharField(_("发证机构"), max_length=128, blank=True)
     issued_on = models.DateField(_("发证日期"), null=True, blank=True)
+    expires_on = models.DateField(
+        _("有效期至"),
+        null=True,
+        blank=True,
+        help_text=_("长期有效的证书留空；健康证不填时按发证日期起一年计算"),
+    )
+    # Retired, never deleted: its history stays; it no longer counts anywhere.
+    retired_at = models.DateTimeField(_("停用时间"), null=True, blank=True, editable=False)
 
     scope = Scope(via="staff__facility")
     objects = ScopedManager()
@@ -513,9 +651,48 @@ class Certificate(Versioned):
         verbose_name = _("证书")
         verbose_name_plural = _("证书")
         ordering = ["staff", "kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(issued_on__isnull=True)
+                | Q(expires_on__isnull=True)
+                | Q(issued_on__lte=F("expires_on")),
+                name="certificate_expiry_after_issue",
+                violation_error_message=_("有效期至不能早于发证日期。"),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.number}".strip()
+
+    @staticmethod
+    def current_q(today: datetime.date, prefix: str = "") -> Q:
+        """Certificates in force on `today`: not retired and not past their expiry."""
+        return Q(**{f"{prefix}retired_at__isnull": True}) & (
+            Q(**{f"{prefix}expires_on__isnull": True}) | Q(**{f"{prefix}expires_on__gte": today})
+        )
+
+    def is_current(self, today: datetime.date | None = None) -> bool:
+        today = today or datetime.date.today()
+        return self.retired_at is None and (self.expires_on is None or self.expires_on >= today)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.kind == self.Kind.HEALTH and self.expires_on is None:
+            if self.issued_on is None:
+                raise ValidationError({"issued_on": _("健康证须填写发证日期或有效期至。")})
+            self.expires_on = health_certificate_expiry(self.issued_on)
+
+
+def health_certificate_expiry(issued_on: datetime.date) -> datetime.date:
+    """The last valid day of a yearly 健康证 issued on `issued_on`: the day before its anniversary (one issued
+    on 29 February has its anniversary on 1 March)."""
+    year = issued_on.year + Certificate.HEALTH_VALID_YEARS
+    try:
+        anniversary = issued_on.replace(year=year)
+    except ValueError:
+        anniversary = datetime.date(year, 3, 1)
+    return anniversary - datetime.timedelta(days=1)
 
 
 @pghistory.track(*tracked())

@@ -39,6 +39,10 @@ class Flag:
     SHORT_LEASE = "short_lease"
     FILING_OVERDUE = "filing_overdue"
     DUPLICATE_ID = "duplicate_id"
+    OVER_ENROLLED = "over_enrolled"
+    LEASE_EXPIRED = "lease_expired"
+    LEASE_EXPIRING = "lease_expiring"
+    HEALTH_CERTIFICATE_EXPIRED = "health_certificate_expired"
 
     LABELS = {
         UNDERSTAFFED: gettext_lazy("保育人员不足"),
@@ -46,8 +50,16 @@ class Flag:
         SHORT_LEASE: gettext_lazy("租期不足"),
         FILING_OVERDUE: gettext_lazy("备案审核超期"),
         DUPLICATE_ID: gettext_lazy("身份证号重复在岗"),
+        OVER_ENROLLED: gettext_lazy("在托人数超过托位数"),
+        LEASE_EXPIRED: gettext_lazy("租期已到期"),
+        LEASE_EXPIRING: gettext_lazy("租期即将到期"),
+        HEALTH_CERTIFICATE_EXPIRED: gettext_lazy("健康证过期"),
     }
     CHOICES = list(LABELS.items())
+
+
+# A lease ending within this many days is flagged ahead of time (a registry convention, not a national rule).
+LEASE_WARNING_DAYS = 90
 
 
 def _required_caregivers(rules: Rules):
@@ -95,6 +107,16 @@ def with_flags(queryset: QuerySet[Facility], rules: Rules | None = None) -> Quer
         output_field=DateField(),
     )
     today = timezone.localdate()
+    leased = Q(premises=Facility.Premises.LEASED)
+    # Staff on the roster whose health certificates (健康证) have all run out: the latest one has expired and
+    # none is current. Retired certificates are not looked at.
+    health_certificates = Certificate.objects.filter(
+        staff=OuterRef("pk"), kind=Certificate.Kind.HEALTH, retired_at__isnull=True
+    )
+    health_expired = StaffMember.objects.filter(active, facility=OuterRef("pk")).filter(
+        Exists(health_certificates.filter(expires_on__lt=today)),
+        ~Exists(health_certificates.filter(Certificate.current_q(today))),
+    )
     notice_cutoff = working_days_before(
         today, int(rules.settings.get(RuleSetting.Key.NOTICE_WORKING_DAYS, Decimal(15)))
     )
@@ -131,6 +153,16 @@ def with_flags(queryset: QuerySet[Facility], rules: Rules | None = None) -> Quer
             output_field=BooleanField(),
         ),
         flag_duplicate_id=Exists(dup_staff),
+        flag_over_enrolled=ExpressionWrapper(
+            Q(enrolled_children__gt=F("total_slots")), output_field=BooleanField()
+        ),
+        flag_lease_expired=ExpressionWrapper(leased & Q(lease_end__lt=today), output_field=BooleanField()),
+        flag_lease_expiring=ExpressionWrapper(
+            leased
+            & Q(lease_end__gte=today, lease_end__lte=today + datetime.timedelta(days=LEASE_WARNING_DAYS)),
+            output_field=BooleanField(),
+        ),
+        flag_health_certificate_expired=Exists(health_expired),
     )
 
 
@@ -210,7 +242,12 @@ class StaffIndicators:
 def staff_indicators(facilities: QuerySet[Facility]) -> StaffIndicators:
     """Caregiver certificate rate, training coverage and health-care staffing over any set of facilities
     (one facility's page, a district's dashboard), in one query."""
-    qualifying = Certificate.objects.filter(staff=OuterRef("pk"), kind__in=Certificate.CAREGIVER_QUALIFYING)
+    # Only certificates in force count: an expired or retired one no longer makes its holder 持证.
+    qualifying = Certificate.objects.filter(
+        Certificate.current_q(timezone.localdate()),
+        staff=OuterRef("pk"),
+        kind__in=Certificate.CAREGIVER_QUALIFYING,
+    )
     staff = StaffMember.objects.filter(facility__in=facilities.values("pk"), left_on__isnull=True).annotate(
         certified=Exists(qualifying),
         trained=Exists(TrainingRecord.objects.filter(staff=OuterRef("pk"))),

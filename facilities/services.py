@@ -13,18 +13,21 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import usernames
 from core.access import Action, can, forget_grants, is_operator_of, unrestricted
 
 # The registry's names for core.errors' classes (the same classes): callers may use either.
 from core.errors import Conflict as ConcurrencyError
 from core.errors import NotAllowed
 from core.errors import ServiceError as RegistryError
+from core.identifiers import CREDIT_CODE_AUTHORITIES, credit_code_problem
 from core.versioning import StaleVersion, claim
 from facilities.models import (
+    Certificate,
     ChecklistItem,
     ClassUnit,
     Facility,
@@ -62,6 +65,15 @@ EDITABLE_FIELDS = (
     "inclusive_slots",
     "enrolled_children",
     "notes",
+    "credit_code",
+    "legal_representative",
+    "sponsor_kind",
+    "sponsor_name",
+    "min_age_months",
+    "max_age_months",
+    "service_types",
+    "opens_at",
+    "closes_at",
 )
 
 
@@ -123,7 +135,53 @@ def validate_facility(data: dict, units: list[UnitInput], rules: Rules) -> dict[
         add("town", _("所选镇街不属于所选区县。"))
     if data.get("premises") == Facility.Premises.LEASED and not data.get("lease_end"):
         add("lease_end", _("租赁场地须填写租期止。"))
+    for field, message in validate_record(data):
+        add(field, message)
     return errors
+
+
+def validate_record(data: dict) -> list[tuple[str, str]]:
+    """The legal identity, ages and hours: the credit code's check character and its first character
+    against the legal form (Facility.CREDIT_CODE_AUTHORITY), the 举办者 named, ages and hours in order."""
+    problems = []
+    code = data.get("credit_code") or ""
+    problem = credit_code_problem(code) if code else None
+    if problem:
+        problems.append(("credit_code", problem))
+    expected = Facility.CREDIT_CODE_AUTHORITY.get(data.get("ownership") or "")
+    if code and not problem and expected and code[0] != expected:
+        problems.append(
+            (
+                "credit_code",
+                _(
+                    "举办性质为“%(ownership)s”的机构应由%(authority)s登记，统一社会信用代码第1位应为“%(expected)s”，"
+                    "现为“%(first)s”（%(actual)s）。请核对代码或举办性质。"
+                )
+                % {
+                    "ownership": Facility.Ownership(data["ownership"]).label,
+                    "authority": CREDIT_CODE_AUTHORITIES[expected],
+                    "expected": expected,
+                    "first": code[0],
+                    "actual": CREDIT_CODE_AUTHORITIES[code[0]],
+                },
+            )
+        )
+    if data.get("sponsor_kind") and not (data.get("sponsor_name") or "").strip():
+        problems.append(("sponsor_name", _("请填写举办者的姓名或单位名称。")))
+    if (data.get("sponsor_name") or "").strip() and not data.get("sponsor_kind"):
+        problems.append(("sponsor_kind", _("请选择举办者是自然人还是法人或其他组织。")))
+    low, high = data.get("min_age_months"), data.get("max_age_months")
+    for field, months in (("min_age_months", low), ("max_age_months", high)):
+        if months is not None and not 0 <= months <= 36:
+            problems.append((field, _("招收月龄应在0至36个月之间。")))
+    if low is not None and high is not None and low > high:
+        problems.append(("max_age_months", _("招收最大月龄不能小于最小月龄。")))
+    opens, closes = data.get("opens_at"), data.get("closes_at")
+    if (opens is None) != (closes is None):
+        problems.append(("closes_at" if closes is None else "opens_at", _("开园和离园时间须同时填写。")))
+    elif opens is not None and opens >= closes:
+        problems.append(("closes_at", _("离园时间必须晚于开园时间。")))
+    return problems
 
 
 # ---------------------------------------------------------------- create and edit
@@ -161,6 +219,8 @@ def _write(facility: Facility, data: dict, units: list[UnitInput]) -> None:
 
 
 def _check(data: dict, units: list[UnitInput]) -> None:
+    if data.get("credit_code"):
+        data["credit_code"] = data["credit_code"].strip().upper()  # as printed on the licence
     errors = validate_facility(data, units, load_rules())
     if errors:
         raise RegistryError(_("请修正标出的问题后再保存。"), errors)
@@ -214,6 +274,8 @@ def _facility_editable(user, facility: Facility) -> None:
     """The one rule of who may edit a facility record (the admin asks `may_edit_directly`)."""
     if not can(user, Action.EDIT, facility):
         raise NotAllowed(_("您无权编辑该机构。"))
+    if facility.archived_at is not None:
+        raise NotAllowed(_("该机构已归档，记录不能再编辑。"))
     if facility.operating_status == Facility.OperatingStatus.CLOSED:
         raise NotAllowed(_("该机构已关停，记录不能再编辑。"))
     if facility.filing_status == Facility.FilingStatus.SUBMITTED and not can(user, Action.REVIEW, facility):
@@ -285,7 +347,7 @@ def serialize_change(data: dict, units: list[UnitInput]) -> dict:
             value = value.pk
         elif isinstance(value, Decimal):
             value = str(value)
-        elif isinstance(value, datetime.date):
+        elif isinstance(value, datetime.date | datetime.time):
             value = value.isoformat()
         fields[key] = value
     return {
@@ -360,6 +422,8 @@ def filing_submit(*, user, facility: Facility) -> Facility:
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     if not can(user, Action.EDIT, facility):
         raise NotAllowed(_("您无权提交该机构的备案。"))
+    if facility.archived_at is not None:
+        raise NotAllowed(_("该机构已归档，不能提交备案。"))
     if facility.filing_status not in (Facility.FilingStatus.DRAFT, Facility.FilingStatus.RETURNED):
         raise NotAllowed(
             _("当前备案状态为“%(status)s”，不能提交。") % {"status": facility.get_filing_status_display()}
@@ -379,6 +443,25 @@ def filing_submit(*, user, facility: Facility) -> Facility:
     facility.acknowledged_at = None
     facility.return_reason = ""
     facility.save()
+    return facility
+
+
+@transaction.atomic
+def facility_archive(*, user, facility: Facility) -> Facility:
+    """Archive a draft that will not be filed. Registry records are never deleted: the archived facility
+    leaves every list, page and statistic of the people who work with it, and superusers still read it
+    with its whole history. A filed facility is closed instead (the operating-status workflow)."""
+    facility = Facility.objects.select_for_update().get(pk=facility.pk)
+    if not can(user, Action.EDIT, facility):
+        raise NotAllowed(_("您无权归档该机构。"))
+    if facility.archived_at is not None:
+        raise NotAllowed(_("该机构已归档。"))
+    if facility.filing_status not in (Facility.FilingStatus.DRAFT, Facility.FilingStatus.RETURNED):
+        raise NotAllowed(_("只有未备案的草稿可以归档；已提交或已备案的机构请办理关停。"))
+    facility.archived_at = timezone.now()
+    facility.archived_by = user if getattr(user, "is_authenticated", False) else None
+    facility.version = claim(Facility, facility.pk, facility.version)
+    facility.save(update_fields=["archived_at", "archived_by", "version", "updated_at", "updated_by"])
     return facility
 
 
@@ -512,6 +595,8 @@ def operating_status_change(
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     if not can(user, Action.MANAGE_STATUS, facility):
         raise NotAllowed(_("只有本区卫健委可以变更机构运营状态。"))
+    if facility.archived_at is not None:
+        raise NotAllowed(_("该机构已归档，运营状态不能再变更。"))
     if to_status not in TRANSITIONS[facility.operating_status]:
         raise NotAllowed(
             _("不能从“%(old)s”变更为“%(new)s”。")
@@ -594,6 +679,33 @@ def staff_add_record(*, user, member: StaffMember, record) -> None:
     record.save()
 
 
+@transaction.atomic
+def certificate_update(*, user, certificate: Certificate) -> Certificate:
+    """Correct a certificate (number, issuer, dates) of a roster the user keeps; the history keeps the
+    previous values. A retired certificate stays as it was retired."""
+    _staff_editable(user, certificate.staff.facility)
+    if Certificate.objects.filter(pk=certificate.pk, retired_at__isnull=False).exists():
+        raise NotAllowed(_("该证书已停用，不能再修改。"))
+    try:
+        certificate.full_clean()
+    except ValidationError as exc:
+        raise RegistryError(_("请修正标出的问题后再保存。"), exc.message_dict) from exc
+    certificate.save()
+    return certificate
+
+
+@transaction.atomic
+def certificate_retire(*, user, certificate: Certificate) -> Certificate:
+    """Retire a certificate (withdrawn, replaced, entered by mistake): kept with its history, never deleted,
+    and no longer counted in the 持证上岗 rate or the flags."""
+    _staff_editable(user, certificate.staff.facility)
+    if certificate.retired_at is not None:
+        raise RegistryError(_("该证书已停用。"))
+    certificate.retired_at = timezone.now()
+    certificate.save(update_fields=["retired_at"])
+    return certificate
+
+
 # ---------------------------------------------------------------- accounts
 
 
@@ -626,13 +738,15 @@ def account_create(*, user, username: str, full_name: str, role: str, town=None,
             raise NotAllowed(_("只能为本区的机构开设账户。"))
     else:
         raise NotAllowed(_("区级管理员只能开设镇街管理员和机构填报人账户。"))
-    username = username.strip()
-    if not username:
-        raise RegistryError(_("请填写用户名。"), {"username": [_("请填写用户名。")]})
-    if User.objects.filter(username__iexact=username).exists():
-        raise RegistryError(_("用户名已被使用。"), {"username": [_("用户名已被使用。")]})
+    try:
+        username = usernames.clean_new_username(username)
+    except ValidationError as error:
+        raise RegistryError(error.messages[0], {"username": error.messages}) from None
     password = secrets.token_urlsafe(10)
     account = User.objects.create_user(username=username, password=password, first_name=full_name.strip())
+    from core.signals import password_generated  # accounts flags it: changed at first sign-in
+
+    password_generated.send(sender=account_create, user=account)
     RoleAssignment.objects.create(
         user=account,
         role=role,
@@ -643,16 +757,18 @@ def account_create(*, user, username: str, full_name: str, role: str, town=None,
     return account, password
 
 
+def manageable_assignments(user):
+    """The grants `user` opened or may revoke: town officials of their towns and operators of their
+    facilities. Anything else is not theirs to see (a 404 in the views, the same as a missing one)."""
+    _districts, towns, facilities = manageable_scope(user)
+    return RoleAssignment.objects.filter(
+        Q(role=RoleAssignment.Role.TOWN_OFFICIAL, region__in=towns)
+        | Q(role=RoleAssignment.Role.OPERATOR, facility__in=facilities)
+    )
+
+
 @transaction.atomic
 def role_revoke(*, user, assignment: RoleAssignment) -> None:
-    _districts, towns, facilities = manageable_scope(user)
-    allowed = (
-        assignment.role == RoleAssignment.Role.TOWN_OFFICIAL
-        and towns.filter(pk=assignment.region_id).exists()
-    ) or (
-        assignment.role == RoleAssignment.Role.OPERATOR
-        and facilities.filter(pk=assignment.facility_id).exists()
-    )
-    if not allowed:
+    if not manageable_assignments(user).filter(pk=assignment.pk).exists():
         raise NotAllowed(_("您无权撤销该授权。"))
     assignment.delete()

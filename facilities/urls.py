@@ -1,6 +1,6 @@
 from django.urls import path
 
-from facilities import views
+from facilities import calendar_views, views
 
 app_name = "registry"
 
@@ -10,11 +10,15 @@ urlpatterns = [
     path("export.xlsx", views.facility_export, name="export"),
     path("reviews/", views.review_queue, name="reviews"),
     path("accounts/", views.accounts, name="accounts"),
+    path("calendar/", calendar_views.calendar_year, name="calendar"),
+    path("calendar/new/", calendar_views.calendar_new, name="calendar_new"),
+    path("calendar/<int:year>/", calendar_views.calendar_year, name="calendar_year"),
     path("changes/<int:pk>/", views.change_detail, name="change"),
     path("<int:pk>/", views.facility_detail, name="detail"),
     path("<int:pk>/edit/", views.facility_edit, name="edit"),
     path("<int:pk>/checklist/", views.checklist_edit, name="checklist"),
     path("<int:pk>/submit/", views.filing_submit, name="submit"),
+    path("<int:pk>/archive/", views.facility_archive, name="archive"),
     path("<int:pk>/acknowledge/", views.filing_acknowledge, name="acknowledge"),
     path("<int:pk>/approve/", views.filing_approve, name="approve"),
     path("<int:pk>/return/", views.filing_return, name="return"),
@@ -22,4 +26,6 @@ urlpatterns = [
     path("<int:pk>/staff/new/", views.staff_edit, name="staff_create"),
     path("<int:pk>/staff/<int:staff_pk>/", views.staff_edit, name="staff_edit"),
     path("staff/<int:staff_pk>/<str:kind>/new/", views.staff_record_add, name="staff_record"),
+    path("certificates/<int:pk>/edit/", views.certificate_edit, name="certificate_edit"),
+    path("certificates/<int:pk>/retire/", views.certificate_retire, name="certificate_retire"),
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,13 +28,14 @@ from facilities.forms import (
     ChecklistForm,
     FacilityForm,
     ReasonForm,
+    RevokeForm,
     StaffForm,
     StatusForm,
     TrainingForm,
     unit_formset,
     unit_initial,
 )
-from facilities.models import ClassUnit, Facility, PendingChange, RoleAssignment, StaffMember, StatusChange
+from facilities.models import Certificate, ClassUnit, Facility, PendingChange, StaffMember, StatusChange
 from facilities.rules import load_rules
 from facilities.tables import FacilityTable
 from targets.models import Region
@@ -116,6 +117,14 @@ FORM_GROUPS = {
                 "monthly_fee",
                 "meal_fee",
             ],
+        ),
+        (
+            gettext_lazy("登记与举办者"),
+            ["credit_code", "legal_representative", "sponsor_kind", "sponsor_name"],
+        ),
+        (
+            gettext_lazy("招收与服务"),
+            ["min_age_months", "max_age_months", "service_types", "opens_at", "closes_at"],
         ),
     ],
     "side": [(gettext_lazy("普惠与在托"), ["is_inclusive", "inclusive_slots", "enrolled_children"])],
@@ -224,9 +233,10 @@ class FacilityDetailView(ObjectDetailView):
         context = super().get_context_data(
             flags=selectors.flags_of(facility),
             can_edit=can(user, Action.EDIT, facility)
+            and facility.archived_at is None
             and facility.operating_status != Facility.OperatingStatus.CLOSED,
             can_review=can(user, Action.REVIEW, facility),
-            can_manage_status=can(user, Action.MANAGE_STATUS, facility),
+            can_manage_status=can(user, Action.MANAGE_STATUS, facility) and facility.archived_at is None,
             can_staff=can_staff,
             clock=selectors.filing_clock(facility, rules),
             missing=services.missing_materials(facility),
@@ -292,6 +302,20 @@ class FilingStepView(ObjectActionView):
         return redirect("registry:detail", pk=facility.pk)
 
 
+class ArchiveView(FilingStepView):
+    """Archiving a draft: afterwards the facility is gone from the user's registry, so back to the list."""
+
+    def redirect_to(self, facility):
+        if Facility.objects.filter(pk=facility.pk, archived_at__isnull=False).exists():
+            return redirect("registry:list")
+        return super().redirect_to(facility)
+
+
+facility_archive = ArchiveView.as_view(
+    action=Action.EDIT,
+    service=services.facility_archive,
+    success_message=gettext_lazy("草稿已归档。归档的机构不再出现在登记和统计中，其记录和变更历史保留。"),
+)
 filing_submit = FilingStepView.as_view(
     action=Action.EDIT,
     service=services.filing_submit,
@@ -489,24 +513,80 @@ def staff_record_add(request, staff_pk, kind):
     )
 
 
+class CertificateMixin:
+    """A certificate on a roster the user keeps: rosters are scoped by VIEW_STAFF, and changing one needs
+    EDIT on its facility (as adding one does); anything else is 404."""
+
+    queryset = Certificate.objects.select_related("staff__facility")
+    action = Action.VIEW_STAFF
+    error_class = services.RegistryError
+
+    def get_object(self):
+        certificate = super().get_object()
+        if not can(self.request.user, Action.EDIT, certificate.staff.facility):
+            raise Http404
+        return certificate
+
+
+class CertificateEditView(CertificateMixin, ObjectFormView):
+    template_name = "facilities/staff_record_form.html"
+    context_object_name = "certificate"
+    success_message = gettext_lazy("证书已保存，修改记录可在机构页面查看。")
+
+    def get_form(self):
+        return CertificateForm(self.request.POST or None, instance=self.object)
+
+    def run(self, certificate, form):
+        return services.certificate_update(user=self.request.user, certificate=form.instance)
+
+    def success_url(self, certificate, result):
+        return reverse("registry:detail", args=[certificate.staff.facility_id]) + "#staff"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(member=self.object.staff, title=_("编辑证书"), **kwargs)
+
+
+class CertificateRetireView(CertificateMixin, ObjectActionView):
+    success_message = gettext_lazy("证书已停用：记录保留，不再计入持证率。")
+
+    def run(self, certificate):
+        services.certificate_retire(user=self.request.user, certificate=certificate)
+
+    def redirect_to(self, certificate):
+        return redirect(reverse("registry:detail", args=[certificate.staff.facility_id]) + "#staff")
+
+
+certificate_edit = CertificateEditView.as_view()
+certificate_retire = CertificateRetireView.as_view()
+
+
 @login_required
 def accounts(request):
     """District officials open and revoke the accounts below them in their own district."""
     if not access.is_official(request.user):
         raise Http404
     _districts, towns, facilities = services.manageable_scope(request.user)
-    form = AccountForm(request.POST or None, towns=towns, facilities=facilities)
+    revoking = request.method == "POST" and "revoke" in request.POST
+    form = AccountForm(None if revoking else request.POST or None, towns=towns, facilities=facilities)
     created = None
-    if request.method == "POST" and "revoke" in request.POST:
-        assignment = get_object_or_404(RoleAssignment, pk=request.POST["revoke"])
-        try:
-            services.role_revoke(user=request.user, assignment=assignment)
-        except services.RegistryError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("已撤销授权。"))
-        return redirect("registry:accounts")
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if revoking:
+        revoke = RevokeForm(request.POST)
+        if revoke.is_valid():
+            # A grant outside the official's district is as unknown to them as a missing one: one 404.
+            assignment = get_object_or_404(
+                services.manageable_assignments(request.user), pk=revoke.cleaned_data["revoke"]
+            )
+            try:
+                services.role_revoke(user=request.user, assignment=assignment)
+            except services.RegistryError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("已撤销授权。"))
+            return redirect("registry:accounts")
+        messages.error(request, _("要撤销的授权无法识别，未作改动。"))
+        status = 400
+    if request.method == "POST" and not revoking and form.is_valid():
         try:
             account, password = services.account_create(user=request.user, **form.cleaned_data)
         except services.RegistryError as error:
@@ -515,13 +595,13 @@ def accounts(request):
             created = (account, password)
             form = AccountForm(towns=towns, facilities=facilities)
     assignments = (
-        RoleAssignment.objects.filter(
-            Q(role=RoleAssignment.Role.TOWN_OFFICIAL, region__in=towns)
-            | Q(role=RoleAssignment.Role.OPERATOR, facility__in=facilities)
-        )
-        .select_related("user", "region", "facility")
+        services.manageable_assignments(request.user)
+        .select_related("user", "region", "facility", "granted_by")
         .order_by("role", "user__username")
     )
     return render(
-        request, "facilities/accounts.html", {"form": form, "assignments": assignments, "created": created}
+        request,
+        "facilities/accounts.html",
+        {"form": form, "assignments": assignments, "created": created},
+        status=status,
     )

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from facilities.seeding import seed_registry
+from facilities.seeding import seed_calendar, seed_registry
 from planning.seeding import seed_goals
 from subsidies.seeding import seed_subsidies
 from supervision.seeding import seed_supervision
@@ -16,6 +16,7 @@ def seed_all(directory: Path | str | None = None) -> SeedReport:
     with transaction.atomic():
         report = seed(directory)
         report = seed_registry(directory, report)
+        report = seed_calendar(directory, report)
         report = seed_goals(directory, report)
         report = seed_subsidies(directory, report)
         return seed_supervision(directory, report)

@@ -16,7 +16,11 @@ machine and stops by itself:
 4. Mid-run the scratch PostgreSQL is stopped, kept down, and started again. While it is down pages must
    answer 503 with the Chinese outage page and /api/ the JSON error body (never a 500 or a traceback); when
    it is back the same gunicorn workers must answer 200 again on their own.
-5. `verify()` (subprocess again) checks the outcome against the database: no 5xx outside the outage, every
+5. Later the database hangs: gunicorn reaches PostgreSQL through ops/tcp_proxy.py, which keeps every
+   connection open and stops forwarding. Every request must get the same 503 within the connect plus client
+   time-outs (settings.py DATABASE_CONNECT_TIMEOUT / DATABASE_CLIENT_TIMEOUT), never hang; when the proxy
+   forwards again the same workers answer 200 on their own.
+6. `verify()` (subprocess again) checks the outcome against the database: no 5xx outside the outage, every
    acknowledged facility edit visible (the last one in the record, all of them in its history) and no two
    accepted edits based on one version; no application decided twice; every acknowledged payment in the
    ledger once; nothing paid beyond an approved amount or a fund's allocation; and the fund execution figures
@@ -64,6 +68,11 @@ class Options:
     web_workers: int = 3
     restart: bool = True
     down_seconds: float = 5.0
+    hang: bool = True  # the database hangs (ops/tcp_proxy.py stops forwarding) after the restart
+    hang_seconds: float = 4.0
+    # gunicorn's database time-outs (settings.py DATABASE_*): a hung database costs a request at most both.
+    connect_timeout: int = 2
+    client_timeout: int = 4
     facilities: int = 6
     applications_per_facility: int = 12
     max_requests_per_client: int = 5000
@@ -161,6 +170,23 @@ class ScratchPostgres:
 # ------------------------------------------------------------------------------------ app processes
 
 
+def wait_until_serving(run, session, since: float, timeout: float) -> float | None:
+    """Seconds from `since` until the home page and the API answer 200 again; None if not within `timeout`."""
+    import requests
+
+    while time.monotonic() - since < timeout:
+        try:
+            if all(
+                session.get(run.base + p, timeout=REQUEST_TIMEOUT).status_code == 200
+                for p in ("/", "/api/v1/regions/")
+            ):
+                return time.monotonic() - since
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    return None
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -229,6 +255,14 @@ def static_is_fresh() -> bool:
         return False
     newest = max((p.stat().st_mtime for p in (BASE_DIR / "static").rglob("*") if p.is_file()), default=0)
     return manifest.stat().st_mtime > newest
+
+
+def ensure_static(env: dict, log: Path) -> None:
+    """Collect static files for a DEBUG-off server, unless the cached collection is still fresh."""
+    if static_is_fresh():
+        return
+    STATIC_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    manage(env, "collectstatic", "--no-input", "-v0", log=log)
 
 
 class Gunicorn:
@@ -752,6 +786,84 @@ def check_outage_answer(path: str, response) -> str | None:
     return None
 
 
+def hang_database(run: Run, proxy, say) -> dict:
+    """Make the database hang (connections open, nothing answered), check that every probe gets the 503 in
+    bounded time, let it answer again and time the recovery."""
+    import requests
+
+    options = run.options
+    report: dict = {"hang_seconds": options.hang_seconds}
+    run.outage.set()
+    proxy.hang()
+    say(f"PostgreSQL hangs (the proxy stops forwarding) for at least {options.hang_seconds:g}s")
+    seen: Counter = Counter()
+    slowest = [0.0]
+    problems: list[str] = []
+    lock = threading.Lock()
+
+    def probe(path: str) -> None:
+        session = requests.Session()
+        started = time.monotonic()
+        try:
+            response = session.get(run.base + path, timeout=REQUEST_TIMEOUT)
+        except requests.RequestException as error:
+            with lock:
+                problems.append(f"{path}: no answer while the database hung ({error!r})")
+            return
+        seconds = time.monotonic() - started
+        with lock:
+            seen[response.status_code] += 1
+            slowest[0] = max(slowest[0], seconds)
+            if response.status_code != 503:
+                problems.append(f"{path}: {response.status_code} while the database hung")
+            elif problem := check_outage_answer(path, response):
+                problems.append(f"{path}: {problem}")
+
+    hang_until = time.monotonic() + options.hang_seconds
+    while True:
+        probes = [threading.Thread(target=probe, args=(p,)) for p in ("/", "/directory/", "/api/v1/regions/")]
+        for thread in probes:
+            thread.start()
+        for thread in probes:
+            thread.join(REQUEST_TIMEOUT + 5)
+        if time.monotonic() >= hang_until:
+            break
+    proxy.resume()
+    resumed = time.monotonic()
+    say("PostgreSQL answers again (the proxy forwards)")
+    recovered = wait_until_serving(run, requests.Session(), resumed, options.recovery_timeout)
+    run.outage_ended = time.monotonic()
+    run.outage.clear()
+    if recovered is None:
+        problems.append(f"not recovered {options.recovery_timeout:g}s after the database answered again")
+    if not seen:
+        problems.append("no request was answered while the database hung")
+    report.update(
+        probe_answers_while_hung={str(k): v for k, v in seen.items()},
+        # As the probe saw it: includes waiting for a free gunicorn thread (the load is waiting out time-outs
+        # too); the server's own time per 503 is checked from the access log (`check_503_times`).
+        slowest_probe_seconds=round(slowest[0], 2),
+        problems=problems[:10],
+        recovered_after_seconds=None if recovered is None else round(recovered, 2),
+    )
+    return report
+
+
+def check_503_times(access_log: Path, options: Options) -> dict:
+    """The slowest 503 gunicorn gave (its access log's last field, %(D)s microseconds, measures the handling
+    of the request, not the wait for a thread): at most the connect plus client time-outs, plus slack."""
+    limit = options.connect_timeout + options.client_timeout + 3.0  # slack: 2 cores, every client waiting
+    slowest = 0.0
+    for line in access_log.read_text(errors="replace").splitlines():
+        if '" 503 ' in line:
+            with contextlib.suppress(ValueError, IndexError):
+                slowest = max(slowest, int(line.rsplit(" ", 1)[1]) / 1e6)
+    result = {"slowest_503_seconds": round(slowest, 2), "limit_seconds": limit, "problems": []}
+    if slowest > limit:
+        result["problems"].append(f"a 503 took {slowest:.1f}s in gunicorn (limit {limit:g}s)")
+    return result
+
+
 def restart_database(run: Run, pg: ScratchPostgres, say) -> dict:
     """Stop PostgreSQL, check the outage answers, start it again and time the recovery."""
     import requests
@@ -782,18 +894,7 @@ def restart_database(run: Run, pg: ScratchPostgres, say) -> dict:
     pg.start()
     started = time.monotonic()
     say("PostgreSQL started again")
-    recovered = None
-    while time.monotonic() - started < run.options.recovery_timeout:
-        try:
-            if all(
-                probe.get(run.base + p, timeout=REQUEST_TIMEOUT).status_code == 200
-                for p in ("/", "/api/v1/regions/")
-            ):
-                recovered = time.monotonic() - started
-                break
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
+    recovered = wait_until_serving(run, probe, started, run.options.recovery_timeout)
     run.outage_ended = time.monotonic()
     run.outage.clear()
     report.update(
@@ -822,6 +923,7 @@ class Report:
     conflicts: int
     refusals: dict
     outage: dict | None
+    hang: dict | None
     outage_answers: dict
     failures: list
     verify: dict
@@ -840,6 +942,8 @@ class Report:
             lines.append(
                 f"restart: {json.dumps(self.outage, ensure_ascii=False)}; answers in it {self.outage_answers}"
             )
+        if self.hang is not None:
+            lines.append(f"hang: {json.dumps(self.hang, ensure_ascii=False)}")
         lines += [f"failure: {f}" for f in self.failures[:20]]
         lines += [f"problem: {p}" for p in self.verify.get("problems", [])[:20]]
         lines.append(f"logs: {self.folder}")
@@ -854,6 +958,7 @@ def run(options: Options, say=print) -> Report:
     setup_log = root / "setup.log"
     pg = ScratchPostgres(root)
     server = None
+    proxy = None
     ok = False
     try:
         started = time.monotonic()
@@ -905,7 +1010,17 @@ def run(options: Options, say=print) -> Report:
         plan = json.loads(plan_file.read_text())
         say(f"scratch PostgreSQL ready and seeded in {time.monotonic() - started:.1f}s ({root})")
 
-        server = Gunicorn(env, root, options.web_workers)
+        # gunicorn reaches PostgreSQL through a proxy that can hang (the setup commands above go direct).
+        from ops.tcp_proxy import TcpProxy
+
+        proxy = TcpProxy(f"{pg.socket_dir}/.s.PGSQL.{pg.PORT}").start()
+        web_env = {
+            **env,
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{proxy.port}/{DATABASE}",
+            "DATABASE_CONNECT_TIMEOUT": str(options.connect_timeout),
+            "DATABASE_CLIENT_TIMEOUT": str(options.client_timeout),
+        }
+        server = Gunicorn(web_env, root, options.web_workers)
         server.wait_ready(requests.Session())
         say(
             f"gunicorn on {server.base}; {options.readers} readers, {options.writers} writers, "
@@ -923,7 +1038,7 @@ def run(options: Options, say=print) -> Report:
             threads.append(threading.Thread(target=target, args=(n,), daemon=True))
         for thread in threads:
             thread.start()
-        outage = None
+        outage = hang = None
         if options.restart:
             # Each phase gets its share of --seconds: ~35% of load before the stop (and at least one page
             # answered: on a busy machine the clients may still be signing in), then --down-seconds of
@@ -939,12 +1054,24 @@ def run(options: Options, say=print) -> Report:
             load.deadline = time.monotonic() + options.down_seconds + options.recovery_timeout + 2.0 + after
             outage = restart_database(load, pg, say)
             load.deadline = max(deadline, load.outage_ended + 2.0 + after)
+        if options.hang:
+            # Half of what is left runs before the hang, half after it (counted from its end).
+            rest = max(load.deadline - time.monotonic(), 2.0)
+            time.sleep(rest / 2)
+            hang_budget = 3 * (options.connect_timeout + options.client_timeout) + options.recovery_timeout
+            load.deadline = time.monotonic() + options.hang_seconds + hang_budget + 2.0 + rest / 2
+            hang = hang_database(load, proxy, say)
+            load.deadline = load.outage_ended + 2.0 + rest / 2
         for thread in threads:
             thread.join(timeout=max(1.0, load.deadline - time.monotonic()) + REQUEST_TIMEOUT + 5)
         if any(thread.is_alive() for thread in threads):
             load.tally.failures.append(("load", "hung", "a client thread did not finish"))
         elapsed = time.monotonic() - load_started
         server.stop()
+        if hang is not None:
+            times = check_503_times(root / "access.log", options)
+            hang["problems"] = hang["problems"] + times.pop("problems")
+            hang.update(times)
 
         tally = load.tally
         outcomes = {"edits": tally.edits, "decisions": tally.decisions, "payments": tally.payments}
@@ -963,7 +1090,8 @@ def run(options: Options, say=print) -> Report:
                 log=setup_log,
             )
         )
-        problems = list(verified["problems"]) + (outage or {}).get("problems", [])
+        problems = list(verified["problems"])
+        problems += (outage or {}).get("problems", []) + (hang or {}).get("problems", [])
         verified["problems"] = problems
         ok = not tally.failures and not problems and tally.statuses.get(200, 0) > 0
         report = Report(
@@ -974,6 +1102,7 @@ def run(options: Options, say=print) -> Report:
             conflicts=tally.conflicts,
             refusals=dict(tally.refusals),
             outage=outage,
+            hang=hang,
             outage_answers={str(k): v for k, v in tally.outage_answers.items()},
             failures=tally.failures,
             verify=verified,
@@ -986,6 +1115,8 @@ def run(options: Options, say=print) -> Report:
     finally:
         if server is not None:
             server.stop()
+        if proxy is not None:
+            proxy.close()
         pg.destroy()
         if ok and not options.keep:
             shutil.rmtree(root, ignore_errors=True)

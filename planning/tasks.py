@@ -11,7 +11,10 @@ which PostgreSQL rolls back when the worker's connection goes. The job would sta
 while it runs the worker holds a PostgreSQL advisory lock keyed on the job; `sweep_abandoned_jobs` (called
 when a job or the job list is looked at, and before a worker claims a job) marks a running job whose lock
 nobody holds as failed, with a message to upload the file again. No time-out is guessed: the lock goes
-exactly when the worker's database session ends.
+exactly when the worker's database session ends. That needs a session of its own: behind pgbouncer in
+transaction mode the worker connects straight to PostgreSQL (DATABASE_DIRECT_URL; settings.py refuses to start
+`db_worker` without it when DATABASE_PGBOUNCER is on). The sweep's try-lock is transaction-scoped and works
+through pgbouncer too.
 """
 
 from __future__ import annotations

@@ -147,6 +147,7 @@ class ComplaintForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
             "outcome": forms.Textarea(attrs={"rows": 3}),
             "substantiated": SubstantiatedSelect,
         }
+        help_texts = {"handling": _("内部办理记录：仅监管部门可见，被投诉机构看不到。")}
 
     def __init__(self, *args, facilities, **kwargs):
         super().__init__(*args, **kwargs)

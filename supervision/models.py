@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager, ScopedQuerySet
 from core.models import Versioned, VersionedModel, tracked
+from core.privacy import Privacy
 from facilities.models import Facility
 from targets.models import Region, SourceDocument
 
@@ -324,6 +325,8 @@ class Complaint(VersionedModel):
     )
 
     scope = Scope(via="facility")
+    # How the commission handles a complaint is internal: officials read it, the facility's operator does not.
+    privacy = Privacy(internal=("handling",))
     objects = ScopedManager()
 
     class Meta:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 
-from core import access, history
+from core import access, history, privacy
 from core.access import Action, Role, can, unrestricted
 from core.forms import apply_service_error
 from core.versioning import StaleVersion
@@ -425,7 +425,9 @@ def _finding_context(request, finding, **forms):
         "deadline_form": forms.get("deadline_form")
         or DeadlineForm(initial={**read, "deadline": finding.deadline}),
         "can_see_inspection": selectors.inspections_for(user).filter(pk=finding.inspection_id).exists(),
-        "history": history.page(history.sources_for(finding, depth=1), request.GET.get("history_page")),
+        "history": history.page(
+            history.sources_for(finding, depth=1), request.GET.get("history_page"), reader=user
+        ),
     }
     return render(request, "supervision/finding_detail.html", context)
 
@@ -580,7 +582,11 @@ def complaint_detail(request, pk):
             "form": form,
             "inspections": selectors.inspections_for(request.user).filter(complaint=complaint),
             "can_inspect": selectors.can_supervise(request.user, complaint.facility.district),
-            "history": history.page(history.sources_for(complaint, depth=1), request.GET.get("history_page")),
+            # The handling is internal (core.privacy): officials read it, the facility's operator does not.
+            "show_internal": privacy.may_read_internal(request.user, complaint),
+            "history": history.page(
+                history.sources_for(complaint, depth=1), request.GET.get("history_page"), reader=request.user
+            ),
         },
     )
 

@@ -19,6 +19,11 @@ Recovery needs nothing from here: Django closes a connection that raised an erro
 checked before reuse because CONN_HEALTH_CHECKS is on; and the embedded server's connections are opened per
 request. So the first request after PostgreSQL is back connects again, without restarting the app servers.
 `python manage.py soak` restarts a real PostgreSQL under gunicorn to show it.
+
+A database that hangs instead of failing (connections open, nothing answered) is bounded by the connect and
+client time-outs (settings.py DATABASE_CONNECT_TIMEOUT / DATABASE_CLIENT_TIMEOUT; the client one in
+tuoyu_portal/postgres_backend): both raise an OperationalError, so it gets the same 503
+(tests/faults/test_db_hang.py; the soak makes the database hang too).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ The Configuration table in docs/operations.md lists the rest (security, replica,
 """
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,10 +52,20 @@ if DATABASE_URL and not DATABASE_URL.startswith(("postgres://", "postgresql://",
 DEBUG = env_bool("DEBUG", default=not DATABASE_URL)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+_NEW_KEY_ADVICE = 'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+# The weak keys Django's own check (security.W009) warns about stop a production start instead.
+WEAK_SECRET_KEY_PREFIXES = ("django-insecure-", "insecure-")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(f"SECRET_KEY must be set when DEBUG is off. {_NEW_KEY_ADVICE}")
     SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
+elif not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith(WEAK_SECRET_KEY_PREFIXES)
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak for a start with DEBUG off: it needs at least 50 characters, at least 5 "
+        f"different ones, and no {' / '.join(WEAK_SECRET_KEY_PREFIXES)} prefix. {_NEW_KEY_ADVICE}"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -101,6 +112,7 @@ MIDDLEWARE = [
     "accounts.security.SecurityAuditMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",  # a generated password is changed first
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
@@ -128,12 +140,92 @@ TEMPLATES = [
 ]
 
 # PostgreSQL only. No DATABASE_URL: the embedded server in .embedded-postgres/ (see embedded_db.py).
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
-else:
-    from tuoyu_portal import embedded_db
+# docs/operations.md "Database connections" explains each DATABASE_* variable.
+#
+# Time-outs: opening a connection gives up after DATABASE_CONNECT_TIMEOUT s; the server cancels a statement
+# after DATABASE_STATEMENT_TIMEOUT s; and the client stops waiting for any answer after
+# DATABASE_CLIENT_TIMEOUT s (a hung server answers nothing, not even the cancel: see
+# tuoyu_portal/postgres_backend). Each ends as the 503 of db_outage.py. Commands that run long by design
+# (migrations, backups, the import worker, benchmark data) get neither of the last two; pg_dump and
+# pg_restore run as programs of their own and never had them.
+LONG_RUNNING_COMMANDS = {
+    "migrate",
+    "backup",
+    "restore",
+    "db_worker",
+    "benchmark",
+    "generate_national",
+    "seed",
+    "soak",
+    "loaddata",
+    "dumpdata",
+    "createcachetable",
+    "shell",
+    "dbshell",
+}
+MANAGE_COMMAND = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" else ""
+_long_running = MANAGE_COMMAND in LONG_RUNNING_COMMANDS
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+DATABASE_STATEMENT_TIMEOUT = 0 if _long_running else env_int("DATABASE_STATEMENT_TIMEOUT", 30)
+_client_default = DATABASE_STATEMENT_TIMEOUT + 5 if DATABASE_STATEMENT_TIMEOUT else 0
+DATABASE_CLIENT_TIMEOUT = 0 if _long_running else env_int("DATABASE_CLIENT_TIMEOUT", _client_default)
+# Behind pgbouncer in transaction mode (DATABASE_PGBOUNCER=1) a session is not ours: no server-side cursors
+# (Django's .iterator() would DECLARE one), no `options` startup parameter (pgbouncer refuses it; set
+# statement_timeout on the role instead), and the import worker connects directly (DATABASE_DIRECT_URL).
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", False)
+DATABASE_DIRECT_URL = os.environ.get("DATABASE_DIRECT_URL", "").strip()
+# Commands that hold a session (the worker's advisory lock) or change the schema bypass pgbouncer.
+DIRECT_CONNECTION_COMMANDS = {"db_worker", "migrate", "backup", "restore"}
+# psycopg's own pool (Django >= 5.1), one per process, shared by its threads: DATABASE_POOL=1. Off by default:
+# gunicorn's sync workers each keep one persistent connection (CONN_MAX_AGE), which is what a pool would do.
+DATABASE_POOL = env_bool("DATABASE_POOL", False)
 
-    DATABASES = {"default": embedded_db.database_settings()}
+
+def database_settings(url: str) -> dict:
+    """DATABASES entry for a postgres:// URL, or for the embedded server when `url` is empty."""
+    if url:
+        database = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        database["ENGINE"] = "tuoyu_portal.postgres_backend"
+    else:
+        from tuoyu_portal import embedded_db
+
+        database = embedded_db.database_settings()
+    # runserver starts a thread per request and a thread's connection is never reused: with a persistent
+    # connection each one stayed open until garbage collection found it (17 held after 200 requests).
+    if MANAGE_COMMAND == "runserver" and not DATABASE_POOL:
+        database["CONN_MAX_AGE"] = 0
+    database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", database.get("CONN_MAX_AGE", 0))
+    options = database.setdefault("OPTIONS", {})
+    options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+    if DATABASE_STATEMENT_TIMEOUT and not DATABASE_PGBOUNCER:
+        options["options"] = f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}"
+    if url and DATABASE_CLIENT_TIMEOUT:
+        # A dead network path (no ACKs): TCP gives up too. Ignored on Unix sockets.
+        options.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
+        options["tcp_user_timeout"] = DATABASE_CLIENT_TIMEOUT * 1000
+    database["CLIENT_TIMEOUT"] = DATABASE_CLIENT_TIMEOUT
+    if DATABASE_PGBOUNCER:
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if DATABASE_POOL:
+        # Pooled connections are reused across requests; Django refuses CONN_MAX_AGE with a pool.
+        database["CONN_MAX_AGE"] = 0
+        options["pool"] = {
+            "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
+            "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4),
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", DATABASE_CONNECT_TIMEOUT),
+        }
+    return database
+
+
+if DATABASE_PGBOUNCER and MANAGE_COMMAND in DIRECT_CONNECTION_COMMANDS:
+    if not DATABASE_DIRECT_URL:
+        raise ImproperlyConfigured(
+            f"DATABASE_PGBOUNCER is on: `manage.py {MANAGE_COMMAND}` needs DATABASE_DIRECT_URL, a connection "
+            "straight to PostgreSQL (the import worker holds a session-level advisory lock)."
+        )
+    DATABASES = {"default": database_settings(DATABASE_DIRECT_URL)}
+else:
+    DATABASES = {"default": database_settings(DATABASE_URL)}
 
 # Parallel test runs on one server need distinct test databases (default: test_<NAME>).
 if os.environ.get("TEST_DATABASE_NAME"):
@@ -143,9 +235,7 @@ if os.environ.get("TEST_DATABASE_NAME"):
 # and everything not listed in REPLICA_READ_PATHS stay on the primary. Tests mirror it onto `default`.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = dj_database_url.parse(
-        DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
-    )
+    DATABASES["replica"] = database_settings(DATABASE_REPLICA_URL)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["tuoyu_portal.routers.ReplicaRouter"]
 REPLICA_READ_PATHS = [
@@ -320,8 +410,12 @@ CONTENT_SECURITY_POLICY = {
 if os.environ.get("CSP_REPORT_URI"):
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [os.environ["CSP_REPORT_URI"]]
 
-# Login lockout (django-axes): AXES_FAILURE_LIMIT failures for one user name from one address lock that
-# pair for AXES_COOLOFF_MINUTES; counters live in PostgreSQL, so every app server sees them.
+# Login lockout (accounts/security.py): AXES_FAILURE_LIMIT failures for one user name from one address lock
+# that pair for AXES_COOLOFF_MINUTES (django-axes); LOGIN_LOCK_USERNAME_FAILURES in the last
+# LOGIN_LOCK_USERNAME_MINUTES lock a user name from every address, LOGIN_LOCK_ADDRESS_FAILURES in the last
+# LOGIN_LOCK_ADDRESS_MINUTES lock an address for every user name (0 turns a lock off). A locked user name
+# signs in with a one-time code (valid SIGN_IN_CODE_MINUTES). Counters live in PostgreSQL, so every app
+# server sees them.
 AUTHENTICATION_BACKENDS = [
     "accounts.security.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -330,11 +424,50 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # knocking on a locked door does not keep it locked
+LOGIN_LOCK_USERNAME_FAILURES = env_int("LOGIN_LOCK_USERNAME_FAILURES", 10)
+LOGIN_LOCK_USERNAME_MINUTES = env_int("LOGIN_LOCK_USERNAME_MINUTES", 60)
+LOGIN_LOCK_ADDRESS_FAILURES = env_int("LOGIN_LOCK_ADDRESS_FAILURES", 20)
+LOGIN_LOCK_ADDRESS_MINUTES = env_int("LOGIN_LOCK_ADDRESS_MINUTES", 15)
+SIGN_IN_CODE_MINUTES = env_int("SIGN_IN_CODE_MINUTES", 15)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins go to the security log (SecurityEvent)
 AXES_VERBOSE = False
+
+# E-mail (password-reset links, one-time sign-in codes). EMAIL_URL=smtp://user:pass@host:587/?tls=1 (or
+# ?ssl=1; user and password percent-encoded), or EMAIL_HOST with EMAIL_PORT, EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL. Unset: no mail is sent, and the reset page says that the
+# district's administrator resets passwords.
+from urllib.parse import parse_qs, unquote, urlsplit  # noqa: E402
+
+EMAIL_URL = os.environ.get("EMAIL_URL", "").strip()
+if EMAIL_URL:
+    _email = urlsplit(EMAIL_URL)
+    if _email.scheme not in ("smtp", "smtps") or not _email.hostname:
+        raise ImproperlyConfigured("EMAIL_URL must look like smtp://user:pass@host:587/?tls=1.")
+    _email_options = {k: v[-1] for k, v in parse_qs(_email.query).items()}
+    EMAIL_HOST = _email.hostname
+    EMAIL_PORT = _email.port or (465 if _email.scheme == "smtps" else 25)
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps" or _email_options.get("ssl") in ("1", "true")
+    EMAIL_USE_TLS = not EMAIL_USE_SSL and _email_options.get("tls") in ("1", "true")
+else:
+    EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip() or "localhost"
+    EMAIL_PORT = env_int("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_ENABLED = bool(EMAIL_URL or os.environ.get("EMAIL_HOST", "").strip())
+if not EMAIL_ENABLED:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"  # nothing leaves; pages say so
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "") or (
+    EMAIL_HOST_USER if "@" in EMAIL_HOST_USER else "webmaster@localhost"
+)
 
 # Logging: everything to stderr (gunicorn / systemd collect it); security events also to
 # SECURITY_LOG_FILE when set, and always to the SecurityEvent table (the admin's 安全日志).

@@ -14,7 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/tokens/", include("accounts.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.password_urls")),  # Django's auth views + the portal's password pages
     path("directory/", include("facilities.public_urls")),
     path("registry/", include("facilities.urls")),
     path("planning/", include("planning.urls")),

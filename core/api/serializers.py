@@ -1,9 +1,12 @@
-"""Serializer fields the API's apps share: regions are named by their codes, with the name beside."""
+"""Serializer fields the API's apps share: regions are named by their codes, with the name beside; ID numbers
+masked and internal notes left out for those who may not read them (core.privacy)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from core import privacy
 
 
 def district_fields(path: str):
@@ -26,10 +29,49 @@ def town_fields(path: str):
     )
 
 
+class IdNumberField(serializers.CharField):
+    """An ID number: taken as sent, always answered masked (core.privacy.mask_id_number)."""
+
+    def to_representation(self, value):
+        return privacy.mask_id_number(value)
+
+
+class PrivateFieldsMixin:
+    """For a ModelSerializer: the model's ID-number fields (`privacy.id_numbers`) become IdNumberFields, and
+    its internal notes (`privacy.internal`) are null for a requester who may not read them — decided for a
+    whole page of rows in one query. Field names stay: they are a contract with the API's readers."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_name in privacy.of(self.Meta.model).id_numbers:
+            field_class = IdNumberField
+        return field_class, kwargs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        internal = [name for name in privacy.of(type(instance)).internal if name in data]
+        if internal and not self._internal_readable(instance):
+            for name in internal:
+                data[name] = None
+        return data
+
+    def _internal_readable(self, instance) -> bool:
+        model = type(instance)
+        # Per model: the rows decided so far and those readable, kept in the serializers' shared context.
+        decided, readable = self.context.setdefault("privacy_internal", {}).setdefault(model, (set(), set()))
+        if instance.pk not in decided:
+            rows = self.root.instance if isinstance(self.root, serializers.ListSerializer) else None
+            pks = ({row.pk for row in rows or () if isinstance(row, model)} | {instance.pk}) - decided
+            request = self.context.get("request")
+            readable |= privacy.internal_readable(getattr(request, "user", None), model, pks)
+            decided |= pks
+        return instance.pk in readable
+
+
 # A record of one facility (an application, a finding, …): the facility's name, district and town beside its
 # id; `FACILITY_ROW_FIELDS` places them in `Meta.fields`. (A comment, not a docstring: the schema would show
 # a docstring as every subclass's description.)
-class FacilityRowSerializer(serializers.ModelSerializer):
+class FacilityRowSerializer(PrivateFieldsMixin, serializers.ModelSerializer):
     facility_name = serializers.CharField(source="facility.name", read_only=True)
     district, district_name = district_fields("facility.district")
     town, town_name = town_fields("facility.town")

@@ -159,6 +159,14 @@ class FacilityWriteSerializer(serializers.ModelSerializer):
         required=False,
         help_text=_("镇街代码"),
     )
+    # Checked by the service (check character, first character against the ownership) after it is written
+    # as on the licence: upper case, no spaces.
+    credit_code = serializers.CharField(
+        max_length=24,
+        allow_blank=True,
+        required=False,
+        help_text=_("统一社会信用代码（18位，GB 32100 校验）；留空表示未填写"),
+    )
     units = UnitInputSerializer(many=True, help_text=_("班级设置：每种班型一行"))
     version = serializers.IntegerField(
         min_value=1, required=False, help_text=_("修改时必填：读取时的 version（乐观锁）")
@@ -177,6 +185,12 @@ class FacilityWriteSerializer(serializers.ModelSerializer):
             "enrolled_children": {"min_value": 0},
             "inclusive_slots": {"min_value": 0},
         }
+
+    def validate_credit_code(self, value: str) -> str:
+        return "".join(value.split()).upper()
+
+    def validate_service_types(self, value: list[str]) -> list[str]:
+        return [choice for choice in Facility.ServiceType.values if choice in value]  # once each, in order
 
     def service_input(self, base: Facility | None = None) -> tuple[dict, list[UnitInput]]:
         """(data, units) for facilities.services: the fields sent, over the stored record when updating

@@ -215,3 +215,10 @@ class ComplaintSerializer(FacilityRowSerializer):
             "closed_on",
             "is_closed",
         ]
+        # The handling is internal (core.privacy): null for the facility's operator and API clients.
+        extra_kwargs = {
+            "handling": {
+                "allow_null": True,
+                "help_text": _("处理方式（内部办理记录）：仅监管部门可见，其他用户为 null"),
+            }
+        }

@@ -9,6 +9,7 @@ the spreadsheet part — one process per measurement, measured by the full bench
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +28,7 @@ NAME = f"{os.environ.get('TEST_DATABASE_NAME', 'test_tuoyu')}_bench"
 
 
 def manage(*args, bench=False):
-    env = {**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY", "x")}
+    env = {**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     if bench:  # what `benchmark` would re-execute itself with
         env.update(DJANGO_SETTINGS_MODULE="ops.benchmark.settings", BENCH_DATABASE=NAME)
@@ -89,7 +90,7 @@ def test_refuses_a_database_name_that_is_not_a_benchmark_one():
         database.check_name("tuoyu")
     with pytest.raises(database.BenchDatabaseError):
         database.check_template('tuoyu"; DROP')
-    env = {**os.environ, "SECRET_KEY": "x"}
+    env = {**os.environ, "SECRET_KEY": secrets.token_urlsafe(50)}
     done = subprocess.run(
         [sys.executable, "manage.py", "generate_national", "--scale", "0.001", "--database", "tuoyu"],
         cwd=BASE, env=env, capture_output=True, text=True,

@@ -1,4 +1,5 @@
-"""Login lockout (django-axes), the security log (sign-ins, failures, lockouts, denials), the client address
+"""Login lockout (a user name at an address, a user name everywhere, an address for every name; one-time
+codes past the user-name lock), the security log (sign-ins, failures, lockouts, denials), the client address
 behind proxies and the replica router."""
 
 import pytest
@@ -66,6 +67,7 @@ class TestLoginAndLockout:
         for _ in range(settings.AXES_FAILURE_LIMIT):
             response = log_in(client, "wang", "wrong")
         assert response.status_code == 429
+        assert "Too many failed sign-ins" in response.content.decode()
 
     def test_a_success_before_the_limit_resets_the_count(self, client, settings):
         UserFactory(username="wang")
@@ -75,6 +77,102 @@ class TestLoginAndLockout:
         client.post(reverse("logout"))
         for _ in range(settings.AXES_FAILURE_LIMIT - 1):
             assert log_in(Client(), "wang", "wrong").status_code == 200
+
+    def test_ten_failures_for_one_name_from_ten_addresses_lock_the_name_everywhere(self, settings):
+        UserFactory(username="wang")
+        limit = settings.LOGIN_LOCK_USERNAME_FAILURES
+        for n in range(limit - 1):
+            assert log_in(Client(), "wang", "wrong", address=f"10.0.1.{n}").status_code == 200
+        locked = log_in(Client(), "wang", "wrong", address="10.0.2.1")
+        assert locked.status_code == 429
+        page = locked.content.decode()
+        assert "该账户已暂时锁定" in page and "60 分钟" in page and reverse("sign_in_code") in page
+        # the right password from a fresh address is refused too; another name is not
+        assert log_in(Client(), "wang", PASSWORD, address="10.0.3.1").status_code == 429
+        UserFactory(username="li")
+        assert log_in(Client(), "li", PASSWORD, address="10.0.3.1").status_code == 302
+        assert events(Kind.LOCKED_OUT)[0].reason == "lock: username"
+
+    def test_twenty_failures_from_one_address_across_names_lock_the_address(self, settings):
+        UserFactory(username="wang")
+        limit = settings.LOGIN_LOCK_ADDRESS_FAILURES
+        for n in range(limit - 1):
+            assert log_in(Client(), f"guess{n}", "wrong", address="10.0.9.9").status_code == 200
+        locked = log_in(Client(), "guess-last", "wrong", address="10.0.9.9")
+        assert locked.status_code == 429
+        page = locked.content.decode()
+        assert "此网络地址已暂时锁定" in page and reverse("sign_in_code") not in page
+        # every name from that address is refused, even with its password; the name elsewhere signs in
+        assert log_in(Client(), "wang", PASSWORD, address="10.0.9.9").status_code == 429
+        assert log_in(Client(), "wang", PASSWORD, address="10.0.9.10").status_code == 302
+
+    def test_a_locked_user_signs_in_with_a_one_time_code_but_not_from_a_locked_address(self, settings):
+        from accounts.models import PasswordChangeRequired
+        from accounts.services import sign_in_code_issue
+
+        user = UserFactory(username="wang")
+        for n in range(settings.LOGIN_LOCK_USERNAME_FAILURES):
+            log_in(Client(), "wang", "wrong", address=f"10.0.1.{n}")
+        assert log_in(Client(), "wang", PASSWORD, address="10.0.5.5").status_code == 429
+        root = UserFactory(username="root_codes", is_superuser=True)
+        code = sign_in_code_issue(user=root, account=user)
+        person = Client()
+        signed_in = person.post(
+            reverse("sign_in_code"),
+            {"action": "sign_in", "code-username": "wang", "code-code": code},
+            REMOTE_ADDR="10.0.5.5",
+        )
+        assert signed_in.status_code == 302 and person.session["_auth_user_id"] == str(user.pk)
+        assert PasswordChangeRequired.objects.filter(user=user).exists()
+        assert [e.kind for e in events() if e.kind.startswith("sign_in_code")] == [
+            "sign_in_code_issued",
+            "sign_in_code_used",
+        ]
+        # a code does not pass the address lock
+        for n in range(settings.LOGIN_LOCK_ADDRESS_FAILURES):
+            log_in(Client(), f"guess{n}", "wrong", address="10.0.9.9")
+        other = sign_in_code_issue(user=root, account=user)
+        refused = Client().post(
+            reverse("sign_in_code"),
+            {"action": "sign_in", "code-username": "wang", "code-code": other},
+            REMOTE_ADDR="10.0.9.9",
+        )
+        assert refused.status_code == 429
+
+    def test_after_the_cool_off_sign_in_works_again(self, settings):
+        from datetime import timedelta
+
+        from axes.models import AccessAttempt
+
+        from accounts.models import LoginFailure
+
+        UserFactory(username="wang")
+        for n in range(settings.LOGIN_LOCK_USERNAME_FAILURES):
+            log_in(Client(), "wang", "wrong", address=f"10.0.1.{n}")
+        for _ in range(settings.LOGIN_LOCK_ADDRESS_FAILURES):
+            log_in(Client(), "someone", "wrong", address="10.0.1.0")
+        assert log_in(Client(), "wang", PASSWORD, address="10.0.1.0").status_code == 429
+        # knocking while locked does not prolong the lock (refused attempts are not counted)
+        count = LoginFailure.objects.count()
+        log_in(Client(), "wang", "wrong", address="10.0.1.0")
+        assert LoginFailure.objects.count() == count
+        # an hour later (the longest cool-off) every lock has lifted
+        later = timedelta(minutes=settings.LOGIN_LOCK_USERNAME_MINUTES, seconds=1)
+        for failure in LoginFailure.objects.all():
+            LoginFailure.objects.filter(pk=failure.pk).update(at=failure.at - later)
+        for attempt in AccessAttempt.objects.all():
+            AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=attempt.attempt_time - later)
+        assert log_in(Client(), "wang", PASSWORD, address="10.0.1.0").status_code == 302
+
+    def test_the_user_name_lock_page_tells_the_truth_in_english(self, settings):
+        UserFactory(username="wang")
+        for n in range(settings.LOGIN_LOCK_USERNAME_FAILURES):
+            client = Client()
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+            response = log_in(client, "wang", "wrong", address=f"10.0.1.{n}")
+        assert response.status_code == 429
+        page = response.content.decode()
+        assert "Too many failed sign-ins" in page and "60 minutes" in page and "one-time code" in page
 
     def test_authenticate_without_a_request_still_works(self):
         """The shell and commands check passwords without a request; there is no client to lock out."""

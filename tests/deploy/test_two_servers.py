@@ -6,6 +6,7 @@ Skipped when Redis does not answer at 127.0.0.1:6379 (REDIS_TEST_URL to use anot
 
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -59,7 +60,7 @@ def database_url() -> str:
 def static_root(tmp_path_factory):
     """collectstatic once, as a deployment does: production settings serve hashed, compressed files."""
     root = tmp_path_factory.mktemp("static")
-    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "collect-only", "STATIC_ROOT": str(root)}
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "STATIC_ROOT": str(root)}
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True
     )
@@ -90,6 +91,8 @@ def servers(django_db_setup, static_root, tmp_path_factory):
         "SECURE_COOKIES": "0",
         "GUNICORN_WORKERS": "2",
         "GUNICORN_TIMEOUT": "30",
+        # as behind one proxy: a test may send X-Forwarded-For to sign in from many addresses
+        "TRUSTED_PROXY_COUNT": "1",
     }
     processes, urls = [], []
     for name in ("a", "b"):
@@ -117,7 +120,7 @@ def servers(django_db_setup, static_root, tmp_path_factory):
                 try:
                     if requests.get(f"{url}/accounts/login/", timeout=5).status_code == 200:
                         break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):  # still booting (a loaded machine)
                     pass
                 if time.monotonic() > deadline:
                     pytest.fail(
@@ -201,3 +204,20 @@ def test_failed_logins_on_both_servers_add_up_to_one_lockout(servers, settings):
             allow_redirects=False,
         )
     assert response.status_code == 429 and "登录失败次数过多" in response.text
+
+
+def test_failures_for_one_name_from_many_addresses_on_both_servers_lock_the_name(servers, settings):
+    server_a, server_b = servers
+    user("spread")
+    for attempt in range(settings.LOGIN_LOCK_USERNAME_FAILURES):
+        url = (server_a, server_b)[attempt % 2]
+        session = requests.Session()
+        address = {"X-Forwarded-For": f"198.51.100.{attempt + 1}"}
+        form = session.get(f"{url}/accounts/login/", headers=address)
+        response = session.post(
+            f"{url}/accounts/login/",
+            data={"username": "spread", "password": "wrong", "csrfmiddlewaretoken": csrf_token(form.text)},
+            headers={"Referer": f"{url}/accounts/login/", **address},
+            allow_redirects=False,
+        )
+    assert response.status_code == 429 and "该账户已暂时锁定" in response.text

@@ -257,11 +257,19 @@ def test_workflow_fields_are_read_only(seeded, superuser_client, facility_a):
     assert facility_a.version == 2  # an admin edit is a new version for the portal's optimistic lock
 
 
-def test_only_superusers_delete_facilities(seeded, client, superuser_client, daxing_official, facility_a):
+def test_nobody_deletes_a_facility_in_the_admin(
+    seeded, client, superuser_client, daxing_official, facility_a
+):
+    """A deleted facility would take its history with it: drafts are archived on the portal instead."""
     delete = reverse("admin:facilities_facility_delete", args=[facility_a.pk])
-    assert superuser_client.get(delete).status_code == 200
+    assert superuser_client.get(delete).status_code == 403
+    assert superuser_client.post(delete, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:facilities_facility_changelist")
+    bulk = {"action": "delete_selected", "_selected_action": [facility_a.pk], "post": "yes"}
+    superuser_client.post(changelist, bulk)
     login(client, staff_with_all_facilities_permissions(daxing_official))
     assert client.get(delete).status_code == 403
+    assert Facility.objects.filter(pk=facility_a.pk).exists()
 
 
 # ---------------------------------------------------------------- inclusive slots ≤ total

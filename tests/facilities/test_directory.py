@@ -100,6 +100,11 @@ KEPT_BACK = {
     "latitude", "longitude", "indoor_area_m2", "outdoor_area_m2", "premises", "lease_start", "lease_end",
     "contact_person", "contact_phone", "notes", "serves_meals", "enrolled_children",
     "operating_status", "status_since", "filing_status", "submitted_at", "acknowledged_at", "return_reason",
+    "archived_at", "archived_by",
+    # The record's legal identity, ages, service types and hours (issue 14 part 1): kept back until the
+    # directory's disclosure list (part 8) decides to show ages, hours and service types.
+    "credit_code", "legal_representative", "sponsor_kind", "sponsor_name", "min_age_months", "max_age_months",
+    "service_types", "opens_at", "closes_at",
 }  # fmt: skip
 
 

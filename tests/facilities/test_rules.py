@@ -175,8 +175,10 @@ class TestWorkingDays:
         assert add_working_days(datetime.date(2026, 11, 20), 2) == datetime.date(2026, 11, 24)
 
 
-def test_a_facility_with_inclusive_slots_can_be_deleted(town1):
-    facility = FacilityFactory(town=town1, is_inclusive=True)
+def test_a_synthetic_facility_with_inclusive_slots_can_be_deleted(town1):
+    """Only synthetic rows are ever deleted (facilities.synthetic.delete_synthetic); the slot checks hold
+    while their units go first."""
+    facility = FacilityFactory(town=town1, is_inclusive=True, is_synthetic=True)
     add_unit(facility, "toddler", 2, 15)
     Facility.objects.filter(pk=facility.pk).update(inclusive_slots=30)
     Facility.objects.filter(pk=facility.pk).delete()

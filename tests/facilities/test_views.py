@@ -255,7 +255,8 @@ class TestStaffPages:
         )
         assert "110101199001011234" not in page.decode()
         page = client_for(client, operator_a).get(reverse("registry:detail", args=[facility_a.pk])).content
-        assert "110101199001011234" in page.decode()
+        assert "110101********1234" in page.decode()  # masked on the roster (core.privacy)
+        assert "110101199001011234" not in page.decode()
 
     def test_an_operator_adds_staff_and_a_certificate(self, client, operator_a, facility_a):
         client_for(client, operator_a)
@@ -263,13 +264,13 @@ class TestStaffPages:
             reverse("registry:staff_create", args=[facility_a.pk]),
             {
                 "name": "李保育",
-                "id_number": "11010119900101123x",
+                "id_number": "11010119900101418x",
                 "role": "caregiver",
                 "employment": "full_time",
             },
         )
         member = StaffMember.objects.get(name="李保育")
-        assert member.id_number == "11010119900101123X"
+        assert member.id_number == "11010119900101418X"
         client.post(
             reverse("registry:staff_record", args=[member.pk, "certificate"]),
             {"kind": "nursery_teacher", "number": "BY-1", "issuer": "人社局"},
@@ -345,6 +346,53 @@ class TestAccounts:
         assert operator_a.roles.exists()
         client_for(client, daxing_official).post(reverse("registry:accounts"), {"revoke": assignment.pk})
         assert not operator_a.roles.exists()
+
+    def test_a_revoke_that_is_not_a_grant_id_is_a_400_with_a_message(
+        self, client, daxing_official, operator_a
+    ):
+        client_for(client, daxing_official)
+        for value in ("abc", "", "-1", "1.5", "9" * 30):
+            response = client.post(reverse("registry:accounts"), {"revoke": value})
+            assert response.status_code == 400, value
+            assert "要撤销的授权无法识别，未作改动。" in response.content.decode()
+        assert operator_a.roles.exists()
+
+    def test_a_missing_grant_and_another_districts_grant_answer_the_same_404(
+        self, client, yubei_official, operator_a
+    ):
+        client_for(client, yubei_official)
+        theirs = client.post(reverse("registry:accounts"), {"revoke": operator_a.roles.get().pk})
+        missing = client.post(reverse("registry:accounts"), {"revoke": 987654321})
+        assert theirs.status_code == missing.status_code == 404
+        assert theirs.content == missing.content
+        assert operator_a.roles.exists()
+
+    @pytest.mark.parametrize(
+        "username, message",
+        [
+            ("ｏｐｅｒａｔｏｒ＿ａ", "用户名已被使用。"),  # full-width: the same name once normalised
+            ("OPERATOR_A", "用户名已被使用。"),
+            ("operator\u200b_a", "用户名只能使用英文字母、数字和 . _ - @，并以字母或数字开头。"),
+            ("оperator_b", "用户名只能使用英文字母、数字和 . _ - @，并以字母或数字开头。"),  # Cyrillic о
+            ("<b>boss</b>", "用户名只能使用英文字母、数字和 . _ - @，并以字母或数字开头。"),
+            ("operator-a", "用户名与一个已有用户名过于相似，容易混淆，请换一个。"),
+            ("0perator_a", "用户名与一个已有用户名过于相似，容易混淆，请换一个。"),
+        ],
+    )
+    def test_usernames_are_normalised_safe_and_not_confusable(
+        self, client, daxing_official, operator_a, facility_a, username, message
+    ):
+        from django.contrib.auth import get_user_model
+
+        count = get_user_model().objects.count()
+        client_for(client, daxing_official)
+        response = client.post(
+            reverse("registry:accounts"),
+            {"username": username, "role": "operator", "facility": facility_a.pk},
+        )
+        assert response.status_code == 200 and response.context["created"] is None
+        assert response.context["form"].errors["username"] == [message]
+        assert get_user_model().objects.count() == count
 
     def test_operators_and_town_officials_have_no_account_page(self, client, operator_a, town1_official):
         for user in (operator_a, town1_official):

@@ -2,11 +2,14 @@
 
 from tests.factories.facilities import (
     FILED_ON,
+    CertificateFactory,
     FacilityFactory,
     StaffMemberFactory,
     add_staff,
     add_unit,
     filed_facility,
+    valid_credit_code,
+    valid_id_number,
 )
 from tests.factories.subsidies import ApplicationFactory, FundFactory, ProgramFactory
 from tests.factories.supervision import FindingFactory, InspectionFactory, days_ago
@@ -24,6 +27,7 @@ from tests.factories.users import UserFactory, grant
 __all__ = [
     "FILED_ON",
     "ApplicationFactory",
+    "CertificateFactory",
     "CityFactory",
     "DistrictFactory",
     "FacilityFactory",
@@ -43,4 +47,6 @@ __all__ = [
     "days_ago",
     "filed_facility",
     "grant",
+    "valid_credit_code",
+    "valid_id_number",
 ]

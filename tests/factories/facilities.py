@@ -11,10 +11,30 @@ from decimal import Decimal
 
 import factory
 
+from core.identifiers import credit_code_check_character, id_number_check_character
 from facilities.models import Certificate, ClassTypeRule, ClassUnit, Facility, StaffMember
 from tests.factories.targets import TownFactory
 
 FILED_ON = datetime.date(2025, 1, 1)
+
+
+def valid_id_number(
+    sequence: int = 1, region: str = "110115", born: datetime.date = datetime.date(1990, 1, 1)
+) -> str:
+    """A resident ID number with a correct GB 11643 check character: region, birth date, a 3-digit sequence
+    (sequences beyond 999 move the birth date on by a day per thousand)."""
+    born += datetime.timedelta(days=sequence // 1000)
+    first17 = f"{region}{born:%Y%m%d}{sequence % 1000:03d}"
+    return first17 + id_number_check_character(first17)
+
+
+def valid_credit_code(
+    sequence: int = 1, authority: str = "9", category: str = "1", region: str = "110115"
+) -> str:
+    """A unified social credit code with a correct GB 32100 check character (a company, "91", by default;
+    "52" for a 民办非企业单位, "12" for a 事业单位)."""
+    first17 = f"{authority}{category}{region}MA{sequence:07d}"
+    return first17 + credit_code_check_character(first17)
 
 
 class FacilityFactory(factory.django.DjangoModelFactory):
@@ -108,11 +128,41 @@ class StaffMemberFactory(factory.django.DjangoModelFactory):
     facility = factory.SubFactory(FacilityFactory)
     role = StaffMember.Role.CAREGIVER
     name = factory.Sequence(lambda n: f"员工{n}")
+    id_number = factory.Sequence(valid_id_number)
 
     @factory.post_generation
     def certified(obj, create, extracted, **kwargs):
         if extracted:
             Certificate.objects.create(staff=obj, kind=Certificate.Kind.NURSERY_TEACHER, number="X")
+
+
+class CertificateFactory(factory.django.DjangoModelFactory):
+    """A 保育师 certificate of a caregiver, without expiry; `health=True` makes it a 健康证 issued a month ago
+    (so valid for eleven more months); `expired=True` one that ran out yesterday."""
+
+    class Meta:
+        model = Certificate
+
+    class Params:
+        health = factory.Trait(
+            kind=Certificate.Kind.HEALTH,
+            issued_on=factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=30)),
+        )
+        expired = factory.Trait(
+            issued_on=factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=400)),
+            expires_on=factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=1)),
+        )
+
+    staff = factory.SubFactory(StaffMemberFactory)
+    kind = Certificate.Kind.NURSERY_TEACHER
+    number = factory.Sequence(lambda n: f"C-{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        certificate = model_class(*args, **kwargs)
+        certificate.full_clean()  # the model's own rules (a 健康证's default expiry)
+        certificate.save()
+        return certificate
 
 
 def add_staff(facility, role=StaffMember.Role.CAREGIVER, n=1, certified=False, **extra):

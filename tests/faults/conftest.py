@@ -1,6 +1,7 @@
 """Helpers of the fault tests: a subprocess (db_worker, gunicorn) pointed at this test run's database."""
 
 import os
+import secrets
 import sys
 from pathlib import Path
 from urllib.parse import quote
@@ -34,7 +35,7 @@ def subprocess_env(**extra) -> dict:
     }
     env.update(
         DATABASE_URL=database_url(),
-        SECRET_KEY="fault-tests-only-not-secret",
+        SECRET_KEY=secrets.token_urlsafe(50),  # settings refuse a weak key (DEBUG off)
         DJANGO_SETTINGS_MODULE="tuoyu_portal.settings",
         PYTHONUNBUFFERED="1",
     )

@@ -1,6 +1,7 @@
 """The soak's short mode: concurrent readers and writers against gunicorn on a scratch PostgreSQL that is
-stopped and started again mid-run (ops/soak.py; `python manage.py soak --seconds 60` is the long
-run). It needs no test database of its own: everything happens in subprocesses and a temporary folder."""
+stopped and started again mid-run, and later hangs (a proxy that stops forwarding): ops/soak.py;
+`python manage.py soak --seconds 60` is the long run. It needs no test database of its own: everything
+happens in subprocesses and a temporary folder."""
 
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ def test_short_soak_with_a_postgresql_restart_loses_nothing_and_recovers_by_itse
             writers=4,
             web_workers=2,
             down_seconds=2,
+            hang_seconds=2,
             facilities=4,
             applications_per_facility=6,
         ),
@@ -32,3 +34,8 @@ def test_short_soak_with_a_postgresql_restart_loses_nothing_and_recovers_by_itse
     # While PostgreSQL was down every probe got the 503 outage answer; then the same workers answered again.
     assert set(report.outage["probe_answers_while_down"]) == {"503"}, details
     assert report.outage["recovered_after_seconds"] is not None, details
+    # While it hung every probe got the 503 within the connect + client time-outs; then it answered again.
+    hang = report.hang
+    assert set(hang["probe_answers_while_hung"]) == {"503"}, details
+    assert 0 < hang["slowest_503_seconds"] <= hang["limit_seconds"], details  # in gunicorn, per request
+    assert hang["recovered_after_seconds"] is not None, details

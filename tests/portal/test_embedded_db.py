@@ -48,7 +48,8 @@ def test_without_database_url_the_embedded_server_is_used():
 
 @pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="only when DATABASE_URL is set")
 def test_with_database_url_that_server_is_used():
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    # Django's PostgreSQL backend with a client-side time-out (tuoyu_portal/postgres_backend)
+    assert settings.DATABASES["default"]["ENGINE"] == "tuoyu_portal.postgres_backend"
 
 
 def test_sqlite_is_refused():

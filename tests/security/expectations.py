@@ -391,7 +391,7 @@ EXPECTED = {
         "POST": "login login login login login login login login -",
     },
     "admin:facilities_facility_delete": {
-        "GET": "login login login login login login login login ok",
+        "GET": "login login login login login login login login 403",
         "POST": "login login login login login login login login -",
     },
     "admin:facilities_facility_change": {
@@ -1219,6 +1219,14 @@ EXPECTED = {
         "GET": "ok ok ok ok ok ok ok ok ok",
         "POST": "405 405 405 405 405 405 405 405 405",
     },
+    "sign_in_code": {
+        "GET": "ok ok ok ok ok ok ok ok ok",
+        "POST": "ok ok ok ok ok ok ok ok ok",
+    },
+    "sign_in_code_issue": {
+        "GET": "login login 404 404 404 404 ok ok ok",
+        "POST": "login login 404 404 404 404 ok ok ok",
+    },
     "directory:list": {
         "GET": "ok ok ok ok ok ok ok ok ok",
         "POST": "ok ok ok ok ok ok ok ok ok",
@@ -1247,6 +1255,19 @@ EXPECTED = {
         "GET": "login login 404 404 404 404 ok ok ok",
         "POST": "login login 404 404 404 404 ok ok ok",
     },
+    "registry:calendar": {
+        "GET": "login login 404 404 ok ok ok ok ok",
+        "POST": "login login 404 404 ok ok ok ok ok",
+    },
+    "registry:calendar_year": {
+        "GET": "login login 404 404 ok ok ok ok ok",
+        "POST": "login login 404 404 ok ok ok ok ok",
+    },
+    "registry:calendar_new": {
+        "GET": "login login 404 404 404 404 404 404 ok",
+        "POST": "login login 404 404 404 404 404 404 ok",
+        "POST writes": "superuser",
+    },
     "registry:change": {
         "GET": "login login ok 404 ok 404 ok 404 ok",
         "POST": "login login 404 404 404 404 ok 404 ok",
@@ -1266,6 +1287,10 @@ EXPECTED = {
         "POST writes": "operator_a daxing_official superuser",
     },
     "registry:submit": {
+        "GET": "login login 405 405 405 405 405 405 405",
+        "POST": "login login ok 404 404 404 ok 404 ok",
+    },
+    "registry:archive": {
         "GET": "login login 405 405 405 405 405 405 405",
         "POST": "login login ok 404 404 404 ok 404 ok",
     },
@@ -1299,6 +1324,15 @@ EXPECTED = {
     "registry:staff_record": {
         "GET": "login login ok 404 404 404 ok 404 ok",
         "POST": "login login ok 404 404 404 ok 404 ok",
+    },
+    "registry:certificate_edit": {
+        "GET": "login login ok 404 404 404 ok 404 ok",
+        "POST": "login login ok 404 404 404 ok 404 ok",
+    },
+    "registry:certificate_retire": {
+        "GET": "login login 405 405 405 405 405 405 405",
+        "POST": "login login ok 404 404 404 ok 404 ok",
+        "POST writes": "operator_a daxing_official superuser",
     },
     "planning:index": {
         "GET": "login login 404 404 ok ok ok ok ok",

@@ -1,8 +1,11 @@
 """Machinery of the permission matrix: every URL pattern of the project from the resolver, concrete
-arguments for each, and how a response is read (allowed, sent to log in, 401/403/404/405)."""
+arguments for each, how a response is read (allowed, sent to log in, 401/403/404/405), and which private
+values it shows (`disclosed`, checked against `PRIVATE_ALLOWED`)."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,6 +13,8 @@ from django.contrib import admin
 from django.db import DatabaseError, connection, transaction
 from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.security.world import INTERNAL_NOTE_MARKER, STAFF_ID_NUMBER
 
 # Tables that a request may write without changing anything a user owns: the session, the cache that
 # counts API throttling, the security log (which records refusals), the login-lockout bookkeeping and the
@@ -162,3 +167,49 @@ def outcome(response) -> str:
     if 200 <= status < 300 or status in (304, 400, 409, 422):
         return "ok"
     return str(status)
+
+
+# ---------------------------------------------------------------- private values (core.privacy)
+# Every response body of every call is searched for the world's private values: the whole ID number of A's
+# staff member and the internal note of the complaint about A (ASCII markers, so one byte search covers
+# HTML, JSON and CSV; an .xlsx is searched in its inflated XML parts, shared strings included).
+
+PRIVATE_MARKERS = {
+    "full ID number": STAFF_ID_NUMBER.encode(),
+    "internal note": INTERNAL_NOTE_MARKER.encode(),
+}
+# Where each may appear: the whole ID number only in the staff form of those who keep A's roster (its
+# operator and district 1's official — and the Beijing city official, who acts like them) and in the admin's
+# change form for superusers; the internal note for the officials of A's town and district and superusers,
+# on any page in their scope — never for an operator, an API client or anyone anonymous.
+PRIVATE_ALLOWED = {
+    "full ID number": {
+        "registry:staff_edit": {"operator_a", "daxing_official", "beijing_official", "superuser"},
+        "admin:facilities_staffmember_change": {"superuser"},
+    },
+    "internal note": {None: {"town1_official", "daxing_official", "beijing_official", "superuser"}},
+}
+
+
+def body(response) -> bytes:
+    """A response's bytes (a streamed export read to its end); an .xlsx (a zip) as its inflated XML parts."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(io.BytesIO(content)) as workbook:
+            content = b"".join(workbook.read(n) for n in workbook.namelist() if n.endswith((".xml", ".rels")))
+    return content
+
+
+def disclosed(response) -> set[str]:
+    """The private values this response shows."""
+    content = body(response)
+    return {name for name, marker in PRIVATE_MARKERS.items() if marker in content}
+
+
+def disclosure_problems(shown: set[str], pattern_name: str, role: str, method: str, path: str) -> list[str]:
+    problems = []
+    for name in sorted(shown):
+        allowed = PRIVATE_ALLOWED[name]
+        if role not in allowed.get(pattern_name, allowed.get(None, ())):
+            problems.append(f"{method} {path} as {role} shows the {name} (core.privacy)")
+    return problems

@@ -59,6 +59,8 @@ def facility_form(world, **changes):
         if isinstance(value, bool):
             if value:
                 data[field] = "on"
+        elif isinstance(value, list):  # a multiple choice (service types): one value per box ticked
+            data[field] = value
         elif value is not None:
             data[field] = str(value)
     toddler = ClassTypeRule.objects.get(code="toddler").pk

@@ -15,7 +15,10 @@ column of the role they must act like, for every pattern and method, write count
 `expectations.EXPECTED` says, per pattern and method, what each role gets: `ok` (past the access check),
 `login` (sent to a login page), or the refusing status (401/403/404/405). A pattern missing from it
 fails, naming it. Any call that changed a row fails too unless its role is listed as a writer
-(PostgreSQL's per-transaction write counters, see matrix.writes).
+(PostgreSQL's per-transaction write counters, see matrix.writes). Every response body (pages, API JSON and
+CSV, .xlsx exports) is searched for the world's private values (core.privacy): the whole ID number of A's
+staff member may appear only where matrix.PRIVATE_ALLOWED says (the staff form), the internal note of the
+complaint about A never for an operator, an API client or anyone anonymous.
 
 Speed (about 8,600 calls): one test per URL pattern covering all its methods and roles; one dataset for the
 package (conftest.world); each role's client signed in once and reused; one savepoint per test, rolled back
@@ -30,7 +33,7 @@ from django.urls import resolve
 from django.utils.http import urlencode
 
 from tests.security.expectations import EXPECTED
-from tests.security.matrix import Isolated, all_patterns, outcome
+from tests.security.matrix import Isolated, all_patterns, disclosed, disclosure_problems, outcome
 from tests.security.urlargs import ARGS, PAYLOADS, admin_kwargs, admin_objects, fill
 from tests.security.world import ROLES, TREE_ROLES
 
@@ -42,7 +45,8 @@ API_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def call(world, role, method, path, payload=None, *, api=False, isolated):
-    """One request as `role`; its outcome and the tables a user owns that it changed. The role's client
+    """One request as `role`; its outcome, the tables a user owns that it changed and the private values it
+    showed (matrix.disclosed). The role's client
     keeps its sign-in for the module (signed in once, in world.py): a logout or a new session is undone
     (cookies here, the session row by `isolated`), so it never leaks into the next call."""
     client = world.clients[role]
@@ -55,7 +59,7 @@ def call(world, role, method, path, payload=None, *, api=False, isolated):
         body, content_type = urlencode(payload), "application/x-www-form-urlencoded"
     response = client.generic(method, path, data=body, content_type=content_type)
     client.cookies = cookies
-    return outcome(response), isolated.after_call()
+    return outcome(response), isolated.after_call(), disclosed(response)
 
 
 def concrete_path(pattern, world):
@@ -118,11 +122,12 @@ def check_method(world, pattern, path, payload, method, expected, isolated) -> l
     for role, want in zip(ROLES, wanted, strict=True):
         if want == "-":
             continue
-        got, changed = call(world, role, method, path, payload, api=pattern.is_api, isolated=isolated)
+        got, changed, shown = call(world, role, method, path, payload, api=pattern.is_api, isolated=isolated)
         if got != want:
             problems.append(f"{method} {path} as {role}: expected {want}, got {got}")
         if changed and role not in writers:
             problems.append(f"{method} {path} as {role} ({got}) changed rows in {changed}")
+        problems += disclosure_problems(shown, pattern.name, role, method, path)
     by_role = dict(zip(ROLES, wanted, strict=True))
     face = "web" if not pattern.is_api else ("api_get" if method == "GET" else "api_write")
     for role, like in TREE_ROLES.items():
@@ -130,11 +135,12 @@ def check_method(world, pattern, path, payload, method, expected, isolated) -> l
         want = by_role[source]
         if want == "-":
             continue
-        got, changed = call(world, role, method, path, payload, api=pattern.is_api, isolated=isolated)
+        got, changed, shown = call(world, role, method, path, payload, api=pattern.is_api, isolated=isolated)
         if got != want:
             problems.append(f"{method} {path} as {role} (like {source}): expected {want}, got {got}")
         if changed and source not in writers:
             problems.append(f"{method} {path} as {role} ({got}) changed rows in {changed}")
+        problems += disclosure_problems(shown, pattern.name, role, method, path)
     return problems
 
 
@@ -148,7 +154,7 @@ def record(pattern, world):
                 call(world, role, method, path, payload, api=pattern.is_api, isolated=isolated)
                 for role in ROLES
             ]
-        row[method] = " ".join(got for got, _changed in results)
-        row[f"{method} writes"] = {r: c for r, (g, c) in zip(ROLES, results, strict=True) if c}
+        row[method] = " ".join(got for got, _changed, _shown in results)
+        row[f"{method} writes"] = {r: c for r, (g, c, _s) in zip(ROLES, results, strict=True) if c}
     with open(RECORD, "a") as out:
         out.write(json.dumps({"name": pattern.name, "path": path, **row}, ensure_ascii=False) + "\n")

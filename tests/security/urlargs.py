@@ -20,11 +20,14 @@ PK = {
     "registry:edit": "facility",
     "registry:checklist": "facility",
     "registry:submit": "facility",
+    "registry:archive": "facility",
     "registry:acknowledge": "submitted",  # facility C, submitted
     "registry:approve": "submitted",  # facility C, submitted
     "registry:return": "submitted",  # facility C, submitted
     "registry:status": "facility",
     "registry:staff_create": "facility",
+    "registry:certificate_edit": "certificate",
+    "registry:certificate_retire": "certificate",
     "subsidies:fund": "fund",
     "subsidies:application": "application",
     "subsidies:decide": "application",
@@ -87,6 +90,7 @@ ARGS = {
     "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "set-password"},
     "registry:staff_edit": lambda w: {"pk": w.ids["facility"], "staff_pk": w.ids["staff"]},
     "registry:staff_record": lambda w: {"staff_pk": w.ids["staff"], "kind": "certificate"},
+    "registry:calendar_year": lambda w: {"year": 2025},
     "planning:export": lambda w: {"code": "110115", "table": "all"},
     "planning:town": lambda w: {"code": "110115", "town": "110115-01"},
     "imports:job": lambda w: {"code": "110115", "pk": w.ids["job"]},
@@ -143,6 +147,11 @@ def application_body(w, **changes) -> dict:
 # may not write gets past the form and must be stopped by the permission check itself (and write nothing).
 PAYLOADS = {
     "supervision:income": lambda w: {"year": 2024, "amount": "8000.00", "source_note": "统计公报"},
+    "registry:calendar_new": lambda w: {
+        "year": 2031,
+        "title": "国务院办公厅关于2031年部分节假日安排的通知",
+        "holidays": "2031-01-01 元旦",
+    },
     "supervision:finding_answer": lambda w: {
         "note": "已整改",
         "reference": "ZG-1",

@@ -40,6 +40,13 @@ from tests.factories import (
 
 Role = RoleAssignment.Role
 
+# Private values the matrix looks for in every response (matrix.disclosed): the full ID number of A's staff
+# member, and the internal handling note of the complaint about A (core.privacy). ASCII markers, so that
+# they are found in any encoding the portal answers in (HTML, JSON, CSV, the XML inside an .xlsx).
+STAFF_ID_NUMBER = "110115199001011235"  # a valid GB 11643 check digit
+INTERNAL_NOTE_MARKER = "INTERNAL-NOTE-7F3A"
+INTERNAL_NOTE = f"约谈负责人（内部办理记录 {INTERNAL_NOTE_MARKER}）"
+
 
 @dataclass
 class World:
@@ -142,8 +149,12 @@ def build_world() -> World:
     add_region_tree_roles(world, district1, district2)
 
     # ---------------------------------------------------------------- records of facility A / district 1
-    member = StaffMember.objects.create(facility=facility_a, role=StaffMember.Role.CAREGIVER, name="张三")
-    Certificate.objects.create(staff=member, kind=Certificate.Kind.NURSERY_TEACHER, number="C-1")
+    member = StaffMember.objects.create(
+        facility=facility_a, role=StaffMember.Role.CAREGIVER, name="张三", id_number=STAFF_ID_NUMBER
+    )
+    certificate = Certificate.objects.create(
+        staff=member, kind=Certificate.Kind.NURSERY_TEACHER, number="C-1"
+    )
     data = {name: getattr(facility_a, name) for name in EDITABLE_FIELDS}
     data["name"] = "甲托育园（更名）"
     units = [UnitInput(u.class_type_id, u.classes, u.children_per_class) for u in facility_a.units.all()]
@@ -199,7 +210,12 @@ def build_world() -> World:
     complaint = supervision_services.complaint_save(
         user=users["daxing_official"],
         facility=facility_a,
-        data={"received_on": today, "channel": Complaint.Channel.HOTLINE, "summary": "收费不透明"},
+        data={
+            "received_on": today,
+            "channel": Complaint.Channel.HOTLINE,
+            "summary": "收费不透明",
+            "handling": INTERNAL_NOTE,
+        },
     )
     framework = EvaluationFramework.objects.filter(is_active=True).order_by("pk").first()
     evaluation = supervision_services.evaluation_create(
@@ -215,6 +231,7 @@ def build_world() -> World:
         "facility": facility_a.pk,
         "submitted": facility_c.pk,
         "staff": member.pk,
+        "certificate": certificate.pk,
         "change": change.pk,
         "job": job.pk,
         "fund": fund.pk,

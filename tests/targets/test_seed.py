@@ -172,7 +172,7 @@ class TestIdempotency:
     def test_the_command_reports_counts(self, db, capsys):
         call_command("seed")
         out = capsys.readouterr().out
-        assert "未变：来源文件 4，地区 28" in out
+        assert "未变：来源文件 8，地区 28" in out
         assert "种子数据已是最新。" in out
 
 

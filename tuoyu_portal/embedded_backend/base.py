@@ -4,9 +4,8 @@ Starting lazily (on the first connection, not at settings import) keeps commands
 database fast, and lets a stopped or crashed server come back on the next connection.
 """
 
-from django.db.backends.postgresql import base
-
 from tuoyu_portal import embedded_db
+from tuoyu_portal.postgres_backend import base
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

@@ -3,6 +3,7 @@ measure the benchmark database (made by generate_national) and print a table; se
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -49,7 +50,7 @@ class Command(BaseCommand):
             if not bench_db.exists(name):
                 raise CommandError(f"压测数据库 {name} 不存在；请先运行 python manage.py generate_national。")
             env = {**os.environ, "DJANGO_SETTINGS_MODULE": BENCH_SETTINGS, "BENCH_DATABASE": name}
-            env.setdefault("SECRET_KEY", "benchmark-only-not-secret")
+            env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # settings refuse a weak key (DEBUG off)
             done = subprocess.run([sys.executable, *sys.argv], env=env, cwd=settings.BASE_DIR)
             if done.returncode:
                 raise CommandError(f"基准测试失败（退出码 {done.returncode}）。")

@@ -31,6 +31,8 @@ class Command(BaseCommand):
         parser.add_argument("--restart", action="store_true", default=True, help="restart PostgreSQL mid-run")
         parser.add_argument("--no-restart", action="store_false", dest="restart")
         parser.add_argument("--down-seconds", type=float, default=defaults.down_seconds)
+        parser.add_argument("--no-hang", action="store_false", dest="hang", help="skip the hung database")
+        parser.add_argument("--hang-seconds", type=float, default=defaults.hang_seconds)
         parser.add_argument("--facilities", type=int, default=defaults.facilities)
         parser.add_argument(
             "--applications-per-facility", type=int, default=defaults.applications_per_facility
@@ -42,7 +44,7 @@ class Command(BaseCommand):
         parser.add_argument("--outcomes", help="internal")
 
     def handle(self, *args, **options):
-        for name in ("seconds", "down_seconds"):
+        for name in ("seconds", "down_seconds", "hang_seconds"):
             if not 0 < options[name] <= 3600:
                 raise CommandError(f"--{name.replace('_', '-')} must be between 0 and 3600.")
         for name in ("readers", "writers", "web_workers", "facilities", "applications_per_facility"):
