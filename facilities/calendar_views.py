@@ -8,19 +8,20 @@ decided by `allowed()` — district and town officials and superusers — and on
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
 
 from core import access
 from core.access import Role
-from core.views import ObjectFormView, ObjectListView
+from core.views import ObjectFormView
 from facilities import calendar_services
 from facilities.calendar_services import CalendarError
 from facilities.forms import BootstrapMixin, DateInput
-from facilities.models import CalendarDay
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -29,19 +30,17 @@ def may_read(user) -> bool:
     return access.is_official(user) or access.has_role(user, Role.TOWN_OFFICIAL)
 
 
-class CalendarYearView(ObjectListView):
+class CalendarYearView(LoginRequiredMixin, TemplateView):
     """One year of the calendar: the holiday runs and the make-up working days, with the notice they come
-    from. `/registry/calendar/` shows this year."""
+    from. `/registry/calendar/` shows this year. A summary of national reference data (CalendarDay has no
+    region), not a list of rows: the same page for every reader `may_read` lets in, 404 for anyone else."""
 
-    queryset = CalendarDay
     template_name = "facilities/calendar_year.html"
-    export_param = None
 
-    def allowed(self):
-        return may_read(self.request.user)
-
-    def scope(self, queryset):
-        return queryset  # national reference data: the same rows for every reader `allowed()` lets in
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_read(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
 
     @property
     def year(self) -> int:
@@ -50,15 +49,13 @@ class CalendarYearView(ObjectListView):
             raise Http404
         return year
 
-    def get_rows(self, queryset):
-        return calendar_services.year_schedule(self.year)
-
     def get_context_data(self, **kwargs):
+        kwargs.pop("year", None)  # the URL's year, checked by `self.year`
         years = calendar_services.calendar_years()
         year = self.year
         return super().get_context_data(
             year=year,
-            schedule=self.rows,
+            schedule=calendar_services.year_schedule(year),
             years=years,
             next_year_missing=timezone.localdate().year + 1 not in years,
             next_year=timezone.localdate().year + 1,

@@ -1257,11 +1257,11 @@ EXPECTED = {
     },
     "registry:calendar": {
         "GET": "login login 404 404 ok ok ok ok ok",
-        "POST": "login login 404 404 ok ok ok ok ok",
+        "POST": "login login 404 404 405 405 405 405 405",
     },
     "registry:calendar_year": {
         "GET": "login login 404 404 ok ok ok ok ok",
-        "POST": "login login 404 404 ok ok ok ok ok",
+        "POST": "login login 404 404 405 405 405 405 405",
     },
     "registry:calendar_new": {
         "GET": "login login 404 404 404 404 404 404 ok",
