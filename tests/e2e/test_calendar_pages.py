@@ -40,8 +40,7 @@ def test_enter_a_year_and_read_it_on_a_phone(page, chief_base):
     assert no_sideways_scroll(page)
     shot(page, "calendar-form-390")
 
-
-def test_the_year_page_in_english(page, chief_base):
+    # In English on a laptop (the same test: each live-server test re-seeds the database).
     page.set_viewport_size({"width": 1280, "height": 900})
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": chief_base}])
     page.goto(f"{chief_base}/registry/calendar/2026/")
