@@ -104,7 +104,7 @@ def managed_accounts(user):
     a district official, town officials and operators whose every grant lies in the official's district (an
     account reaching further is its higher administrator's to help). Never superusers or staff."""
     from core import access
-    from facilities.services import manageable_scope
+    from facilities.selectors import manageable_scope
 
     User = get_user_model()
     others = User.objects.filter(is_active=True).exclude(pk=user.pk)

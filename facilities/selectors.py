@@ -29,7 +29,16 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from facilities.models import Certificate, ClassUnit, Facility, RuleSetting, StaffMember, TrainingRecord
+from core.access import Action
+from facilities.models import (
+    Certificate,
+    ClassUnit,
+    Facility,
+    RoleAssignment,
+    RuleSetting,
+    StaffMember,
+    TrainingRecord,
+)
 from facilities.rules import Rules, WorkingCalendar, add_working_days, load_rules, working_days_before
 
 
@@ -306,3 +315,23 @@ def filing_clocks(facilities: list[Facility], rules: Rules | None = None) -> Non
         calendar = WorkingCalendar(min(submitted), max(submitted) + WorkingCalendar.margin(days))
     for facility in facilities:
         facility.clock = filing_clock(facility, rules, calendar)
+
+
+def manageable_scope(user):
+    """Towns and facilities in which `user` (a district official) may grant roles."""
+    from targets.models import Region
+
+    districts = Region.objects.districts().for_user(user, Action.MANAGE)
+    towns = Region.objects.filter(level=Region.Level.TOWN, parent__in=districts)
+    facilities = Facility.objects.filter(district__in=districts, is_synthetic=False)
+    return districts, towns, facilities
+
+
+def manageable_assignments(user):
+    """The grants `user` opened or may revoke: town officials of their towns and operators of their
+    facilities. Anything else is not theirs to see (a 404 in the views, the same as a missing one)."""
+    _districts, towns, facilities = manageable_scope(user)
+    return RoleAssignment.objects.filter(
+        Q(role=RoleAssignment.Role.TOWN_OFFICIAL, region__in=towns)
+        | Q(role=RoleAssignment.Role.OPERATOR, facility__in=facilities)
+    )

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +38,7 @@ from facilities.models import (
     StatusChange,
 )
 from facilities.rules import Rules, load_rules
+from facilities.selectors import manageable_assignments, manageable_scope
 
 # Fields an operator or official edits on the facility form (everything else is workflow state).
 EDITABLE_FIELDS = (
@@ -709,16 +710,6 @@ def certificate_retire(*, user, certificate: Certificate) -> Certificate:
 # ---------------------------------------------------------------- accounts
 
 
-def manageable_scope(user):
-    """Towns and facilities in which `user` (a district official) may grant roles."""
-    from targets.models import Region
-
-    districts = Region.objects.districts().for_user(user, Action.MANAGE)
-    towns = Region.objects.filter(level=Region.Level.TOWN, parent__in=districts)
-    facilities = Facility.objects.filter(district__in=districts, is_synthetic=False)
-    return districts, towns, facilities
-
-
 @transaction.atomic
 def account_create(*, user, username: str, full_name: str, role: str, town=None, facility=None):
     """A district official opens an account below them in their own district: a town official for one of
@@ -755,16 +746,6 @@ def account_create(*, user, username: str, full_name: str, role: str, town=None,
         granted_by=user,
     )
     return account, password
-
-
-def manageable_assignments(user):
-    """The grants `user` opened or may revoke: town officials of their towns and operators of their
-    facilities. Anything else is not theirs to see (a 404 in the views, the same as a missing one)."""
-    _districts, towns, facilities = manageable_scope(user)
-    return RoleAssignment.objects.filter(
-        Q(role=RoleAssignment.Role.TOWN_OFFICIAL, region__in=towns)
-        | Q(role=RoleAssignment.Role.OPERATOR, facility__in=facilities)
-    )
 
 
 @transaction.atomic

@@ -565,7 +565,7 @@ def accounts(request):
     """District officials open and revoke the accounts below them in their own district."""
     if not access.is_official(request.user):
         raise Http404
-    _districts, towns, facilities = services.manageable_scope(request.user)
+    _districts, towns, facilities = selectors.manageable_scope(request.user)
     revoking = request.method == "POST" and "revoke" in request.POST
     form = AccountForm(None if revoking else request.POST or None, towns=towns, facilities=facilities)
     created = None
@@ -575,7 +575,7 @@ def accounts(request):
         if revoke.is_valid():
             # A grant outside the official's district is as unknown to them as a missing one: one 404.
             assignment = get_object_or_404(
-                services.manageable_assignments(request.user), pk=revoke.cleaned_data["revoke"]
+                selectors.manageable_assignments(request.user), pk=revoke.cleaned_data["revoke"]
             )
             try:
                 services.role_revoke(user=request.user, assignment=assignment)
@@ -595,7 +595,7 @@ def accounts(request):
             created = (account, password)
             form = AccountForm(towns=towns, facilities=facilities)
     assignments = (
-        services.manageable_assignments(request.user)
+        selectors.manageable_assignments(request.user)
         .select_related("user", "region", "facility", "granted_by")
         .order_by("role", "user__username")
     )
