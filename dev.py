@@ -21,6 +21,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import tomllib
 from pathlib import Path
 
@@ -65,10 +67,10 @@ def serve(args: list[str]) -> None:
     # SIGTERM (a service manager, `timeout`) stops the web server and the worker too, not only this script:
     # the exit unwinds subprocess.run, which kills runserver, and the finally below stops the worker.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    # The background worker runs spreadsheet imports; it stops with the server.
-    worker = subprocess.Popen(
-        [str(PYTHON), "manage.py", "db_worker", "--no-reload", "--interval", "1"], cwd=ROOT
-    )
+    # The background worker runs spreadsheet imports; it stops with the server, and is started again if it
+    # dies before (a crash, an out-of-memory kill), after a pause that grows while it keeps dying.
+    worker = WorkerSupervisor([str(PYTHON), "manage.py", "db_worker", "--no-reload", "--interval", "1"])
+    worker.start()
     print(
         f"\n门户运行于 http://{address}/  （管理后台 /admin/；后台任务进程已启动；Ctrl+C 停止）\n", flush=True
     )
@@ -76,9 +78,39 @@ def serve(args: list[str]) -> None:
         with contextlib.suppress(KeyboardInterrupt):
             manage("runserver", address)
     finally:
-        worker.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            worker.wait(timeout=10)
+        worker.stop()
+
+
+class WorkerSupervisor:
+    """Runs a command in a thread of its own and restarts it whenever it exits, until `stop`."""
+
+    def __init__(self, command: list[str]):
+        self.command = command
+        self.process: subprocess.Popen | None = None
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="worker-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _loop(self) -> None:
+        pause = 0.5  # doubled before the first wait: 1 s
+        while not self.stopping.is_set():
+            self.process = subprocess.Popen(self.command, cwd=ROOT)
+            started = time.monotonic()
+            code = self.process.wait()
+            if self.stopping.is_set():
+                return
+            pause = 1.0 if time.monotonic() - started > 60 else min(pause * 2, 60.0)
+            print(f"后台任务进程已退出（代码 {code}），{pause:.0f} 秒后重新启动", file=sys.stderr, flush=True)
+            self.stopping.wait(pause)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=10)
 
 
 def test(args: list[str]) -> None:
@@ -86,6 +118,11 @@ def test(args: list[str]) -> None:
     # A DATABASE_URL run defaults to production settings, which require a strong key: a throw-away one. The
     # servers and commands the suite starts inherit it (settings refuse a weak key with DEBUG off).
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    if not args and (os.cpu_count() or 1) > 1:
+        # The whole suite runs in two processes (pytest-xdist), each on a test database of its own; a
+        # file's tests stay in one process (tests of a file share fixtures such as a scratch database).
+        # A selection (any argument) runs in this process alone: two workers would both migrate first.
+        args = ["-n", "2", "--dist", "loadfile"]
     run(PYTHON, "-m", "pytest", *args)
 
 

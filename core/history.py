@@ -147,8 +147,13 @@ def entries(sources: list[Source], reader=None) -> list[Entry]:
     previous: dict[tuple, dict] = {}
     result = []
     for model, source, event in raw:
+        # `history_hidden` on a model: fields shown elsewhere, never in the panel (a pending change's
+        # proposal, which may hold a roster entry's ID number, is shown masked on the change's own page).
+        own_hidden = getattr(model, "history_hidden", ())
         fields = [
-            f for f in model._meta.concrete_fields if f.name not in HIDDEN and f.name not in source.hide
+            f
+            for f in model._meta.concrete_fields
+            if f.name not in HIDDEN and f.name not in source.hide and f.name not in own_hidden
         ]
         snapshot = {f.attname: getattr(event, f.attname, None) for f in fields}
         key = (model, event.pgh_obj_id)

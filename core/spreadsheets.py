@@ -11,9 +11,10 @@ The sheet is read with `read_only=True` (bounded memory) and `data_only=False` s
 formulas and refused. Read-only mode does not expose merged cells, so their `<mergeCell ref=…>` elements are
 read from the sheet's XML with a streaming expat parser.
 
-Writing (`write_workbook`, `problems_workbook`, `xlsx_response`): write-only workbooks, bold frozen headers,
-numbers and dates kept as numbers and dates, and every string passed through `neutralise` so nothing a user
-typed can run as a formula in the recipient's Excel.
+Writing (`write_workbook`, `problems_workbook`, `xlsx_response`): write-only workbooks, bold frozen headers
+with an autofilter, numbers (negatives too) and dates kept as numbers and dates, and every string — only
+strings — neutralised so nothing a user typed can run as a formula in the recipient's Excel. With an `About`,
+a last sheet "说明" says what the export is: sources, as-of moment, filters, exporter and time.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -59,6 +61,14 @@ MAX_UNCOMPRESSED_BYTES = 100 * MB
 MAX_COMPRESSION_RATIO = 200
 RATIO_CHECK_FROM_BYTES = 1 * MB  # tiny members may compress absurdly well without harm
 MAX_ZIP_MEMBERS = 10_000
+#: Memory budget of one upload. openpyxl holds a workbook's whole shared-string table in memory (every text
+#: cell of every sheet, once per distinct text), so it is measured on the zip directory and by a streaming
+#: count before openpyxl opens the file. A 100,000-row roster needs about a tenth of these.
+MAX_SHARED_STRINGS_BYTES = 24 * MB  # xl/sharedStrings.xml, uncompressed
+MAX_SHARED_STRINGS = 1_000_000  # distinct texts
+MAX_SHARED_TEXT_CHARS = 12_000_000  # their characters, in total
+#: Title rows (a caption, "附件1", a unit line) looked through above the header when it is found by itself.
+MAX_TITLE_ROWS = 10
 #: Default ceilings for numbers: far above any real count of slots, children or yuan, far below overflow.
 INTEGER_MAX = 10_000_000
 DECIMAL_MAX = Decimal(10) ** 12
@@ -74,6 +84,9 @@ CJK_DATE_FORMAT_IDS = frozenset({27, 28, 29, 30, 31, 36, 50, 51, 52, 53, 54, 57,
 
 FULL_WIDTH_DIGITS = frozenset("０１２３４５６７８９")
 CHINESE_NUMERALS = frozenset("零〇一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟萬億")
+#: A number as people type it into a text cell (after NFKC: full-width digits, signs and commas folded):
+#: optional sign, digits with or without thousands separators in groups of three, optional decimals.
+NUMBER_TEXT_RE = re.compile(r"([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?", re.ASCII)
 NUMERIC_TEXT_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?%?|[+-]?\.\d+")
 NUMBER_WITH_UNIT_RE = re.compile(r"[+-]?\d+(?:\.\d+)?\s*[^\d\s.,]+")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -165,23 +178,18 @@ def _not_a_number(value: Any) -> ValueError:
     if isinstance(value, dt.date | dt.time):
         return ValueError(_("收到日期/时间“%(value)s”，此列应填写数字") % {"value": shown})
     if isinstance(value, str):
-        stripped = value.strip()
-        if any(ch in FULL_WIDTH_DIGITS for ch in stripped):
-            return ValueError(
-                _("“%(value)s”使用了全角数字，请改为半角数字（如 120）并以数字格式存储") % {"value": shown}
-            )
+        stripped = unicodedata.normalize("NFKC", value).strip()
         if any(ch in CHINESE_NUMERALS for ch in stripped) and all(
             ch in CHINESE_NUMERALS or (ch.isascii() and (ch.isdigit() or ch == ".")) for ch in stripped
         ):
-            return ValueError(
-                _("“%(value)s”使用了中文数字，请改为阿拉伯数字（如 120）并以数字格式存储") % {"value": shown}
-            )
+            return ValueError(_("“%(value)s”使用了中文数字，请改为阿拉伯数字（如 120）") % {"value": shown})
+        if re.fullmatch(r"\d+\s*/\s*\d+", stripped):
+            return ValueError(_("“%(value)s”是分数，此列应填写数字（如 120）") % {"value": shown})
+        if stripped.endswith("%") and NUMERIC_TEXT_RE.fullmatch(stripped):
+            return ValueError(_("“%(value)s”是百分数，此列应填写数字（如 120）") % {"value": shown})
         if NUMERIC_TEXT_RE.fullmatch(stripped):
             return ValueError(
-                _(
-                    "“%(value)s”是数字以文本形式存储，请把单元格改为数字格式"
-                    "（选中单元格，点旁边的黄色感叹号，选“转换为数字”）"
-                )
+                _("“%(value)s”不是规范的数字：请只写数字，千位分隔符每三位一个（如 1,200 或 1200）")
                 % {"value": shown}
             )
         if NUMBER_WITH_UNIT_RE.fullmatch(stripped):
@@ -189,7 +197,28 @@ def _not_a_number(value: Any) -> ValueError:
     return ValueError(_("“%(value)s”不是数字") % {"value": shown})
 
 
+def number_from_text(value: str) -> int | Decimal | None:
+    """The number a text spells as people type it: surrounding (also full-width) spaces, full-width digits
+    and signs, thousands separators in groups of three ("1,200", "１２０", " 300 "). None when it spells no
+    plain number (Chinese numerals, units, fractions, percentages, formulas: the caller says why). The one
+    reading of number text: spreadsheet cells use it, and forms and the API may."""
+    folded = unicodedata.normalize("NFKC", value).strip()
+    match = NUMBER_TEXT_RE.fullmatch(folded)
+    if match is None:
+        return None
+    sign, digits, decimals = match.groups()
+    digits = digits.replace(",", "")
+    if decimals:
+        return Decimal(f"{sign}{digits}{decimals}")
+    return int(f"{sign}{digits}")
+
+
 def _as_number(value: Any) -> int | float | Decimal:
+    if isinstance(value, str):
+        number = number_from_text(value)
+        if number is None:
+            raise _not_a_number(value)
+        return number
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise _not_a_number(value)
     if isinstance(value, float) and not math.isfinite(value):
@@ -406,6 +435,11 @@ class Column:
     def title(self) -> str:
         return _header_display(self.path)
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The header as compared with a file's (see `header_key`)."""
+        return tuple(header_key(part) for part in self.path)
+
 
 @dataclass
 class Row:
@@ -415,6 +449,7 @@ class Row:
     number: int
     values: dict[str, Any]
     valid: bool = True  # False when a cell of the row had a problem (see TableReader)
+    bad: frozenset[str] = frozenset()  # the keys of the cells with a problem
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -427,6 +462,11 @@ class Table:
     rows: list[Row]
     sheet_name: str
     letters: dict[str, str] = field(default_factory=dict)
+    #: With `collect_problems`: every problem of the header and the cells, for the caller to report with its
+    #: own checks of the rows (which then see the readable rows of a file that has problems too).
+    problems: list[Problem] = field(default_factory=list)
+    #: The Excel row number of the (first) header row.
+    header_row: int = 1
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)
@@ -441,6 +481,22 @@ def _normalise_header(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return re.sub(r"\s+", "", str(value))
+
+
+#: A unit or note in brackets after a header: "（个）", "(个)", "（家）", "（元/月）", "【必填】".
+HEADER_BRACKETS_RE = re.compile(r"[(\[【〔][^()\[\]【】〔〕]{0,12}[)\]】〕]")
+#: "其中：" (of which) before a sub-column, a required-field star, a trailing colon.
+HEADER_PREFIX_RE = re.compile(r"^(?:[*]+|其中[:,、]?)+")
+
+
+def header_key(value: Any) -> str:
+    """A header as compared: what people really type folded away — full-width forms (NFKC), white space and
+    line breaks, units and notes in brackets, a “其中：” prefix, a required-field star, a trailing colon —
+    and case. "2024年底线目标（个）" matches "2024年底线目标"; "其中：普惠托位数" matches "普惠托位数"."""
+    folded = re.sub(r"\s+", "", unicodedata.normalize("NFKC", _normalise_header(value)))
+    stripped = HEADER_BRACKETS_RE.sub("", folded)
+    stripped = HEADER_PREFIX_RE.sub("", stripped).rstrip(":*")
+    return (stripped or folded).casefold()
 
 
 def _header_display(path: Sequence[str]) -> str:
@@ -544,6 +600,9 @@ def _check_container(data: bytes, max_uncompressed_bytes: int) -> None:
         if total > max_uncompressed_bytes:
             raise _file_error(bomb)
         names = set(archive.namelist())
+        for member in members:
+            if member.filename.lower().endswith("sharedstrings.xml"):
+                _check_shared_strings(archive, member)
     if "xl/workbook.bin" in names:
         raise _file_error(
             _("这是Excel二进制工作簿(.xlsb)。请在Excel中“另存为 → Excel工作簿(*.xlsx)”后再上传")
@@ -556,6 +615,49 @@ def _check_container(data: bytes, max_uncompressed_bytes: int) -> None:
         else:
             kind = _("这是压缩包，不是Excel工作簿(.xlsx)。")
         raise _file_error(kind + _("请上传Excel工作簿(*.xlsx)"))
+
+
+def _too_much_text() -> WorkbookError:
+    return _file_error(
+        _(
+            "文件中的文字内容过多（超过 %(chars)s 个字或 %(count)s 段不同的文字），超出一次导入能处理的范围；"
+            "请删除无关的工作表和内容，或拆成几个文件分批上传"
+        )
+        % {"chars": f"{MAX_SHARED_TEXT_CHARS:,}", "count": f"{MAX_SHARED_STRINGS:,}"}
+    )
+
+
+def _check_shared_strings(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """The upload's memory budget: openpyxl keeps the whole shared-string table in memory, so its size, the
+    number of its texts and their characters are checked first — the size on the zip directory (a declared
+    size also bounds what zipfile will inflate), the rest by a streaming count that holds no text."""
+    if member.file_size > MAX_SHARED_STRINGS_BYTES:
+        raise _too_much_text()
+    counts = [0, 0]  # texts, characters
+
+    def start(name: str, _attributes: dict[str, str]) -> None:
+        if name.rpartition(" ")[2] == "si":
+            counts[0] += 1
+            if counts[0] > MAX_SHARED_STRINGS:
+                raise _too_much_text()
+
+    def characters(data: str) -> None:
+        counts[1] += len(data)
+        if counts[1] > MAX_SHARED_TEXT_CHARS:
+            raise _too_much_text()
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.CharacterDataHandler = characters
+    try:
+        with archive.open(member) as source:
+            while chunk := source.read(256 * 1024):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except (expat.ExpatError, zipfile.BadZipFile, OSError, EOFError, RuntimeError):
+        raise _file_error(
+            _("文件已损坏或不完整，无法作为Excel工作簿(.xlsx)打开；请重新导出或另存为 .xlsx 后再上传")
+        ) from None
 
 
 def _merged_ranges(data: bytes, sheet_path: str) -> list[tuple[int, int, int, int]]:
@@ -688,18 +790,20 @@ def _match_headers(
     columns: Sequence[Column], paths: dict[int, tuple[str, ...]], header_row: int, allow_extra_columns: bool
 ) -> tuple[dict[int, Column], list[Problem]]:
     by_path: dict[tuple[str, ...], list[int]] = {}
+    keys_of = {col: tuple(header_key(part) for part in path) for col, path in paths.items()}
     for col, path in paths.items():
         if path:
-            by_path.setdefault(path, []).append(col)
+            by_path.setdefault(keys_of[col], []).append(col)
     found: dict[int, Column] = {}
     matched: set[int] = set()
     missing: list[Column] = []
     problems: list[Problem] = []
     for column in columns:
-        hits = by_path.get(column.path, [])
-        if not hits and len(column.path) == 1:
+        keys = column.keys
+        hits = by_path.get(keys, [])
+        if not hits and len(keys) == 1:
             # a plain title also matches a column under a group title, when only one column has that title
-            loose = [col for col, path in paths.items() if path and path[-1] == column.path[0]]
+            loose = [col for col, path in paths.items() if path and keys_of[col][-1] == keys[0]]
             hits = loose if len(loose) == 1 else []
         if not hits:
             missing.append(column)
@@ -730,16 +834,57 @@ def _match_headers(
         problems.append(Problem(None, None, column.title, reason, column.title))
     if not allow_extra_columns:
         expected = "、".join(f"“{c.title}”" for c in missing)
+        accepted = "、".join(f"“{c.title}”" for c in columns)
         for col, shown in unknown.items():
             if missing:
-                reason = _("表头“%(found)s”不是模板中的列（模板缺少的列：%(expected)s）") % {
-                    "found": shown,
-                    "expected": expected,
-                }
+                reason = _(
+                    "表头“%(found)s”不是模板中的列（模板缺少的列：%(expected)s；可以识别的表头：%(accepted)s）"
+                ) % {"found": shown, "expected": expected, "accepted": accepted}
             else:
-                reason = _("表头“%(found)s”不是模板中的列，请删除这一列") % {"found": shown}
+                reason = _("表头“%(found)s”不是模板中的列，请删除这一列（可以识别的表头：%(accepted)s）") % {
+                    "found": shown,
+                    "accepted": accepted,
+                }
             problems.append(Problem(header_row, get_column_letter(col), shown, reason))
     return found, problems
+
+
+def _find_title_rows(
+    columns: Sequence[Column],
+    cells: dict[tuple[int, int], Any],
+    header_rows: int,
+    merges: list[tuple[int, int, int, int]],
+) -> int:
+    """How many rows stand above the header: the first placing of the header that finds the most declared
+    columns (0 when none finds any: the problems are then reported for a header in row 1)."""
+    best, best_found = 0, 0
+    last = max((row for row, _col in cells), default=0)
+    for titles in range(0, min(MAX_TITLE_ROWS, max(last - 1, 0)) + 1):
+        numbers = range(titles + 1, titles + header_rows + 1)
+        header = {key: value for key, value in cells.items() if key[0] in numbers}
+        if not header:
+            continue
+        found, _problems = _match_headers(columns, _header_paths(header, numbers, merges), numbers[-1], True)
+        if len(found) > best_found:
+            best, best_found = titles, len(found)
+            if best_found == len(columns):
+                break
+    return best
+
+
+#: A note under a table, in a row of its own: "注：…", "说明1.…", "填表人：…", "数据来源：…".
+NOTE_RE = re.compile(
+    r"(?:注|备注|附注|说明|注意|填表说明)\s*[0-9一二三四五六七八九十]*\s*[:.、]"
+    r"|(?:填表人|填报人|制表人|审核人|负责人|联系人|联系电话|填报单位|制表单位|填报日期|制表日期|数据来源|资料来源)"
+)
+
+
+def _is_note(cells: Sequence[Any]) -> bool:
+    values = [getattr(cell, "value", None) for cell in cells]
+    filled = [value for value in values if not _is_blank(value)]
+    if len(filled) != 1 or not isinstance(filled[0], str):
+        return False
+    return NOTE_RE.match(unicodedata.normalize("NFKC", filled[0]).strip()) is not None
 
 
 def _more_problems(listed: int) -> Problem:
@@ -770,18 +915,34 @@ def read_table(file: Any, **options: Any) -> Table:
     problem.
 
     `file`: bytes, a path, or a binary file object (a Django UploadedFile). `title_rows` rows above the header
-    are ignored (a table title such as “附件1 …”); the next `header_rows` rows are the header, where merged
-    cells are allowed; everything below is data. `skip_row(raw_values)` gets the unparsed, stripped cell
-    values of a row by column key and returns True for rows to leave out (a 合计 line). Completely empty rows
-    are skipped. Unknown header columns are problems unless `allow_extra_columns`.
+    are ignored (a table title such as “附件1 …”); None (the default) finds them: the header is where the
+    declared columns are (within the first MAX_TITLE_ROWS rows). The next `header_rows` rows are the header,
+    where merged cells are allowed and headers are compared through `header_key` (units in brackets,
+    full-width forms, spaces, “其中：”); everything below is data. `skip_row(raw_values)` gets the
+    unparsed, stripped cell values of a row by column key and returns True for rows to leave out (a 合计
+    line). Completely empty rows and notes below the table (“注：…”, “填表人：…”, one cell in the row) are
+    skipped. Unknown header columns are problems unless `allow_extra_columns`.
+
+    `collect_problems`: nothing is raised for the header or the cells (problems of the file as a whole still
+    are); the table's `problems` holds them, and its rows are the readable cells of the columns found, so the
+    caller can add its own checks and report everything in one pass.
 
     Every row is kept in memory: fine for a district's towns; a file of many thousand rows is read with
     `open_table`, which hands the rows over one at a time. The keyword arguments are `open_table`'s.
     """
+    collect = options.get("collect_problems", False)
     with open_table(file, **options) as reader:
         rows = list(reader)
-        reader.finish()
-        return Table(rows=rows, sheet_name=reader.sheet_name, letters=reader.letters)
+        problems = reader.all_problems() if collect else []
+        if not collect:
+            reader.finish()
+        return Table(
+            rows=rows,
+            sheet_name=reader.sheet_name,
+            letters=reader.letters,
+            problems=problems,
+            header_row=reader.header_row,
+        )
 
 
 def open_table(
@@ -793,10 +954,11 @@ def open_table(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
     skip_row: Callable[[dict[str, Any]], bool] | None = None,
-    title_rows: int = 0,
+    title_rows: int | None = None,
     allow_extra_columns: bool = False,
     max_uncompressed_bytes: int = MAX_UNCOMPRESSED_BYTES,
     max_problems: int = DEFAULT_MAX_PROBLEMS,
+    collect_problems: bool = False,
 ) -> TableReader:
     """`read_table`, streamed: the file and its header are checked at once (WorkbookError as in `read_table`),
     then iterating the returned `TableReader` yields one parsed `Row` at a time, so memory does not grow with
@@ -824,6 +986,7 @@ def open_table(
             skip_row=skip_row,
             allow_extra_columns=allow_extra_columns,
             max_problems=max_problems,
+            collect_problems=collect_problems,
         )
     except BaseException:
         workbook.close()
@@ -852,40 +1015,54 @@ class TableReader:
         skip_row: Callable[[dict[str, Any]], bool] | None,
         allow_extra_columns: bool,
         max_problems: int,
+        collect_problems: bool = False,
     ):
         self._workbook = workbook
         sheet = _pick_sheet(workbook, sheet_name)
         sheet.reset_dimensions()  # a wrong <dimension> would otherwise cut rows off silently
-        header_end = title_rows + header_rows
         try:
-            merges, sheet_rows = _sheet_outline(data, sheet._worksheet_path, header_end)
+            merges, all_rows = _sheet_outline(data, sheet._worksheet_path, 0)
         except (KeyError, expat.ExpatError, zipfile.BadZipFile, OSError) as exc:
             raise _file_error(
                 _("工作表内容已损坏，无法读取；请在Excel中打开后另存为新的 .xlsx 再上传")
             ) from exc
 
-        header_row_numbers = range(title_rows + 1, header_end + 1)
-        header_cells: dict[tuple[int, int], Any] = {}
+        look = (MAX_TITLE_ROWS if title_rows is None else title_rows) + header_rows
+        top_cells: dict[tuple[int, int], Any] = {}
         rows_seen = 0
-        for number, cells in enumerate(_safe_rows(sheet.iter_rows(min_row=1, max_row=header_end)), start=1):
+        for number, cells in enumerate(_safe_rows(sheet.iter_rows(min_row=1, max_row=look)), start=1):
             rows_seen = number
-            if number in header_row_numbers:
-                for col, cell in enumerate(cells, start=1):
-                    if not _is_blank(getattr(cell, "value", None)):
-                        header_cells[(number, col)] = cell.value
+            for col, cell in enumerate(cells, start=1):
+                if not _is_blank(getattr(cell, "value", None)):
+                    top_cells[(number, col)] = cell.value
+        if title_rows is None:
+            title_rows = _find_title_rows(columns, top_cells, header_rows, merges)
+        header_end = title_rows + header_rows
+        header_row_numbers = range(title_rows + 1, header_end + 1)
+        header_cells = {key: value for key, value in top_cells.items() if key[0] in header_row_numbers}
         if not header_cells:
-            raise _file_error(
-                _("工作表“%(sheet)s”%(empty)s没有表头：表头应在第%(first)d行，请使用模板")
-                % {
-                    "sheet": sheet.title,
-                    "empty": _("是空的，") if rows_seen == 0 else "",
-                    "first": header_row_numbers.start,
-                }
+            raise WorkbookError(
+                [
+                    Problem(
+                        header_row_numbers.start,
+                        "A",
+                        None,
+                        _("工作表“%(sheet)s”%(empty)s没有表头：表头应在第%(first)d行，请使用模板")
+                        % {
+                            "sheet": sheet.title,
+                            "empty": _("是空的，") if rows_seen == 0 else "",
+                            "first": header_row_numbers.start,
+                        },
+                    )
+                ]
             )
+        sheet_rows = max(all_rows - header_end, 0)  # an estimate: the header's row elements are taken off
         paths = _header_paths(header_cells, header_row_numbers, merges)
         by_col, problems = _match_headers(columns, paths, header_end, allow_extra_columns)
-        if problems:
+        if problems and not collect_problems:
             raise WorkbookError(problems)
+        self.header_problems: list[Problem] = problems
+        self.header_row: int = header_row_numbers.start
 
         self.sheet_name: str = sheet.title
         self.letters: dict[str, str] = {column.key: get_column_letter(col) for col, column in by_col.items()}
@@ -925,13 +1102,14 @@ class TableReader:
         self._started = True
         by_col, letters, paths = self._by_col, self.letters, self._paths
         columns = [(col - 1, column, letters[column.key]) for col, column in sorted(by_col.items())]
+        key_of = {letter: column.key for _index, column, letter in columns}
         skip_row, problems, allow_extra = self._skip_row, self.problems, self._allow_extra_columns
         headerless_reported: set[int] = set()
         epoch = self._workbook.epoch
         merges, next_merge, open_merges = self._merges, 0, []
         start = self._header_end + 1
         for number, cells in enumerate(_safe_rows(self._sheet.iter_rows(min_row=start)), start=start):
-            if all(_is_blank(getattr(cell, "value", None)) for cell in cells):
+            if all(_is_blank(getattr(cell, "value", None)) for cell in cells) or _is_note(cells):
                 continue
             width = len(cells)
             if skip_row is not None:
@@ -1014,21 +1192,28 @@ class TableReader:
                     values[column.key] = column.parse(value)
                 except ValueError as exc:
                     problems.append(Problem(number, letter, value, str(exc), column.title))
-            yield Row(number, values, valid=len(problems) == before)
+            bad = frozenset(key_of[p.column] for p in problems[before:] if p.column in key_of)
+            yield Row(number, values, valid=len(problems) == before, bad=bad)
             if len(problems) >= self._max_problems:
                 self.truncated = True
                 return
 
-    def finish(self) -> None:
-        """Raise WorkbookError with every problem found in the rows read (merged data cells included), sorted
-        by row; nothing when the rows were all readable."""
+    def all_problems(self) -> list[Problem]:
+        """Every problem found: the header's (with `collect_problems`), then the rows read (merged data cells
+        included), sorted by row; the last line says so when the list was cut off."""
         problems = self.problems + [problem for _index, problem in sorted(self._merge_problems)]
-        if not problems:
-            return
         problems.sort(key=_row_sort_key)
+        problems = self.header_problems + problems
         if self.truncated:
             problems.append(_more_problems(self._max_problems))
-        raise WorkbookError(problems)
+        return problems
+
+    def finish(self) -> None:
+        """Raise WorkbookError with every problem found (see `all_problems`); nothing when the header and the
+        rows were all readable."""
+        problems = self.all_problems()
+        if problems:
+            raise WorkbookError(problems)
 
 
 # ------------------------------------------------------------------------------------------- reading ahead
@@ -1138,6 +1323,8 @@ class SheetSpec:
     columns: Sequence[tuple[str, float | None]]
     rows: Iterable[Sequence[Any]]
     header_rows: Sequence[Sequence[HeaderEntry]] = ()
+    #: Filter buttons on the column titles over every row written.
+    autofilter: bool = True
 
 
 def _display_width(text: str) -> int:
@@ -1316,29 +1503,110 @@ def _header_layout(spec: SheetSpec) -> tuple[list[list[Any]], list[str]]:
     return grid, merges
 
 
-def write_workbook(sheets: Iterable[SheetSpec]) -> bytes:
-    """Write sheets into an .xlsx (write-only mode: rows are streamed, memory stays small) and return it."""
+@dataclass
+class About:
+    """What an export is, written by `write_workbook` as a last sheet "说明" (About): what the rows are, the
+    source documents they rest on, the date and time the data is as of, the filters applied (label, value),
+    who exported it and when, and how many rows each data sheet holds. `notes` are further (label, text)
+    lines. Labels and values come translated from the caller; the writer adds nothing but the row counts."""
+
+    title: str
+    exporter: str
+    exported_at: dt.datetime
+    as_of: dt.date | dt.datetime | None = None
+    filters: Sequence[tuple[str, str]] = ()
+    sources: Sequence[str] = ()
+    notes: Sequence[tuple[str, str]] = ()
+
+    def lines(self, counts: Sequence[tuple[str, int]]) -> list[tuple[str, Any]]:
+        exported_at = timezone.localtime(self.exported_at) if timezone.is_aware(self.exported_at) else None
+        shown_at = _show_moment(exported_at or self.exported_at)
+        as_of = self.as_of or exported_at or self.exported_at
+        if isinstance(as_of, dt.datetime) and timezone.is_aware(as_of):
+            as_of = timezone.localtime(as_of)
+        lines: list[tuple[str | None, Any]] = [(_("导出内容"), self.title)]
+        sources = list(self.sources) or [_("本门户数据库中的记录（导出时读取）")]
+        lines += [(_("数据来源") if index == 0 else None, source) for index, source in enumerate(sources)]
+        lines.append((_("数据截至"), _show_moment(as_of)))
+        filters = list(self.filters) or [(None, _("无（全部记录）"))]
+        lines += [
+            (_("筛选条件") if index == 0 else None, f"{label}：{value}" if label else value)
+            for index, (label, value) in enumerate(filters)
+        ]
+        lines.append((_("范围"), _("仅含导出人有权查看的记录")))
+        per_sheet = _("工作表“%(sheet)s”：%(count)d 行")
+        lines += [
+            (_("行数") if index == 0 else None, per_sheet % {"sheet": sheet, "count": count})
+            for index, (sheet, count) in enumerate(counts)
+        ]
+        lines += list(self.notes)
+        lines += [(_("导出人"), self.exporter), (_("导出时间"), shown_at)]
+        return lines
+
+
+def _show_moment(value: dt.date | dt.datetime) -> str:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def _about_sheet(about: About, counts: Sequence[tuple[str, int]]) -> SheetSpec:
+    return SheetSpec(
+        title=pgettext("export sheet", "说明"),
+        columns=[(_("项目"), 14), (_("内容"), 90)],
+        rows=about.lines(counts),
+        autofilter=False,
+    )
+
+
+class _Counted:
+    """The rows of a sheet, counted as the writer streams them (for the About sheet)."""
+
+    def __init__(self, rows: Iterable[Sequence[Any]]):
+        self.rows, self.count = rows, 0
+
+    def __iter__(self) -> Iterator[Sequence[Any]]:
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+def _write_sheet(workbook: Any, spec: SheetSpec, used_titles: set[str]) -> tuple[str, int]:
+    sheet = workbook.create_sheet(title=_sheet_title(spec.title, used_titles))
+    grid, merges = _header_layout(spec)
+    for index, (title, width) in enumerate(spec.columns, start=1):
+        if width is None:
+            width = min(max(_display_width(str(title)) + 4, 8), 50)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = f"A{len(grid) + 1}"
+    for header in grid:
+        sheet.append([_header_cell(sheet, value) for value in header])
+    for merged in merges:
+        sheet.merged_cells.add(merged)
+    convert = _DataCells(sheet).row
+    rows = _Counted(spec.rows)
+    for row in rows:
+        sheet.append(convert(row))
+    if spec.autofilter and spec.columns:
+        # Filter buttons on the column titles (the last header row), over every data row; the writer puts
+        # the <autoFilter> element in the sheet's tail when the workbook is saved.
+        last = get_column_letter(len(spec.columns))
+        sheet.auto_filter.ref = f"A{len(grid)}:{last}{len(grid) + rows.count}"
+    return sheet.title, rows.count
+
+
+def write_workbook(sheets: Iterable[SheetSpec], *, about: About | None = None) -> bytes:
+    """Write sheets into an .xlsx (write-only mode: rows are streamed, memory stays small) and return it.
+
+    Every sheet gets a bold header with frozen panes below it and an autofilter over its columns. With
+    `about`, a last sheet "说明" says what the export is (see About), with the row count of each sheet."""
     workbook = Workbook(write_only=True)
     used_titles: set[str] = set()
-    written = 0
-    for spec in sheets:
-        sheet = workbook.create_sheet(title=_sheet_title(spec.title, used_titles))
-        grid, merges = _header_layout(spec)
-        for index, (title, width) in enumerate(spec.columns, start=1):
-            if width is None:
-                width = min(max(_display_width(str(title)) + 4, 8), 50)
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.freeze_panes = f"A{len(grid) + 1}"
-        for header in grid:
-            sheet.append([_header_cell(sheet, value) for value in header])
-        for merged in merges:
-            sheet.merged_cells.add(merged)
-        convert = _DataCells(sheet).row
-        for row in spec.rows:
-            sheet.append(convert(row))
-        written += 1
-    if not written:
+    counts = [_write_sheet(workbook, spec, used_titles) for spec in sheets]
+    if not counts:
         raise ValueError("write_workbook needs at least one sheet")
+    if about is not None:
+        _write_sheet(workbook, _about_sheet(about, counts), used_titles)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -1559,6 +1827,7 @@ def header_paths(cells: dict[tuple[int, int], Any], numbers: range, merges) -> d
 __all__ = [
     "CJK_DATE_FORMAT_IDS",
     "XLSX_CONTENT_TYPE",
+    "About",
     "Column",
     "ImportProgress",
     "ImportResult",

@@ -13,7 +13,8 @@ Signed-in users only; a row or page outside the user's scope answers 404, never 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
@@ -26,12 +27,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, cached_property
+from django.utils.translation import gettext as _
 from django.views import View
 
-from core import access, history
+from core import access, history, spreadsheets
 from core.errors import ServiceError
 from core.forms import apply_service_error
-from core.tables import ObjectTable, Table, tables_response
+from core.tables import ObjectTable, Table, table_sheet
 
 
 def query_without_page(request) -> str:
@@ -52,15 +54,93 @@ def export_links(request, keys) -> dict[str, str]:
     return urls
 
 
-def tables_export(key: str, built: dict[str, Table], filename: str) -> HttpResponse:
-    """Download one of a page's tables (`key`) or all of them (`all`, one sheet each); another key is 404."""
+# ------------------------------------------------------------------------------------------------- exports
+# Every export says what it is: core.spreadsheets writes an About sheet ("说明") from what the view knows —
+# the title, the source documents, the as-of moment, the filters as the page shows them, the exporter.
+
+
+def exporter_name(user) -> str:
+    """The exporter as the About sheet names them: full name and user name, or the user name alone."""
+    username = user.get_username()
+    full = (user.get_full_name() or "").strip() if hasattr(user, "get_full_name") else ""
+    return f"{full}（{username}）" if full and full != username else username
+
+
+def _filter_value(field, value) -> str:
+    """A filter's cleaned value as the filter form shows it: a choice's label, a place's name, a date."""
+    if isinstance(value, QuerySet | list | tuple):
+        return "、".join(_filter_value(field, item) for item in value)
+    if isinstance(value, slice):  # a django-filter range (from–to)
+        ends = (value.start, value.stop)
+        return "～".join("" if end is None else _filter_value(field, end) for end in ends)
+    choices = getattr(field.widget, "choices", None) or getattr(field, "choices", None)
+    if choices and not isinstance(value, Model):
+        raw = {True: "true", False: "false"}.get(value, value) if isinstance(value, bool) else value
+        for code, label in choices:
+            if str(code) == str(raw) and code not in ("", None):
+                return str(label)
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def describe_filters(filterset) -> list[tuple[str, str]]:
+    """The filters a list applies, as (label, value) pairs in the order of its filter form; invalid filters
+    (which the list ignores) are said to be ignored."""
+    if filterset is None or not filterset.is_bound:
+        return []
+    form = filterset.form
+    if not filterset.is_valid():
+        return [(_("筛选条件无效"), _("已忽略，导出全部记录"))]
+    described = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value is None or value == "" or (isinstance(value, QuerySet | list | tuple) and not len(value)):
+            continue
+        if isinstance(value, slice) and value.start is None and value.stop is None:
+            continue
+        described.append((str(field.label or name), _filter_value(field, value)))
+    return described
+
+
+def export_about(
+    request,
+    title: str,
+    *,
+    filters: Sequence[tuple[str, str]] = (),
+    sources: Sequence[str] = (),
+    as_of: dt.date | dt.datetime | None = None,
+    notes: Sequence[tuple[str, str]] = (),
+) -> spreadsheets.About:
+    """The About sheet of an export made for `request` now; `as_of` None means the data as read now."""
+    return spreadsheets.About(
+        title=str(title),
+        exporter=exporter_name(request.user),
+        exported_at=timezone.now(),
+        as_of=as_of,
+        filters=[(str(label), str(value)) for label, value in filters],
+        sources=[str(source) for source in sources],
+        notes=[(str(label), str(value)) for label, value in notes],
+    )
+
+
+def tables_export(
+    key: str, built: dict[str, Table], filename: str, about: spreadsheets.About | None = None
+) -> HttpResponse:
+    """Download one of a page's tables (`key`) or all of them (`all`, one sheet each), with the About sheet
+    when `about` is given; another key is 404."""
     if key == "all":
         chosen = list(built.values())
     elif key in built:
         chosen = [built[key]]
     else:
         raise Http404
-    return tables_response(chosen, filename)
+    if about is not None and not about.title:
+        about.title = "、".join(str(table.title) for table in chosen)
+    content = spreadsheets.write_workbook([table_sheet(table) for table in chosen], about=about)
+    return spreadsheets.xlsx_response(content, filename)
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -94,7 +174,9 @@ class ObjectListView(ScopedMixin, View):
     Export: `?export=<table key>` (or `all`: every table of the page) downloads the page's tables with every
     row, keeping the filters; a view declared with `export_only=True` (a list's own export URL) answers with
     its table's export whatever the query. The file is "<export_name>-<key>.xlsx", or
-    "<export_name>-<today>.xlsx" when `export_dated`.
+    "<export_name>-<today>.xlsx" when `export_dated`. Every export ends with an About sheet ("说明"):
+    `export_sources()` (the source documents), `export_as_of()` (None: the data as read at the export),
+    `export_filters()` (the filter form's labels and values) and the exporter and time.
 
     Hooks: `allowed()` (False → 404 before anything is read), `get_rows(queryset)` (turn the filtered rows
     into what the table shows, e.g. a selector's results), `prepare_page(rows)` (decorate the shown rows),
@@ -212,14 +294,36 @@ class ObjectListView(ScopedMixin, View):
         )
         return self.table is not None and plain
 
+    def export_sources(self) -> list[str]:
+        """The documents the exported rows rest on (none by default: the rows are the portal's records)."""
+        return []
+
+    def export_as_of(self) -> dt.date | dt.datetime | None:
+        return None
+
+    def export_filters(self) -> list[tuple[str, str]]:
+        return describe_filters(self.filterset_obj)
+
+    def export_about(self, title: str = "") -> spreadsheets.About:
+        return export_about(
+            self.request,
+            title or self.export_name,
+            filters=self.export_filters(),
+            sources=self.export_sources(),
+            as_of=self.export_as_of(),
+        )
+
     def export(self, key: str) -> HttpResponse:
         if self.streams_export():
             table = self.table()
             if key not in ("all", table.key):
                 raise Http404
-            return table.export_response(self.queryset_filtered, self.export_filename(key))
+            sheet = table.sheet(self.queryset_filtered)
+            about = self.export_about(table.get_title())
+            content = spreadsheets.write_workbook([sheet], about=about)
+            return spreadsheets.xlsx_response(content, self.export_filename(key))
         self.rows = self.get_rows(self.queryset_filtered)
-        return tables_export(key, self.get_tables(), self.export_filename(key))
+        return tables_export(key, self.get_tables(), self.export_filename(key), self.export_about())
 
 
 # -------------------------------------------------------------------------------------------------- objects
@@ -268,13 +372,21 @@ class ObjectDetailView(ObjectMixin, View):
     def export_filename(self, key: str) -> str:
         return f"{self.object}-{key}.xlsx"
 
+    def export_sources(self) -> list[str]:
+        """The documents the object's tables rest on: its own `source` document, where it has one."""
+        source = getattr(self.object, "source", None)
+        return [str(source)] if isinstance(source, Model) else []
+
     def get(self, request, *args, **kwargs):
         if not self.allowed():
             raise Http404
         self.object = self.get_object()
         key = request.GET.get("export")
         if key and self.tables:
-            return tables_export(key, self.tables, self.export_filename(key))
+            about = export_about(
+                request, "", sources=self.export_sources(), notes=[(_("记录"), str(self.object))]
+            )
+            return tables_export(key, self.tables, self.export_filename(key), about)
         return render(request, self.template_name, self.get_context_data())
 
     post = get  # a page that only shows answers any method alike, as the function views did
@@ -383,7 +495,10 @@ __all__ = [
     "ObjectListView",
     "ObjectMixin",
     "ScopedMixin",
+    "describe_filters",
+    "export_about",
     "export_links",
+    "exporter_name",
     "query_without_page",
     "tables_export",
 ]

@@ -28,6 +28,7 @@ from facilities.models import (
     CalendarDay,
     Certificate,
     ChecklistItem,
+    ChildPlacement,
     ClassTypeRule,
     ClassUnit,
     Facility,
@@ -513,8 +514,19 @@ class PendingChangeAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdm
     list_select_related = ["facility", "submitted_by", "decided_by"]
 
 
+class ChildPlacementInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Where a closed facility's children went (written only by services.operating_status_change)."""
+
+    model = ChildPlacement
+    fk_name = "status_change"
+    fields = ["destination", "receiving_facility", "children", "confirmed", "note"]
+    readonly_fields = fields
+    extra = 0
+
+
 @admin.register(StatusChange)
 class StatusChangeAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin):
+    inlines = [ChildPlacementInline]
     list_display = ["facility", "from_status", "to_status", "effective_on", "decided_by", "created_at"]
     list_filter = ["to_status", "from_status"]
     search_fields = ["facility__name", "reason"]

@@ -4,12 +4,12 @@ from facilities.models import Facility, PendingChange
 
 
 def navigation(request):
-    """The review link and its count of waiting items, for officials only."""
+    """The review link and its count of waiting items, for officials; “我的申请” for operators."""
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
     if not access.is_official(user):
-        return {"nav_can_review": False}
+        return {"nav_can_review": False, "nav_my_requests": bool(access.operated_facility_ids(user))}
     submitted = Facility.objects.filter(filing_status=Facility.FilingStatus.SUBMITTED)
     waiting = submitted.for_user(user, Action.REVIEW).count()
     waiting += (

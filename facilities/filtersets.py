@@ -1,7 +1,7 @@
 """The one FilterSet over the facility registry: the registry page, its export, the REST API and the public
 directory all filter with FacilityFilterSet.
 
-Region filters take region codes (`?district=110115&town=110115-01`), never database ids, so a URL stays
+Region filters take region codes (`?district=110115&town=110115001`), never database ids, so a URL stays
 meaningful across databases. The FilterSet filters whatever queryset it is given; callers decide the base
 (the public directory passes `Facility.objects.publicly_listed()`).
 
@@ -14,6 +14,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from facilities import selectors
 from facilities.models import Facility
@@ -36,7 +37,7 @@ def town_choices():
     return Region.objects.filter(level=Region.Level.TOWN).order_by("parent__code", "sort_order", "code")
 
 
-# Region filters of every list (`?district=110115`, `?town=110115-01`): by code, never by database id.
+# Region filters of every list (`?district=110115`, `?town=110115001`): by code, never by database id.
 # `options` change what the list needs changed (the choices, the empty label, the widget).
 def district_filter(field_name="district", **options):
     options = {"queryset": district_choices(), "label": _("区县"), "empty_label": _("全部区县"), **options}
@@ -46,6 +47,24 @@ def district_filter(field_name="district", **options):
 def town_filter(field_name="town", **options):
     options = {"queryset": town_choices(), "label": _("镇街"), "empty_label": _("全部镇街"), **options}
     return django_filters.ModelChoiceFilter(field_name=field_name, to_field_name="code", **options)
+
+
+class CodeFilter(django_filters.CharFilter):
+    """An exact look-up by an identifier (trimmed; `upper`: upper-cased as stored). An `internal` one (the
+    credit code) matches in the API's list only facilities of the user's scope, so a public record never
+    confirms whose code it is."""
+
+    def __init__(self, *args, internal: bool = False, upper: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.internal, self.upper = internal, upper
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        if self.internal and "in_scope" in qs.query.annotations:
+            qs = qs.filter(in_scope=True)
+        value = value.strip()
+        return super().filter(qs, value.upper() if self.upper else value)
 
 
 class FacilityFilterSet(django_filters.FilterSet):
@@ -67,6 +86,9 @@ class FacilityFilterSet(django_filters.FilterSet):
         choices=Facility.FilingStatus.choices, label=_("备案状态"), empty_label=_("全部")
     )
     search = django_filters.CharFilter(method="filter_search", label=_("搜索"))
+    # Exact look-ups by the two identifiers an outside system holds (`?filing_number=`, `?credit_code=`).
+    filing_number = CodeFilter(label=_("备案编号"))
+    credit_code = CodeFilter(label=_("统一社会信用代码"), internal=True, upper=True)
     flag = django_filters.ChoiceFilter(
         choices=selectors.Flag.CHOICES, method="filter_flag", label=_("提示"), empty_label=_("全部")
     )
@@ -82,13 +104,17 @@ class FacilityFilterSet(django_filters.FilterSet):
             "operating_status",
             "filing_status",
             "search",
+            "filing_number",
+            "credit_code",
             "flag",
         ]
 
     def __init__(self, *args, public: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if public:
-            del self.filters["flag"]  # the form is built later, from the filters left
+            # the form is built later, from the filters left; the credit code is not a public field
+            del self.filters["flag"]
+            del self.filters["credit_code"]
 
     def filter_flag(self, queryset, name, value):
         annotations = queryset.query.annotations

@@ -12,13 +12,14 @@ from core.forms import VersionedFormMixin
 from facilities.models import (
     Certificate,
     ChecklistItem,
+    ChildPlacement,
     ClassTypeRule,
     Facility,
     RoleAssignment,
     StaffMember,
     TrainingRecord,
 )
-from facilities.services import EDITABLE_FIELDS, UnitInput
+from facilities.services import EDITABLE_FIELDS, PlacementInput, UnitInput
 from targets.models import Region
 
 
@@ -114,7 +115,7 @@ class UnitForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["class_type"].label_from_instance = lambda t: f"{t.name}（≤{t.max_children}人）"
+        self.fields["class_type"].label_from_instance = lambda t: f"{t.display_name}（≤{t.max_children}人）"
 
 
 class BaseUnitFormSet(forms.BaseFormSet):
@@ -161,20 +162,26 @@ def unit_initial(facility: Facility) -> list[dict]:
 class ChecklistForm(BootstrapMixin, forms.Form):
     """One yes/no and a document reference per filing material."""
 
-    def __init__(self, *args, facility: Facility, **kwargs):
+    def __init__(self, *args, facility: Facility, proposed: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         rows = {row.item: row for row in facility.checklist.all()}
+        proposed = proposed or {}
         for item in ChecklistItem.Item:
             row = rows.get(item.value)
+            provided, reference = proposed.get(item.value) or (
+                bool(row and row.provided),
+                row.reference if row else "",
+            )
             # The version of each material as shown: a save over someone else's newer one is refused.
             self.fields[f"{item.value}__version"] = forms.IntegerField(
                 widget=forms.HiddenInput, required=False, initial=row.version if row else None
             )
+            # An open proposal is where the form starts (the page says so): saving again amends it.
             self.fields[f"{item.value}__provided"] = forms.BooleanField(
-                label=item.label, required=False, initial=bool(row and row.provided)
+                label=item.label, required=False, initial=provided
             )
             self.fields[f"{item.value}__reference"] = forms.CharField(
-                label=_("材料编号/说明"), required=False, max_length=255, initial=row.reference if row else ""
+                label=_("材料编号/说明"), required=False, max_length=255, initial=reference
             )
 
     def items(self) -> dict[str, tuple[bool, str]]:
@@ -210,7 +217,8 @@ class StatusForm(BootstrapMixin, forms.Form):
     effective_on = forms.DateField(label=_("生效日期"), widget=DateInput)
     reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     children_placement = forms.CharField(
-        label=_("在托婴幼儿去向（关停时必填）"),
+        label=_("去向说明"),
+        help_text=_("关停时在下表逐项记录在托婴幼儿的去向；未登记在托人数且无在托婴幼儿时在此说明"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         max_length=2000,
@@ -219,6 +227,109 @@ class StatusForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, allowed: set[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_status"].choices = [c for c in Facility.OperatingStatus.choices if c[0] in allowed]
+
+
+class PlacementForm(BootstrapMixin, forms.Form):
+    """One placement of a closing facility's children: how many, and where."""
+
+    destination = forms.ChoiceField(label=_("去向"), choices=[("", "—"), *ChildPlacement.Destination.choices])
+    receiving_facility = forms.ModelChoiceField(
+        label=_("接收机构"), queryset=Facility.objects.none(), required=False
+    )
+    children = forms.IntegerField(label=_("人数"), min_value=1, max_value=10000)
+    confirmed = forms.BooleanField(label=_("已确认"), required=False)
+    note = forms.CharField(label=_("说明"), required=False, max_length=255)
+
+    def __init__(self, *args, receiving=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["receiving_facility"].queryset = (
+            receiving if receiving is not None else Facility.objects.none()
+        )
+        self.fields["receiving_facility"].empty_label = "—"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("destination") == ChildPlacement.Destination.FACILITY and not data.get(
+            "receiving_facility"
+        ):
+            self.add_error("receiving_facility", _("请选择接收机构。"))
+        return data
+
+    def placement(self) -> PlacementInput:
+        data = self.cleaned_data
+        receiving = data.get("receiving_facility")
+        return PlacementInput(
+            destination=data["destination"],
+            children=data["children"],
+            receiving_facility_id=receiving.pk
+            if receiving and data["destination"] == ChildPlacement.Destination.FACILITY
+            else None,
+            confirmed=data.get("confirmed", False),
+            note=data.get("note", "").strip(),
+        )
+
+
+class BasePlacementFormSet(forms.BaseFormSet):
+    def __init__(self, *args, receiving=None, **kwargs):
+        self.receiving = receiving
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "receiving": self.receiving}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            receiving=self.receiving,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def acceptable(self) -> bool:
+        """Valid, or not sent at all."""
+        return not self.is_bound or self.is_valid()
+
+    def placements(self) -> list[PlacementInput]:
+        if not self.is_bound:
+            return []
+        return [f.placement() for f in self.forms if f.has_changed() and f.cleaned_data]
+
+
+def placement_formset(data=None, *, facility: Facility, rows: int = 4):
+    """Rows for the placements of a closure; the receiving facilities are the registry's (facilities.services
+    .receiving_facilities). Empty rows are ignored."""
+    from facilities.services import receiving_facilities
+
+    formset = forms.formset_factory(PlacementForm, formset=BasePlacementFormSet, extra=rows, max_num=20)
+    if data is not None and "placements-TOTAL_FORMS" not in data:
+        data = None  # a post without the table (a suspension from a script): no placements, not an error
+    return formset(data, prefix="placements", receiving=receiving_facilities(facility).order_by("name"))
+
+
+class StatusRequestForm(BootstrapMixin, forms.Form):
+    """An operator's request to suspend or close (decided by the district official)."""
+
+    to_status = forms.ChoiceField(label=_("申请事项"))
+    effective_on = forms.DateField(label=_("拟生效日期"), widget=DateInput)
+    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    note = forms.CharField(
+        label=_("去向说明"),
+        help_text=_("申请关停时在下表逐项填写在托婴幼儿的去向；未登记在托人数且无在托婴幼儿时在此说明"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+
+    def __init__(self, *args, allowed: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {
+            Facility.OperatingStatus.SUSPENDED: _("暂停服务"),
+            Facility.OperatingStatus.CLOSED: _("关停（注销备案）"),
+        }
+        self.fields["to_status"].choices = [(value, labels[value]) for value in labels if value in allowed]
 
 
 class StaffForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):

@@ -608,28 +608,34 @@ def import_facility_roster(
     a confirmed import, written), so memory does not grow with the rows. A confirmed import writes inside one
     transaction opened before the first row is read; a problem found in any later row rolls back everything
     written before it. A cell that cannot be read makes the file's report list only such cells (the other
-    checks need readable cells)."""
+    checks need readable cells).
+
+    Everything is reported in one pass: the header's problems, the unreadable cells and what the readable
+    rows break (a row with an unreadable cell is not checked further: its other checks need that cell)."""
     class_types = _class_types()
     columns = roster_columns(class_types)
-    with spreadsheets.open_table(content, columns=columns, header_rows=1) as reader:
+    with spreadsheets.open_table(content, columns=columns, header_rows=1, collect_problems=True) as reader:
         meter = ImportProgress(progress, reader.estimated_rows)
+        # a missing column: the rows cannot be checked, only read (its header problem says which)
+        complete = len(reader.letters) == len(columns)
         with contextlib.nullcontext() if dry_run else transaction.atomic():
             roster = _RosterImport(
                 district=district,
                 user=user,
                 class_types=class_types,
                 letters=reader.letters,
-                write=not dry_run,
+                write=not dry_run and complete,
                 expected_rows=reader.estimated_rows,
             )
             for row in reader:
-                if not reader.problems:  # else only unreadable cells are reported
+                if reader.problems or reader.header_problems:
+                    roster.writable = False  # the file will be refused: check on, write nothing more
+                if complete and row.valid:
                     roster.add(row)
                 meter.step(reader.count)
-            if not reader.problems:
+            if complete:
                 roster.flush()
-            reader.finish()
-            raise_problems(roster.problems)
+            raise_problems(reader.all_problems() + roster.problems)
     meter.end(reader.count)
     roster.result.total_rows = reader.count
     return roster.result

@@ -35,6 +35,9 @@ class ClassTypeRule(Versioned):
 
     code = models.SlugField(_("代码"), max_length=16, unique=True)
     name = models.CharField(_("班型"), max_length=16, unique=True)
+    name_en = models.CharField(
+        _("英文名称"), max_length=48, blank=True, help_text=_("英文界面显示；空时显示中文名称")
+    )
     min_age_months = models.PositiveSmallIntegerField(_("最小月龄"))
     max_age_months = models.PositiveSmallIntegerField(_("最大月龄"))
     max_children = models.PositiveSmallIntegerField(_("每班人数上限"))
@@ -65,6 +68,15 @@ class ClassTypeRule(Versioned):
         ]
 
     def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the user's language: the English name in English when one is recorded."""
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
     def effective_ratio(self, all_types=None) -> tuple[int | None, bool]:
@@ -155,9 +167,26 @@ class FacilityQuerySet(ScopedQuerySet):
         return self.filter(is_synthetic=False, archived_at__isnull=True)
 
     def publicly_listed(self):
-        """What the public directory may show: filed and operating, not synthetic."""
+        """Filed and operating, not synthetic: open to the public (the API's anonymous reads)."""
         return self.official().filter(
             filing_status=Facility.FilingStatus.FILED, operating_status=Facility.OperatingStatus.OPERATING
+        )
+
+    def in_directory(self):
+        """What the public directory shows: filed facilities that operate or are suspended (shown as 暂停服务
+        with the date, so parents are told rather than finding the page gone); never synthetic ones."""
+        return self.official().filter(
+            filing_status=Facility.FilingStatus.FILED,
+            operating_status__in=[Facility.OperatingStatus.OPERATING, Facility.OperatingStatus.SUSPENDED],
+        )
+
+    def filed_on_day(self, as_of):
+        """Facilities whose filing was in force on `as_of`: filed by then, and not yet cancelled (a closed
+        facility's filing is cancelled from its closing date, 注销备案)."""
+        return self.filter(
+            Q(filing_status=Facility.FilingStatus.FILED)
+            | Q(filing_status=Facility.FilingStatus.CANCELLED, filing_cancelled_on__gt=as_of),
+            filed_on__lte=as_of,
         )
 
 
@@ -216,6 +245,7 @@ class Facility(TimeStampedModel):
         SUBMITTED = "submitted", _("已提交待审")
         RETURNED = "returned", _("已退回")
         FILED = "filed", _("已备案")
+        CANCELLED = "cancelled", _("已注销备案")
 
     name = models.CharField(_("机构名称"), max_length=128)
     kind = models.CharField(_("机构类型"), max_length=32, choices=Kind.choices)
@@ -300,6 +330,9 @@ class Facility(TimeStampedModel):
     )
     filing_number = models.CharField(_("备案编号"), max_length=32, blank=True)
     filed_on = models.DateField(_("备案日期"), null=True, blank=True)
+    filing_cancelled_on = models.DateField(
+        _("注销备案日期"), null=True, blank=True, help_text=_("机构关停时备案随之注销")
+    )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("回执时间"), null=True, blank=True)
     return_reason = models.TextField(_("退回原因"), blank=True)
@@ -397,6 +430,14 @@ class Facility(TimeStampedModel):
                 condition=~Q(filing_status="filed") | (~Q(filing_number="") & Q(filed_on__isnull=False)),
                 name="facility_filed_has_number",
                 violation_error_message=_("已备案机构必须有备案编号和备案日期。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(filing_status="cancelled")
+                | (
+                    Q(operating_status="closed") & Q(filing_cancelled_on__isnull=False) & ~Q(filing_number="")
+                ),
+                name="facility_cancelled_filing_is_closed",
+                violation_error_message=_("注销备案的机构须已关停，并记录注销日期和原备案编号。"),
             ),
             models.CheckConstraint(
                 condition=Q(archived_at__isnull=True) | Q(filing_status__in=["draft", "returned"]),
@@ -782,8 +823,18 @@ class FilingSequence(models.Model):
 
 @pghistory.track(*tracked())
 class PendingChange(VersionedModel):
-    """Changes an operator proposes to an already filed facility, held until a district official decides.
-    The public and the statistics keep showing the approved record meanwhile."""
+    """What an operator asks of a filed facility, held until a district official decides.
+
+    Two kinds. A record change (`record`) carries any of: the facility's fields and class units (`fields`,
+    `units`), filing materials (`checklist`: item → [provided, reference]) and roster entries (`staff`: one
+    entry per person, added or edited). A status request (`status`) asks to suspend or close, with the
+    proposed date, reason and, for a closure, where the children go (`status`). At most one of each kind is
+    open per facility: a second edit amends the open change (the edit form starts from it and says so), it
+    never replaces it unseen. The public and the statistics keep the approved record meanwhile."""
+
+    class Kind(models.TextChoices):
+        RECORD = "record", _("信息变更")
+        STATUS = "status", _("停业/关停申请")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待审核")
@@ -794,12 +845,14 @@ class PendingChange(VersionedModel):
     facility = models.ForeignKey(
         Facility, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="pending_changes"
     )
+    kind = models.CharField(_("申请类型"), max_length=16, choices=Kind.choices, default=Kind.RECORD)
     data = models.JSONField(_("拟变更内容"))
     base_version = models.PositiveIntegerField(_("基于版本"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT, related_name="+"
     )
+    amended_at = models.DateTimeField(_("最近修改时间"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("审核人"),
@@ -824,21 +877,25 @@ class PendingChange(VersionedModel):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["facility"],
+                fields=["facility", "kind"],
                 condition=Q(status="pending"),
-                name="pending_change_one_open_per_facility",
-                violation_error_message=_("该机构已有一项待审变更。"),
+                name="pending_change_one_open_per_facility_kind",
+                violation_error_message=_("该机构已有一项同类待审申请。"),
             )
         ]
 
     def __str__(self):
-        return f"{self.facility} {self.get_status_display()}"
+        return f"{self.facility} {self.get_kind_display()} {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.PENDING
 
 
 @pghistory.track(*tracked())
 class StatusChange(models.Model):
     """Operating-status decisions by officials (suspend, close, reopen) with their reasons and dates;
-    closing records where the enrolled children went."""
+    closing records where the enrolled children went (ChildPlacement rows; `children_placement` is a note)."""
 
     facility = models.ForeignKey(
         Facility, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="status_changes"
@@ -847,7 +904,15 @@ class StatusChange(models.Model):
     to_status = models.CharField(_("新状态"), max_length=24, choices=Facility.OperatingStatus.choices)
     effective_on = models.DateField(_("生效日期"))
     reason = models.TextField(_("原因"))
-    children_placement = models.TextField(_("在托婴幼儿去向"), blank=True)
+    children_placement = models.TextField(_("在托婴幼儿去向说明"), blank=True)
+    request = models.ForeignKey(
+        PendingChange,
+        verbose_name=_("依据的申请"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("决定人"), on_delete=models.PROTECT
     )
@@ -863,6 +928,58 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.facility} {self.get_from_status_display()}→{self.get_to_status_display()}"
+
+
+@pghistory.track(*tracked())
+class ChildPlacement(models.Model):
+    """Where some of a closing facility's children went: how many, and to which facility of the registry or
+    home / elsewhere, with whether the receiving side has confirmed."""
+
+    class Destination(models.TextChoices):
+        FACILITY = "facility", _("转入其他托育机构")
+        HOME = "home", _("回家照护")
+        OTHER = "other", _("其他")
+
+    status_change = models.ForeignKey(
+        StatusChange, verbose_name=_("关停记录"), on_delete=models.CASCADE, related_name="placements"
+    )
+    destination = models.CharField(_("去向"), max_length=16, choices=Destination.choices)
+    receiving_facility = models.ForeignKey(
+        Facility,
+        verbose_name=_("接收机构"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="received_placements",
+    )
+    children = models.PositiveIntegerField(_("婴幼儿人数"))
+    confirmed = models.BooleanField(_("已确认"), default=False, help_text=_("接收机构或家长已确认"))
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+
+    scope = Scope(via="status_change__facility")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("婴幼儿去向")
+        verbose_name_plural = _("婴幼儿去向")
+        ordering = ["status_change", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(children__gt=0),
+                name="child_placement_children_positive",
+                violation_error_message=_("去向人数须大于0。"),
+            ),
+            models.CheckConstraint(
+                condition=(Q(destination="facility") & Q(receiving_facility__isnull=False))
+                | (~Q(destination="facility") & Q(receiving_facility__isnull=True)),
+                name="child_placement_facility_named",
+                violation_error_message=_("转入其他托育机构时须选择接收机构；其他去向不选机构。"),
+            ),
+        ]
+
+    def __str__(self):
+        where = self.receiving_facility.name if self.receiving_facility_id else self.get_destination_display()
+        return f"{where} {self.children}"
 
 
 # ---------------------------------------------------------------- roles

@@ -34,6 +34,7 @@ CLASS_TYPES = FixtureFile(
     {
         "code": required_text,
         "name": required_text,
+        "name_en": text,
         "min_age_months": required_integer,
         "max_age_months": required_integer,
         "max_children": required_integer,
@@ -101,7 +102,7 @@ class RegistryLoader(SourcedLoader):
                 ClassTypeRule,
                 {"code": v["code"]},
                 {
-                    **pick(v, "name", "min_age_months", "max_age_months"),
+                    **pick(v, "name", "name_en", "min_age_months", "max_age_months"),
                     **pick(v, "max_children", "children_per_caregiver"),
                     "sort_order": v["sort_order"] or 0,
                     "source": self.sources[v["source"]],

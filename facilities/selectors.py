@@ -4,7 +4,7 @@ staff indicators and filing clocks (the history panel is core.history)."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
@@ -27,7 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from core.access import Action
 from facilities.models import (
@@ -334,4 +334,127 @@ def manageable_assignments(user):
     return RoleAssignment.objects.filter(
         Q(role=RoleAssignment.Role.TOWN_OFFICIAL, region__in=towns)
         | Q(role=RoleAssignment.Role.OPERATOR, facility__in=facilities)
+    )
+
+
+# ---------------------------------------------------------------- requests (pending changes)
+
+
+@dataclass
+class ChangeSummary:
+    """What a pending change proposes against the current record, ready to show: changed fields (label,
+    current, proposed), class units, filing materials, roster entries (ID numbers masked) and, for a status
+    request, the new status with its date, reason and placements."""
+
+    fields: list = field(default_factory=list)
+    units: list = field(default_factory=list)
+    checklist: list = field(default_factory=list)
+    staff: list = field(default_factory=list)
+    status: dict | None = None
+
+    def __bool__(self):
+        return bool(self.fields or self.units or self.checklist or self.staff or self.status)
+
+
+def _display(model_field, value):
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, list) and model_field.name == "service_types":
+        return "、".join(str(Facility.ServiceType(v).label) for v in value) or "—"
+    if model_field.choices:
+        return dict(model_field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return gettext("是") if value else gettext("否")
+    return value
+
+
+def change_summary(change) -> ChangeSummary:
+    """The proposal of `change` (a facilities.PendingChange) against its facility as it is now."""
+    from core.privacy import mask_id_number
+    from facilities.models import ChecklistItem, ChildPlacement
+    from facilities.services import deserialize_change, staff_from_change
+
+    facility, payload, summary = change.facility, change.data or {}, ChangeSummary()
+    if change.kind == "status":
+        names = dict(
+            Facility.objects.filter(
+                pk__in=[p["receiving_facility_id"] for p in payload.get("placements", [])]
+            ).values_list("pk", "name")
+        )
+        summary.status = {
+            "to_status": Facility.OperatingStatus(payload["to_status"]).label,
+            "effective_on": datetime.date.fromisoformat(payload["effective_on"]),
+            "reason": payload.get("reason", ""),
+            "note": payload.get("note", ""),
+            "placements": [
+                {
+                    **p,
+                    "destination_label": ChildPlacement.Destination(p["destination"]).label,
+                    "receiving_facility": names.get(p["receiving_facility_id"]),
+                }
+                for p in payload.get("placements", [])
+            ],
+        }
+        return summary
+    if "fields" in payload:
+        data, units = deserialize_change(payload)
+        for name, new in data.items():
+            model_field = Facility._meta.get_field(name)
+            old = getattr(facility, name)
+            if old != new and not (old in (None, "", []) and new in (None, "", [])):
+                summary.fields.append(
+                    (model_field.verbose_name, _display(model_field, old), _display(model_field, new))
+                )
+        types = load_rules().class_types
+        current = {u.class_type_id: u for u in facility.units.all()}
+        for unit in units:
+            old = current.pop(unit.class_type_id, None)
+            before = f"{old.classes}×{old.children_per_class}" if old else "—"
+            after = f"{unit.classes}×{unit.children_per_class}"
+            if before != after:
+                summary.units.append((types[unit.class_type_id].display_name, before, after))
+        for old in current.values():
+            summary.units.append(
+                (types[old.class_type_id].display_name, f"{old.classes}×{old.children_per_class}", "—")
+            )
+    rows = {row.item: row for row in facility.checklist.all()}
+    for item, (provided, reference) in (payload.get("checklist") or {}).items():
+        row = rows.get(item)
+        summary.checklist.append(
+            (
+                ChecklistItem.Item(item).label,
+                (bool(row and row.provided), row.reference if row else ""),
+                (provided, reference),
+            )
+        )
+    for entry in payload.get("staff") or []:
+        member = staff_from_change(entry)
+        details = [
+            f"{member.get_role_display()} · {member.get_employment_display()}",
+            mask_id_number(member.id_number),
+        ]
+        if member.hired_on:
+            details.append(gettext("入职 %(d)s") % {"d": member.hired_on.isoformat()})
+        if member.left_on:
+            details.append(gettext("离职 %(d)s") % {"d": member.left_on.isoformat()})
+        summary.staff.append(
+            {
+                "name": member.name,
+                "action": gettext("修改") if entry.get("id") else gettext("新增"),
+                "details": " · ".join(d for d in details if d),
+            }
+        )
+    return summary
+
+
+def requests_of(user):
+    """“我的申请”: the record changes and status requests of the facilities `user` operates, newest first."""
+    from core.access import operated_facility_ids
+    from facilities.models import PendingChange
+
+    return (
+        PendingChange.objects.for_user(user)
+        .filter(facility_id__in=operated_facility_ids(user))
+        .select_related("facility", "submitted_by", "decided_by")
+        .order_by("-created_at")
     )

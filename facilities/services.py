@@ -29,6 +29,7 @@ from core.versioning import StaleVersion, claim
 from facilities.models import (
     Certificate,
     ChecklistItem,
+    ChildPlacement,
     ClassUnit,
     Facility,
     FilingSequence,
@@ -319,23 +320,50 @@ def facility_update(
         raise NotAllowed(_("您不能把机构移到该区县。"))
     _check(data, units)
     _bump_version(facility, expected_version)
-    if facility.filing_status == Facility.FilingStatus.FILED and not can(user, Action.REVIEW, facility):
-        PendingChange.objects.filter(facility=facility, status=PendingChange.Status.PENDING).update(
-            status=PendingChange.Status.WITHDRAWN,
-            decided_at=timezone.now(),
-            decision_reason=_("被新提交的变更替代"),
-        )
-        return PendingChange.objects.create(
-            facility=facility,
-            data=serialize_change(data, units),
-            base_version=facility.version,
-            submitted_by=user,
-        )
+    if needs_review(user, facility):
+        # The edit form starts from the open change's values and says so: saving again amends that change
+        # (the official reviews the latest proposal), it never withdraws it unseen.
+        return _propose(user, facility, serialize_change(data, units), base_version=facility.version)
     try:
         _write(facility, data, units)
     except IntegrityError as exc:
         raise RegistryError(integrity_message(exc)) from exc
     return facility
+
+
+def needs_review(user, facility: Facility) -> bool:
+    """Whether a change by `user` to `facility` waits for a district official: any change an operator makes
+    to a filed record — its fields and class units, its filing materials and its roster."""
+    return facility.filing_status == Facility.FilingStatus.FILED and not can(user, Action.REVIEW, facility)
+
+
+def open_change(facility: Facility, kind: str = PendingChange.Kind.RECORD, *, lock: bool = False):
+    """The facility's open change of that kind, or None."""
+    rows = PendingChange.objects.filter(facility=facility, kind=kind, status=PendingChange.Status.PENDING)
+    return (rows.select_for_update() if lock else rows).first()
+
+
+def _propose(user, facility: Facility, parts: dict, *, base_version: int | None = None) -> PendingChange:
+    """Put `parts` (fields + units, checklist or staff) into the facility's open record change, creating it
+    when there is none. The returned change has `amended` set when it amended an open one."""
+    change = open_change(facility, lock=True)
+    if change is None:
+        change = PendingChange.objects.create(
+            facility=facility,
+            kind=PendingChange.Kind.RECORD,
+            data=parts,
+            base_version=base_version if base_version is not None else facility.version,
+            submitted_by=user,
+        )
+        change.amended = False
+        return change
+    change.data = {**change.data, **parts}
+    if base_version is not None:
+        change.base_version = base_version
+    change.amended_at = timezone.now()
+    change.save()
+    change.amended = True
+    return change
 
 
 def serialize_change(data: dict, units: list[UnitInput]) -> dict:
@@ -379,6 +407,28 @@ def deserialize_change(payload: dict) -> tuple[dict, list[UnitInput]]:
     return data, [UnitInput(**u) for u in payload["units"]]
 
 
+STAFF_CHANGE_FIELDS = ("name", "id_number", "role", "employment", "phone", "hired_on", "left_on")
+
+
+def serialize_staff(member: StaffMember) -> dict:
+    """One roster entry of a pending change: the person (None for someone new), the version it was read
+    at, and the values proposed."""
+    fields = {}
+    for name in STAFF_CHANGE_FIELDS:
+        value = getattr(member, name)
+        fields[name] = value.isoformat() if isinstance(value, datetime.date) else value
+    return {"id": member.pk, "version": member.version if member.pk else None, "fields": fields}
+
+
+def staff_from_change(entry: dict) -> StaffMember:
+    """The roster entry a pending change proposes, as an unsaved StaffMember (the current row when it edits
+    one, with the proposed values)."""
+    member = StaffMember.objects.get(pk=entry["id"]) if entry.get("id") else StaffMember()
+    for name, value in entry["fields"].items():
+        setattr(member, name, StaffMember._meta.get_field(name).to_python(value))
+    return member
+
+
 # ---------------------------------------------------------------- checklist and filing
 
 
@@ -389,14 +439,18 @@ def checklist_update(
     facility: Facility,
     items: dict[str, tuple[bool, str]],
     versions: dict[str, int] | None = None,
-) -> None:
-    """Save the filing materials. `versions` are the versions of the rows as the user saw them: a row
-    someone else changed since is refused (StaleVersion), and nothing of the checklist is written."""
+) -> PendingChange | None:
+    """Save the filing materials. An operator's change to the materials of a filed facility waits for review
+    as part of its open record change (returned); otherwise the rows are written. `versions` are the
+    versions of the rows as the user saw them: a row someone
+    else changed since is refused (StaleVersion), and nothing of the checklist is written."""
     if not can(user, Action.EDIT, facility):
         raise NotAllowed(_("您无权编辑该机构。"))
     if facility.operating_status == Facility.OperatingStatus.CLOSED:
         raise NotAllowed(_("该机构已关停，记录不能再编辑。"))
     ensure_checklist(facility)
+    review = needs_review(user, facility)
+    proposed = {}
     for row in facility.checklist.all():
         if row.item in items:
             provided, reference = items[row.item]
@@ -404,8 +458,30 @@ def checklist_update(
             if read is not None and read != row.version:
                 raise StaleVersion(row, read)
             if (row.provided, row.reference) != (provided, reference):
-                row.provided, row.reference = provided, reference
-                row.save()
+                if review:
+                    proposed[row.item] = [provided, reference]
+                else:
+                    row.provided, row.reference = provided, reference
+                    row.save()
+    if review:
+        # The checklist form starts from the open proposal, so what it sends is the whole proposal now: an
+        # item set back to its filed value leaves the proposal.
+        change = open_change(facility, lock=True)
+        if not proposed and (change is None or "checklist" not in change.data):
+            return None
+        if not proposed and set(change.data) == {"checklist"}:
+            change.status = PendingChange.Status.WITHDRAWN
+            change.decided_at = timezone.now()
+            change.decision_reason = _("机构撤回了全部拟变更的备案材料。")
+            change.save()
+            return change
+        if not proposed:
+            change.data = {k: v for k, v in change.data.items() if k != "checklist"}
+            change.amended_at = timezone.now()
+            change.save()
+            return change
+        return _propose(user, facility, {"checklist": proposed})
+    return None
 
 
 def missing_materials(facility: Facility) -> list[str]:
@@ -443,6 +519,7 @@ def filing_submit(*, user, facility: Facility) -> Facility:
     facility.submitted_at = timezone.now()
     facility.acknowledged_at = None
     facility.return_reason = ""
+    facility.version += 1  # the row is locked; every workflow transition is a new version (API sync)
     facility.save()
     return facility
 
@@ -482,6 +559,7 @@ def filing_acknowledge(*, user, facility: Facility) -> Facility:
         raise NotAllowed(_("只有已提交待审的备案可以出具回执。"))
     if facility.acknowledged_at is None:
         facility.acknowledged_at = timezone.now()
+        facility.version += 1  # the row is locked; every workflow transition is a new version (API sync)
         facility.save()
     return facility
 
@@ -505,6 +583,7 @@ def filing_approve(*, user, facility: Facility, on: datetime.date | None = None)
     facility.filing_status = Facility.FilingStatus.FILED
     facility.acknowledged_at = facility.acknowledged_at or timezone.now()
     facility.return_reason = ""
+    facility.version += 1  # the row is locked; every workflow transition is a new version (API sync)
     facility.save()
     return facility
 
@@ -519,6 +598,7 @@ def filing_return(*, user, facility: Facility, reason: str) -> Facility:
     facility.filing_status = Facility.FilingStatus.RETURNED
     facility.return_reason = reason.strip()
     facility.acknowledged_at = facility.acknowledged_at or timezone.now()
+    facility.version += 1  # the row is locked; every workflow transition is a new version (API sync)
     facility.save()
     return facility
 
@@ -528,26 +608,88 @@ def filing_return(*, user, facility: Facility, reason: str) -> Facility:
 
 @transaction.atomic
 def pending_change_approve(*, user, change: PendingChange) -> Facility:
+    """Apply what the change asks: the record's fields and units, the filing materials, the roster entries
+    (a record change), or the suspension or closure (a status request, with its placements)."""
     change = PendingChange.objects.select_for_update().get(pk=change.pk)
     facility = _reviewable(user, change.facility)
     if change.status != PendingChange.Status.PENDING:
         raise NotAllowed(_("该变更已处理。"))
-    if facility.version != change.base_version:
-        raise ConcurrencyError(_("该机构在变更提交后又被修改，请驳回后由机构重新提交。"))
-    if facility.operating_status == Facility.OperatingStatus.CLOSED:
-        raise NotAllowed(_("该机构已关停，变更不能再生效。"))
-    data, units = deserialize_change(change.data)
-    _check(data, units)
-    facility.version += 1  # the row is locked; the approved change is a new version of the record
-    try:
-        _write(facility, data, units)
-    except IntegrityError as exc:
-        raise RegistryError(integrity_message(exc)) from exc
+    if change.kind == PendingChange.Kind.STATUS:
+        request = change.data
+        operating_status_change(
+            user=user,
+            facility=facility,
+            to_status=request["to_status"],
+            effective_on=datetime.date.fromisoformat(request["effective_on"]),
+            reason=request["reason"],
+            children_placement=request.get("note", ""),
+            placements=[PlacementInput(**p) for p in request.get("placements", [])],
+            request=change,
+        )
+        facility.refresh_from_db()
+    else:
+        if facility.operating_status == Facility.OperatingStatus.CLOSED:
+            raise NotAllowed(_("该机构已关停，变更不能再生效。"))
+        if "fields" in change.data:
+            if facility.version != change.base_version:
+                raise ConcurrencyError(_("该机构在变更提交后又被修改，请驳回后由机构重新提交。"))
+            data, units = deserialize_change(change.data)
+            _check(data, units)
+            facility.version += 1  # the row is locked; the approved change is a new version of the record
+            try:
+                _write(facility, data, units)
+            except IntegrityError as exc:
+                raise RegistryError(integrity_message(exc)) from exc
+        _apply_checklist(facility, change.data.get("checklist") or {})
+        for entry in change.data.get("staff") or []:
+            _apply_staff(facility, entry)
     change.status = PendingChange.Status.APPROVED
     change.decided_by = user
     change.decided_at = timezone.now()
     change.save()
     return facility
+
+
+def _apply_checklist(facility: Facility, proposed: dict) -> None:
+    ensure_checklist(facility)
+    for row in facility.checklist.filter(item__in=list(proposed)):
+        provided, reference = proposed[row.item]
+        row.provided, row.reference = provided, reference
+        row.save()
+
+
+def _apply_staff(facility: Facility, entry: dict) -> None:
+    member = staff_from_change(entry)
+    if member.pk and member.facility_id != facility.pk:
+        raise NotAllowed(_("人员不属于该机构。"))
+    if member.pk and entry.get("version") is not None and member.version != entry["version"]:
+        raise ConcurrencyError(
+            _("%(name)s的信息在申请提交后又被修改，请驳回后由机构重新提交。") % {"name": member.name}
+        )
+    member.facility = facility
+    try:
+        member.full_clean()
+        member.save()
+    except ValidationError as exc:
+        problem = {"name": member.name, "problem": exc.messages[0]}
+        raise RegistryError(_("人员%(name)s：%(problem)s") % problem) from exc
+    except IntegrityError as exc:
+        raise RegistryError(_("该身份证号已在本机构在岗名单中。")) from exc
+
+
+@transaction.atomic
+def pending_change_withdraw(*, user, change: PendingChange) -> PendingChange:
+    """The facility's operator takes back an open request before it is decided."""
+    change = PendingChange.objects.select_for_update().get(pk=change.pk)
+    if not can(user, Action.EDIT, change.facility) or not is_operator_of(user, change.facility):
+        raise NotAllowed(_("只有机构填报人可以撤回本机构的申请。"))
+    if change.status != PendingChange.Status.PENDING:
+        raise NotAllowed(_("该申请已处理，不能撤回。"))
+    change.status = PendingChange.Status.WITHDRAWN
+    change.decided_at = timezone.now()
+    change.decision_reason = _("机构撤回")
+    change.save()
+    return change
 
 
 @transaction.atomic
@@ -567,6 +709,119 @@ def pending_change_reject(*, user, change: PendingChange, reason: str) -> Pendin
 
 
 # ---------------------------------------------------------------- operating status
+
+
+@dataclass(frozen=True)
+class PlacementInput:
+    """Where some children of a closing facility go: a facility of the registry, home, or elsewhere."""
+
+    destination: str
+    children: int
+    receiving_facility_id: int | None = None
+    confirmed: bool = False
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "destination": self.destination,
+            "children": self.children,
+            "receiving_facility_id": self.receiving_facility_id,
+            "confirmed": self.confirmed,
+            "note": self.note,
+        }
+
+
+def receiving_facilities(facility: Facility):
+    """Facilities of the registry that can take children from `facility`: real, filed and operating, in its
+    district (the directory's public information), never itself."""
+    return Facility.objects.publicly_listed().filter(district_id=facility.district_id).exclude(pk=facility.pk)
+
+
+def validate_placements(facility: Facility, placements: list[PlacementInput], note: str) -> dict[str, list]:
+    """A closure accounts for every enrolled child: the placements add up to the recorded 在托人数; with no
+    recorded number, at least one placement or a note (e.g. none were enrolled) is needed."""
+    errors: dict[str, list] = {}
+    allowed = set(receiving_facilities(facility).values_list("pk", flat=True))
+    for placement in placements:
+        if placement.children is None or placement.children <= 0:
+            errors.setdefault("placements", []).append(_("去向人数须大于0。"))
+        if placement.destination not in ChildPlacement.Destination.values:
+            errors.setdefault("placements", []).append(_("未知去向。"))
+        elif placement.destination == ChildPlacement.Destination.FACILITY:
+            if placement.receiving_facility_id not in allowed:
+                errors.setdefault("placements", []).append(
+                    _("转入其他托育机构时须从本区已备案、正常运营的机构中选择接收机构。")
+                )
+        elif placement.receiving_facility_id is not None:
+            errors.setdefault("placements", []).append(_("回家照护或其他去向不选接收机构。"))
+    placed = sum(p.children or 0 for p in placements)
+    enrolled = facility.enrolled_children
+    if enrolled is not None and placed != enrolled:
+        errors.setdefault("placements", []).append(
+            _("在托 %(enrolled)s 人，已记录去向 %(placed)s 人：关停须逐一记录全部婴幼儿的去向。")
+            % {"enrolled": enrolled, "placed": placed}
+        )
+    if enrolled is None and not placements and not note.strip():
+        errors["children_placement"] = [_("关停须记录在托婴幼儿的去向（应急处置）。")]
+    return errors
+
+
+@transaction.atomic
+def status_request_submit(
+    *,
+    user,
+    facility: Facility,
+    to_status: str,
+    effective_on: datetime.date,
+    reason: str,
+    note: str = "",
+    placements: list[PlacementInput] = (),
+) -> PendingChange:
+    """An operator asks to suspend or close their facility; the district official decides (and may correct
+    the date and placements when recording the decision). One open request per facility."""
+    facility = Facility.objects.select_for_update().get(pk=facility.pk)
+    if not can(user, Action.EDIT, facility) or not is_operator_of(user, facility):
+        raise NotAllowed(_("只有机构填报人可以申请暂停或关停。"))
+    if facility.archived_at is not None:
+        raise NotAllowed(_("该机构已归档。"))
+    allowed = TRANSITIONS[facility.operating_status] & REQUESTABLE
+    if to_status not in allowed:
+        raise NotAllowed(
+            _("当前运营状态为“%(status)s”，不能申请“%(new)s”。")
+            % {
+                "status": facility.get_operating_status_display(),
+                "new": dict(Facility.OperatingStatus.choices).get(to_status, to_status),
+            }
+        )
+    if open_change(facility, PendingChange.Kind.STATUS) is not None:
+        raise NotAllowed(_("该机构已有一项待审核的暂停/关停申请，请等待区卫健委处理或先撤回。"))
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = [_("请填写原因。")]
+    placements = list(placements)
+    if to_status == Facility.OperatingStatus.CLOSED:
+        errors |= validate_placements(facility, placements, note)
+    elif placements:
+        errors["placements"] = [_("暂停服务不记录婴幼儿去向。")]
+    if errors:
+        raise RegistryError(_("请补充必填信息。"), errors)
+    return PendingChange.objects.create(
+        facility=facility,
+        kind=PendingChange.Kind.STATUS,
+        data={
+            "to_status": to_status,
+            "effective_on": effective_on.isoformat(),
+            "reason": reason.strip(),
+            "note": note.strip(),
+            "placements": [p.as_dict() for p in placements],
+        },
+        base_version=facility.version,
+        submitted_by=user,
+    )
+
+
+# What an operator may ask for; reopening and the other transitions are the official's.
+REQUESTABLE = frozenset({Facility.OperatingStatus.SUSPENDED, Facility.OperatingStatus.CLOSED})
 
 TRANSITIONS = {
     Facility.OperatingStatus.PLANNED: {
@@ -592,7 +847,11 @@ def operating_status_change(
     effective_on: datetime.date,
     reason: str,
     children_placement: str = "",
+    placements: list[PlacementInput] = (),
+    request: PendingChange | None = None,
 ) -> StatusChange:
+    """Suspend, close or reopen. Closing records each placement of the enrolled children, cancels a filing
+    (注销备案, dated the closing day) and ends the facility's open requests."""
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     if not can(user, Action.MANAGE_STATUS, facility):
         raise NotAllowed(_("只有本区卫健委可以变更机构运营状态。"))
@@ -609,8 +868,12 @@ def operating_status_change(
     errors = {}
     if not reason.strip():
         errors["reason"] = [_("请填写原因。")]
-    if to_status == Facility.OperatingStatus.CLOSED and not children_placement.strip():
-        errors["children_placement"] = [_("关停须记录在托婴幼儿的去向（应急处置）。")]
+    placements = list(placements)
+    closing = to_status == Facility.OperatingStatus.CLOSED
+    if closing:
+        errors |= validate_placements(facility, placements, children_placement)
+    elif placements:
+        errors["placements"] = [_("只有关停时记录婴幼儿去向。")]
     if errors:
         raise RegistryError(_("请补充必填信息。"), errors)
     change = StatusChange.objects.create(
@@ -620,13 +883,30 @@ def operating_status_change(
         effective_on=effective_on,
         reason=reason.strip(),
         children_placement=children_placement.strip(),
+        request=request,
         decided_by=user,
     )
+    for placement in placements:
+        ChildPlacement.objects.create(status_change=change, **placement.as_dict())
     facility.operating_status = to_status
     facility.status_since = effective_on
+    if closing and facility.filing_status == Facility.FilingStatus.FILED:
+        facility.filing_status = Facility.FilingStatus.CANCELLED
+        facility.filing_cancelled_on = effective_on
     facility.version = F("version") + 1
     facility.save()
     facility.refresh_from_db()
+    if closing:
+        # A closed record takes no more changes: its open requests end with the closure (the status request
+        # being decided is marked approved by its caller).
+        open_requests = PendingChange.objects.filter(facility=facility, status=PendingChange.Status.PENDING)
+        if request is not None:
+            open_requests = open_requests.exclude(pk=request.pk)
+        for open_request in open_requests:
+            open_request.status = PendingChange.Status.WITHDRAWN
+            open_request.decided_at = timezone.now()
+            open_request.decision_reason = _("机构已关停，申请不再办理。")
+            open_request.save()
     return change
 
 
@@ -651,13 +931,33 @@ def _staff_editable(user, facility: Facility) -> None:
 
 
 @transaction.atomic
-def staff_save(*, user, facility: Facility, member: StaffMember) -> StaffMember:
-    """Add or edit a roster entry. The roster is the facility's own record (not part of the filed capacity),
-    so changes apply at once and are kept in the history."""
+def staff_save(*, user, facility: Facility, member: StaffMember) -> StaffMember | PendingChange:
+    """Add or edit a roster entry, kept in the history. An operator's roster change of a filed facility waits
+    for review in the facility's open record change (returned instead of the member): the roster is part of
+    what was filed (工作人员资格证明)."""
     _staff_editable(user, facility)
     if member.pk and member.facility_id != facility.pk:
         raise NotAllowed(_("人员不属于该机构。"))
     member.facility = facility
+    if needs_review(user, facility):
+        try:
+            member.full_clean()
+        except ValidationError as exc:
+            raise RegistryError(_("请修正标出的问题后再保存。"), exc.message_dict) from exc
+        if member.pk:
+            current = StaffMember.objects.get(pk=member.pk)
+            if current.version != member.version:
+                raise StaleVersion(current, member.version, submitted=member)
+        change = open_change(facility, lock=True)
+        entries = list((change.data.get("staff") if change else None) or [])
+        entry = serialize_staff(member)
+        # One entry per person: editing the same person again amends their entry.
+        same = [i for i, e in enumerate(entries) if member.pk and e.get("id") == member.pk]
+        if same:
+            entries[same[0]] = entry
+        else:
+            entries.append(entry)
+        return _propose(user, facility, {"staff": entries})
     try:
         member.full_clean()
         member.save()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Prefetch, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
 
 from core import access
 from core.access import Action, can
@@ -31,7 +33,9 @@ from facilities.forms import (
     RevokeForm,
     StaffForm,
     StatusForm,
+    StatusRequestForm,
     TrainingForm,
+    placement_formset,
     unit_formset,
     unit_initial,
 )
@@ -131,7 +135,7 @@ FORM_GROUPS = {
 }
 
 
-def _facility_form_context(request, form, formset, facility=None):
+def _facility_form_context(request, form, formset, facility=None, pending=None):
     groups = {
         place: [(title, [form[name] for name in names]) for title, names in sections]
         for place, sections in FORM_GROUPS.items()
@@ -145,8 +149,24 @@ def _facility_form_context(request, form, formset, facility=None):
             "facility": facility,
             "groups": groups,
             "rules": load_rules().class_types.values(),
+            "pending": pending,
+            "pending_summary": selectors.change_summary(pending) if pending else None,
         },
     )
+
+
+def _pending_saved_message(request, change):
+    """What happened to an operator's change of a filed record: a new request, or the open one amended."""
+    if getattr(change, "amended", False):
+        messages.info(
+            request,
+            _("已修改待审核的变更申请（提交于 %(when)s）；区卫健委将审核修改后的内容。")
+            % {"when": timezone.localtime(change.created_at).strftime("%Y-%m-%d %H:%M")},
+        )
+    elif change.status == PendingChange.Status.WITHDRAWN:
+        messages.info(request, _("拟变更的内容已全部恢复为备案信息，变更申请已撤回。"))
+    else:
+        messages.info(request, _("变更已提交，区卫健委审核通过后生效；在此之前公示和统计仍为原备案信息。"))
 
 
 @login_required
@@ -175,6 +195,7 @@ def facility_edit(request, pk):
     districts = Region.objects.districts().for_user(request.user, Action.REGISTER) | type(
         facility.district
     ).objects.filter(pk=facility.district_id)
+    pending = services.open_change(facility) if services.needs_review(request.user, facility) else None
     if request.method == "POST":
         form = FacilityForm(request.POST, instance=facility, districts=districts.distinct())
         formset = unit_formset(request.POST)
@@ -192,16 +213,27 @@ def facility_edit(request, pk):
                 apply_service_error(form, error)
             else:
                 if isinstance(result, PendingChange):
-                    messages.info(
-                        request, _("变更已提交，区卫健委审核通过后生效；在此之前公示和统计仍为原备案信息。")
-                    )
+                    _pending_saved_message(request, result)
                 else:
                     messages.success(request, _("已保存。"))
                 return redirect("registry:detail", pk=facility.pk)
     else:
-        form = FacilityForm(instance=facility, districts=districts.distinct())
-        formset = unit_formset(initial=unit_initial(facility))
-    return _facility_form_context(request, form, formset, facility)
+        initial, units = {}, unit_initial(facility)
+        if pending and "fields" in pending.data:
+            # The form starts from the open change's values (the page says so), so saving amends it.
+            initial, proposed = services.deserialize_change(pending.data)
+            types = {t.pk: t for t in load_rules().class_types.values()}
+            units = [
+                {
+                    "class_type": types[u.class_type_id],
+                    "classes": u.classes,
+                    "children_per_class": u.children_per_class,
+                }
+                for u in proposed
+            ]
+        form = FacilityForm(instance=facility, districts=districts.distinct(), initial=initial)
+        formset = unit_formset(initial=units)
+    return _facility_form_context(request, form, formset, facility, pending)
 
 
 STAFF_MODELS = frozenset({"facilities.StaffMember", "facilities.Certificate", "facilities.TrainingRecord"})
@@ -230,6 +262,10 @@ class FacilityDetailView(ObjectDetailView):
         facility, user = self.object, self.request.user
         can_staff = can(user, Action.VIEW_STAFF, facility)
         rules = load_rules()
+        # The facility's requests with their outcome and reasons: what was asked and what became of it.
+        requests = list(
+            facility.pending_changes.select_related("submitted_by", "decided_by").order_by("-created_at")[:10]
+        )
         context = super().get_context_data(
             flags=selectors.flags_of(facility),
             can_edit=can(user, Action.EDIT, facility)
@@ -241,7 +277,16 @@ class FacilityDetailView(ObjectDetailView):
             clock=selectors.filing_clock(facility, rules),
             missing=services.missing_materials(facility),
             pending=facility.pending_changes.filter(status=PendingChange.Status.PENDING).first(),
-            status_changes=StatusChange.objects.filter(facility=facility).select_related("decided_by"),
+            open_requests=[c for c in requests if c.status == PendingChange.Status.PENDING],
+            is_operator=access.is_operator_of(user, facility),
+            requests=requests,
+            can_request_status=can(user, Action.EDIT, facility)
+            and access.is_operator_of(user, facility)
+            and facility.archived_at is None
+            and bool(services.TRANSITIONS[facility.operating_status] & services.REQUESTABLE),
+            status_changes=StatusChange.objects.filter(facility=facility)
+            .select_related("decided_by")
+            .prefetch_related("placements__receiving_facility"),
             units=[
                 (unit, unit.caregivers_required(rules.class_types.values()), rules.ratio(unit.class_type_id))
                 for unit in facility.units.all()
@@ -271,10 +316,12 @@ facility_detail = FacilityDetailView.as_view()
 def checklist_edit(request, pk):
     facility = access.object_or_404(request.user, Facility, Action.EDIT, pk=pk)
     services.ensure_checklist(facility)
-    form = ChecklistForm(request.POST or None, facility=facility)
+    pending = services.open_change(facility) if services.needs_review(request.user, facility) else None
+    proposed = (pending.data.get("checklist") if pending else None) or {}
+    form = ChecklistForm(request.POST or None, facility=facility, proposed=proposed)
     if request.method == "POST" and form.is_valid():
         try:
-            services.checklist_update(
+            change = services.checklist_update(
                 user=request.user, facility=facility, items=form.items(), versions=form.versions()
             )
         except StaleVersion as error:
@@ -283,9 +330,21 @@ def checklist_edit(request, pk):
         except services.RegistryError as error:
             apply_service_error(form, error)
         else:
-            messages.success(request, _("备案材料已保存。"))
+            if change is not None:
+                _pending_saved_message(request, change)
+            else:
+                messages.success(request, _("备案材料已保存。"))
             return redirect("registry:detail", pk=facility.pk)
-    return render(request, "facilities/checklist_form.html", {"form": form, "facility": facility})
+    return render(
+        request,
+        "facilities/checklist_form.html",
+        {
+            "form": form,
+            "facility": facility,
+            "pending": pending if proposed else None,
+            "needs_review": services.needs_review(request.user, facility),
+        },
+    )
 
 
 class FilingStepView(ObjectActionView):
@@ -360,16 +419,55 @@ def status_change(request, pk):
     facility = access.object_or_404(request.user, Facility, Action.MANAGE_STATUS, pk=pk)
     allowed = services.TRANSITIONS[facility.operating_status]
     form = StatusForm(request.POST or None, allowed=allowed, initial={"effective_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
+    placements = placement_formset(request.POST or None, facility=facility)
+    if request.method == "POST" and form.is_valid() and placements.acceptable():
         try:
-            services.operating_status_change(user=request.user, facility=facility, **form.cleaned_data)
+            services.operating_status_change(
+                user=request.user, facility=facility, placements=placements.placements(), **form.cleaned_data
+            )
         except services.RegistryError as error:
             apply_service_error(form, error)
         else:
             messages.success(request, _("运营状态已变更。"))
             return redirect("registry:detail", pk=facility.pk)
     return render(
-        request, "facilities/status_form.html", {"form": form, "facility": facility, "allowed": allowed}
+        request,
+        "facilities/status_form.html",
+        {"form": form, "facility": facility, "allowed": allowed, "placements": placements},
+    )
+
+
+@login_required
+def status_request(request, pk):
+    """The operator asks to suspend or close; the district official decides on the request's page."""
+    facility = access.object_or_404(request.user, Facility, Action.EDIT, pk=pk)
+    allowed = services.TRANSITIONS[facility.operating_status] & services.REQUESTABLE
+    if not access.is_operator_of(request.user, facility) or not allowed:
+        raise Http404
+    form = StatusRequestForm(
+        request.POST or None, allowed=allowed, initial={"effective_on": timezone.localdate()}
+    )
+    placements = placement_formset(request.POST or None, facility=facility)
+    if request.method == "POST" and form.is_valid() and placements.acceptable():
+        try:
+            change = services.status_request_submit(
+                user=request.user, facility=facility, placements=placements.placements(), **form.cleaned_data
+            )
+        except services.RegistryError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("申请已提交，区卫健委审核后生效。"))
+            return redirect("registry:change", pk=change.pk)
+    return render(
+        request,
+        "facilities/status_form.html",
+        {
+            "form": form,
+            "facility": facility,
+            "allowed": allowed,
+            "placements": placements,
+            "requesting": True,
+        },
     )
 
 
@@ -407,46 +505,37 @@ review_queue = ReviewQueueView.as_view()
 
 @login_required
 def change_detail(request, pk):
+    """One request: what it proposes against the current record, its status and the official's reasons; the
+    official approves or rejects it here, the operator may withdraw it while it is open."""
     change = get_object_or_404(
-        PendingChange.objects.for_user(request.user).select_related("facility", "submitted_by"),
+        PendingChange.objects.for_user(request.user).select_related("facility", "submitted_by", "decided_by"),
         pk=pk,
     )
     facility = change.facility
-    data, units = services.deserialize_change(change.data)
-    rows = []
-    for field, new in data.items():
-        old = getattr(facility, field)
-        if old != new and not (old in (None, "") and new in (None, "")):
-            rows.append((Facility._meta.get_field(field).verbose_name, old, new))
-    types = load_rules().class_types
-    current_units = {u.class_type_id: u for u in facility.units.all()}
-    unit_rows = []
-    for unit in units:
-        old = current_units.pop(unit.class_type_id, None)
-        unit_rows.append(
-            (
-                types[unit.class_type_id].name,
-                f"{old.classes}×{old.children_per_class}" if old else "—",
-                f"{unit.classes}×{unit.children_per_class}",
-            )
-        )
-    for old in current_units.values():
-        unit_rows.append((types[old.class_type_id].name, f"{old.classes}×{old.children_per_class}", "—"))
     form = ReasonForm(request.POST or None)
-    can_review = can(request.user, Action.REVIEW, facility) and change.status == PendingChange.Status.PENDING
+    is_open = change.status == PendingChange.Status.PENDING
+    can_review = can(request.user, Action.REVIEW, facility) and is_open
+    can_withdraw = (
+        is_open and can(request.user, Action.EDIT, facility) and access.is_operator_of(request.user, facility)
+    )
     if request.method == "POST":
-        if not can_review:
+        decision = request.POST.get("decision")
+        if not (can_review or (can_withdraw and decision == "withdraw")):
             raise Http404
         try:
-            if request.POST.get("decision") == "approve":
+            if decision == "withdraw":
+                services.pending_change_withdraw(user=request.user, change=change)
+                messages.success(request, _("申请已撤回。"))
+                return redirect("registry:detail", pk=facility.pk)
+            if decision == "approve":
                 services.pending_change_approve(user=request.user, change=change)
-                messages.success(request, _("变更已批准并生效。"))
+                messages.success(request, _("申请已批准并生效。"))
                 return redirect("registry:detail", pk=facility.pk)
             if form.is_valid():
                 services.pending_change_reject(
                     user=request.user, change=change, reason=form.cleaned_data["reason"]
                 )
-                messages.success(request, _("变更已驳回。"))
+                messages.success(request, _("申请已驳回，机构可见驳回原因。"))
                 return redirect("registry:reviews")
         except services.RegistryError as error:
             messages.error(request, error.message)
@@ -456,12 +545,35 @@ def change_detail(request, pk):
         {
             "change": change,
             "facility": facility,
-            "rows": rows,
-            "unit_rows": unit_rows,
+            "summary": selectors.change_summary(change),
             "form": form,
             "can_review": can_review,
+            "can_withdraw": can_withdraw,
         },
     )
+
+
+class MyRequestsView(LoginRequiredMixin, TemplateView):
+    """我的申请: an operator's record changes and status requests across their facilities, with the outcome
+    and the official's reasons (a summary page: the rows come from selectors.requests_of)."""
+
+    template_name = "facilities/my_requests.html"
+
+    def get(self, request, *args, **kwargs):
+        if not access.operated_facility_ids(request.user):
+            raise Http404
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        requests = list(selectors.requests_of(self.request.user)[:200])
+        return super().get_context_data(
+            open_requests=[r for r in requests if r.status == PendingChange.Status.PENDING],
+            decided=[r for r in requests if r.status != PendingChange.Status.PENDING],
+            **kwargs,
+        )
+
+
+my_requests = MyRequestsView.as_view()
 
 
 @login_required
@@ -479,14 +591,24 @@ def staff_edit(request, pk, staff_pk=None):
     form = StaffForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         try:
-            services.staff_save(user=request.user, facility=facility, member=form.instance)
+            result = services.staff_save(user=request.user, facility=facility, member=form.instance)
         except services.RegistryError as error:
             apply_service_error(form, error)
         else:
-            messages.success(request, _("人员信息已保存。"))
+            if isinstance(result, PendingChange):
+                _pending_saved_message(request, result)
+            else:
+                messages.success(request, _("人员信息已保存。"))
             return redirect("registry:detail", pk=facility.pk)
     return render(
-        request, "facilities/staff_form.html", {"form": form, "facility": facility, "member": member}
+        request,
+        "facilities/staff_form.html",
+        {
+            "form": form,
+            "facility": facility,
+            "member": member,
+            "needs_review": services.needs_review(request.user, facility),
+        },
     )
 
 

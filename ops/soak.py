@@ -241,7 +241,7 @@ def schema_key() -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    files = [*BASE_DIR.glob("*/migrations/*.py"), *BASE_DIR.glob("fixtures/*")]
+    files = [*BASE_DIR.glob("*/migrations/*.py"), *(p for p in BASE_DIR.glob("fixtures/**/*") if p.is_file())]
     files += [*BASE_DIR.glob("*/seeding.py"), BASE_DIR / "ops" / "seed.py"]
     for path in sorted(files):
         digest.update(str(path.relative_to(BASE_DIR)).encode())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,7 +28,7 @@ from facilities.models import Facility
 from planning import exports, selectors
 from planning.models import ImportJob
 from planning.services import can_manage_district
-from planning.tasks import FINISHED, start_import, sweep_abandoned_jobs
+from planning.tasks import FINISHED, is_stalled, start_import, sweep_abandoned_jobs
 from targets.importers import group_title
 from targets.models import Region, SlotTarget, SourceDocument
 
@@ -191,7 +192,12 @@ def job_detail(request, code, pk):
             "changes": changes,
             "has_changes": bool(summary.get("created") or summary.get("updated")),
             "problems": job.problems or [],
-            "can_confirm": job.status == ImportJob.Status.PREVIEWED and job.dry_run,
+            "can_confirm": job.status == ImportJob.Status.PREVIEWED
+            and job.dry_run
+            and job.content_deleted_at is None,
+            "stalled": is_stalled(job),
+            "queue_warning_minutes": settings.IMPORT_QUEUE_WARNING_MINUTES,
+            "retention_days": settings.IMPORT_UPLOAD_RETENTION_DAYS,
             "source": SourceDocument.objects.filter(pk=summary.get("source_id")).first()
             if summary.get("source_id")
             else None,
@@ -205,6 +211,7 @@ def job_status(request, code, pk):
     district = _district(request, code)
     job = _job(district, pk)
     data = _progress(job)
+    data["stalled"] = is_stalled(job)
     data["url"] = reverse("imports:job", args=[district.code, job.pk])
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
@@ -228,7 +235,7 @@ def job_confirm(request, code, pk):
     """Import for real what a preview showed: a new job from the same file content."""
     district = _district(request, code)
     job = _job(district, pk, with_content=True)
-    if job.status != ImportJob.Status.PREVIEWED or not job.dry_run:
+    if job.status != ImportJob.Status.PREVIEWED or not job.dry_run or job.content_deleted_at is not None:
         return redirect("imports:job", code=district.code, pk=job.pk)
     new_job = start_import(
         district=district,

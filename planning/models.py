@@ -117,6 +117,9 @@ class ImportJob(TimeStampedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT
     )
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The upload is deleted IMPORT_UPLOAD_RETENTION_DAYS after the job ended (planning.tasks); the report
+    # stays.
+    content_deleted_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)
 
     scope = Scope(district="district")
     objects = ScopedManager()

@@ -8,9 +8,12 @@ approved — pending changes do not count until an official approves them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
@@ -23,6 +26,7 @@ from facilities.models import Facility, RuleSetting, StatusChange
 from facilities.rules import load_rules, working_days_before
 from planning import summary
 from planning.models import DemandAssumption, InclusiveShareGoal
+from targets import comparators
 from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget
 
 Status = Facility.OperatingStatus
@@ -67,7 +71,8 @@ def counted_facilities(
     a status history need `status_on`. Written as two set tests (hashed sub-plans in PostgreSQL) rather than
     a correlated sub-query per facility, so a national rollup reads the registry once."""
     as_of = as_of or timezone.localdate()
-    queryset = Facility.objects.filter(filing_status=Facility.FilingStatus.FILED, filed_on__lte=as_of)
+    # Filed by then and not yet cancelled: a facility closed later was filed (and counted) on `as_of`.
+    queryset = Facility.objects.filed_on_day(as_of)
     if not counts_synthetic(include_synthetic):
         queryset = queryset.filter(is_synthetic=False)
     changed = StatusChange.objects.values("facility_id")
@@ -143,6 +148,16 @@ class ProgressRow:
         return None if self.target_inclusive is None else self.target_inclusive - self.actual_inclusive
 
     @property
+    def shortfall(self) -> int:
+        """Slots this row is short of its target; 0 when it has reached it (a surplus is not a negative
+        shortfall: one town's surplus builds no slot in another town)."""
+        return max(self.gap or 0, 0)
+
+    @property
+    def inclusive_shortfall(self) -> int:
+        return max(self.inclusive_gap or 0, 0)
+
+    @property
     def has_inclusive_service(self) -> bool:
         return self.inclusive_facilities > 0
 
@@ -171,6 +186,17 @@ class Progress:
     totals: ProgressRow
     goal: InclusiveShareGoal | None = None
     district: Region | None = None
+    # For a plan whose deadline has passed: the end of the frozen (approved) period report its figures come
+    # from, or None when none exists and the figures are the live ones (`past_deadline` says so).
+    as_reported: datetime.date | None = None
+
+    @property
+    def deadline(self) -> datetime.date:
+        return datetime.date(self.year, 12, 31)
+
+    @property
+    def past_deadline(self) -> bool:
+        return self.as_of > self.deadline
 
     @property
     def level_label(self) -> str:
@@ -179,6 +205,59 @@ class Progress:
     @property
     def flagged_rows(self) -> list[ProgressRow]:
         return [row for row in self.rows if row.flags]
+
+    @property
+    def town_rows(self) -> list[ProgressRow]:
+        """The towns (without the row of facilities whose town is not recorded)."""
+        return [row for row in self.rows if row.code != UNASSIGNED]
+
+    @property
+    def lagging_rows(self) -> list[ProgressRow]:
+        return [row for row in self.town_rows if row.shortfall > 0]
+
+    @property
+    def shortfall(self) -> int:
+        """The district's honest gap: the sum of the lagging towns' shortfalls. The net gap (totals.gap)
+        lets towns above target cancel towns below it; this does not."""
+        return sum(row.shortfall for row in self.lagging_rows)
+
+    @property
+    def inclusive_shortfall(self) -> int:
+        return sum(row.inclusive_shortfall for row in self.town_rows)
+
+    @property
+    def towns_with_inclusive_service(self) -> int:
+        return sum(1 for row in self.town_rows if row.has_inclusive_service)
+
+    @property
+    def inclusive_coverage(self) -> Decimal | None:
+        """Share of towns with inclusive service (0–1), for the goal of inclusive service in every town."""
+        return ratio(self.towns_with_inclusive_service, len(self.town_rows))
+
+    @cached_property
+    def coverage_goal(self) -> ReportedFigure | None:
+        """The district's goal for towns with inclusive service (Daxing: every town by 2025), if a document
+        sets one for this plan's year or earlier."""
+        if self.district is None:
+            return None
+        return (
+            ReportedFigure.objects.filter(
+                region=self.district,
+                measure=ReportedFigure.Measure.TOWN_INCLUSIVE_COVERAGE,
+                nature=ReportedFigure.Nature.GOAL,
+            )
+            .filter(Q(period_end__year__gte=self.year) | Q(period_end__isnull=True))
+            .select_related("source")
+            .order_by("period_end")
+            .first()
+        )
+
+    @property
+    def meets_coverage_goal(self) -> bool | None:
+        coverage = self.inclusive_coverage
+        return comparators.figure_satisfied(
+            coverage * 100 if coverage is not None else None, self.coverage_goal
+        )
 
 
 UNASSIGNED = "—"
@@ -303,6 +382,16 @@ class _DistrictFigures:
             all_towns=towns is None,
         )
 
+    def as_reported(self, frozen: dict[int, dict]) -> _DistrictFigures:
+        """The same towns with the frozen figures of a closed period in place of the registry's (a frozen
+        report records slots, not which facilities are inclusive: a town with inclusive slots counts as one
+        with inclusive service)."""
+        actual = {
+            town: {**row, "n_inclusive": row.get("n_inclusive", 1 if row.get("inclusive") else 0)}
+            for town, row in frozen.items()
+        }
+        return dataclasses.replace(self, actual=actual)
+
     def progress(self, year, level, targets: dict, goal: InclusiveShareGoal | None) -> Progress:
         actual, pipeline, gaps, projects = self.actual, self.pipeline, self.gaps, self.projects
 
@@ -400,6 +489,31 @@ def rollup(
     return Progress(year=year, level=level, as_of=as_of, rows=rows, totals=totals)
 
 
+def target_completion(districts: QuerySet[Region], year: int) -> dict[int, Progress]:
+    """Each district's progress against its first target level of `year` (baseline before high-quality
+    before plan), as one rollup row per district: {district id: Progress with that district's totals}."""
+    order = {value: i for i, value in enumerate(SlotTarget.Level.values)}
+    levels: dict[int, str] = {}
+    for district_id, level in (
+        SlotTarget.objects.filter(town__parent__in=districts, year=year)
+        .values_list("town__parent_id", "level")
+        .distinct()
+    ):
+        if district_id not in levels or order[level] < order[levels[district_id]]:
+            levels[district_id] = level
+    result = {}
+    for level in set(levels.values()):
+        ids = [pk for pk, lv in levels.items() if lv == level]
+        progress = rollup(Region.objects.filter(pk__in=ids), year, level)
+        for pk, row in zip(
+            Region.objects.filter(pk__in=ids).order_by("parent__code", "code").values_list("pk", flat=True),
+            progress.rows,
+            strict=True,
+        ):
+            result[pk] = Progress(year=year, level=level, as_of=progress.as_of, rows=[row], totals=row)
+    return result
+
+
 def available_plans(district: Region) -> list[tuple[int, str]]:
     """(year, level) pairs for which the district has targets, in order."""
     order = {value: i for i, value in enumerate(SlotTarget.Level.values)}
@@ -430,18 +544,7 @@ class Comparison:
         """Within rounding of the printed figure, and on the right side of a “more than / at least”."""
         if self.computed is None or self.reported is None:
             return None
-        reported = self.reported.value
-        comparator = self.reported.comparator
-        if comparator == ReportedFigure.Comparator.GT:
-            return self.computed > reported
-        if comparator == ReportedFigure.Comparator.GTE:
-            return self.computed >= reported
-        if comparator == ReportedFigure.Comparator.LT:
-            return self.computed < reported
-        if comparator == ReportedFigure.Comparator.LTE:
-            return self.computed <= reported
-        places = max(-reported.normalize().as_tuple().exponent, 0)
-        return self.computed.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) == reported
+        return comparators.satisfies(self.computed, self.reported.comparator, self.reported.value)
 
 
 @dataclass
@@ -602,9 +705,34 @@ def filing_counts(district: Region) -> dict[str, int]:
     return {r["filing_status"]: r["n"] for r in rows.annotate(n=Count("pk"))}
 
 
+# Frozen figures of closed periods (approved quarterly reports) live in an app above this one (reporting/);
+# it registers a reader here so that past plans are judged as reported without planning importing it.
+# A reader takes (district, period end) and returns {town id: {"slots", "inclusive", "n"}} from the approved
+# reports of that period, or None when the district has none.
+FrozenReader = Callable[[Region, datetime.date], "dict[int, dict] | None"]
+_frozen_readers: list[FrozenReader] = []
+
+
+def register_frozen_reader(reader: FrozenReader) -> None:
+    if reader not in _frozen_readers:
+        _frozen_readers.append(reader)
+
+
+def frozen_town_figures(district: Region, period_end: datetime.date) -> dict[int, dict] | None:
+    for reader in _frozen_readers:
+        figures = reader(district, period_end)
+        if figures is not None:
+            return figures
+    return None
+
+
 def progress_over_years(district: Region, as_of: datetime.date | None = None) -> list[Progress]:
     """The district's progress for every (year, level) it has targets for: the same figures as
-    district_progress for each, from one read of the registry, the targets and the goals."""
+    district_progress for each, from one read of the registry, the targets and the goals.
+
+    A plan whose deadline (31 December of its year) has passed is judged with the figures as of that deadline
+    when a frozen report of it exists (`Progress.as_reported`); without one its figures are the live ones,
+    and `past_deadline` lets the page say so instead of passing them off as the deadline's."""
     as_of = as_of or timezone.localdate()
     plans = available_plans(district)
     if not plans:
@@ -616,4 +744,16 @@ def progress_over_years(district: Region, as_of: datetime.date | None = None) ->
         targets.setdefault((t["year"], t["level"]), {})[t["town_id"]] = t
     goals = {g.year: g for g in InclusiveShareGoal.objects.filter(district=district).select_related("source")}
     figures = _DistrictFigures.load(district, as_of)
-    return [figures.progress(year, level, targets[(year, level)], goals.get(year)) for year, level in plans]
+    result = []
+    frozen_by_deadline: dict[datetime.date, dict | None] = {}  # a year's levels share one deadline
+    for year, level in plans:
+        plan_figures, as_reported = figures, None
+        deadline = datetime.date(year, 12, 31)
+        if as_of > deadline and deadline not in frozen_by_deadline:
+            frozen_by_deadline[deadline] = frozen_town_figures(district, deadline)
+        if as_of > deadline and (frozen := frozen_by_deadline[deadline]) is not None:
+            plan_figures, as_reported = figures.as_reported(frozen), deadline
+        progress = plan_figures.progress(year, level, targets[(year, level)], goals.get(year))
+        progress.as_reported = as_reported
+        result.append(progress)
+    return result

@@ -31,6 +31,7 @@ def progress_table(progress: Progress, key: str = "towns", *, area_header: str |
         Col(_("完成率"), "percent"),
         Col(_("普惠占比"), "percent"),
         Col(_("缺口"), "int"),
+        Col(_("未达标缺口"), "int"),
         Col(_("在建/筹建托位"), "int"),
         Col(_("计入机构"), "int"),
         Col(_("提示"), "text", 36),
@@ -48,6 +49,7 @@ def progress_table(progress: Progress, key: str = "towns", *, area_header: str |
             row.completion_rate,
             row.inclusive_share,
             row.gap,
+            row.shortfall if row.target_slots is not None else None,
             row.pipeline_slots,
             row.facilities,
             _flag_text(row),
@@ -60,6 +62,8 @@ def progress_table(progress: Progress, key: str = "towns", *, area_header: str |
     }
     footer = line(progress.totals)
     footer[1] = _("合计")
+    # The net gap nets towns above target against towns below; the honest gap sums the lagging towns only.
+    footer[10] = progress.shortfall if progress.totals.target_slots is not None else None
     return Table(key, title, columns, [line(r) for r in progress.rows], footer)
 
 
@@ -73,7 +77,17 @@ def years_table(plans: list[Progress]) -> Table:
         Col(_("实有普惠托位"), "int"),
         Col(_("普惠占比"), "percent"),
         Col(_("普惠占比目标"), "percent"),
+        Col(_("未达标缺口"), "int"),
+        Col(_("数据口径"), "text", 24),
     ]
+
+    def basis(p: Progress) -> str:
+        if p.as_reported:
+            return _("已审定报表（截至%(date)s）") % {"date": p.as_reported.isoformat()}
+        if p.past_deadline:
+            return _("当前登记数据（该期无已审定报表）")
+        return _("当前登记数据")
+
     rows = [
         [
             _("%(year)s年%(level)s") % {"year": p.year, "level": p.level_label},
@@ -84,6 +98,8 @@ def years_table(plans: list[Progress]) -> Table:
             p.totals.actual_inclusive,
             p.totals.inclusive_share,
             p.goal.share_percent / 100 if p.goal else None,
+            p.shortfall,
+            basis(p),
         ]
         for p in plans
     ]

@@ -15,10 +15,17 @@ exactly when the worker's database session ends. That needs a session of its own
 transaction mode the worker connects straight to PostgreSQL (DATABASE_DIRECT_URL; settings.py refuses to start
 `db_worker` without it when DATABASE_PGBOUNCER is on). The sweep's try-lock is transaction-scoped and works
 through pgbouncer too.
+
+Uploads are not kept for ever: `purge_stored_uploads` (run by the worker before each job, and by `python
+manage.py purge_import_uploads`) empties the stored file of jobs that ended IMPORT_UPLOAD_RETENTION_DAYS ago;
+the job, its summary and its problems stay. A job still queued after IMPORT_QUEUE_WARNING_MINUTES is
+`stalled`: its page says the worker may not be running (planning/management/commands/db_worker.py is the
+worker that survives database outages; `dev.py serve` restarts it if it dies).
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -120,10 +127,32 @@ def sweep_abandoned_jobs(jobs=None) -> int:
     return swept
 
 
+def purge_stored_uploads(now: datetime.datetime | None = None) -> int:
+    """Delete the uploaded files of jobs that ended IMPORT_UPLOAD_RETENTION_DAYS ago or earlier (0: keep
+    them); the jobs and their reports stay. Returns how many files were deleted."""
+    days = settings.IMPORT_UPLOAD_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    now = now or timezone.now()
+    purged = ImportJob.objects.filter(
+        finished_at__lte=now - datetime.timedelta(days=days), content_deleted_at__isnull=True
+    ).update(content=b"", content_deleted_at=now, updated_at=now)
+    if purged:
+        logger.info("deleted the stored uploads of %s finished import job(s)", purged)
+    return purged
+
+
+def is_stalled(job: ImportJob, now: datetime.datetime | None = None) -> bool:
+    """Has the job waited in the queue longer than IMPORT_QUEUE_WARNING_MINUTES (no worker taking jobs)?"""
+    limit = datetime.timedelta(minutes=settings.IMPORT_QUEUE_WARNING_MINUTES)
+    return job.status == Status.QUEUED and (now or timezone.now()) - job.created_at > limit
+
+
 def process_job(job_id: int) -> str:
     """Run one queued job to its end; returns the final status. A job that is not queued is left alone (a
     worker retry, or a second worker). Messages are written in the portal's default language."""
     sweep_abandoned_jobs()
+    purge_stored_uploads()
     with connection.cursor() as cursor:
         # Held for the whole job, taken before the job is claimed: a running job without it has no worker.
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [JOB_LOCK_NAMESPACE, job_id])

@@ -14,13 +14,12 @@ from django.utils.translation import gettext as _
 from core import access
 from core.access import Action, Role
 from core.formatting import percent_number
-from core.tables import tables_response
-from core.views import tables_export
+from core.views import export_about, tables_export
 from facilities.models import Facility
 from facilities.services import RegistryError
 from planning import selectors, services, tables
 from planning.forms import DemandForm, PlanForm
-from targets.models import Region
+from targets.models import Region, SlotTarget, SourceDocument
 
 
 def _can_compare(user) -> bool:
@@ -158,9 +157,19 @@ def district_export(request, code, table):
     district = get_object_or_404(
         Region.objects.districts().for_user(request.user, Action.DASHBOARD), code=code
     )
-    _form, year, level, as_of = _plan_context(request, district)
+    form, year, level, as_of = _plan_context(request, district)
     built = _district_tables(district, year, level, as_of)[-1]
-    return tables_export(table, built, f"{district.name}-{year}-{level}-{table}.xlsx")
+    # What the file is (core.views.export_about): the targets' documents, the plan and the as-of date chosen.
+    documents = SlotTarget.objects.filter(town__parent=district, year=year, level=level).values("source")
+    plan = dict(form.fields["plan"].choices).get(f"{year}:{level}", f"{year} {level}")
+    about = export_about(
+        request,
+        f"{district.name} {plan}",
+        filters=[(_("区县"), district.name), (_("目标"), plan)],
+        sources=[str(doc) for doc in SourceDocument.objects.filter(pk__in=documents).order_by("pk")],
+        as_of=as_of,
+    )
+    return tables_export(table, built, f"{district.name}-{year}-{level}-{table}.xlsx", about)
 
 
 @login_required
@@ -226,7 +235,15 @@ def town_dashboard(request, code, town):
         ),
     }
     if request.GET.get("export") == "plans":
-        return tables_response([built["plans"]], f"{town_obj.name}-targets.xlsx")
+        documents = SlotTarget.objects.filter(town=town_obj).values("source")
+        about = export_about(
+            request,
+            f"{town_obj.name} {built['plans'].title}",
+            filters=[(_("区县"), district.name), (_("镇街"), town_obj.name)],
+            sources=[str(doc) for doc in SourceDocument.objects.filter(pk__in=documents).order_by("pk")],
+            as_of=as_of,
+        )
+        return tables_export("plans", built, f"{town_obj.name}-targets.xlsx", about)
     return render(
         request,
         "planning/town.html",
@@ -261,6 +278,7 @@ def compare(request):
         year = timezone.localdate().year
     districts = Region.objects.filter(level=Region.Level.DISTRICT).select_related("parent").order_by("code")
     results = [selectors.indicators(d, year) for d in districts]
+    completion = selectors.target_completion(districts, year)
     columns = [
         tables.Col(_("区县"), "text", 14),
         tables.Col(_("常住人口"), "int"),
@@ -272,12 +290,16 @@ def compare(request):
         tables.Col(_("每百名婴幼儿托位"), "decimal"),
         tables.Col(_("普惠占比（登记）"), "percent"),
         tables.Col(_("普惠占比（文件报告）"), "text", 14),
+        tables.Col(_("当年目标"), "text", 16),
+        tables.Col(_("目标托位"), "int"),
+        tables.Col(_("目标完成率"), "percent"),
     ]
     rows = []
     for r in results:
         reported = r.reported
         per_1000 = reported.get("slots_per_1000")
         share = reported.get("inclusive_share")
+        plan = completion.get(r.district.pk)
         rows.append(
             [
                 r.district.name,
@@ -290,11 +312,15 @@ def compare(request):
                 r.slots_per_100_infants,
                 r.inclusive_share,
                 share.display_value if share else None,
+                plan.level_label if plan else None,
+                plan.totals.target_slots if plan else None,
+                plan.totals.completion_rate if plan else None,
             ]
         )
     table = tables.Table("compare", _("%(year)s年各区县指标对比") % {"year": year}, columns, rows)
     if request.GET.get("export"):
-        return tables_response([table], f"compare-{year}.xlsx")
+        about = export_about(request, table.title, filters=[(_("年份"), str(year))])
+        return tables_export("compare", {"compare": table}, f"compare-{year}.xlsx", about)
     chart = {
         "categories": [r.district.name for r in results],
         "series": [
@@ -313,7 +339,7 @@ def compare(request):
             },
         ],
         "goal": float(selectors.NATIONAL_SLOTS_PER_1000),
-        "goalLabel": _("国家目标 4.5"),
+        "goalLabel": _("国家目标"),  # the chart adds the value
     }
     years = sorted({timezone.localdate().year, 2024, 2025, year})
     return render(

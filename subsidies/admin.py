@@ -3,6 +3,8 @@ Django's model permissions.
 
 - Funds, programs, projects and milestones: rows of the user's dashboard districts; district officials (with
   the model permission) change those of their own districts; superusers all.
+- A fund's monthly spending plan is edited with the fund (an inline). A district's payment controls
+  (maker-checker) are set with `manage.py payment_controls`.
 - Aggregate disbursements are figures from documents: read by officials, changed by superusers.
 - Applications are decided on the portal pages (services.application_decide): read-only here.
 - The ledger is append-only: viewable, never added, changed or deleted here (payments and reversals go
@@ -22,6 +24,7 @@ from subsidies.models import (
     AggregateDisbursement,
     Application,
     Fund,
+    FundPlanMonth,
     LedgerEntry,
     Milestone,
     Program,
@@ -36,8 +39,17 @@ class DistrictWritesMixin(ScopedAdminMixin):
 # ---------------------------------------------------------------- funds
 
 
+class FundPlanInline(ScopedInlineMixin, admin.TabularInline):
+    model = FundPlanMonth
+    extra = 0
+    fields = ["month", "planned_cumulative"]
+
+    view_action = Action.DASHBOARD
+
+
 @admin.register(Fund)
 class FundAdmin(DistrictWritesMixin, admin.ModelAdmin):
+    inlines = [FundPlanInline]
     list_display = [
         "name",
         "source_level",
@@ -194,6 +206,7 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         "reference",
         "reversal_of",
         "created_by",
+        "seq",
     ]
     list_filter = ["kind", ("fund", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["facility__name", "reference", "note"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facilities.forms import BootstrapMixin, DateInput
@@ -90,10 +91,31 @@ class PaymentForm(BootstrapMixin, forms.Form):
         help_text=_("留空即支付尚未支付的全部核定金额；可分次支付"),
     )
     entry_date = forms.DateField(label=_("记账日期"), widget=DateInput)
-    reference = forms.CharField(label=_("凭证号"), max_length=64)
+    reference = forms.CharField(
+        label=_("凭证号"), max_length=64, help_text=_("同一资金内凭证号不能重复；重复提交不会重复记账")
+    )
     note = forms.CharField(
         label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, approved_on=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.approved_on = approved_on
+        # The date picker offers only the allowed range: from the approval to today.
+        widget = self.fields["entry_date"].widget
+        widget.attrs["max"] = timezone.localdate().isoformat()
+        if approved_on:
+            widget.attrs["min"] = approved_on.isoformat()
+
+    def clean_entry_date(self):
+        value = self.cleaned_data["entry_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("记账日期不能晚于今天。"))
+        if self.approved_on and value < self.approved_on:
+            raise forms.ValidationError(
+                _("记账日期不能早于批准日期（%(date)s）。") % {"date": self.approved_on.isoformat()}
+            )
+        return value
 
 
 class ReversalForm(BootstrapMixin, forms.Form):

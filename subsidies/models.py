@@ -8,7 +8,15 @@ Money is Decimal with two places everywhere. Three rules live in the database as
   from anything else, raw SQL included. Corrections are reversing entries (another trigger checks that a
   reversal mirrors the payment it reverses);
 - a decision that departs from the rule's proposed amount carries a written reason (CHECK constraint);
-- amounts, rates, areas are never negative (CHECK constraints).
+- amounts, rates, areas are never negative (CHECK constraints);
+- commitments (granted applications) plus reported disbursements never exceed a fund's allocation
+  (`subsidies_fund_within_allocation`, called by triggers on funds, programs, applications and aggregates);
+- a payment stays within its application's approved amount and is dated on or after the approval
+  (trigger `ledger_approval_limits`), and each ledger entry carries a SHA-256 hash chained to the previous
+  entry of its fund (trigger `ledger_chain`; `manage.py verify_ledger` recomputes it).
+
+The triggers stop the application's own bugs and raw SQL alike; what stops someone disabling them is the
+role the portal connects as, which owns no table (docs/security.md "Database roles").
 
 Figures a document reports only as totals (Yubei's 859,000 yuan of 2024 operating subsidies to 100
 institutions, the 10,473,200 yuan of first-batch incentive grants) are `AggregateDisbursement` rows: they have
@@ -19,6 +27,7 @@ or a program's totals only when the document ties them to one.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 import pghistory
@@ -74,6 +83,9 @@ class Fund(VersionedModel):
     year = models.PositiveSmallIntegerField(_("资金年度"))
     amount_allocated = models.DecimalField(_("下达金额（元）"), **MONEY)
     purpose = models.CharField(_("用途"), max_length=255)
+    spend_by = models.DateField(
+        _("支出期限"), null=True, blank=True, help_text=_("资金须在此日期前支出完毕；文件未写明时留空")
+    )
     source = models.ForeignKey(
         SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT, null=True, blank=True
     )
@@ -98,9 +110,114 @@ class Fund(VersionedModel):
                 violation_error_message=_("该区县该年度已有同名资金。"),
             ),
         ]
+        triggers = [
+            # An allocation never goes below what is committed and reported as spent.
+            pgtrigger.Trigger(
+                name="fund_covers_commitments",
+                operation=pgtrigger.Update,
+                when=pgtrigger.After,
+                condition=pgtrigger.Condition("OLD.amount_allocated IS DISTINCT FROM NEW.amount_allocated"),
+                func="PERFORM subsidies_fund_within_allocation(NEW.id); RETURN NULL;",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name}（{self.year}）"
+
+    def obligations(self) -> Decimal:
+        """Approved amounts of granted applications plus aggregates reported as paid from this fund: the
+        floor of its allocation (the trigger `fund_covers_commitments` holds the same line)."""
+        committed = Application.objects.filter(
+            program__fund_id=self.pk, status__in=Application.GRANTED
+        ).aggregate(t=models.Sum("approved_amount"))["t"]
+        reported = AggregateDisbursement.objects.filter(fund_id=self.pk).aggregate(t=models.Sum("amount"))[
+            "t"
+        ]
+        return (committed or ZERO) + (reported or ZERO)
+
+    def clean(self):
+        if self.pk and self.amount_allocated is not None:
+            floor = self.obligations()
+            if self.amount_allocated < floor:
+                raise ValidationError(
+                    {
+                        "amount_allocated": _(
+                            "下达金额不能低于已承诺和已拨付的 %(floor)s 元（已批准的申请和汇总拨付）。"
+                        )
+                        % {"floor": f"{floor:,.2f}"}
+                    }
+                )
+
+
+@pghistory.track(*tracked())
+class FundPlanMonth(Versioned):
+    """The spending plan of a fund: how much should have gone out by the end of each month (cumulative),
+    so the fund page can show the shortfall against plan."""
+
+    fund = models.ForeignKey(Fund, verbose_name=_("资金"), on_delete=models.CASCADE, related_name="plan")
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    planned_cumulative = models.DecimalField(_("计划累计支出（元）"), **MONEY)
+
+    scope = Scope(district="fund__district")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("资金支出计划")
+        verbose_name_plural = _("资金支出计划")
+        ordering = ["fund", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund", "month"],
+                name="fund_plan_one_per_month",
+                violation_error_message=_("该资金该月已有计划。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="fund_plan_month_is_first_day",
+                violation_error_message=_("计划月份须为该月第一天。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_cumulative__gte=0),
+                name="fund_plan_non_negative",
+                violation_error_message=_("计划金额不能为负数。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.fund} · {self.month:%Y-%m}"
+
+
+@pghistory.track(*tracked())
+class PaymentControls(Versioned):
+    """A district's payment controls. With maker-checker on, whoever approved an application cannot pay
+    it and whoever made a payment cannot reverse it: each money movement needs two people."""
+
+    district = models.OneToOneField(
+        Region,
+        verbose_name=_("区县"),
+        on_delete=models.PROTECT,
+        related_name="payment_controls",
+        limit_choices_to={"level": Region.Level.DISTRICT},
+    )
+    maker_checker = models.BooleanField(
+        _("审批与支付分离"),
+        default=False,
+        help_text=_("开启后：审核人不能支付同一申请，支付人不能冲销自己的支付"),
+    )
+
+    scope = Scope(district="district")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("支付控制")
+        verbose_name_plural = _("支付控制")
+
+    def __str__(self):
+        return f"{self.district} · {self._meta.verbose_name}"
+
+    @classmethod
+    def maker_checker_on(cls, district_id) -> bool:
+        return cls.objects.filter(district_id=district_id, maker_checker=True).exists()
 
 
 # ---------------------------------------------------------------- programs and their rules
@@ -191,6 +308,16 @@ class Program(VersionedModel):
                 violation_error_message=_("该区县该年度已有同名补助项目。"),
             ),
         ]
+        triggers = [
+            # Moving a program to another fund moves its commitments too.
+            pgtrigger.Trigger(
+                name="program_fund_covers_commitments",
+                operation=pgtrigger.Update,
+                when=pgtrigger.After,
+                condition=pgtrigger.Condition("OLD.fund_id IS DISTINCT FROM NEW.fund_id"),
+                func="PERFORM subsidies_fund_within_allocation(NEW.fund_id); RETURN NULL;",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.year}年{self.name}"
@@ -198,6 +325,23 @@ class Program(VersionedModel):
     def clean(self):
         if self.fund_id and self.district_id and self.fund.district_id != self.district_id:
             raise ValidationError({"fund": _("资金来源须属于本项目所在区县。")})
+        if self.pk and self.fund_id:
+            moved = Program.objects.filter(pk=self.pk).exclude(fund_id=self.fund_id).exists()
+            if moved:
+                # The program's commitments move with it (trigger program_fund_covers_commitments).
+                mine = (
+                    Application.objects.filter(program_id=self.pk, status__in=Application.GRANTED).aggregate(
+                        t=models.Sum("approved_amount")
+                    )["t"]
+                    or ZERO
+                )
+                if self.fund.obligations() + mine > self.fund.amount_allocated:
+                    raise ValidationError(
+                        {
+                            "fund": _("该资金不足以承接本项目已批准的 %(amount)s 元。")
+                            % {"amount": f"{mine:,.2f}"}
+                        }
+                    )
         kinds = set(Facility.Kind.values)
         unknown = [k for k in self.allowed_kinds or [] if k not in kinds]
         if unknown:
@@ -292,6 +436,15 @@ class AggregateDisbursement(VersionedModel):
                 violation_error_message=_("金额不能为负数。"),
             ),
         ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="aggregate_within_fund",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.After,
+                condition=pgtrigger.Condition("NEW.fund_id IS NOT NULL"),
+                func="PERFORM subsidies_fund_within_allocation(NEW.fund_id); RETURN NULL;",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.subject}（{_('汇总')}）"
@@ -305,6 +458,19 @@ class AggregateDisbursement(VersionedModel):
                 errors["program"] = _("补助项目须属于同一区县。")
             elif self.program.kind != self.program_kind:
                 errors["program"] = _("补助项目的类型与所填补助类型不一致。")
+        if self.fund_id and self.amount is not None:
+            others = self.fund.obligations() - (
+                AggregateDisbursement.objects.get(pk=self.pk).amount
+                if self.pk and AggregateDisbursement.objects.filter(pk=self.pk, fund_id=self.fund_id).exists()
+                else ZERO
+            )
+            if others + self.amount > self.fund.amount_allocated:
+                errors["amount"] = _(
+                    "超出资金余额：下达 %(allocated)s 元，已承诺和已拨付 %(others)s 元。"
+                ) % {
+                    "allocated": f"{self.fund.amount_allocated:,.2f}",
+                    "others": f"{others:,.2f}",
+                }
         if errors:
             raise ValidationError(errors)
 
@@ -414,6 +580,19 @@ class Application(VersionedModel):
                 violation_error_message=_("该机构已有该项目同一期间的申请。"),
             ),
         ]
+        triggers = [
+            # An approval commits money: the fund must cover it (read under the fund's row lock).
+            pgtrigger.Trigger(
+                name="application_commitment_within_fund",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.After,
+                condition=pgtrigger.Condition("NEW.status IN ('approved', 'reduced')"),
+                func=(
+                    "PERFORM subsidies_fund_within_allocation("
+                    "(SELECT fund_id FROM subsidies_program WHERE id = NEW.program_id)); RETURN NULL;"
+                ),
+            ),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.facility} · {self.program}"
@@ -487,6 +666,11 @@ class LedgerEntry(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    # Set by the `ledger_chain` trigger, whatever the INSERT says: the entry's place in its fund's chain,
+    # the previous entry's hash and this entry's hash (see `chain_hash`).
+    seq = models.PositiveIntegerField(_("资金内序号"), null=True, blank=True, editable=False)
+    prev_hash = models.CharField(_("前一笔哈希"), max_length=64, blank=True, default="", editable=False)
+    entry_hash = models.CharField(_("本笔哈希"), max_length=64, blank=True, default="", editable=False)
 
     objects = LedgerQuerySet.as_manager()
 
@@ -509,10 +693,79 @@ class LedgerEntry(models.Model):
                 name="ledger_kind_sign_and_link",
                 violation_error_message=_("支付金额须为正数；冲销须为负数、指明被冲销的支付并写明原因。"),
             ),
+            models.UniqueConstraint(
+                fields=["fund", "reference"],
+                name="ledger_voucher_unique_per_fund",
+                violation_error_message=_("该资金已有此凭证号的记账，未重复记账。"),
+            ),
+            models.UniqueConstraint(fields=["fund", "seq"], name="ledger_one_seq_per_fund"),
         ]
         triggers = [
             # Refuses UPDATE and DELETE from anywhere, raw SQL included.
             pgtrigger.Protect(name="ledger_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            # TRUNCATE bypasses row triggers: refused by a statement trigger unless the ledger is empty
+            # (the test suite's flush between transactional tests empties tables that hold nothing).
+            pgtrigger.Trigger(
+                name="ledger_no_truncate",
+                operation=pgtrigger.Truncate,
+                level=pgtrigger.Statement,
+                when=pgtrigger.Before,
+                func=(
+                    "IF EXISTS (SELECT 1 FROM subsidies_ledgerentry) THEN "
+                    "RAISE EXCEPTION 'ledger: TRUNCATE refused, the ledger is append-only' "
+                    "USING ERRCODE = 'insufficient_privilege'; END IF; RETURN NULL;"
+                ),
+            ),
+            # A payment: the application is granted, the payments stay within the approved amount (read
+            # under the application's row lock, so concurrent posts queue) and it is dated on or after
+            # the approval.
+            pgtrigger.Trigger(
+                name="ledger_approval_limits",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                declare=[("app", "RECORD"), ("paid", "NUMERIC")],
+                func=(
+                    "IF NEW.kind = 'payment' THEN "
+                    "SELECT status, approved_amount, decided_at INTO app FROM subsidies_application "
+                    "WHERE id = NEW.application_id FOR UPDATE; "
+                    "IF app.status NOT IN ('approved', 'reduced') THEN "
+                    "RAISE EXCEPTION 'ledger: application % is not approved', NEW.application_id "
+                    "USING ERRCODE = 'check_violation'; END IF; "
+                    "SELECT COALESCE(SUM(amount), 0) INTO paid FROM subsidies_ledgerentry "
+                    "WHERE application_id = NEW.application_id; "
+                    "IF paid + NEW.amount > app.approved_amount THEN "
+                    "RAISE EXCEPTION 'ledger: payments % exceed the approved amount % of application %', "
+                    "paid + NEW.amount, app.approved_amount, NEW.application_id "
+                    "USING ERRCODE = 'check_violation'; END IF; "
+                    f"IF NEW.entry_date < (app.decided_at AT TIME ZONE '{settings.TIME_ZONE}')::date THEN "
+                    "RAISE EXCEPTION 'ledger: payment dated % before the approval', NEW.entry_date "
+                    "USING ERRCODE = 'check_violation'; END IF; "
+                    "END IF; RETURN NEW;"
+                ),
+            ),
+            # The hash chain, per fund, serialised by the fund's row lock (the lock payments take).
+            pgtrigger.Trigger(
+                name="ledger_chain",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                declare=[("last_seq", "INTEGER"), ("last_hash", "VARCHAR")],
+                func=(
+                    "PERFORM 1 FROM subsidies_fund WHERE id = NEW.fund_id FOR UPDATE; "
+                    "SELECT seq, entry_hash INTO last_seq, last_hash FROM subsidies_ledgerentry "
+                    "WHERE fund_id = NEW.fund_id AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1; "
+                    "NEW.seq := COALESCE(last_seq, 0) + 1; "
+                    "NEW.prev_hash := COALESCE(last_hash, ''); "
+                    "NEW.created_at := COALESCE(NEW.created_at, now()); "
+                    "NEW.entry_hash := encode(sha256(convert_to(concat_ws(chr(31), "
+                    "NEW.id::text, NEW.seq::text, NEW.fund_id::text, NEW.facility_id::text, "
+                    "NEW.program_id::text, NEW.application_id::text, NEW.kind, NEW.amount::text, "
+                    "to_char(NEW.entry_date, 'YYYY-MM-DD'), NEW.reference, NEW.note, "
+                    "COALESCE(NEW.reversal_of_id::text, ''), NEW.created_by_id::text, "
+                    "(extract(epoch FROM NEW.created_at) * 1000000)::bigint::text, NEW.prev_hash"
+                    "), 'UTF8')), 'hex'); "
+                    "RETURN NEW;"
+                ),
+            ),
             # A payment is positive and reverses nothing (CHECK above); a reversal mirrors one payment
             # exactly: same facility, program, fund and application, the opposite amount.
             pgtrigger.Trigger(
@@ -543,9 +796,34 @@ class LedgerEntry(models.Model):
         if not self._state.adding:
             raise AppendOnlyError
         super().save(*args, **kwargs)
+        # The trigger set these; read them back so the caller holds the stored row.
+        self.refresh_from_db(fields=["seq", "prev_hash", "entry_hash", "created_at"])
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError
+
+    def chain_hash(self, prev_hash: str) -> str:
+        """The hash the `ledger_chain` trigger computes, recomputed here from the stored fields (so a
+        changed field, or a changed link, shows)."""
+        epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+        parts = [
+            self.pk,
+            self.seq,
+            self.fund_id,
+            self.facility_id,
+            self.program_id,
+            self.application_id,
+            self.kind,
+            f"{self.amount:.2f}",
+            self.entry_date.isoformat(),
+            self.reference,
+            self.note,
+            self.reversal_of_id if self.reversal_of_id is not None else "",
+            self.created_by_id,
+            (self.created_at - epoch) // datetime.timedelta(microseconds=1),
+            prev_hash,
+        ]
+        return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
 
 
 # ---------------------------------------------------------------- construction projects

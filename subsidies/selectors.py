@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -335,10 +335,20 @@ class FundExecution:
     paid: Decimal = ZERO  # ledger payments
     reversed: Decimal = ZERO  # ledger reversals, as a positive number
     aggregate: Decimal = ZERO  # reported aggregate disbursements tied to this fund
+    committed: Decimal = ZERO  # approved amounts of granted applications (paid or not)
 
     @property
     def ledger_net(self) -> Decimal:
         return self.paid - self.reversed
+
+    @property
+    def obligated(self) -> Decimal:
+        """Commitments plus reported disbursements: what the allocation must cover."""
+        return self.committed + self.aggregate
+
+    @property
+    def uncommitted(self) -> Decimal:
+        return self.allocated - self.obligated
 
     @property
     def disbursed(self) -> Decimal:
@@ -371,6 +381,12 @@ def fund_execution(funds: Iterable[Fund] | QuerySet[Fund]) -> list[FundExecution
         .annotate(total=Sum("amount"))
         .values_list("fund_id", "total")
     )
+    committed = dict(
+        Application.objects.filter(program__fund_id__in=ids, status__in=Application.GRANTED)
+        .values("program__fund_id")
+        .annotate(total=Sum("approved_amount"))
+        .values_list("program__fund_id", "total")
+    )
     return [
         FundExecution(
             fund=fund,
@@ -378,9 +394,26 @@ def fund_execution(funds: Iterable[Fund] | QuerySet[Fund]) -> list[FundExecution
             paid=ledger[fund.pk][LedgerEntry.Kind.PAYMENT],
             reversed=-ledger[fund.pk][LedgerEntry.Kind.REVERSAL],
             aggregate=aggregates.get(fund.pk) or ZERO,
+            committed=committed.get(fund.pk) or ZERO,
         )
         for fund in funds
     ]
+
+
+def fund_committed(fund_id) -> Decimal:
+    """What approvals have committed from the fund: the approved amounts of its programs' granted
+    applications (paid or not; a payment draws on its commitment, it does not add to it)."""
+    return (
+        Application.objects.filter(program__fund_id=fund_id, status__in=Application.GRANTED).aggregate(
+            t=Sum("approved_amount")
+        )["t"]
+        or ZERO
+    )
+
+
+def fund_reported(fund_id) -> Decimal:
+    """Aggregate disbursements documents tie to the fund."""
+    return AggregateDisbursement.objects.filter(fund_id=fund_id).aggregate(t=Sum("amount"))["t"] or ZERO
 
 
 def fund_disbursed(fund: Fund) -> Decimal:
@@ -490,6 +523,145 @@ def fund_by_month(fund: Fund) -> list[MonthLine]:
         line.cumulative_rate = cumulative / fund.amount_allocated if fund.amount_allocated else None
         lines.append(line)
     return lines
+
+
+@dataclass
+class PlanLine:
+    """One month of a fund's plan against what happened, all cumulative to the end of the month."""
+
+    month: datetime.date
+    planned: Decimal | None  # None: no plan reaches this month yet
+    committed: Decimal
+    paid: Decimal
+
+    @property
+    def shortfall(self) -> Decimal | None:
+        """How far payments trail the plan (0 when on or ahead of it); None without a plan."""
+        if self.planned is None:
+            return None
+        return max(self.planned - self.paid, ZERO)
+
+
+@dataclass
+class FundPlan:
+    lines: list[PlanLine]
+    spend_by: datetime.date | None
+    today: datetime.date
+
+    @property
+    def current(self) -> PlanLine | None:
+        """The line of the current month (or the last one before it)."""
+        past = [line for line in self.lines if line.month <= self.today]
+        return past[-1] if past else None
+
+    @property
+    def has_plan(self) -> bool:
+        return any(line.planned is not None for line in self.lines)
+
+    @property
+    def days_left(self) -> int | None:
+        return (self.spend_by - self.today).days if self.spend_by else None
+
+
+def _month(value: datetime.date) -> datetime.date:
+    return value.replace(day=1)
+
+
+def _next_month(value: datetime.date) -> datetime.date:
+    return (value.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def fund_plan(fund: Fund, today: datetime.date | None = None) -> FundPlan:
+    """Plan vs committed vs paid, month by month from the first event to the later of today and the plan's
+    last month. Committed counts an approval in the month it was decided; paid is the ledger's net payments
+    plus dated aggregates (undated aggregates count from the first month). The plan is cumulative, so a
+    month without a row carries the previous month's plan."""
+    today = today or timezone.localdate()
+    planned = dict(fund.plan.values_list("month", "planned_cumulative"))
+    committed: dict = defaultdict(lambda: ZERO)
+    for decided_at, amount in Application.objects.filter(
+        program__fund=fund, status__in=Application.GRANTED
+    ).values_list("decided_at", "approved_amount"):
+        when = timezone.localtime(decided_at).date() if decided_at else today
+        committed[_month(when)] += amount
+    paid: dict = defaultdict(lambda: ZERO)
+    for row in (
+        LedgerEntry.objects.filter(fund=fund)
+        .annotate(month=TruncMonth("entry_date"))
+        .values("month")
+        .annotate(total=Sum("amount"))
+    ):
+        paid[row["month"]] += row["total"]
+    undated = ZERO
+    for aggregate in AggregateDisbursement.objects.filter(fund=fund):
+        if aggregate.paid_on:
+            paid[_month(aggregate.paid_on)] += aggregate.amount
+        else:
+            undated += aggregate.amount
+    months = set(planned) | set(committed) | set(paid)
+    if not months:
+        return FundPlan([], fund.spend_by, today)
+    month, last = min(months), max(*months, _month(today))
+    lines, plan_so_far, committed_so_far, paid_so_far = [], None, ZERO, undated
+    while month <= last:
+        plan_so_far = planned.get(month, plan_so_far)
+        committed_so_far += committed[month]
+        paid_so_far += paid[month]
+        lines.append(PlanLine(month, plan_so_far, committed_so_far, paid_so_far))
+        month = _next_month(month)
+    return FundPlan(lines, fund.spend_by, today)
+
+
+# ---------------------------------------------------------------- the ledger's hash chain
+
+
+@dataclass
+class ChainBreak:
+    fund_id: int
+    entry: LedgerEntry
+    reason: str
+
+
+@dataclass
+class ChainReport:
+    fund_id: int
+    entries: int
+    head: str  # the last entry's hash: recorded elsewhere, it also shows a removed last entry
+    broken: ChainBreak | None = None
+
+
+def ledger_chains() -> list[ChainReport]:
+    """Recompute each fund's chain in order and stop at its first broken entry: a changed field (the hash
+    no longer matches), a removed or inserted entry (the sequence or the link to the previous hash breaks),
+    or an entry written around the trigger (no place in the chain)."""
+    reports: dict[int, ChainReport] = {}
+    previous: dict[int, LedgerEntry] = {}
+    entries = LedgerEntry.objects.order_by("fund_id", F("seq").asc(nulls_last=True), "id")
+    for entry in entries.iterator(chunk_size=2000):
+        report = reports.setdefault(entry.fund_id, ChainReport(entry.fund_id, 0, ""))
+        report.entries += 1
+        if report.broken:
+            continue
+        before = previous.get(entry.fund_id)
+        expected_seq = (before.seq + 1) if before else 1
+        expected_prev = before.entry_hash if before else ""
+        if entry.seq is None:
+            reason = _("不在哈希链中（绕过触发器写入）")
+        elif entry.seq != expected_seq:
+            reason = _("序号应为 %(expected)s，实为 %(seq)s（前面的记账被删除或插入）") % {
+                "expected": expected_seq,
+                "seq": entry.seq,
+            }
+        elif entry.prev_hash != expected_prev:
+            reason = _("与前一笔的哈希不衔接")
+        elif entry.entry_hash != entry.chain_hash(entry.prev_hash):
+            reason = _("内容与哈希不符（记账后被修改）")
+        else:
+            previous[entry.fund_id] = entry
+            report.head = entry.entry_hash
+            continue
+        report.broken = ChainBreak(entry.fund_id, entry, reason)
+    return list(reports.values())
 
 
 # ---------------------------------------------------------------- subsidies by program, year and town

@@ -6,10 +6,15 @@ Every function is keyword-only, takes the acting user, checks permission through
 core.errors.ServiceError, so every view and the API handle them alike; NotAllowed is also core's NotAllowed)
 with a message for the user; nothing is written then.
 
-Concurrency: deciding locks the application row; paying locks the application and then the fund row
-(SELECT … FOR UPDATE) before reading the fund's balance, so two payments racing for the last money of a fund
-are serialised and the second one sees the first. Reversals lock the fund too, so execution figures read
-under the lock are always whole.
+Concurrency: deciding locks the application row and, for an approval, the fund row before reading what
+the fund has committed, so two approvals racing for the last money of a fund are serialised. Paying locks
+the application and then the fund row (SELECT … FOR UPDATE) before reading what is owed and the fund's
+balance, so a double-posted form queues behind the first post and then finds its voucher already recorded.
+Reversals lock the fund too, so execution figures read under the lock are always whole. The database holds
+the same lines (see subsidies.models): these checks give the readable message, the triggers the guarantee.
+
+Maker-checker (PaymentControls, per district): the approver of an application does not pay it, and the
+payer of a payment does not reverse it.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from core.errors import NotAllowed as CoreNotAllowed
 from core.errors import ServiceError
 from facilities.models import Facility
 from subsidies import selectors
-from subsidies.models import Application, Fund, LedgerEntry, Program
+from subsidies.models import Application, Fund, LedgerEntry, PaymentControls, Program
 
 
 class SubsidyError(ServiceError):
@@ -49,6 +54,31 @@ class PaymentHeld(SubsidyError):
 
 class InsufficientBalance(SubsidyError):
     code = "insufficient_balance"
+
+
+class DuplicateVoucher(SubsidyError):
+    """The voucher is already in the fund's ledger: a repeated post of the same payment, refused."""
+
+    code = "duplicate_voucher"
+
+    def __init__(self, existing: LedgerEntry):
+        self.existing = existing
+        message = _("凭证号“%(reference)s”已于 %(date)s 记账（%(amount)s 元），本次提交未重复记账。") % {
+            "reference": existing.reference,
+            "date": existing.entry_date.isoformat(),
+            "amount": f"{existing.amount:,.2f}",
+        }
+        super().__init__(message, {"reference": [message]})
+
+
+class MakerChecker(NotAllowed):
+    code = "maker_checker"
+
+
+def _database_refusal(error: IntegrityError) -> str:
+    """The message of a trigger's refusal, for a race the service's own checks lost."""
+    diag = getattr(error.__cause__, "diag", None)
+    return str((diag and diag.message_primary) or error)
 
 
 class Decision:
@@ -183,7 +213,9 @@ def application_decide(
     """Approve (at the proposed amount, or another amount with a written reason), reduce (a lower amount with
     a reason) or reject (with a reason). Operators never decide, not even on another official's behalf."""
     application = (
-        Application.objects.select_for_update(of=("self",)).select_related("facility").get(pk=application.pk)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("facility", "program")
+        .get(pk=application.pk)
     )
     if not may_decide(user, application.facility):
         raise NotAllowed(_("只有机构所在区县的区级管理员可以审核补助申请；机构填报人不能审核。"))
@@ -220,6 +252,7 @@ def application_decide(
                 _("核定金额为0时请驳回申请并写明理由。"),
                 {"amount": [_("核定金额为0时请驳回申请并写明理由。")]},
             )
+        _check_commitment(application, amount)
         application.approved_amount = amount
         application.status = Application.Status.REDUCED if amount < proposed else Application.Status.APPROVED
     else:
@@ -229,8 +262,37 @@ def application_decide(
     application.decided_by = user
     application.decided_at = timezone.now()
     _full_clean(application)
-    application.save()
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError as error:  # the fund's trigger: only when the check above was bypassed
+        raise InsufficientBalance(
+            _("资金承诺超出下达金额，未批准。"), {"amount": [_database_refusal(error)]}
+        ) from error
     return application
+
+
+def _check_commitment(application: Application, amount: Decimal) -> None:
+    """An approval commits `amount` from the program's fund: refused beyond what is not yet committed.
+    The fund row is locked first, so the figures cannot move until this transaction ends."""
+    fund_id = application.program.fund_id
+    if fund_id is None:
+        return  # nothing can be paid before the program names its fund; the commitment starts then
+    fund = Fund.objects.select_for_update().get(pk=fund_id)
+    obligated = selectors.fund_committed(fund_id) + selectors.fund_reported(fund_id)
+    free = fund.amount_allocated - obligated
+    if amount > free:
+        message = _(
+            "资金“%(fund)s”可承诺余额不足：下达 %(allocated)s 元，已承诺和已拨付 %(obligated)s 元，"
+            "尚可承诺 %(free)s 元，本次核定 %(amount)s 元。"
+        ) % {
+            "fund": fund.name,
+            "allocated": f"{fund.amount_allocated:,.2f}",
+            "obligated": f"{obligated:,.2f}",
+            "free": f"{max(free, Decimal(0)):,.2f}",
+            "amount": f"{amount:,.2f}",
+        }
+        raise InsufficientBalance(message, {"amount": [message]})
 
 
 # ---------------------------------------------------------------- the ledger
@@ -258,6 +320,10 @@ def payment_create(
         raise NotAllowed(_("只有机构所在区县的区级管理员可以支付；机构填报人不能支付。"))
     if not application.is_granted:
         raise SubsidyError(_("只有已批准的申请可以支付。"))
+    if application.decided_by_id == user.pk and PaymentControls.maker_checker_on(facility.district_id):
+        raise MakerChecker(
+            _("本区县实行审批与支付分离：审核该申请的人不能支付该申请，请由另一位管理员支付。")
+        )
     holds = selectors.payment_holds(facility)
     if holds:
         raise PaymentHeld(holds)
@@ -270,6 +336,15 @@ def payment_create(
     entry_date = entry_date or timezone.localdate()
     if entry_date > timezone.localdate():
         raise SubsidyError(_("记账日期不能晚于今天。"), {"entry_date": [_("记账日期不能晚于今天。")]})
+    approved_on = timezone.localtime(application.decided_at).date() if application.decided_at else None
+    if approved_on and entry_date < approved_on:
+        message = _("记账日期不能早于批准日期（%(date)s）。") % {"date": approved_on.isoformat()}
+        raise SubsidyError(message, {"entry_date": [message]})
+    # A repeated post (a double click, a resubmitted form) queued on the application lock above and
+    # finds the first post's entry here.
+    existing = LedgerEntry.objects.filter(fund_id=program.fund_id, reference=reference).first()
+    if existing:
+        raise DuplicateVoucher(existing)
 
     outstanding = application.approved_amount - selectors.application_paid(application)
     amount = _amount(amount)
@@ -309,7 +384,14 @@ def payment_create(
         created_by=user,
     )
     _full_clean(entry)
-    entry.save()
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError as error:  # the same voucher from another application's payment, at the same time
+        existing = LedgerEntry.objects.filter(fund_id=fund.pk, reference=reference).first()
+        if existing:
+            raise DuplicateVoucher(existing) from error
+        raise SubsidyError(_database_refusal(error)) from error
     return entry
 
 
@@ -323,6 +405,8 @@ def payment_reverse(
         raise NotAllowed(_("只有机构所在区县的区级管理员可以冲销支付。"))
     if original.kind != LedgerEntry.Kind.PAYMENT:
         raise SubsidyError(_("只能冲销支付记录，不能冲销冲销记录。"))
+    if original.created_by_id == user.pk and PaymentControls.maker_checker_on(original.facility.district_id):
+        raise MakerChecker(_("本区县实行审批与支付分离：支付人不能冲销自己的支付，请由另一位管理员冲销。"))
     reason = (reason or "").strip()
     if not reason:
         raise SubsidyError(_("冲销须写明原因。"), {"reason": [_("冲销须写明原因。")]})
@@ -338,6 +422,10 @@ def payment_reverse(
     Fund.objects.select_for_update().get(pk=original.fund_id)
     if LedgerEntry.objects.filter(reversal_of=original).exists():
         raise SubsidyError(_("该支付已被冲销。"))
+    reference = (reference or "").strip() or _("冲销 %(reference)s") % {"reference": original.reference}
+    existing = LedgerEntry.objects.filter(fund_id=original.fund_id, reference=reference).first()
+    if existing:
+        raise DuplicateVoucher(existing)
     reversal = LedgerEntry(
         entry_date=entry_date,
         facility_id=original.facility_id,
@@ -347,7 +435,7 @@ def payment_reverse(
         amount=-original.amount,
         kind=LedgerEntry.Kind.REVERSAL,
         reversal_of=original,
-        reference=(reference or "").strip() or _("冲销 %(reference)s") % {"reference": original.reference},
+        reference=reference,
         note=reason,
         created_by=user,
     )

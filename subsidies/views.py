@@ -224,6 +224,7 @@ class FundDetailView(SubsidyDetailView):
         }
         return super().get_context_data(
             execution=selectors.fund_execution([fund])[0],
+            plan=selectors.fund_plan(fund),
             programs=fund.programs.order_by("-year", "name"),
             tables=built,
             export_urls=export_links(self.request, built),
@@ -494,6 +495,10 @@ class ReviewStepView(ObjectFormView):
         if isinstance(error, services.NotAllowed):
             messages.error(self.request, error.message)
             return self.back_to(self.object)
+        if isinstance(error, services.DuplicateVoucher):
+            # A repeated post of a payment already recorded: say so on the record, write nothing.
+            messages.warning(self.request, error.message)
+            return self.back_to(self.object)
         return super().refused(form, error)
 
     def get_context_data(self, **kwargs):
@@ -544,7 +549,12 @@ class ApplicationPayView(ApplicationStepView):
         return application
 
     def get_form(self):
-        return PaymentForm(self.request.POST or None, initial={"entry_date": timezone.localdate()})
+        decided_at = self.object.decided_at
+        return PaymentForm(
+            self.request.POST or None,
+            initial={"entry_date": timezone.localdate()},
+            approved_on=timezone.localtime(decided_at).date() if decided_at else None,
+        )
 
     def run(self, application, form):
         services.payment_create(user=self.request.user, application=application, **form.cleaned_data)

@@ -9,6 +9,7 @@ for their own district, saved through supervision.services.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core import access
 from core.access import Action
@@ -24,7 +25,9 @@ from supervision.models import (
     EvaluationScore,
     Finding,
     FindingAction,
+    FindingDeadline,
     GradeMatrixCell,
+    GradeRecord,
     GradeThreshold,
     GradingWeight,
     HouseholdIncome,
@@ -42,28 +45,51 @@ class DepartmentAdmin(ReferenceDataMixin, admin.ModelAdmin):
     search_fields = ["name", "code"]
 
 
-class EvaluationDimensionInline(ReferenceDataMixin, admin.TabularInline):
+def _frozen(obj) -> bool:
+    """The object is (part of) a published or retired framework edition: its content no longer changes."""
+    if obj is None:
+        return False
+    if isinstance(obj, EvaluationFramework):
+        return obj.is_frozen
+    if isinstance(obj, EvaluationItem):
+        return obj.dimension.framework.is_frozen
+    return obj.framework.is_frozen
+
+
+class FrozenEditionMixin(ReferenceDataMixin):
+    """Dimensions, items and grade lines change only while their edition is a draft (the database refuses
+    it too); a change to a published edition is a new edition (the framework's “draft next” action)."""
+
+    def has_add_permission(self, request, *args):
+        # ModelAdmin passes only the request; an inline also passes its parent object.
+        return not (args and _frozen(args[0])) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
+
+
+class EvaluationDimensionInline(FrozenEditionMixin, admin.TabularInline):
     model = EvaluationDimension
     fields = ["code", "name", "points", "sort_order"]
     extra = 0
 
-    def has_add_permission(self, request, obj=None):
-        return access.unrestricted(request.user)
 
-
-class GradeThresholdInline(ReferenceDataMixin, admin.TabularInline):
+class GradeThresholdInline(FrozenEditionMixin, admin.TabularInline):
     model = GradeThreshold
-    fields = ["grade", "min_score", "sort_order"]
+    fields = ["grade", "min_score", "sort_order", "basis"]
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return access.unrestricted(request.user)
 
 
 @admin.register(EvaluationFramework)
 class EvaluationFrameworkAdmin(ReferenceDataMixin, admin.ModelAdmin):
     list_display = [
         "name",
+        "edition",
+        "status",
+        "published_on",
         "standard_code",
         "total_points",
         "content_status",
@@ -71,23 +97,53 @@ class EvaluationFrameworkAdmin(ReferenceDataMixin, admin.ModelAdmin):
         "is_active",
         "source",
     ]
-    list_filter = ["is_active"]
+    list_filter = ["status", "is_active"]
     search_fields = ["name", "key", "standard_code"]
     list_select_related = ["source"]
     inlines = [EvaluationDimensionInline, GradeThresholdInline]
+    actions = ["draft_next", "publish"]
+
+    def has_delete_permission(self, request, obj=None):
+        # A published edition stays: its assessments (and the database) refer to it.
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Editions, status and publishing go through the actions (supervision.services); a published
+        # edition's scoring is fixed.
+        fixed = ["edition", "status", "published_on", "previous"]
+        if _frozen(obj):
+            fixed += ["key", "total_points", "veto_grade"]
+        return fixed
+
+    @admin.action(description=_("起草新版本（复制所选版本的维度、条目和等级线）"))
+    def draft_next(self, request, queryset):
+        for framework in queryset:
+            try:
+                draft = services.framework_draft_next(user=request.user, framework=framework)
+            except (services.RegistryError, services.NotAllowed) as error:
+                self.message_user(request, f"{framework}：{error.message}", level="error")
+            else:
+                self.message_user(request, _("已起草 %(f)s") % {"f": draft})
+
+    @admin.action(description=_("发布所选草稿（发布后内容不再修改，上一版本停用）"))
+    def publish(self, request, queryset):
+        for framework in queryset:
+            try:
+                services.framework_publish(user=request.user, framework=framework)
+            except (services.RegistryError, services.NotAllowed) as error:
+                self.message_user(request, f"{framework}：{error.message}", level="error")
+            else:
+                self.message_user(request, _("已发布 %(f)s") % {"f": framework})
 
 
-class EvaluationItemInline(ReferenceDataMixin, admin.TabularInline):
+class EvaluationItemInline(FrozenEditionMixin, admin.TabularInline):
     model = EvaluationItem
     fields = ["code", "text", "points", "is_veto", "sort_order"]
     extra = 0
 
-    def has_add_permission(self, request, obj=None):
-        return access.unrestricted(request.user)
-
 
 @admin.register(EvaluationDimension)
-class EvaluationDimensionAdmin(ReferenceDataMixin, admin.ModelAdmin):
+class EvaluationDimensionAdmin(FrozenEditionMixin, admin.ModelAdmin):
     list_display = ["name", "framework", "code", "points", "sort_order"]
     list_filter = ["framework"]
     search_fields = ["name", "code"]
@@ -96,7 +152,7 @@ class EvaluationDimensionAdmin(ReferenceDataMixin, admin.ModelAdmin):
 
 
 @admin.register(EvaluationItem)
-class EvaluationItemAdmin(ReferenceDataMixin, admin.ModelAdmin):
+class EvaluationItemAdmin(FrozenEditionMixin, admin.ModelAdmin):
     list_display = ["text", "dimension", "points", "is_veto", "sort_order"]
     list_filter = ["dimension__framework", "is_veto"]
     search_fields = ["text", "code"]
@@ -104,7 +160,7 @@ class EvaluationItemAdmin(ReferenceDataMixin, admin.ModelAdmin):
 
 
 @admin.register(GradeThreshold)
-class GradeThresholdAdmin(ReferenceDataMixin, admin.ModelAdmin):
+class GradeThresholdAdmin(FrozenEditionMixin, admin.ModelAdmin):
     list_display = ["framework", "grade", "min_score", "sort_order"]
     list_filter = ["framework"]
     list_select_related = ["framework"]
@@ -244,6 +300,30 @@ class FindingActionAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
     list_filter = ["action"]
     search_fields = ["note", "reference", "finding__facility__name"]
     list_select_related = ["actor", "finding", "finding__facility"]
+
+
+@admin.register(FindingDeadline)
+class FindingDeadlineAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """The deadline history: append-only, written by the workflow (supervision.services)."""
+
+    view_action = Action.VIEW
+
+    list_display = ["finding", "deadline", "in_force_from", "kind", "set_by", "set_at"]
+    list_filter = ["kind"]
+    search_fields = ["note", "finding__facility__name"]
+    list_select_related = ["set_by", "finding", "finding__facility"]
+
+
+@admin.register(GradeRecord)
+class GradeRecordAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Grades kept per month (supervision.services.grade_records_keep; never rewritten)."""
+
+    view_action = Action.VIEW
+
+    list_display = ["facility", "period", "grade", "risk_points", "credit_points", "recorded_at"]
+    list_filter = ["grade", "period"]
+    search_fields = ["facility__name"]
+    list_select_related = ["facility"]
 
 
 @admin.register(Complaint)

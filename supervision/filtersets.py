@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from facilities.filtersets import district_filter, town_filter
 from facilities.models import Facility
 from supervision import grading
-from supervision.models import Complaint, Finding, Inspection
+from supervision.models import Complaint, Evaluation, Finding, Inspection
 
 
 class DateInput(forms.DateInput):
@@ -173,3 +173,24 @@ class GradeFilterSet(StyledFilterSet):
     def filter_grade(self, queryset, name, value):
         results = grading.grade_all(queryset, timezone.localdate())
         return queryset.filter(pk__in=[r.facility.pk for r in results if r.grade == value])
+
+
+class EvaluationFilterSet(StyledFilterSet):
+    """Filters of the quality evaluations (the list page and its export)."""
+
+    district = district_filter("facility__district")
+    town = town_filter("facility__town")
+    kind = django_filters.ChoiceFilter(
+        choices=Evaluation.Kind.choices, label=_("评估方式"), empty_label=_("全部")
+    )
+    assessed_from, assessed_to = date_range("assessed_on", _("评估日期起"), _("评估日期止"))
+    search = django_filters.CharFilter(method="filter_search", label=_("搜索"))
+
+    class Meta:
+        model = Evaluation
+        fields = ["district", "town", "kind", "assessed_from", "assessed_to", "search"]
+
+    def filter_search(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(Q(facility__name__icontains=word) | Q(framework__name__icontains=word))
+        return queryset

@@ -38,6 +38,13 @@ class InspectionForm(BootstrapMixin, forms.Form):
     )
     complaint = forms.ModelChoiceField(label=_("所核查的投诉"), queryset=None, required=False)
     summary = forms.CharField(label=_("检查情况"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    backfilled = forms.BooleanField(
+        label=_("事后补录的历史检查"),
+        required=False,
+        help_text=_(
+            "按原始记录补录已结束的检查；其问题可连同整改期限、提交和验证日期一并补录，并按这些日期计分"
+        ),
+    )
 
     def __init__(self, *args, districts, facilities, complaints, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,7 +59,7 @@ class InspectionForm(BootstrapMixin, forms.Form):
         self.fields["complaint"].label_from_instance = lambda c: (
             f"{c.received_on:%Y-%m-%d} {c.facility.name}：{c.summary[:20]}"
         )
-        for field in ("departments",):
+        for field in ("departments", "backfilled"):
             self.fields[field].widget.attrs["class"] = "form-check-input"
 
 
@@ -85,6 +92,20 @@ class FindingForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, facilities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = facilities
+
+
+class BackfillFindingForm(FindingForm):
+    """A historic finding with the dates of its original record (supervision.services.finding_backfill)."""
+
+    answered_on = forms.DateField(
+        label=_("整改提交日期"), required=False, widget=DateInput, help_text=_("原始记录中机构提交整改的日期")
+    )
+    verified_on = forms.DateField(
+        label=_("验证销号日期"), required=False, widget=DateInput, help_text=_("原始记录中验证销号的日期")
+    )
+    answer_note = forms.CharField(
+        label=_("整改情况"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class FindingStepForm(BootstrapMixin, forms.Form):
@@ -178,13 +199,25 @@ class IncomeForm(BootstrapMixin, forms.Form):
 
 
 class FrameworkChoiceForm(forms.Form):
+    """The comparison page's framework switcher: a GET form with a button (and, with JavaScript, it submits
+    on change through static/js/portal.js's [data-autosubmit]; no inline script, which the CSP forbids).
+    Every published edition is offered, and retired ones too: an older assessment is read with its own."""
+
     framework = forms.ModelChoiceField(
         label=_("评估框架"),
-        queryset=EvaluationFramework.objects.filter(is_active=True),
+        queryset=EvaluationFramework.objects.filter(
+            status__in=EvaluationFramework.FROZEN, is_active=True
+        ).order_by("name", "-edition"),
         empty_label=None,
-        to_field_name="key",
-        widget=forms.Select(attrs={"class": "form-select", "onchange": "this.form.submit()"}),
+        widget=forms.Select(attrs={"class": "form-select", "data-autosubmit": ""}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["framework"].label_from_instance = lambda f: (
+            f"{f.name} · {f.edition_label}"
+            + ("" if f.status == EvaluationFramework.Status.PUBLISHED else f"（{f.get_status_display()}）")
+        )
 
 
 def score_field_name(dimension_id: int, item_id: int | None) -> str:

@@ -22,8 +22,8 @@ Credit points (信用分) — the facility's record, from credit_start down (nev
 credit_window_months before D do not count:
   1. operating or suspended but not filed:                          − credit_not_filed
   2. every finding overdue on D:                                    − credit_overdue_finding
-  3. every finding verified within the window whose rectification
-     was submitted after its deadline (rectified late):             − credit_late_rectification
+  3. every answer (rectification submitted) within the window that
+     came after the deadline it was due by (rectified late):        − credit_late_rectification
   4. every time a rectification was sent back, within the window:   − credit_reopened
   5. every substantiated complaint received within the window:      − credit_complaint
   6. operating or suspended facilities, each disclosure item
@@ -36,6 +36,14 @@ facility (never inspected: due at once).
 
 Point weights with no row count 0; a missing level threshold, matrix cell or interval stops the grading with
 a message naming what to set (GradingRuleMissing) rather than guessing.
+
+Deadlines and lateness (answer_rounds): a finding is answered in rounds — the first from its registration,
+then one after each reopening. Each round is due by the deadline that was in force when its answer was due:
+the deadline in force when the round began, replaced by a later one only if that was set before the
+deadline in force had passed (an extension granted in time). A deadline set after the due date had passed,
+or a reopening with a new deadline, never makes an earlier answer on time: the round stays late, and the
+deadline history (FindingDeadline) keeps every deadline. “Overdue” (1. and 2. above) means the latest round
+is not answered and its due date is before D.
 """
 
 from __future__ import annotations
@@ -56,6 +64,7 @@ from supervision.models import (
     CreditLevel,
     Finding,
     FindingAction,
+    FindingDeadline,
     GradeMatrixCell,
     GradingWeight,
     Inspection,
@@ -149,6 +158,64 @@ def load_rules(district_id: int | None) -> RuleSet:
 # ---------------------------------------------------------------- the facts about one facility
 
 
+@dataclass(frozen=True)
+class Round:
+    """One round of answering a finding: when it began (None: at registration), the date it was due by,
+    and when it was answered (None: not yet)."""
+
+    started_on: datetime.date | None
+    due: datetime.date
+    answered_on: datetime.date | None
+
+    @property
+    def late_days(self) -> int:
+        if self.answered_on is None or self.answered_on <= self.due:
+            return 0
+        return (self.answered_on - self.due).days
+
+    def overdue_on(self, day: datetime.date) -> bool:
+        return self.answered_on is None and self.due < day
+
+
+def _due(
+    deadlines: list[tuple[datetime.date | None, datetime.date]],
+    start: datetime.date | None,
+    end: datetime.date | None,
+) -> datetime.date:
+    """The deadline a round running from `start` to `end` was due by (see the module docstring)."""
+    if start is None:
+        current, later = deadlines[0], deadlines[1:]
+    else:
+        before = [d for d in deadlines if d[0] is None or d[0] <= start]
+        current = before[-1] if before else deadlines[0]
+        later = [d for d in deadlines if d[0] is not None and d[0] > start]
+    for version in later:
+        if end is not None and version[0] > end:
+            break
+        if version[0] > current[1]:
+            break  # set after the due date had passed: the round was already late
+        current = version
+    return current[1]
+
+
+def answer_rounds(
+    deadlines: list[tuple[datetime.date | None, datetime.date]],
+    answers: list[datetime.date],
+    reopenings: list[datetime.date],
+    as_of: datetime.date,
+) -> list[Round]:
+    """The rounds of one finding up to `as_of`. `deadlines`: (set on, deadline) in the order they were set,
+    the first one being the deadline given at registration; `answers` and `reopenings`: dates, in order
+    (each reopening follows an answer, so the k-th answer belongs to the k-th round)."""
+    answers = sorted(a for a in answers if a <= as_of)
+    starts: list[datetime.date | None] = [None, *sorted(r for r in reopenings if r <= as_of)]
+    rounds = []
+    for index, start in enumerate(starts):
+        answered = answers[index] if index < len(answers) else None
+        rounds.append(Round(start, _due(deadlines, start, answered or as_of), answered))
+    return rounds
+
+
 @dataclass
 class Facts:
     facility: Facility
@@ -157,6 +224,19 @@ class Facts:
     complaints: list[Complaint] = field(default_factory=list)
     last_inspected_on: datetime.date | None = None
     has_infant_class: bool = False
+    # The deadline history ((set on, deadline), in order) and the answer dates, per finding. A finding
+    # without them is read from its own fields: one deadline, at most one answer (submitted_on).
+    deadlines: dict[int, list[tuple[datetime.date | None, datetime.date]]] = field(default_factory=dict)
+    answers: dict[int, list[datetime.date]] = field(default_factory=dict)
+
+    def rounds(self, finding: Finding, as_of: datetime.date) -> list[Round]:
+        deadlines = self.deadlines.get(finding.pk) or [(None, finding.deadline)]
+        if finding.pk in self.answers:
+            answers = self.answers[finding.pk]
+        else:
+            answers = [finding.submitted_on] if finding.submitted_on else []
+        reopened = [day for finding_id, day in self.reopenings if finding_id == finding.pk]
+        return answer_rounds(deadlines, answers, reopened, as_of)
 
 
 def collect_facts(facilities: Iterable[Facility], as_of: datetime.date) -> dict[int, Facts]:
@@ -172,11 +252,29 @@ def collect_facts(facilities: Iterable[Facility], as_of: datetime.date) -> dict[
     )
     for finding in findings:
         facts[finding.facility_id].findings.append(finding)
-    reopened = FindingAction.objects.filter(
-        finding__facility_id__in=ids, action=FindingAction.Action.REOPENED, acted_at__date__lte=as_of
-    ).values_list("finding__facility_id", "finding_id", "acted_at")
-    for facility_id, finding_id, acted_at in reopened:
-        facts[facility_id].reopenings.append((finding_id, _local_date(acted_at)))
+    # Answers and reopenings by the day they happened (a backfilled record's own dates), in order.
+    steps = (
+        FindingAction.objects.filter(
+            finding__facility_id__in=ids,
+            action__in=(FindingAction.Action.SUBMITTED, FindingAction.Action.REOPENED),
+        )
+        .values_list("finding__facility_id", "finding_id", "action", "happened_on", "acted_at")
+        .order_by("acted_at", "pk")
+    )
+    for facility_id, finding_id, action, happened_on, acted_at in steps:
+        day = happened_on or _local_date(acted_at)
+        if day > as_of:
+            continue
+        if action == FindingAction.Action.REOPENED:
+            facts[facility_id].reopenings.append((finding_id, day))
+        else:
+            facts[facility_id].answers.setdefault(finding_id, []).append(day)
+    history = FindingDeadline.objects.filter(finding__facility_id__in=ids).values_list(
+        "finding__facility_id", "finding_id", "in_force_from", "deadline"
+    )
+    for facility_id, finding_id, in_force_from, deadline in history.order_by("in_force_from", "set_at", "pk"):
+        if in_force_from <= as_of:
+            facts[facility_id].deadlines.setdefault(finding_id, []).append((in_force_from, deadline))
     for complaint in Complaint.objects.filter(facility_id__in=ids, received_on__lte=as_of):
         facts[complaint.facility_id].complaints.append(complaint)
     visits = (
@@ -315,9 +413,11 @@ def grade(facts: Facts, rules: RuleSet, as_of: datetime.date) -> GradeResult:
     recent_from = add_months(as_of, -int(rules.required(Key.RISK_RECENT_MONTHS)))
     window_from = add_months(as_of, -int(rules.required(Key.CREDIT_WINDOW_MONTHS)))
     open_count = overdue_count = 0
+    rounds = {finding.pk: facts.rounds(finding, as_of) for finding in facts.findings}
     for finding in facts.findings:
         what = _finding_text(finding)
         severity = finding.get_severity_display()
+        latest = rounds[finding.pk][-1]
         if finding.status != Finding.Status.VERIFIED:
             open_count += 1
             add(
@@ -329,15 +429,14 @@ def grade(facts: Facts, rules: RuleSet, as_of: datetime.date) -> GradeResult:
                 rules.points(Key.RISK_OPEN_FINDING, finding.severity),
                 finding_id=finding.pk,
             )
-            if finding.deadline < as_of:
+            if latest.overdue_on(as_of):
                 overdue_count += 1
                 add(
                     "risk",
                     Key.RISK_OVERDUE_FINDING,
                     "",
                     _("逾期未整改"),
-                    _("%(what)s，整改期限 %(deadline)s")
-                    % {"what": what, "deadline": finding.deadline.isoformat()},
+                    _("%(what)s，整改期限 %(deadline)s") % {"what": what, "deadline": latest.due.isoformat()},
                     rules.points(Key.RISK_OVERDUE_FINDING),
                     finding_id=finding.pk,
                 )
@@ -413,32 +512,37 @@ def grade(facts: Facts, rules: RuleSet, as_of: datetime.date) -> GradeResult:
             -rules.points(Key.CREDIT_NOT_FILED),
         )
     for finding in facts.findings:
-        if finding.is_overdue(as_of):
+        latest = rounds[finding.pk][-1]
+        if finding.status != Finding.Status.VERIFIED and latest.overdue_on(as_of):
             add(
                 "credit",
                 Key.CREDIT_OVERDUE_FINDING,
                 "",
                 _("逾期未整改"),
                 _("%(what)s，整改期限 %(deadline)s")
-                % {"what": _finding_text(finding), "deadline": finding.deadline.isoformat()},
+                % {"what": _finding_text(finding), "deadline": latest.due.isoformat()},
                 -rules.points(Key.CREDIT_OVERDUE_FINDING),
                 finding_id=finding.pk,
             )
-        elif finding.rectified_late and finding.verified_on and finding.verified_on >= window_from:
-            add(
-                "credit",
-                Key.CREDIT_LATE_RECTIFICATION,
-                "",
-                _("超期整改"),
-                _("%(what)s，期限 %(deadline)s，%(submitted)s 才提交整改")
-                % {
-                    "what": _finding_text(finding),
-                    "deadline": finding.deadline.isoformat(),
-                    "submitted": finding.submitted_on.isoformat(),
-                },
-                -rules.points(Key.CREDIT_LATE_RECTIFICATION),
-                finding_id=finding.pk,
-            )
+        # Every late answer counts, each against the deadline it was due by: a later reopening or a new
+        # deadline does not take the lateness away.
+        for answered in rounds[finding.pk]:
+            if answered.late_days and answered.answered_on >= window_from:
+                add(
+                    "credit",
+                    Key.CREDIT_LATE_RECTIFICATION,
+                    "",
+                    _("超期整改"),
+                    _("%(what)s，期限 %(deadline)s，%(submitted)s 才提交整改（逾期 %(days)s 天）")
+                    % {
+                        "what": _finding_text(finding),
+                        "deadline": answered.due.isoformat(),
+                        "submitted": answered.answered_on.isoformat(),
+                        "days": answered.late_days,
+                    },
+                    -rules.points(Key.CREDIT_LATE_RECTIFICATION),
+                    finding_id=finding.pk,
+                )
     texts = {f.pk: _finding_text(f) for f in facts.findings}
     for finding_id, day in sorted(facts.reopenings, key=lambda r: r[1]):
         if day >= window_from:

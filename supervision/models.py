@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pghistory
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -79,6 +80,11 @@ class Inspection(VersionedModel):
         related_name="inspections",
     )
     summary = models.TextField(_("检查情况"), blank=True)
+    backfilled = models.BooleanField(
+        _("事后补录"),
+        default=False,
+        help_text=_("检查结束后按原始记录补录的历史检查：各日期按原始记录填写，计分也按这些日期"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
     )
@@ -197,6 +203,9 @@ class Finding(VersionedModel):
         blank=True,
         related_name="+",
     )
+    backfilled = models.BooleanField(
+        _("事后补录"), default=False, help_text=_("按原始记录补录的历史问题，日期为原始记录的日期")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
     )
@@ -234,12 +243,50 @@ class Finding(VersionedModel):
 
     @property
     def rectified_late(self) -> bool:
-        """Verified, but the rectification that was verified came after the deadline."""
+        """Verified, but the rectification that was verified came after the deadline now in force. Grading
+        does not use this: it measures each answer against the deadline in force when that answer was due
+        (supervision.grading.late_answers, from the deadline history)."""
         return (
             self.status == self.Status.VERIFIED
             and self.submitted_on is not None
             and self.submitted_on > self.deadline
         )
+
+
+class FindingDeadline(models.Model):
+    """One deadline a finding was given: the first one, an extension, or the new one set on reopening.
+    Append-only (an UPDATE is refused by a database trigger), so a reopened finding keeps
+    every earlier deadline and lateness is measured against the deadline in force when the answer was due.
+    `in_force_from` is the day it was set (for a backfilled finding, the day the original record gives)."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("初始期限")
+        EXTENDED = "extended", _("调整期限")
+        REOPENED = "reopened", _("退回后的新期限")
+
+    finding = models.ForeignKey(
+        Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="deadlines"
+    )
+    deadline = models.DateField(_("整改期限"))
+    in_force_from = models.DateField(_("生效日期"), help_text=_("设定该期限的日期"))
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("设定人"), on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+
+    scope = Scope(via="finding__facility")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("整改期限记录")
+        verbose_name_plural = _("整改期限记录")
+        ordering = ["finding", "in_force_from", "set_at", "pk"]
+        indexes = [models.Index(fields=["finding", "in_force_from"], name="finding_deadline_in_force")]
+
+    def __str__(self):
+        return f"{self.finding_id} {self.get_kind_display()} {self.deadline:%Y-%m-%d}"
 
 
 class FindingAction(models.Model):
@@ -262,6 +309,12 @@ class FindingAction(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
     )
     acted_at = models.DateTimeField(_("操作时间"), auto_now_add=True)
+    happened_on = models.DateField(
+        _("发生日期"),
+        null=True,
+        blank=True,
+        help_text=_("该步骤实际发生的日期：通常为操作当天，事后补录时为原始记录的日期"),
+    )
     on_date = models.DateField(
         _("日期"), null=True, blank=True, help_text=_("整改完成日期、验证日期或新的整改期限")
     )
@@ -293,6 +346,15 @@ class FindingAction(models.Model):
     @property
     def date_label(self) -> str:
         return str(self.DATE_LABELS.get(self.action, _("日期")))
+
+    @property
+    def entered_later(self) -> bool:
+        """Entered on a later day than it happened (a backfilled step)."""
+        from django.utils import timezone
+
+        return bool(
+            self.happened_on and self.acted_at and self.happened_on < timezone.localtime(self.acted_at).date()
+        )
 
 
 # ---------------------------------------------------------------- complaints
@@ -506,12 +568,83 @@ class GradeMatrixCell(VersionedModel):
         return f"{self.get_risk_level_display()} × {self.get_credit_level_display()} → {self.grade}"
 
 
+class GradeRecord(models.Model):
+    """A facility's risk + credit grade for one period (a calendar month), as computed at the period's end
+    and kept: later changes to records or rules never rewrite it. `reasons` holds the lines that produced
+    the points, so the grade page can say why a grade changed from one period to the next. Written only by
+    supervision.services.grade_records_keep; never updated."""
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="grade_records"
+    )
+    period = models.DateField(_("期间"), help_text=_("月份（记为当月1日）"))
+    as_of = models.DateField(_("计算日期"))
+    grade = models.CharField(_("监管等级"), max_length=1, choices=Grade.choices)
+    risk_level = models.CharField(_("风险等级"), max_length=8, choices=RiskLevel.choices)
+    credit_level = models.CharField(_("信用等级"), max_length=8, choices=CreditLevel.choices)
+    risk_points = models.DecimalField(_("风险分"), max_digits=8, decimal_places=2)
+    credit_points = models.DecimalField(_("信用分"), max_digits=8, decimal_places=2)
+    reasons = models.JSONField(_("计分依据"), default=list, blank=True)
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    scope = Scope(via="facility")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("监管等级记录")
+        verbose_name_plural = _("监管等级记录")
+        ordering = ["facility", "-period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "period"],
+                name="grade_record_one_per_period",
+                violation_error_message=_("该机构该期间已有等级记录。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(period__day=1),
+                name="grade_record_period_is_month",
+                violation_error_message=_("期间须为某月1日。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.facility} {self.period:%Y-%m} {self.grade}"
+
+    @property
+    def reason_keys(self) -> set[str]:
+        return {f"{r.get('part')}|{r.get('label')}|{r.get('detail')}" for r in self.reasons}
+
+
 # ---------------------------------------------------------------- quality evaluation (frameworks as data)
 
 
 @pghistory.track(*tracked())
 class EvaluationFramework(VersionedModel):
-    key = models.SlugField(_("标识"), max_length=64, unique=True)
+    """One edition of an evaluation framework. A draft is edited freely; publishing freezes it (its
+    dimensions, items, grade lines, points and veto grade can no longer change — also refused by database
+    triggers), so every assessment made with it keeps its score. A change is a new edition, drafted from the
+    last one (supervision.services.framework_draft_next) and published in its turn; the earlier edition is
+    then retired: still frozen, still the one its assessments were made with, no longer offered."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+        RETIRED = "retired", _("已停用（有新版本）")
+
+    FROZEN = (Status.PUBLISHED, Status.RETIRED)
+
+    key = models.SlugField(_("标识"), max_length=64, help_text=_("同一框架的各版本共用一个标识"))
+    edition = models.PositiveSmallIntegerField(_("版本号"), default=1)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_on = models.DateField(_("发布日期"), null=True, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        verbose_name=_("上一版本"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     name = models.CharField(_("名称"), max_length=128)
     standard_code = models.CharField(_("标准编号"), max_length=64, blank=True)
     total_points = models.DecimalField(
@@ -535,14 +668,63 @@ class EvaluationFramework(VersionedModel):
     class Meta:
         verbose_name = _("质量评估框架")
         verbose_name_plural = _("质量评估框架")
-        ordering = ["name"]
+        ordering = ["name", "-edition"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "edition"],
+                name="evaluation_framework_key_edition",
+                violation_error_message=_("该框架已有此版本号。"),
+            ),
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=Q(status="published"),
+                name="evaluation_framework_one_published",
+                violation_error_message=_("同一框架只能有一个已发布的版本。"),
+            ),
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=Q(status="draft"),
+                name="evaluation_framework_one_draft",
+                violation_error_message=_("同一框架只能有一个草稿版本。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_on__isnull=False),
+                name="evaluation_framework_published_dated",
+                violation_error_message=_("已发布的版本须有发布日期。"),
+            ),
+        ]
 
     def __str__(self):
-        return self.name
+        return f"{self.name}（{self.edition_label}）"
+
+    @property
+    def edition_label(self) -> str:
+        return _("第%(n)s版") % {"n": self.edition}
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in self.FROZEN
+
+
+class FrozenFrameworkPart(models.Model):
+    """A part of a framework (dimension, item, grade line): refused once its edition is published, with a
+    message; the database triggers (migration 0004) refuse it too, for writes that skip full_clean."""
+
+    class Meta:
+        abstract = True
+
+    def framework_of(self) -> EvaluationFramework | None:
+        raise NotImplementedError
+
+    def clean(self):
+        super().clean()
+        framework = self.framework_of()
+        if framework is not None and framework.is_frozen:
+            raise ValidationError(_("“%(f)s”已发布，内容不能再修改；请起草新版本。") % {"f": framework})
 
 
 @pghistory.track(*tracked())
-class EvaluationDimension(Versioned):
+class EvaluationDimension(FrozenFrameworkPart, Versioned):
     framework = models.ForeignKey(
         EvaluationFramework, verbose_name=_("评估框架"), on_delete=models.CASCADE, related_name="dimensions"
     )
@@ -573,9 +755,12 @@ class EvaluationDimension(Versioned):
     def __str__(self):
         return self.name
 
+    def framework_of(self):
+        return self.framework if self.framework_id else None
+
 
 @pghistory.track(*tracked())
-class EvaluationItem(Versioned):
+class EvaluationItem(FrozenFrameworkPart, Versioned):
     dimension = models.ForeignKey(
         EvaluationDimension, verbose_name=_("评估维度"), on_delete=models.CASCADE, related_name="items"
     )
@@ -605,9 +790,12 @@ class EvaluationItem(Versioned):
     def __str__(self):
         return self.text
 
+    def framework_of(self):
+        return self.dimension.framework if self.dimension_id else None
+
 
 @pghistory.track(*tracked())
-class GradeThreshold(Versioned):
+class GradeThreshold(FrozenFrameworkPart, Versioned):
     """The lowest total score for a grade. A null score means the line is not known (WS/T 821—2023's
     grade lines are not in the seeds): the evaluation then shows “未设定等级线” instead of a grade."""
 
@@ -617,6 +805,9 @@ class GradeThreshold(Versioned):
     grade = models.CharField(_("等级"), max_length=16)
     min_score = models.DecimalField(_("最低总分"), max_digits=8, decimal_places=2, null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0, help_text=_("从高到低"))
+    basis = models.CharField(
+        _("依据"), max_length=255, blank=True, help_text=_("分数线的出处；出处未给出分数线时写明")
+    )
 
     class Meta:
         verbose_name = _("等级线")
@@ -637,6 +828,9 @@ class GradeThreshold(Versioned):
 
     def __str__(self):
         return f"{self.framework} {self.grade}"
+
+    def framework_of(self):
+        return self.framework if self.framework_id else None
 
 
 @pghistory.track(*tracked())

@@ -15,6 +15,7 @@ framework + dimension code; framework + grade; event key).
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from core.seeding import (
@@ -75,6 +76,7 @@ FRAMEWORKS = FixtureFile(
     "supervision_frameworks.csv",
     {
         "key": required_text,
+        "edition": integer,
         "name": required_text,
         "standard_code": text,
         "total_points": decimal,
@@ -125,7 +127,7 @@ class SupervisionLoader(SourcedLoader):
         DEPARTMENTS: {"code": ("code",), "name": ("name",)},
         GRADING: {"区县+参数+对象": ("district", "key", "subject")},
         MATRIX: {"区县+风险等级+信用等级": ("district", "risk_level", "credit_level")},
-        FRAMEWORKS: {"key": ("key",)},
+        FRAMEWORKS: {"key+版本号": ("key", "edition")},
         DIMENSIONS: {"框架+代码": ("framework", "code")},
         THRESHOLDS: {"框架+等级": ("framework", "grade")},
         EVENTS: {"key": ("key",)},
@@ -205,7 +207,7 @@ class SupervisionLoader(SourcedLoader):
                 FRAMEWORKS,
                 row,
                 EvaluationFramework,
-                {"key": v["key"]},
+                {"key": v["key"], "edition": v["edition"] or 1},
                 {
                     **pick(v, "name", "standard_code", "total_points", "content_status", "veto_grade"),
                     "source": self.sources.get(v["source"]) if v["source"] else None,
@@ -214,7 +216,12 @@ class SupervisionLoader(SourcedLoader):
             )
         self.stop_on_problems()
         framework_by_key.update(
-            {f.key: f for f in EvaluationFramework.objects.exclude(key__in=list(framework_by_key))}
+            {
+                f.key: f
+                for f in EvaluationFramework.objects.exclude(key__in=list(framework_by_key)).filter(
+                    status=EvaluationFramework.Status.PUBLISHED
+                )
+            }
         )
         for row in dimensions:
             v = row.values
@@ -234,6 +241,14 @@ class SupervisionLoader(SourcedLoader):
                 {"framework": framework_by_key[v["framework"]], "grade": v["grade"]},
                 {"min_score": v["min_score"], "sort_order": v["sort_order"] or 0},
             )
+        # A seeded edition is published once its content is in: from then on it is frozen, and a change
+        # in the fixtures is refused (it needs a new edition) instead of rewriting earlier scores.
+        self.stop_on_problems()
+        for framework in framework_by_key.values():
+            if framework.status == EvaluationFramework.Status.DRAFT:
+                framework.status = EvaluationFramework.Status.PUBLISHED
+                framework.published_on = datetime.date.today()
+                framework.save(update_fields=["status", "published_on", "updated_at"])
         for row in events:
             v = row.values
             self.upsert(

@@ -10,10 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from core.access import Action, can
 from facilities.models import Facility, StaffMember, TrainingRecord
@@ -21,14 +22,18 @@ from facilities.selectors import StaffIndicators, certificate_rate_goal, staff_i
 from supervision import grading
 from supervision.models import (
     Complaint,
+    CreditLevel,
     Evaluation,
     EvaluationDimension,
     EvaluationFramework,
     Finding,
+    GradeRecord,
     HouseholdIncome,
     Inspection,
+    RiskLevel,
     SupervisionEvent,
 )
+from targets import comparators
 from targets.models import PopulationStat, Region, ReportedFigure
 
 # ---------------------------------------------------------------- scoping (core.access)
@@ -92,6 +97,47 @@ def finding_list(queryset: QuerySet[Finding], on: datetime.date) -> QuerySet[Fin
     return with_overdue(
         queryset.select_related("facility", "facility__district", "facility__town", "inspection"), on
     ).order_by("-overdue", "deadline", "pk")
+
+
+@dataclass
+class FindingTimeline:
+    """A finding's deadline history and its answering rounds, each with the deadline it was due by and
+    how late its answer came (supervision.grading.answer_rounds: the same reading the grade uses)."""
+
+    deadlines: list
+    rounds: list[grading.Round]
+
+    @property
+    def late_rounds(self) -> list[grading.Round]:
+        return [r for r in self.rounds if r.late_days]
+
+
+def finding_timeline(finding: Finding, as_of: datetime.date) -> FindingTimeline:
+    facts = grading.collect_facts([finding.facility], as_of)[finding.facility_id]
+    deadlines = list(finding.deadlines.select_related("set_by").order_by("in_force_from", "set_at", "pk"))
+    return FindingTimeline(deadlines, facts.rounds(finding, as_of))
+
+
+def grade_history(facility: Facility) -> list[tuple]:
+    """The facility's kept grades, newest first, each with what changed since the period before: the
+    reasons that appeared and those that went away."""
+    records = list(facility.grade_records.order_by("period"))
+    rows = []
+    previous = None
+    for record in records:
+        added, removed = [], []
+        if previous is not None:
+            before = {_reason_key(r): r for r in previous.reasons}
+            now = {_reason_key(r): r for r in record.reasons}
+            added = [r for key, r in now.items() if key not in before]
+            removed = [r for key, r in before.items() if key not in now]
+        rows.append((record, previous, added, removed))
+        previous = record
+    return list(reversed(rows))
+
+
+def _reason_key(reason: dict) -> tuple:
+    return (reason.get("part"), reason.get("key"), reason.get("detail"))
 
 
 # ---------------------------------------------------------------- evaluations
@@ -467,15 +513,8 @@ class StaffGoals:
 
 
 def _compare(value: Decimal, figure: ReportedFigure) -> bool:
-    goal, comparator = figure.value, figure.comparator
-    C = ReportedFigure.Comparator
-    if comparator == C.GT:
-        return value > goal
-    if comparator == C.LT:
-        return value < goal
-    if comparator == C.LTE:
-        return value <= goal
-    return value >= goal  # =, ≥ and ≈ as goals: reached at the stated value
+    # A goal ("90%以上" is ≥ 90: 9 of 10 certified meets it); targets.comparators decides the meaning.
+    return comparators.satisfies(value, figure.comparator, figure.value, goal=True)
 
 
 def _meets(rate: Decimal | None, figure: ReportedFigure | None) -> bool | None:
@@ -743,3 +782,84 @@ def payment_hold_reasons(facility: Facility, on: datetime.date | None = None) ->
             % {"fee": _fmt(row.fee), "cap": _fmt(row.cap), "excess": _fmt(row.excess)}
         )
     return reasons
+
+
+# ---------------------------------------------------------------- for the public directory (disclosure)
+
+
+def _inspection_result(found: int, unresolved: int) -> str:
+    if not found:
+        return _("未发现问题")
+    if not unresolved:
+        return ngettext("发现%(n)d项问题，已全部整改", "发现%(n)d项问题，已全部整改", found) % {"n": found}
+    text = ngettext("发现%(n)d项问题，%(open)d项整改中", "发现%(n)d项问题，%(open)d项整改中", found)
+    return text % {"n": found, "open": unresolved}
+
+
+def latest_inspections(facility_ids: list[int], today: datetime.date | None = None) -> dict[int, dict]:
+    """The directory's "inspection" disclosure: each facility's latest inspection up to today — its date,
+    its kind and, as the outcome, how many problems it found there and whether they are rectified. Nothing
+    else leaves: not the findings' text, the team or the other facilities visited. One query per page."""
+    today = today or timezone.localdate()
+    found_there = Finding.objects.filter(
+        facility_id=OuterRef("facility_id"), inspection_id=OuterRef("inspection_id")
+    ).order_by()
+
+    def count(findings):
+        return Coalesce(Subquery(findings.values("facility_id").annotate(n=Count("pk")).values("n")), 0)
+
+    visits = (
+        Inspection.facilities.through.objects.filter(
+            facility_id__in=facility_ids, inspection__inspected_on__lte=today
+        )
+        .order_by("facility_id", "-inspection__inspected_on", "-inspection_id")
+        .distinct("facility_id")
+        .annotate(
+            found=count(found_there),
+            unresolved=count(found_there.exclude(status=Finding.Status.VERIFIED)),
+        )
+        .values_list("facility_id", "inspection__inspected_on", "inspection__kind", "found", "unresolved")
+    )
+    return {
+        facility_id: {
+            "date": day,
+            "kind": str(Inspection.Kind(kind).label),
+            "result": _inspection_result(found, unresolved),
+        }
+        for facility_id, day, kind, found, unresolved in visits
+    }
+
+
+# Short level words for the directory, which prints them after "风险" / "信用".
+_RISK_WORDS = {
+    RiskLevel.LOW: pgettext_lazy("风险等级", "低"),
+    RiskLevel.MEDIUM: pgettext_lazy("风险等级", "中"),
+    RiskLevel.HIGH: pgettext_lazy("风险等级", "高"),
+}
+_CREDIT_WORDS = {
+    CreditLevel.GOOD: pgettext_lazy("信用等级", "良好"),
+    CreditLevel.FAIR: pgettext_lazy("信用等级", "一般"),
+    CreditLevel.POOR: pgettext_lazy("信用等级", "较差"),
+}
+
+
+def kept_grades(facility_ids: list[int]) -> dict[int, dict]:
+    """The directory's "grade" disclosure: each facility's latest kept grade (GradeRecord, computed at a
+    month's end and never rewritten) with its risk and credit levels and the day it was computed. Not the
+    live grade: that takes the whole rule (a dozen queries and the district's rules) per page, and a kept
+    grade is the one officials have seen. The points and their reasons stay internal. One query per page."""
+    records = (
+        GradeRecord.objects.filter(facility_id__in=facility_ids)
+        .order_by("facility_id", "-period")
+        .distinct("facility_id")
+        .values_list("facility_id", "grade", "risk_level", "credit_level", "as_of")
+    )
+    return {
+        facility_id: {
+            "grade": grade,
+            "risk": str(_RISK_WORDS[risk]),
+            "credit": str(_CREDIT_WORDS[credit]),
+            "as_of": as_of,
+        }
+        for facility_id, grade, risk, credit, as_of in records
+    }

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,15 +30,21 @@ from core.errors import NotAllowed
 from core.errors import ServiceError as RegistryError
 from core.versioning import StaleVersion
 from facilities.models import Facility
+from supervision import grading
 from supervision.models import (
     Complaint,
     Department,
     Evaluation,
+    EvaluationDimension,
     EvaluationFramework,
+    EvaluationItem,
     EvaluationScore,
     Finding,
     FindingAction,
+    FindingDeadline,
     GradeMatrixCell,
+    GradeRecord,
+    GradeThreshold,
     GradingWeight,
     HouseholdIncome,
     Inspection,
@@ -136,8 +143,15 @@ def inspection_create(
     title: str = "",
     summary: str = "",
     complaint: Complaint | None = None,
+    backfilled: bool = False,
 ) -> Inspection:
+    """Record an inspection. `backfilled`: an inspection held earlier, entered from its original record
+    (its findings are then entered with their own dates through finding_backfill)."""
     team, facilities = list(team), list(facilities)
+    if backfilled and inspected_on > _today():
+        raise RegistryError(
+            _("请修正标出的问题后再保存。"), {"inspected_on": [_("补录的历史检查，检查日期不能晚于今天。")]}
+        )
     _check_inspection(
         user=user,
         district=district,
@@ -154,6 +168,7 @@ def inspection_create(
         title=title.strip(),
         summary=summary.strip(),
         complaint=complaint,
+        backfilled=backfilled,
         created_by=user,
     )
     _clean(inspection)
@@ -234,7 +249,7 @@ def _lock(finding: Finding, version: int | None = None) -> Finding:
     return locked
 
 
-def _record(finding, action, user, *, note="", reference="", on_date=None) -> FindingAction:
+def _record(finding, action, user, *, note="", reference="", on_date=None, happened_on=None) -> FindingAction:
     row = FindingAction(
         finding=finding,
         action=action,
@@ -242,8 +257,24 @@ def _record(finding, action, user, *, note="", reference="", on_date=None) -> Fi
         note=note.strip(),
         reference=reference.strip(),
         on_date=on_date,
+        happened_on=happened_on or _today(),
     )
     _clean(row, exclude=["finding", "actor"])
+    row.save()
+    return row
+
+
+def _set_deadline(finding, kind, user, deadline, *, in_force_from=None, note="") -> FindingDeadline:
+    """Add a deadline to the finding's history (never replacing an earlier one) and make it current."""
+    row = FindingDeadline(
+        finding=finding,
+        deadline=deadline,
+        in_force_from=in_force_from or _today(),
+        kind=kind,
+        set_by=user,
+        note=note.strip()[:255],
+    )
+    _clean(row, exclude=["finding", "set_by"])
     row.save()
     return row
 
@@ -299,6 +330,102 @@ def finding_create(
     _clean(finding, exclude=["inspection", "facility", "created_by"])
     finding.save()
     _record(finding, FindingAction.Action.CREATED, user, on_date=deadline, note=finding.description)
+    _set_deadline(finding, FindingDeadline.Kind.INITIAL, user, deadline)
+    return finding
+
+
+@transaction.atomic
+def finding_backfill(
+    *,
+    user,
+    inspection: Inspection,
+    facility: Facility,
+    category: str,
+    severity: str,
+    description: str,
+    deadline: datetime.date,
+    answered_on: datetime.date | None = None,
+    verified_on: datetime.date | None = None,
+    answer_note: str = "",
+    legal_basis: str = "",
+    responsible_person: str = "",
+) -> Finding:
+    """Enter a historic finding from the original record, with its real dates: found on the inspection's
+    date, its deadline, when the facility answered and when it was verified. Only for an inspection
+    marked as entered after the fact; the finding is marked too, and every step carries its original date
+    (FindingAction.happened_on), so grading scores it by those dates, not by the day of entry."""
+    if not can(user, Action.REVIEW, facility) or not can(user, Action.SUPERVISE, inspection.district):
+        raise NotAllowed(_("只有本区卫健委可以补录历史问题。"))
+    today, found = _today(), inspection.inspected_on
+    errors: dict[str, list[str]] = {}
+    if not inspection.backfilled:
+        raise RegistryError(_("只有标记为“事后补录”的检查可以补录历史问题；本次检查请按整改流程登记。"))
+    if not inspection.facilities.filter(pk=facility.pk).exists():
+        errors["facility"] = [_("该机构不在本次检查的机构之中。")]
+    if not description.strip():
+        errors["description"] = [_("请描述发现的问题。")]
+    if deadline < found:
+        errors["deadline"] = [_("整改期限不能早于检查日期（%(d)s）。") % {"d": found.isoformat()}]
+    if answered_on is not None and not found <= answered_on <= today:
+        errors["answered_on"] = [_("整改提交日期须在检查日期之后、且不晚于今天。")]
+    if verified_on is not None:
+        if answered_on is None:
+            errors["verified_on"] = [_("有验证日期时须填写整改提交日期。")]
+        elif not answered_on <= verified_on <= today:
+            errors["verified_on"] = [_("验证日期须在整改提交之后、且不晚于今天。")]
+    if errors:
+        raise RegistryError(_("请修正标出的问题后再保存。"), errors)
+    status = Finding.Status.OPEN
+    if verified_on:
+        status = Finding.Status.VERIFIED
+    elif answered_on:
+        status = Finding.Status.SUBMITTED
+    finding = Finding(
+        inspection=inspection,
+        facility=facility,
+        category=category,
+        severity=severity,
+        description=description.strip(),
+        legal_basis=legal_basis.strip(),
+        responsible_person=responsible_person.strip(),
+        deadline=deadline,
+        status=status,
+        submitted_on=answered_on,
+        verified_on=verified_on,
+        verified_by=user if verified_on else None,
+        backfilled=True,
+        created_by=user,
+    )
+    _clean(finding, exclude=["inspection", "facility", "created_by", "verified_by"])
+    finding.save()
+    marker = _("事后补录（按原始记录）")
+    _record(
+        finding,
+        FindingAction.Action.CREATED,
+        user,
+        on_date=deadline,
+        note=f"{marker}：{finding.description}",
+        happened_on=found,
+    )
+    _set_deadline(finding, FindingDeadline.Kind.INITIAL, user, deadline, in_force_from=found, note=marker)
+    if answered_on:
+        _record(
+            finding,
+            FindingAction.Action.SUBMITTED,
+            user,
+            note=f"{marker}：{answer_note.strip()}" if answer_note.strip() else marker,
+            on_date=answered_on,
+            happened_on=answered_on,
+        )
+    if verified_on:
+        _record(
+            finding,
+            FindingAction.Action.VERIFIED,
+            user,
+            note=marker,
+            on_date=verified_on,
+            happened_on=verified_on,
+        )
     return finding
 
 
@@ -409,6 +536,10 @@ def finding_reopen(
         fields.append("deadline")
     finding.save(update_fields=fields)
     _record(finding, FindingAction.Action.REOPENED, user, note=note, reference=reference, on_date=deadline)
+    if deadline:
+        # The new deadline is added to the history: the earlier ones, and the lateness measured against
+        # them, stay (supervision.grading.answer_rounds).
+        _set_deadline(finding, FindingDeadline.Kind.REOPENED, user, deadline, note=note)
     return finding
 
 
@@ -431,6 +562,7 @@ def finding_set_deadline(
     old = finding.deadline
     finding.deadline = deadline
     finding.save(update_fields=["deadline", "updated_at"])
+    _set_deadline(finding, FindingDeadline.Kind.EXTENDED, user, deadline, note=note)
     _record(
         finding,
         FindingAction.Action.DEADLINE,
@@ -568,6 +700,10 @@ def evaluation_create(
         if kind == Evaluation.Kind.SELF:
             raise NotAllowed(_("只有本机构的填报人可以填写自评。"))
         raise NotAllowed(_("只有本区卫健委可以填写官方评估。"))
+    if framework.status == EvaluationFramework.Status.DRAFT:
+        raise RegistryError(_("该评估框架版本尚未发布，不能用于评估。"))
+    if framework.status == EvaluationFramework.Status.RETIRED:
+        raise RegistryError(_("该评估框架已有新版本，请按最新版本评估。"))
     if not framework.is_active:
         raise RegistryError(_("该评估框架已停用。"))
     if assessed_on > _today():
@@ -631,3 +767,171 @@ def evaluation_create(
     except IntegrityError as exc:
         raise RegistryError(_("评分保存失败：%(e)s") % {"e": exc}) from exc
     return evaluation
+
+
+# ---------------------------------------------------------------- grade history
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def month_end(period: datetime.date) -> datetime.date:
+    return grading.add_months(period, 1) - datetime.timedelta(days=1)
+
+
+@transaction.atomic
+def grade_records_keep(*, period: datetime.date, district: Region | None = None, user=None) -> int:
+    """Keep the risk + credit grade of every active, real facility (of `district`, or all) for the month
+    `period`, computed as of the month's last day, with the reasons. A month is kept once it has ended;
+    a facility already kept for that month is left as it was (a record is never rewritten). Returns how
+    many records were added. With `user`: only a district official of `district` (or a superuser)."""
+    period = month_start(period)
+    as_of = month_end(period)
+    if user is not None and not (
+        unrestricted(user) or (district is not None and can(user, Action.SUPERVISE, district))
+    ):
+        raise NotAllowed(_("只有本区卫健委可以记录本区的监管等级。"))
+    if as_of >= _today():
+        raise RegistryError(
+            _("%(month)s尚未结束，月末之后才能记录该月的等级。") % {"month": period.strftime("%Y-%m")}
+        )
+    facilities = Facility.objects.filter(
+        is_synthetic=False, operating_status__in=grading.ACTIVE_STATUSES
+    ).exclude(grade_records__period=period)
+    if district is not None:
+        facilities = facilities.filter(district=district)
+    try:
+        results = grading.grade_all(facilities, as_of)
+    except grading.GradingRuleMissing as exc:
+        raise RegistryError(str(exc)) from exc
+    GradeRecord.objects.bulk_create(
+        [
+            GradeRecord(
+                facility=r.facility,
+                period=period,
+                as_of=as_of,
+                grade=r.grade,
+                risk_level=r.risk_level,
+                credit_level=r.credit_level,
+                risk_points=r.risk_points,
+                credit_points=r.credit_points,
+                reasons=[
+                    {
+                        "part": line.part,
+                        "key": line.key,
+                        "label": line.label,
+                        "detail": line.detail,
+                        "points": str(line.points),
+                        "finding_id": line.finding_id,
+                        "complaint_id": line.complaint_id,
+                    }
+                    for line in r.lines
+                ],
+            )
+            for r in results
+        ],
+        ignore_conflicts=True,  # kept by a concurrent run meanwhile: the first record stays
+    )
+    return len(results)
+
+
+# ---------------------------------------------------------------- evaluation framework editions
+
+
+def _may_manage_frameworks(user) -> bool:
+    # The frameworks are national standards (WS/T 821) or a district's own headings shared by every
+    # facility: their editions are managed centrally.
+    return bool(unrestricted(user))
+
+
+@transaction.atomic
+def framework_draft_next(*, user, framework: EvaluationFramework) -> EvaluationFramework:
+    """A new draft edition copied from `framework` (its dimensions, items and grade lines), to be edited
+    and then published. The copied edition stays as it is: assessments made with it keep their score."""
+    if not _may_manage_frameworks(user):
+        raise NotAllowed(_("只有系统管理员可以起草评估框架的新版本。"))
+    framework = EvaluationFramework.objects.select_for_update().get(pk=framework.pk)
+    if EvaluationFramework.objects.filter(
+        key=framework.key, status=EvaluationFramework.Status.DRAFT
+    ).exists():
+        raise RegistryError(_("该框架已有一个草稿版本，请先发布或删除它。"))
+    latest = EvaluationFramework.objects.filter(key=framework.key).order_by("-edition").first()
+    draft = EvaluationFramework(
+        key=framework.key,
+        edition=latest.edition + 1,
+        status=EvaluationFramework.Status.DRAFT,
+        previous=framework,
+        name=framework.name,
+        standard_code=framework.standard_code,
+        total_points=framework.total_points,
+        content_status=framework.content_status,
+        veto_grade=framework.veto_grade,
+        source=framework.source,
+        basis=framework.basis,
+        is_active=framework.is_active,
+        created_by=user,
+    )
+    _clean(draft, exclude=["previous", "source", "created_by"])
+    draft.save()
+    for dimension in framework.dimensions.prefetch_related("items").order_by("sort_order", "code"):
+        copy = EvaluationDimension.objects.create(
+            framework=draft,
+            code=dimension.code,
+            name=dimension.name,
+            points=dimension.points,
+            sort_order=dimension.sort_order,
+        )
+        EvaluationItem.objects.bulk_create(
+            [
+                EvaluationItem(
+                    dimension=copy,
+                    code=item.code,
+                    text=item.text,
+                    points=item.points,
+                    is_veto=item.is_veto,
+                    sort_order=item.sort_order,
+                )
+                for item in dimension.items.all()
+            ]
+        )
+    GradeThreshold.objects.bulk_create(
+        [
+            GradeThreshold(
+                framework=draft, grade=t.grade, min_score=t.min_score, sort_order=t.sort_order, basis=t.basis
+            )
+            for t in framework.thresholds.all()
+        ]
+    )
+    return draft
+
+
+@transaction.atomic
+def framework_publish(*, user, framework: EvaluationFramework) -> EvaluationFramework:
+    """Publish a draft edition: from now on it is frozen and offered for new assessments; the edition
+    published before it is retired (frozen as well, and still the one its assessments were made with)."""
+    if not _may_manage_frameworks(user):
+        raise NotAllowed(_("只有系统管理员可以发布评估框架。"))
+    framework = EvaluationFramework.objects.select_for_update().get(pk=framework.pk)
+    if framework.status != EvaluationFramework.Status.DRAFT:
+        raise RegistryError(_("只有草稿版本可以发布。"))
+    dimensions = list(framework.dimensions.prefetch_related("items"))
+    if not dimensions:
+        raise RegistryError(_("草稿没有任何评估维度，不能发布。"))
+    points = [d.points for d in dimensions]
+    if (
+        framework.total_points is not None
+        and all(p is not None for p in points)
+        and sum(points) != framework.total_points
+    ):
+        raise RegistryError(
+            _("各维度分值之和 %(sum)s 与总分 %(total)s 不一致。")
+            % {"sum": sum(points), "total": framework.total_points}
+        )
+    EvaluationFramework.objects.filter(key=framework.key, status=EvaluationFramework.Status.PUBLISHED).update(
+        status=EvaluationFramework.Status.RETIRED, version=F("version") + 1
+    )
+    framework.status = EvaluationFramework.Status.PUBLISHED
+    framework.published_on = _today()
+    framework.save(update_fields=["status", "published_on", "updated_at"])
+    return framework

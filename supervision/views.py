@@ -21,13 +21,20 @@ from core import access, history, privacy
 from core.access import Action, Role, can, unrestricted
 from core.forms import apply_service_error
 from core.versioning import StaleVersion
-from core.views import ObjectDetailView, ObjectListView, query_without_page, tables_export
+from core.views import ObjectDetailView, ObjectListView, export_about, query_without_page, tables_export
 from facilities.models import Facility
 from facilities.services import RegistryError
 from supervision import grading, selectors, services, tables
-from supervision.filtersets import ComplaintFilterSet, FindingFilterSet, GradeFilterSet, InspectionFilterSet
+from supervision.filtersets import (
+    ComplaintFilterSet,
+    EvaluationFilterSet,
+    FindingFilterSet,
+    GradeFilterSet,
+    InspectionFilterSet,
+)
 from supervision.forms import (
     AnswerForm,
+    BackfillFindingForm,
     ComplaintForm,
     DeadlineForm,
     EvaluationForm,
@@ -40,6 +47,7 @@ from supervision.forms import (
     VerifyForm,
     team_initial,
 )
+from supervision.list_tables import ComplaintTable, InspectionTable, evaluations_table
 from supervision.models import (
     Complaint,
     CreditLevel,
@@ -151,7 +159,13 @@ def dashboard(request, code):
 @login_required
 def dashboard_export(request, code, table):
     district, board, built = _dashboard(request, code)
-    return tables_export(table, built, f"{district.name}-{_('综合监管')}-{board.year}-{table}.xlsx")
+    about = export_about(
+        request,
+        f"{district.name} {_('综合监管')} {board.year}",
+        filters=[(_("区县"), district.name), (_("年份"), board.year)],
+        as_of=board.as_of,
+    )
+    return tables_export(table, built, f"{district.name}-{_('综合监管')}-{board.year}-{table}.xlsx", about)
 
 
 @login_required
@@ -187,10 +201,13 @@ class InspectionListView(ObjectListView):
         )
     )
     filterset = InspectionFilterSet
+    table = InspectionTable
     ordering = ("-inspected_on", "-pk")
     paginate_by = 30
     template_name = "supervision/inspection_list.html"
     export_param = None
+    export_name = gettext_lazy("检查")
+    export_dated = True
 
     def allowed(self):
         # Operators answer findings; the inspection records (other facilities, the team) are for officials.
@@ -207,6 +224,7 @@ class InspectionListView(ObjectListView):
 
 
 inspection_list = InspectionListView.as_view()
+inspection_export = InspectionListView.as_view(export_only=True)
 
 
 def _inspection_form(request, inspection=None):
@@ -239,6 +257,7 @@ def _inspection_form(request, inspection=None):
                 "facilities": list(inspection.facilities.all()),
                 "complaint": inspection.complaint,
                 "summary": inspection.summary,
+                "backfilled": inspection.backfilled,
             }
         else:
             initial = {"inspected_on": timezone.localdate()}
@@ -283,7 +302,12 @@ def _inspection_form(request, inspection=None):
         }
         try:
             if inspection is None:
-                saved = services.inspection_create(user=request.user, district=data["district"], **arguments)
+                saved = services.inspection_create(
+                    user=request.user,
+                    district=data["district"],
+                    backfilled=data["backfilled"],
+                    **arguments,
+                )
             else:
                 saved = services.inspection_update(user=request.user, inspection=inspection, **arguments)
         except RegistryError as error:
@@ -342,6 +366,32 @@ class InspectionDetailView(ObjectDetailView):
 
 
 inspection_detail = InspectionDetailView.as_view()
+
+
+@login_required
+def finding_backfill(request, pk):
+    """A historic finding of an inspection entered after the fact, with its original dates."""
+    inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
+    if not selectors.can_supervise(request.user, inspection.district):
+        raise Http404
+    if not inspection.backfilled:
+        messages.error(request, _("只有标记为“事后补录”的检查可以补录历史问题；本次检查请按整改流程登记。"))
+        return redirect("supervision:inspection", pk=pk)
+    facilities = access.for_user(request.user, Action.REVIEW, inspection.facilities.all()).order_by("name")
+    form = BackfillFindingForm(request.POST or None, facilities=facilities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.finding_backfill(user=request.user, inspection=inspection, **form.cleaned_data)
+        except RegistryError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("历史问题已补录，按原始记录的日期计分。"))
+            if "another" in request.POST:
+                return redirect("supervision:finding_backfill", pk=pk)
+            return redirect("supervision:inspection", pk=pk)
+    return render(
+        request, "supervision/finding_form.html", {"form": form, "inspection": inspection, "backfill": True}
+    )
 
 
 @login_required
@@ -425,6 +475,7 @@ def _finding_context(request, finding, **forms):
         "deadline_form": forms.get("deadline_form")
         or DeadlineForm(initial={**read, "deadline": finding.deadline}),
         "can_see_inspection": selectors.inspections_for(user).filter(pk=finding.inspection_id).exists(),
+        "timeline": selectors.finding_timeline(finding, timezone.localdate()),
         "history": history.page(
             history.sources_for(finding, depth=1), request.GET.get("history_page"), reader=user
         ),
@@ -504,10 +555,13 @@ finding_deadline = _step(DeadlineForm, services.finding_set_deadline, gettext_la
 class ComplaintListView(ObjectListView):
     queryset = Complaint.objects.select_related("facility", "facility__town")
     filterset = ComplaintFilterSet
+    table = ComplaintTable
     ordering = ("-received_on", "-pk")
     paginate_by = 30
     template_name = "supervision/complaint_list.html"
     export_param = None
+    export_name = gettext_lazy("投诉")
+    export_dated = True
 
     def get_context_data(self, **kwargs):
         can_create = Facility.objects.for_user(self.request.user, Action.REVIEW).exists()
@@ -515,6 +569,7 @@ class ComplaintListView(ObjectListView):
 
 
 complaint_list = ComplaintListView.as_view()
+complaint_export = ComplaintListView.as_view(export_only=True)
 
 
 def _complaint_data(form) -> dict:
@@ -669,6 +724,7 @@ class GradeDetailView(ObjectDetailView):
                 for credit in CreditLevel
             ],
             credit_start=rules.points(GradingWeight.Key.CREDIT_START),
+            grade_history=selectors.grade_history(facility),
             today=today,
             active=facility.operating_status in grading.ACTIVE_STATUSES,
             fee=selectors.fee_cap_for_facility(facility, today.year),
@@ -686,10 +742,29 @@ class EvaluationListView(ObjectListView):
     queryset = Evaluation.objects.select_related(
         "facility", "facility__town", "framework", "assessor"
     ).prefetch_related("scores")
+    filterset = EvaluationFilterSet
     ordering = ("-assessed_on", "-pk")
     paginate_by = 30
     template_name = "supervision/evaluation_list.html"
     export_param = None
+    export_name = gettext_lazy("质量评估")
+    export_dated = True
+
+    def get_tables(self):
+        evaluations = list(self.rows)
+        return {"evaluations": evaluations_table(evaluations, selectors.evaluation_results(evaluations))}
+
+    def export_sources(self):
+        # The frameworks the exported scores and grades are computed by, with the documents they come from.
+        frameworks = EvaluationFramework.objects.filter(
+            pk__in=self.queryset_filtered.values("framework")
+        ).select_related("source")
+        return [
+            _("%(framework)s：%(source)s") % {"framework": fw.name, "source": fw.source}
+            if fw.source
+            else fw.name
+            for fw in frameworks
+        ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -697,12 +772,15 @@ class EvaluationListView(ObjectListView):
         context.update(
             rows=list(zip(self.page_rows, selectors.evaluation_results(self.page_rows), strict=True)),
             facilities=own.order_by("name")[:200] if own.count() <= 200 else None,
-            frameworks=EvaluationFramework.objects.filter(is_active=True),
+            frameworks=EvaluationFramework.objects.filter(
+                is_active=True, status=EvaluationFramework.Status.PUBLISHED
+            ),
         )
         return context
 
 
 evaluation_list = EvaluationListView.as_view()
+evaluation_export = EvaluationListView.as_view(export_only=True)
 
 
 @login_required
@@ -721,14 +799,16 @@ def evaluation_compare(request, pk):
         framework = (
             latest.framework
             if latest
-            else EvaluationFramework.objects.filter(is_active=True)
+            else EvaluationFramework.objects.filter(
+                is_active=True, status=EvaluationFramework.Status.PUBLISHED
+            )
             .order_by(F("total_points").desc(nulls_last=True), "name")
             .first()
         )
     if framework is None:
         raise Http404
     if not chooser.is_bound:
-        chooser = FrameworkChoiceForm(initial={"framework": framework.key})
+        chooser = FrameworkChoiceForm(initial={"framework": framework.pk})
     evaluations = selectors.evaluations_for(request.user)
     mine, theirs, rows = selectors.side_by_side(facility, framework, evaluations)
     history = evaluations.filter(facility=facility, framework=framework).select_related("assessor")
@@ -743,6 +823,8 @@ def evaluation_compare(request, pk):
             "official_result": theirs,
             "rows": rows,
             "history": history,
+            # New assessments use the published edition only; a retired one is shown for its assessments.
+            "current": framework.status == EvaluationFramework.Status.PUBLISHED,
             "may_self": services.may_evaluate(request.user, facility, Evaluation.Kind.SELF),
             "may_official": services.may_evaluate(request.user, facility, Evaluation.Kind.OFFICIAL),
         },
@@ -752,7 +834,9 @@ def evaluation_compare(request, pk):
 @login_required
 def evaluation_create(request, pk, framework, kind):
     facility = access.object_or_404(request.user, Facility, Action.VIEW, pk=pk)
-    framework = get_object_or_404(EvaluationFramework, key=framework, is_active=True)
+    framework = get_object_or_404(
+        EvaluationFramework, key=framework, is_active=True, status=EvaluationFramework.Status.PUBLISHED
+    )
     if kind not in Evaluation.Kind.values or not services.may_evaluate(request.user, facility, kind):
         raise Http404
     form = EvaluationForm(request.POST or None, framework=framework)

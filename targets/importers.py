@@ -41,6 +41,7 @@ from core.spreadsheets import (
     Problem,
     ProgressCallback,
     canon,
+    header_key,
     integer,
     is_blank,
     raise_problems,
@@ -93,13 +94,14 @@ def unknown_town(value: str, district: Region, names: Iterable[str]) -> str:
 
 
 def level_labels() -> dict[str, str]:
-    """Level label (as printed in Chinese, and in the current language) → level code."""
+    """Level label (as printed in Chinese, and in the current language; compared as headers are) → level
+    code."""
     labels: dict[str, str] = {}
     with translation.override("zh-hans"):
         for level in SlotTarget.Level:
-            labels[canon(level.label)] = level.value
+            labels[header_key(level.label)] = level.value
     for level in SlotTarget.Level:
-        labels.setdefault(canon(level.label), level.value)
+        labels.setdefault(header_key(level.label), level.value)
     return labels
 
 
@@ -118,7 +120,8 @@ GROUP_RE = re.compile(r"(\d{4})年(?:度)?(.+)")
 
 
 def parse_group_title(title: str) -> tuple[int, str] | None:
-    match = GROUP_RE.fullmatch(canon(title))
+    """(year, level) of a group title as people write it: "2024年底线目标（个）", "2025 年规划目标"."""
+    match = GROUP_RE.fullmatch(header_key(title))
     if not match:
         return None
     level = level_labels().get(match.group(2))
@@ -128,10 +131,10 @@ def parse_group_title(title: str) -> tuple[int, str] | None:
 
 
 SUB_ROLES = {
-    canon(SUB_TOTAL): "total",
-    canon(SUB_INCLUSIVE): "inclusive",
-    canon(SUB_ACTUAL): "actual",
-    canon(SUB_ACTUAL_INCLUSIVE): "actual_inclusive",
+    header_key(SUB_TOTAL): "total",
+    header_key(SUB_INCLUSIVE): "inclusive",
+    header_key(SUB_ACTUAL): "actual",
+    header_key(SUB_ACTUAL_INCLUSIVE): "actual_inclusive",
 }
 SUB_HEADERS = {"total": SUB_TOTAL, "inclusive": SUB_INCLUSIVE}
 
@@ -156,29 +159,46 @@ class TargetLayout:
     title_rows: int = 0
     has_seq: bool = True
     groups: list[TargetGroup] = field(default_factory=list)
+    #: Header problems (group titles that cannot be read), reported with the cells' problems.
+    problems: list[Problem] = field(default_factory=list)
+    #: Header paths of the columns under such titles: read and ignored, so they are reported once.
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
 
 
 def read_target_layout(content: bytes) -> TargetLayout:
-    """Which (year, level) groups the sheet holds, where its header starts, whether it has 序号."""
-    grid = spreadsheets.header_grid(content)
+    """Which (year, level) groups the sheet holds, where its header starts (title rows above it: “附件”,
+    the table's title), whether it has 序号. Raises WorkbookError only when no group can be found at all."""
+    grid = spreadsheets.header_grid(content, rows=spreadsheets.MAX_TITLE_ROWS + 2)
     if grid is None:
         return TargetLayout()
-    cells, merges, _sheet = grid
+    cells, merges, sheet_title = grid
+    if not cells:
+        raise_problems(
+            [
+                Problem(
+                    1,
+                    "A",
+                    None,
+                    _("工作表“%(sheet)s”是空的，没有表头：请使用模板，或把附件表格粘贴到第一个工作表")
+                    % {"sheet": sheet_title},
+                )
+            ]
+        )
     rows = {row for row, _col in cells}
     sub_row = next(
         (
             r
             for r in sorted(rows)
-            if r >= 2 and any(canon(v) in SUB_ROLES for (rr, _c), v in cells.items() if rr == r)
+            if r >= 2 and any(header_key(v) in SUB_ROLES for (rr, _c), v in cells.items() if rr == r)
         ),
         None,
     )
     if sub_row is not None:
         title_rows = sub_row - 2
     else:
-        town_row = next((r for (r, _c), v in sorted(cells.items()) if canon(v) == TOWN), 1)
+        town_row = next((r for (r, _c), v in sorted(cells.items()) if header_key(v) == TOWN), 1)
         title_rows = max(town_row - 1, 0)
-    title_rows = min(title_rows, 2)
+    title_rows = min(title_rows, spreadsheets.MAX_TITLE_ROWS)
     header_numbers = range(title_rows + 1, title_rows + 3)
     header_cells = {key: value for key, value in cells.items() if key[0] in header_numbers}
     paths = spreadsheets.header_paths(header_cells, header_numbers, merges)
@@ -195,15 +215,16 @@ def read_target_layout(content: bytes) -> TargetLayout:
             problems.append(Problem(header_numbers.start, get_column_letter(col), head, message))
 
     for col, path in sorted(paths.items()):
-        if len(path) == 1 and canon(path[0]) == SEQ:
+        if len(path) == 1 and header_key(path[0]) == SEQ:
             layout.has_seq = True
         if len(path) != 2:
             continue
         head, sub = path
         parsed = parse_group_title(head)
         if parsed is None:
-            if canon(head) in (SEQ, TOWN) or (canon(sub) not in SUB_ROLES and "年" not in head):
+            if header_key(head) in (SEQ, TOWN) or (header_key(sub) not in SUB_ROLES and "年" not in head):
                 continue  # not a group title: read_table reports the header as it finds it
+            layout.unreadable.append((head, sub))
             message = _(
                 "分组标题“%(title)s”无法识别：应写作“年份+目标层级”，如“2025年规划目标”；"
                 "目标层级可为：%(levels)s"
@@ -215,12 +236,13 @@ def read_target_layout(content: bytes) -> TargetLayout:
             group = groups[parsed] = TargetGroup(year=parsed[0], level=parsed[1], header=head)
         if not (2000 <= group.year <= 2100):
             title_problem(col, head, _("分组标题“%(title)s”中的年份不合理") % {"title": head})
+            layout.unreadable.append((head, sub))
             continue
-        role = SUB_ROLES.get(canon(sub))
+        role = SUB_ROLES.get(header_key(sub))
         if role is not None and head == group.header:
             group.subs.setdefault(role, sub)
     layout.groups = [g for g in groups.values() if 2000 <= g.year <= 2100]
-    if not layout.groups and not problems:
+    if not layout.groups:
         problems.append(
             Problem(
                 None,
@@ -232,7 +254,9 @@ def read_target_layout(content: bytes) -> TargetLayout:
                 ),
             )
         )
-    raise_problems(problems)
+    if not layout.groups:
+        raise_problems(problems)  # nothing to read the rows by
+    layout.problems = problems
     return layout
 
 
@@ -252,6 +276,8 @@ def target_columns(layout: TargetLayout) -> list[Column]:
         for role in ("actual", "actual_inclusive"):
             if role in group.subs:
                 columns.append(Column(group.key(role), (group.header, group.subs[role]), _ignore))
+    for index, path in enumerate(layout.unreadable):
+        columns.append(Column(f"unreadable_{index}", path, _ignore))
     return columns
 
 
@@ -281,12 +307,13 @@ def _check_total_lines(
     totals: list[dict],
     sums: dict[str, int],
     columns: Sequence[Column],
+    unreadable: set[str] = frozenset(),
 ) -> list[Problem]:
     """The 合计 line must equal the sum of the rows (blank total cells are not checked). A SUM formula over
     the whole column of rows is accepted as it is; any other formula cannot be checked and is refused."""
     if not totals:
         return []
-    header_end = layout.title_rows + 2
+    header_end = table.header_row + 1
     first_col = get_column_letter(1)
     numbers = _find_row(content, table.sheet_name, header_end + 1, TOTAL_WORDS, 2)
     data_numbers = [row.number for row in table.rows]
@@ -304,8 +331,8 @@ def _check_total_lines(
                 key = group.key(role)
                 letter = table.letters.get(key)
                 value = raw.get(key)
-                if is_blank(value):
-                    continue
+                if is_blank(value) or key in unreadable:
+                    continue  # a column with an unreadable cell has no sum to compare
                 if isinstance(value, str) and value.startswith("="):
                     match = SUM_RE.fullmatch(re.sub(r"\s+", "", value))
                     covers = (
@@ -372,21 +399,35 @@ def import_slot_targets(
             return True
         return town == UNASSIGNED_ROW and all(is_blank(raw.get(key)) for key in target_keys)
 
+    # Header and cell problems are collected, not raised: the rows' own checks below run on what could be
+    # read, and the file's report lists everything at once.
     table = spreadsheets.read_table(
-        content, columns=columns, header_rows=2, title_rows=layout.title_rows, skip_row=skip
+        content,
+        columns=columns,
+        header_rows=2,
+        title_rows=layout.title_rows,
+        skip_row=skip,
+        collect_problems=True,
     )
     meter = ImportProgress(progress, len(table))
     towns = town_lookup(district)
     town_names = [town.name for town in towns.values()]
-    problems: list[Problem] = []
+    problems: list[Problem] = [*layout.problems, *table.problems]
     seen: dict[int, int] = {}
     wanted: dict[tuple[int, int, str], tuple[int, int, int]] = {}  # key → (total, inclusive, row)
     sums: dict[str, int] = {}
+    unreadable: set[str] = set()  # target columns with a cell that could not be read: no 合计 check
     titles = {column.key: column.title for column in columns}
     letter_of = table.letters
+    if "town" not in letter_of:
+        raise_problems(problems)  # without the towns no row can be checked: the header problem says why
+    # A target column missing from the header (reported there): its pairs and its sum are not checked.
+    missing = frozenset(key for key in target_keys if key not in letter_of)
+    unreadable.update(missing)
 
     for done, row in enumerate(table.rows, start=1):
         values = row.values
+        unreadable |= row.bad
         for key in target_keys:
             if values.get(key) is not None:
                 sums[key] = sums.get(key, 0) + values[key]
@@ -413,7 +454,7 @@ def import_slot_targets(
         for group in layout.groups:
             total_key, inclusive_key = group.key("total"), group.key("inclusive")
             total, inclusive = values.get(total_key), values.get(inclusive_key)
-            if total is None and inclusive is None:
+            if {total_key, inclusive_key} & (row.bad | missing) or (total is None and inclusive is None):
                 continue
             if total is None or inclusive is None:
                 missing = total_key if total is None else inclusive_key
@@ -443,7 +484,7 @@ def import_slot_targets(
                 wanted[(town.pk, group.year, group.level)] = (total, inclusive, row.number)
         meter.step(done)
 
-    problems += _check_total_lines(content, table, layout, totals, sums, columns)
+    problems += _check_total_lines(content, table, layout, totals, sums, columns, unreadable)
     raise_problems(problems)
 
     result = ImportResult(total_rows=len(table))

@@ -90,10 +90,24 @@ class Region(VersionedModel):
         _("代码"),
         max_length=20,
         unique=True,
-        help_text=_("区县用 GB/T 2260 行政区划代码；镇街无已知官方代码时用本系统分配的稳定代码"),
+        help_text=_("国家统计局统计用区划代码（区县6位，镇街9位）；无官方代码时用本系统分配的稳定代码"),
     )
     official_code = models.BooleanField(_("官方代码"), default=False, help_text=_("代码是否为官方区划代码"))
-    name = models.CharField(_("名称"), max_length=64)
+    name = models.CharField(
+        _("名称"), max_length=64, help_text=_("来源文件使用的名称，如任务分解表中的“黄村镇”")
+    )
+    official_name = models.CharField(
+        _("统计用区划名称"),
+        max_length=64,
+        blank=True,
+        help_text=_("国家统计局区划代码表中的名称，如“黄村地区”；与文件名称相同时也照填"),
+    )
+    former_code = models.CharField(
+        _("原代码"),
+        max_length=20,
+        blank=True,
+        help_text=_("改用官方代码之前本系统使用的代码（如 110115-07），便于查找旧的导出和链接"),
+    )
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(

@@ -32,7 +32,15 @@ from core.seeding import (
     text,
     year,
 )
+from targets import divisions
 from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget, SourceDocument
+
+# The NBS level a portal level's official code must have (a 直辖市 is a province-level division).
+NBS_LEVELS = {
+    Region.Level.CITY: {divisions.PROVINCE, divisions.CITY},
+    Region.Level.DISTRICT: {divisions.DISTRICT},
+    Region.Level.TOWN: {divisions.TOWN},
+}
 
 SOURCES = FixtureFile(
     "sources.csv",
@@ -54,6 +62,7 @@ REGIONS = FixtureFile(
         "code": required_text,
         "official_code": boolean,
         "name": required_text,
+        "official_name": text,
         "level": choice(Region.Level),
         "kind": choice(Region.Kind),
         "parent": text,
@@ -160,6 +169,28 @@ class PlacesLoader(FixtureLoader):
                     file, row, column, f"地区“{code}”是{Region.Level(level).label}，此处应为{wanted}"
                 )
 
+        def check_nbs(row):
+            """An official code must be in the NBS 2023 table, at the row's level, under the row's parent,
+            and under the name the row gives as the NBS name."""
+            v = row.values
+            division = divisions.get(v["code"])
+            if division is None:
+                self.problem(REGIONS, row, "code", f"“{v['code']}”不在国家统计局2023年统计用区划代码中")
+                return
+            if division.level not in NBS_LEVELS[v["level"]]:
+                self.problem(
+                    REGIONS, row, "code", f"“{v['code']}”在统计用区划代码中是{division.level_label}区划"
+                )
+            if v["official_name"] and v["official_name"] != division.name:
+                self.problem(
+                    REGIONS, row, "official_name", f"统计用区划代码“{v['code']}”的名称是“{division.name}”"
+                )
+            if v["parent"] and divisions.nbs_code(v["parent"]) not in (
+                division.parent_code,
+                (division.parent_code or "")[:2],  # a municipality's districts sit under its 市辖区
+            ):
+                self.problem(REGIONS, row, "parent", f"统计用区划代码“{v['code']}”不属于“{v['parent']}”")
+
         for row in sources:
             if row.values["region"]:
                 check_region(SOURCES, row, "region")
@@ -170,6 +201,8 @@ class PlacesLoader(FixtureLoader):
                 self.problem(
                     REGIONS, row, "kind", f"“{v['kind']}”不属于“{Region.Level(v['level']).label}”层级"
                 )
+            if v["official_code"]:
+                check_nbs(row)
             expected_parent = Region.PARENT_LEVEL.get(v["level"])
             if expected_parent is None:
                 if v["parent"]:
@@ -229,7 +262,7 @@ class PlacesLoader(FixtureLoader):
                 Region,
                 {"code": v["code"]},
                 {
-                    **pick(v, "official_code", "name", "level", "kind"),
+                    **pick(v, "official_code", "name", "official_name", "level", "kind"),
                     "parent": region_by_code.get(v["parent"]) if v["parent"] else None,
                     "sort_order": v["sort_order"] or 0,
                     "source": source_by_key.get(v["source"]) if v["source"] else None,

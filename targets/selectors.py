@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from core.formatting import ratio
+from targets import divisions
 from targets.models import PopulationStat, Region, ReportedFigure, SlotTarget, SourceDocument
 
 
@@ -117,3 +118,43 @@ def reported_figures(region: Region) -> list[ReportedFigure]:
         figures,
         key=lambda f: (natures[f.nature], measures[f.measure], f.period_end or date.max, f.key),
     )
+
+
+# ---------------------------------------------------------------- the region tree (official codes)
+
+
+@dataclass
+class TreeNode:
+    region: Region
+    children: list[TreeNode]
+
+
+def region_tree(regions: QuerySet[Region]) -> list[TreeNode]:
+    """The given (already scoped) regions as a tree of cities → districts → towns. A region whose parent is
+    not among them becomes a root of its own, so a town official sees their town without its district."""
+    rows = list(regions.select_related("parent").order_by("level", "parent_id", "sort_order", "code"))
+    nodes = {r.pk: TreeNode(r, []) for r in rows}
+    roots = []
+    for region in sorted(rows, key=lambda r: ["city", "district", "town"].index(r.level)):
+        parent = nodes.get(region.parent_id)
+        (parent.children if parent else roots).append(nodes[region.pk])
+    return roots
+
+
+@dataclass
+class DivisionRow:
+    division: divisions.Division
+    region: Region | None  # the portal's region for this NBS unit, when the portal plans for it
+
+    @property
+    def children(self) -> int:
+        return len(divisions.children(self.division.code))
+
+
+def division_rows(region: Region) -> list[DivisionRow]:
+    """The NBS units directly under a portal region, each with the portal's region carrying its code."""
+    under = divisions.children(region.code)
+    if region.level == Region.Level.CITY:  # skip NBS's prefecture level (a municipality's 市辖区/县)
+        under = [d for prefecture in under for d in divisions.children(prefecture.code)]
+    portal = {r.code: r for r in Region.objects.filter(code__in=[d.code for d in under])}
+    return [DivisionRow(d, portal.get(d.code)) for d in under]

@@ -14,6 +14,30 @@ def django_db_setup(django_db_setup, django_db_blocker):
         seed_all()
 
 
+def _flushes_the_database(item) -> bool:
+    """Transactional tests (and live-server ones) commit, so pytest-django empties every table after them."""
+    names = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    return (
+        "transactional_db" in names
+        or "live_server" in names
+        or bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Load the seed again after a transactional test emptied the tables: the tests that follow in this
+    process (pytest-xdist hands each process whole files, in no set order) expect the session's seed."""
+    yield
+    if _flushes_the_database(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            if not Region.objects.exists():
+                seed_all()
+
+
 @pytest.fixture
 def seeded(db):
     """The official seed (both documents), already in the test database."""
@@ -74,9 +98,9 @@ def region(name, code):
 
 daxing = region("daxing", "110115")  # district 1: 北京市大兴区
 yubei = region("yubei", "500112")  # district 2: 重庆市渝北区
-town1 = region("town1", "110115-01")
-town2 = region("town2", "110115-02")
-yubei_town = region("yubei_town", "500112-01")  # Yubei's first town
+town1 = region("town1", "110115001")
+town2 = region("town2", "110115002")
+yubei_town = region("yubei_town", "500112023")  # 仙桃街道, named in Yubei's reply
 
 
 # ---------------------------------------------------------------- facilities A and B

@@ -8,3 +8,14 @@ class TuoyuPortalConfig(AppConfig):
 
     name = "tuoyu_portal"
     verbose_name = _("门户")
+
+    def ready(self):
+        from django.apps import apps
+        from django.db.models.signals import post_migrate
+
+        from tuoyu_portal.db_roles import grant_after_migrate
+
+        # Once per migrate run (post_migrate comes after every migration, once per app): the ledger's app.
+        post_migrate.connect(
+            grant_after_migrate, sender=apps.get_app_config("subsidies"), dispatch_uid="grant_app_role"
+        )

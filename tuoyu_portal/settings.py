@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "planning",
     "subsidies",
     "supervision",
+    "reporting",
     "accounts",
     "ops",
     "django_tasks",
@@ -105,6 +106,7 @@ MIDDLEWARE = [
     "tuoyu_portal.routers.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tuoyu_portal.middleware.ChineseFirstLocaleMiddleware",
+    "core.api.middleware.ApiMiddleware",  # /api/: Accept-Language, RateLimit-* headers
     "tuoyu_portal.db_outage.DatabaseUnavailableMiddleware",  # database down: 503, not 500
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -189,7 +191,7 @@ def database_settings(url: str) -> dict:
     else:
         from tuoyu_portal import embedded_db
 
-        database = embedded_db.database_settings()
+        database = embedded_db.database_settings(owner=_as_owner)
     # runserver starts a thread per request and a thread's connection is never reused: with a persistent
     # connection each one stayed open until garbage collection found it (17 held after 200 requests).
     if MANAGE_COMMAND == "runserver" and not DATABASE_POOL:
@@ -216,6 +218,25 @@ def database_settings(url: str) -> dict:
         }
     return database
 
+
+# Two roles (tuoyu_portal/db_roles.py, docs/security.md "Database roles"): DATABASE_OWNER_URL owns the
+# tables and runs the commands that change the schema; DATABASE_URL is then the portal's own role, which owns
+# nothing. The embedded server always has both (postgres, the owner, and tuoyu_app). Unset with a
+# DATABASE_URL: one role, as before. The test suite connects as the owner (pytest-django creates, flushes
+# and drops test databases); tests/subsidies/test_roles.py checks the portal's role on the test database.
+DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "").strip()
+OWNER_COMMANDS = {"migrate", "createcachetable", "flush", "restore", "benchmark", "generate_national"}
+_as_owner = MANAGE_COMMAND in OWNER_COMMANDS or (not MANAGE_COMMAND and "pytest" in sys.modules)
+if DATABASE_OWNER_URL and not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_OWNER_URL needs DATABASE_URL (the portal's own role) beside it.")
+if DATABASE_OWNER_URL:
+    DATABASE_APP_ROLE = dj_database_url.parse(DATABASE_URL)["USER"]
+    if _as_owner:
+        DATABASE_URL = DATABASE_OWNER_URL
+elif not DATABASE_URL:
+    from tuoyu_portal.embedded_db import APP_ROLE as DATABASE_APP_ROLE
+else:
+    DATABASE_APP_ROLE = ""  # one role
 
 if DATABASE_PGBOUNCER and MANAGE_COMMAND in DIRECT_CONNECTION_COMMANDS:
     if not DATABASE_DIRECT_URL:
@@ -293,6 +314,11 @@ BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
 # Background jobs (spreadsheet imports) in the same PostgreSQL: `python manage.py db_worker` runs them;
 # `python3 dev.py serve` starts one beside runserver.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# An uploaded spreadsheet is deleted this many days after its import job ended (the job's report stays);
+# the worker does it as it takes jobs, `python manage.py purge_import_uploads` on demand. 0 keeps them.
+IMPORT_UPLOAD_RETENTION_DAYS = env_int("IMPORT_UPLOAD_RETENTION_DAYS", 30)
+# A job still queued after this many minutes gets a warning on its page (is the worker running?).
+IMPORT_QUEUE_WARNING_MINUTES = env_int("IMPORT_QUEUE_WARNING_MINUTES", 5)
 
 # The what-if default for demand (share of families with infants under 3 wanting a place) when a district
 # has not set its own; shown as an editable assumption, never as data.
@@ -300,6 +326,7 @@ PLANNING_DEFAULT_ENROLMENT_WISH_PERCENT = os.environ.get("PLANNING_DEFAULT_ENROL
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "core.api.authentication.CredentialSchemeCheck",  # other schemes and ?token= are a 401
         "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -307,7 +334,7 @@ REST_FRAMEWORK = {
         "core.api.permissions.TokenScope",
         "core.api.permissions.ReadPublicWriteAuthenticated",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["core.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Pagination",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -347,6 +374,7 @@ SPECTACULAR_SETTINGS = {
         "ProjectKindEnum": "subsidies.models.Project.Kind",
         "MilestoneStageEnum": "subsidies.models.Milestone.Stage",
         "InspectionKindEnum": "supervision.models.Inspection.Kind",
+        "PeriodReportStatusEnum": "reporting.models.PeriodReport.Status",
     },
 }
 

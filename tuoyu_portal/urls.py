@@ -21,6 +21,7 @@ urlpatterns = [
     path("planning/", include("planning.import_urls")),
     path("subsidies/", include("subsidies.urls")),
     path("supervision/", include("supervision.urls")),
+    path("reporting/", include("reporting.urls")),
     path("api/", include("tuoyu_portal.api.urls")),
     path("", include("targets.urls")),
 ]

@@ -10,26 +10,47 @@ mapped here, once, for every endpoint."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import DataError
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import Conflict, NotAllowed, ServiceError
 from core.versioning import StaleVersion
 
 
-def _details(detail):
-    if isinstance(detail, dict):
-        return {field: _details(value) for field, value in detail.items()}
-    if isinstance(detail, list):
-        flat = []
-        for item in detail:
-            value = _details(item)
-            flat.extend(value if isinstance(value, list) else [value])
-        return flat
+def _item(detail) -> dict:
     return {"code": getattr(detail, "code", "invalid"), "message": str(detail)}
+
+
+def _join(prefix: str, key) -> str:
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        return f"{prefix}[{key}]"  # a position in a list: units[1]
+    if key in ("non_field_errors", api_settings.NON_FIELD_ERRORS_KEY) and prefix:
+        return prefix  # an error of the nested row as a whole
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+def _details(detail, prefix: str = "", out: dict | None = None) -> dict:
+    """Field errors keyed by field path, however deep: {"units[1].class_type": [{code, message}]}. A nested
+    serializer's errors come as a dict per field, a list's as a list (an empty {} for each good row) or a
+    dict keyed by position; all end up as flat paths, so every key names one field a client can show."""
+    out = {} if out is None else out
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            _details(value, _join(prefix, key), out)
+    elif isinstance(detail, list):
+        for position, value in enumerate(detail):
+            if isinstance(value, dict | list):
+                _details(value, _join(prefix, position) if isinstance(value, dict) else prefix, out)
+            else:
+                out.setdefault(prefix or "non_field_errors", []).append(_item(value))
+    else:
+        out.setdefault(prefix or "non_field_errors", []).append(_item(detail))
+    return out
 
 
 def service_exception(exc: ServiceError) -> exceptions.APIException:
@@ -65,7 +86,7 @@ def exception_handler(exc, context):
         code, message, fields = "permission_denied", _("无权执行此操作。"), {}
     elif isinstance(detail, dict | list):
         code, message = "invalid", _("请求数据有误，请按字段提示修正。")
-        fields = _details(detail) if isinstance(detail, dict) else {"non_field_errors": _details(detail)}
+        fields = _details(detail)
     else:
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         message, fields = str(detail) if detail is not None else str(exc), {}
@@ -78,10 +99,23 @@ def exception_handler(exc, context):
     return response
 
 
-def not_found(request, *args, **kwargs):
-    """Unknown /api/ paths answer with the error body too, not Django's HTML page."""
-    body = {"error": {"status": 404, "code": "not_found", "message": _("未找到。"), "fields": {}}}
-    return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
+class NotFoundView(APIView):
+    """Unknown /api/ paths, whatever the method: the JSON error body (404), never Django's HTML page nor its
+    CSRF refusal (DRF views are exempt; no credentials are read, so none can be refused). Throttled like any
+    endpoint, so it carries the RateLimit-* headers too."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    schema = None  # not an endpoint: left out of the OpenAPI document
+
+    # No method has a handler: every one reaches http_method_not_allowed, hence the 404 (not DRF's 405).
+    http_method_names: list = []
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise exceptions.NotFound(_("未找到。"))
+
+
+not_found = NotFoundView.as_view()
 
 
 def error_response(status_code: int, code: str, message: str) -> Response:

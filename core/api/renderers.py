@@ -1,20 +1,66 @@
-"""`?format=csv` and `?format=xlsx` for list endpoints: the page's rows flattened, formula-neutralised."""
+"""`?format=csv` and `?format=xlsx` for list endpoints: the page's rows flattened, formula-neutralised.
+
+Numbers stay numbers: a field the serializer declares numeric (an amount, a count) is written as a number,
+so a spreadsheet can add it up (JSON sends money as a string, "-1000.00", which a spreadsheet would otherwise
+get as neutralised text). Only text is neutralised. Errors are never a spreadsheet: whatever format was asked
+for, a failure answers with the JSON error body (core.api.exceptions)."""
 
 import csv
 import io
+from decimal import Decimal, InvalidOperation
 
-from rest_framework.renderers import BaseRenderer
+from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from core.spreadsheets import SheetSpec, neutralise, write_workbook
 
+NUMERIC_FIELDS = (serializers.IntegerField, serializers.DecimalField, serializers.FloatField)
+
+
+def _fields_of(serializer) -> dict:
+    """The fields of a row's serializer (a list's child), or {} when there is none to inspect."""
+    serializer = getattr(serializer, "child", serializer)
+    try:
+        return dict(serializer.fields) if isinstance(serializer, serializers.BaseSerializer) else {}
+    except (AttributeError, TypeError):  # a serializer whose fields depend on a context it lacks here
+        return {}
+
+
+def numeric_columns(data) -> set[str]:
+    """The flattened column names (`amount`, `execution.rate`) whose fields are numbers."""
+    serializer = getattr(data, "serializer", None)
+    if serializer is None:
+        return set()
+    columns = set()
+    for name, field in _fields_of(serializer).items():
+        if isinstance(field, NUMERIC_FIELDS):
+            columns.add(name)
+        elif isinstance(field, serializers.BaseSerializer) and not isinstance(
+            field, serializers.ListSerializer
+        ):
+            columns |= {
+                f"{name}.{sub}" for sub, f in _fields_of(field).items() if isinstance(f, NUMERIC_FIELDS)
+            }
+    return columns
+
+
+def _number(value):
+    if isinstance(value, str):
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return value
+        return number if number.is_finite() else value
+    return value
+
 
 def _rows(data):
-    if isinstance(data, dict) and "results" in data:
-        data = data["results"]
-    if isinstance(data, dict):
-        data = [data]
+    results = data["results"] if isinstance(data, dict) and "results" in data else data
+    numeric = numeric_columns(results)
+    if isinstance(results, dict):
+        results = [results]
     rows = []
-    for item in data or []:
+    for item in results or []:
         flat = {}
         for key, value in item.items():
             if isinstance(value, dict):
@@ -30,11 +76,31 @@ def _rows(data):
                 )
             else:
                 flat[key] = value
+        for column in numeric & flat.keys():
+            flat[column] = _number(flat[column])
         rows.append(flat)
     headers = []
     for row in rows:
         headers.extend(k for k in row if k not in headers)
     return headers, rows
+
+
+def _failed(renderer_context) -> bool:
+    response = (renderer_context or {}).get("response")
+    return response is not None and response.status_code >= 400
+
+
+def _as_json(data, renderer_context) -> bytes:
+    """An error (or any failure) rendered as the JSON error body, with the JSON content type."""
+    response = renderer_context["response"]
+    response["Content-Type"] = "application/json"
+    if response.has_header("Content-Disposition"):
+        del response["Content-Disposition"]
+    return JSONRenderer().render(data, "application/json", renderer_context)
+
+
+def _csv_cell(value):
+    return "" if value is None else neutralise(value)
 
 
 class CSVRenderer(BaseRenderer):
@@ -43,13 +109,15 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        if _failed(renderer_context):
+            return _as_json(data, renderer_context)
         headers, rows = _rows(data)
         buffer = io.StringIO()
         buffer.write("\ufeff")  # so Excel opens UTF-8 Chinese text correctly
         writer = csv.writer(buffer)
         writer.writerow(headers)
         for row in rows:
-            writer.writerow([neutralise(row.get(h)) if row.get(h) is not None else "" for h in headers])
+            writer.writerow([_csv_cell(row.get(h)) for h in headers])
         return buffer.getvalue().encode("utf-8")
 
 
@@ -60,6 +128,8 @@ class XLSXRenderer(BaseRenderer):
     render_style = "binary"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        if _failed(renderer_context):
+            return _as_json(data, renderer_context)
         headers, rows = _rows(data)
         sheet = SheetSpec(
             title="data",

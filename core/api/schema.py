@@ -28,6 +28,20 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
         }
 
 
+class CredentialSchemeCheckScheme(OpenApiAuthenticationExtension):
+    """core.api.authentication.CredentialSchemeCheck only refuses what is not a credential: no scheme of its
+    own to document."""
+
+    target_class = "core.api.authentication.CredentialSchemeCheck"
+    name: list = []
+
+    def get_security_requirement(self, auto_schema):
+        return None
+
+    def get_security_definition(self, auto_schema):
+        return []
+
+
 class PublicReadSchema(AutoSchema):
     """Reading needs no credentials (core.api.permissions.ReadPublicWriteAuthenticated): say so in
     the schema, as drf-spectacular does by itself only for DRF's own IsAuthenticatedOrReadOnly."""

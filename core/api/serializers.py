@@ -68,6 +68,24 @@ class PrivateFieldsMixin:
         return instance.pk in readable
 
 
+class BlankChoicesAsNullMixin:
+    """For a ModelSerializer: a choice left blank (`""` in the database) is answered as null, not `""`, which
+    is none of the choices; the schema declares those fields nullable."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if getattr(model_field, "choices", None) and getattr(model_field, "blank", False):
+            kwargs["allow_null"] = True
+        return field_class, kwargs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name, field in self.fields.items():
+            if data.get(name) == "" and isinstance(field, serializers.ChoiceField) and field.allow_null:
+                data[name] = None
+        return data
+
+
 # A record of one facility (an application, a finding, …): the facility's name, district and town beside its
 # id; `FACILITY_ROW_FIELDS` places them in `Meta.fields`. (A comment, not a docstring: the schema would show
 # a docstring as every subclass's description.)

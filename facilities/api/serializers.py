@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from core.api.serializers import BlankChoicesAsNullMixin
 from facilities.models import ClassTypeRule, ClassUnit, Facility
 from facilities.selectors import Flag, flags_of
 from facilities.services import EDITABLE_FIELDS, UnitInput
@@ -68,11 +69,19 @@ PUBLIC_API_FIELDS = (
     "filed_on",
     "opening_date",
     "units",
+    # Who is cared for, how and when, as the directory discloses it (public_views.PUBLIC_FIELDS).
+    "min_age_months",
+    "max_age_months",
+    "service_types",
+    "opens_at",
+    "closes_at",
+    "serves_meals",
+    "status_since",
 )
 
 
 @extend_schema_serializer(component_name="FacilityPublic")
-class FacilityPublicSerializer(serializers.ModelSerializer):
+class FacilityPublicSerializer(BlankChoicesAsNullMixin, serializers.ModelSerializer):
     """A facility of the public directory, as anyone may see it."""
 
     district = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text=_("区县代码"))
@@ -105,7 +114,6 @@ class FacilitySerializer(FacilityPublicSerializer):
             "enrolled_children",
             "is_synthetic",
             "version",
-            "status_since",
             "submitted_at",
             "acknowledged_at",
             "return_reason",

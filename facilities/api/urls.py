@@ -1,10 +1,12 @@
-"""/api/v1/facilities/ (included under /api/v1/ by tuoyu_portal/api/urls.py)."""
+"""/api/v1/facilities/ and /api/v1/changes/ (included under /api/v1/ by tuoyu_portal/api/urls.py)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from facilities.api.changes import ChangesView
 from facilities.api.views import FacilityViewSet
 
 router = SimpleRouter()
 router.register("facilities", FacilityViewSet, basename="api-facility")
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, path("changes/", ChangesView.as_view(), name="api-changes")]

@@ -183,10 +183,11 @@ class ReportedSerializer(serializers.Serializer):
     label = serializers.CharField(source="get_measure_display")
     value = DecimalText()
     comparator = serializers.ChoiceField(
-        choices=ReportedFigure.Comparator.choices, help_text=_("eq、gt（以上）、gte（不少于）、approx（约）…")
+        choices=ReportedFigure.Comparator.choices,
+        help_text=_("eq、gte（以上、不少于，含本数）、gt（超过、余）、approx（约）…"),
     )
     unit = serializers.ChoiceField(choices=ReportedFigure.Unit.choices)
-    display = serializers.CharField(source="display_value", help_text=_("如：4.53 个/千人、> 80%"))
+    display = serializers.CharField(source="display_value", help_text=_("如：4.53 个/千人、≥ 80%"))
     period_end = serializers.DateField(allow_null=True)
     period_text = serializers.CharField(help_text=_("文件原文的时间表述"))
     source = SourceSerializer()

@@ -1,8 +1,17 @@
 /* Renders every [data-chart] element with Apache ECharts (served from static/vendor, no CDN).
-   The chart's data is the JSON in the <script> named by data-source; every number is also in the table below it. */
+   The chart's data is the JSON in the <script> named by data-source; every number is also in the table below it.
+   Tooltips are drawn inside the chart (renderMode "richText"): ECharts' default HTML tooltip writes inline
+   style attributes (its box and the coloured markers), which the portal's Content-Security-Policy forbids. */
 (function () {
   "use strict";
   var palette = ["#0f6e6e", "#f29e4c", "#7aa6c2", "#b5838d", "#6c8e4e", "#a36d00"];
+
+  function tooltip(trigger, formatter) {
+    var option = { trigger: trigger, renderMode: "richText", backgroundColor: "#ffffff", borderColor: "#ced4da",
+      textStyle: { color: "#212529" }, confine: true };
+    if (formatter) { option.formatter = formatter; }
+    return option;
+  }
 
   function bars(spec, horizontal) {
     var category = { type: "category", data: spec.categories, inverse: horizontal,
@@ -16,7 +25,7 @@
         data: [mark] };
     }
     return {
-      color: palette, tooltip: { trigger: "axis" }, legend: { top: 0 },
+      color: palette, tooltip: tooltip("axis"), legend: { top: 0 },
       grid: { left: 10, right: 40, top: 40, bottom: 10, containLabel: true },
       xAxis: horizontal ? value : category, yAxis: horizontal ? category : value, series: series,
     };
@@ -24,7 +33,7 @@
 
   function pie(spec) {
     return {
-      color: palette, tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" }, legend: { bottom: 0, type: "scroll" },
+      color: palette, tooltip: tooltip("item", "{b}: {c} ({d}%)"), legend: { bottom: 0, type: "scroll" },
       series: [{ type: "pie", radius: ["35%", "65%"], data: spec.data, label: { formatter: "{b}\n{c}" } }],
     };
   }

@@ -1,4 +1,4 @@
-"""Filters of the places and targets API. Regions are given by code (`?district=110115&town=110115-01`), never
+"""Filters of the places and targets API. Regions are given by code (`?district=110115&town=110115001`), never
 by database id. A value that is not valid (an unknown level or region code, a year that is not a number) is a
 400 in the API's one error body: DjangoFilterBackend raises a ValidationError naming the parameter."""
 

@@ -75,7 +75,7 @@ class TestMustChangePassword:
     def test_an_account_opened_by_a_district_official_must_change_its_generated_password(self, seeded):
         daxing = Region.objects.get(code="110115")
         official = grant(UserFactory(), RoleAssignment.Role.DISTRICT_OFFICIAL, region=daxing)
-        town = Region.objects.get(code="110115-01")
+        town = Region.objects.get(code="110115001")
         account, password = facility_services.account_create(
             user=official,
             username="town_new",

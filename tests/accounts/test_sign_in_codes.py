@@ -29,7 +29,7 @@ def world(seeded):
         UserFactory(username="dx_official"), RoleAssignment.Role.DISTRICT_OFFICIAL, region=daxing
     )
     other = grant(UserFactory(username="yb_official"), RoleAssignment.Role.DISTRICT_OFFICIAL, region=yubei)
-    facility = FacilityFactory(town=Region.objects.get(code="110115-01"))
+    facility = FacilityFactory(town=Region.objects.get(code="110115001"))
     operator = grant(UserFactory(username="op_dx"), RoleAssignment.Role.OPERATOR, facility=facility)
     return official, other, operator
 

@@ -19,6 +19,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls(URLS)]
 REGION_FIELDS = {"code", "name", "level", "parent"}
 TARGET_FIELDS = {"id", "town", "town_name", "year", "level", "total_slots", "inclusive_slots", "source"}
 SOURCE_FIELDS = {"key", "title", "doc_number", "issued_on", "status"}
+# Daxing's 22 annex rows in annex order, by their NBS 2023 codes (tests/targets/test_divisions.py).
+DAXING_ANNEX_CODES = [
+    *("110115001", "110115002", "110115003", "110115009", "110115010", "110115011", "110115005"),
+    *("110115007", "110115006", "110115103", "110115104", "110115105", "110115106", "110115107"),
+    *("110115108", "110115109", "110115110", "110115111", "110115008", "110115004", "110115404"),
+    "110115405",
+]
 
 
 def get_json(api, url, params=None, status=200):
@@ -51,7 +58,7 @@ def test_regions_filter_by_parent_code_in_annex_order(api, seeded):
     body = get_json(api, "/api/v1/regions/", {"parent": "110115", "level": "town"})
     assert body["count"] == 22
     codes = [item["code"] for item in body["results"]]
-    assert codes == [f"110115-{n:02d}" for n in range(1, 23)]
+    assert codes == DAXING_ANNEX_CODES
     assert {item["parent"] for item in body["results"]} == {"110115"}
 
 
@@ -67,11 +74,11 @@ def test_regions_order_is_level_then_parent_then_sort_order(api, seeded):
     towns = [item for item in results if item["level"] == "town"]
     assert [t["parent"] for t in towns] == sorted(t["parent"] for t in towns)
     daxing_towns = [t["code"] for t in towns if t["parent"] == "110115"]
-    assert daxing_towns == [f"110115-{n:02d}" for n in range(1, 23)]
+    assert daxing_towns == DAXING_ANNEX_CODES
 
 
 def test_region_retrieve_by_code(api, seeded):
-    item = get_json(api, "/api/v1/regions/110115-01/")
+    item = get_json(api, "/api/v1/regions/110115001/")
     assert set(item) == REGION_FIELDS
     assert item["parent"] == "110115"
     assert item["level"] == "town"
@@ -83,13 +90,13 @@ def test_region_retrieve_by_code(api, seeded):
 
 
 def test_targets_contract_fields(api, seeded):
-    body = get_json(api, "/api/v1/targets/", {"town": "110115-01", "year": 2024})
+    body = get_json(api, "/api/v1/targets/", {"town": "110115001", "year": 2024})
     assert body["count"] == 1
     item = body["results"][0]
     assert set(item) == TARGET_FIELDS
     assert set(item["source"]) == SOURCE_FIELDS
-    town = Region.objects.get(code="110115-01")
-    assert item["town"] == "110115-01"
+    town = Region.objects.get(code="110115001")
+    assert item["town"] == "110115001"
     assert item["town_name"] == town.name
     assert item["year"] == 2024
     assert item["level"] == "baseline"
@@ -116,8 +123,8 @@ def test_daxing_targets_sum_to_the_documents_totals(api, seeded, year, level, to
 
 def test_targets_filters_combine(api, seeded):
     assert get_json(api, "/api/v1/targets/", {"district": "110115"})["count"] == 66
-    assert get_json(api, "/api/v1/targets/", {"town": "110115-02"})["count"] == 3
-    assert get_json(api, "/api/v1/targets/", {"town": "110115-02", "year": 2025})["count"] == 2
+    assert get_json(api, "/api/v1/targets/", {"town": "110115002"})["count"] == 3
+    assert get_json(api, "/api/v1/targets/", {"town": "110115002", "year": 2025})["count"] == 2
     assert get_json(api, "/api/v1/targets/", {"district": "500112"})["count"] == 0
     assert get_json(api, "/api/v1/targets/", {"year": 2030})["count"] == 0
 
@@ -127,14 +134,14 @@ def test_targets_order_is_district_year_level_town(api, seeded):
     keys = [(item["year"], item["level"]) for item in results]
     # levels in their declared order (baseline, high_quality, plan), not alphabetically by chance
     assert keys == [(2024, "baseline")] * 22 + [(2025, "high_quality")] * 22 + [(2025, "plan")] * 22
-    assert [item["town"] for item in results[:22]] == [f"110115-{n:02d}" for n in range(1, 23)]
+    assert [item["town"] for item in results[:22]] == DAXING_ANNEX_CODES
 
 
 def test_target_retrieve_by_id(api, seeded):
-    target = SlotTarget.objects.get(town__code="110115-03", year=2025, level="plan")
+    target = SlotTarget.objects.get(town__code="110115003", year=2025, level="plan")
     item = get_json(api, f"/api/v1/targets/{target.pk}/")
     assert set(item) == TARGET_FIELDS
-    assert (item["id"], item["town"], item["total_slots"]) == (target.pk, "110115-03", target.total_slots)
+    assert (item["id"], item["town"], item["total_slots"]) == (target.pk, "110115003", target.total_slots)
     assert error_of(api.get("/api/v1/targets/999999999/"), 404)["code"] == "not_found"
 
 
@@ -157,7 +164,7 @@ def test_read_only_endpoints_refuse_writes(api, daxing_official):
         ("/api/v1/targets/", {"district": "999999"}, "district", "invalid_choice"),
         (
             "/api/v1/targets/",
-            {"district": "110115-01"},
+            {"district": "110115001"},
             "district",
             "invalid_choice",
         ),  # a town, not a district
@@ -213,7 +220,7 @@ def test_csv_download(api, seeded):
 def test_regions_csv_download(api, seeded):
     response = api.get("/api/v1/regions/", {"parent": "110115", "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff"))))
-    assert [row["code"] for row in rows][:2] == ["110115-01", "110115-02"]
+    assert [row["code"] for row in rows][:2] == ["110115001", "110115002"]
     assert set(rows[0]) == REGION_FIELDS
 
 

@@ -46,16 +46,16 @@ def registry(daxing, yubei):
             **extra,
         )
 
-    filed("110115-01", "甲", [("toddler", 4, 15), ("older", 5, 20)], inclusive=100)  # 160
-    filed("110115-02", "乙", [("older", 2, 20)])  # 40
-    filed("110115-02", "合成", [("older", 2, 20)], is_synthetic=True)
+    filed("110115001", "甲", [("toddler", 4, 15), ("older", 5, 20)], inclusive=100)  # 160
+    filed("110115002", "乙", [("older", 2, 20)])  # 40
+    filed("110115002", "合成", [("older", 2, 20)], is_synthetic=True)
     FacilityFactory(
-        town=Region.objects.get(code="110115-03"),
+        town=Region.objects.get(code="110115003"),
         name="在建",
         under_construction=True,
         units=[("older", 3, 20)],
     )
-    filed("500112-01", "仙桃园", [("older", 10, 20)], inclusive=180)  # 200
+    filed("500112023", "仙桃园", [("older", 10, 20)], inclusive=180)  # 200
 
 
 def rate(value):
@@ -98,7 +98,7 @@ def test_daxing_2025_plan_equals_the_selector(api, daxing, registry):
         assert {k: item[k] for k in FIGURES} == figures(row)
         assert item["flags"] == [{"code": c, "label": label} for c, label in row.flags]
     first = body["towns"][0]
-    assert first["code"] == "110115-01" and first["name"] == "兴丰街道"
+    assert first["code"] == "110115001" and first["name"] == "兴丰街道"
     assert (first["target_slots"], first["target_inclusive_slots"]) == (370, 225)
     assert first["completion_rate"] == "0.4324"  # 160 / 370
     assert first["inclusive_share"] == "0.6250"  # 100 / 160
@@ -118,8 +118,8 @@ def test_rates_are_null_where_undefined_and_the_unassigned_row_has_a_null_code(a
     assert body["level"] == "plan"  # the default
     towns = {t["code"]: t for t in body["towns"]}
     assert towns[None]["actual_slots"] == 30 and towns[None]["name"] == "未填写镇街的机构"
-    assert towns["500112-01"]["completion_rate"] is None  # Yubei has no town targets
-    assert towns["500112-01"]["inclusive_share"] is None  # and no slots there
+    assert towns["500112023"]["completion_rate"] is None  # Yubei has no town targets
+    assert towns["500112023"]["inclusive_share"] is None  # and no slots there
     assert body["totals"]["target_slots"] is None and body["totals"]["actual_slots"] == 30
 
 
@@ -161,7 +161,7 @@ def test_defaults_are_this_year_and_the_plan_level(api, seeded):
     "url, params, status, field",
     [
         (SLOTS, {"district": "110999"}, 404, None),
-        (SLOTS, {"district": "110115-01"}, 404, None),  # a town is not a district
+        (SLOTS, {"district": "110115001"}, 404, None),  # a town is not a district
         (SLOTS, {"city": "990000"}, 404, None),
         (SLOTS, {"district": "110115", "city": "500000"}, 404, None),
         (SLOTS, {"year": "二〇二五"}, 400, "year"),
@@ -206,7 +206,7 @@ def test_yubei_indicators_equal_the_selector_and_show_the_document_check(api, yu
     assert per_1000["period_end"] == "2025-03-31" and per_1000["source"]["key"] == "yubei-2025-90"
     assert set(per_1000) >= {"measure", "label", "value", "comparator", "unit", "period_end", "source"}
     assert reported["slots"]["value"] == "7076"
-    assert reported["inclusive_share"]["comparator"] == "gt"
+    assert reported["inclusive_share"]["comparator"] == "gte"  # “80%以上” includes 80 %
 
     document_check = body["comparisons"][1]
     assert document_check["reported_value"] == "4.53" and document_check["agrees"] is False
@@ -236,7 +236,7 @@ def test_public_read_with_etag_and_304(api, seeded, url):
     assert api.get(url, HTTP_IF_NONE_MATCH='"stale"').status_code == 200
 
     # the tag follows the data
-    town = Region.objects.get(code="110115-01" if "110115" in url else "500112-01")
+    town = Region.objects.get(code="110115001" if "110115" in url else "500112023")
     facility = FacilityFactory(
         town=town, name="新园", filing_status="filed", filing_number="E-1", filed_on=datetime.date(2025, 1, 2)
     )
@@ -248,7 +248,7 @@ def test_public_read_with_etag_and_304(api, seeded, url):
 def test_signed_in_users_and_tokens_read_the_same_figures(api, daxing, registry):
     anonymous = get_json(api, SLOTS, {"district": "110115", "year": 2025})
     official = APIClient()
-    official.force_login(grant(UserFactory(), "town_official", region=Region.objects.get(code="110115-01")))
+    official.force_login(grant(UserFactory(), "town_official", region=Region.objects.get(code="110115001")))
     assert get_json(official, SLOTS, {"district": "110115", "year": 2025}) == anonymous
 
 

@@ -71,7 +71,7 @@ def test_every_write_to_a_source_table_gives_a_new_version(counted):
     counted.name = "改名"
     counted.save()
     seen.add(stats_cache.version())
-    SlotTarget.objects.filter(town__code="110115-01").update(total_slots=F("total_slots") + 1)
+    SlotTarget.objects.filter(town__code="110115001").update(total_slots=F("total_slots") + 1)
     seen.add(stats_cache.version())
     record_suspension(counted)
     seen.add(stats_cache.version())
@@ -85,7 +85,7 @@ def test_suspension_and_target_changes_reach_the_api(api, counted):
     assert actual(api) == before - 40
 
     target = api.get(SLOTS).json()["totals"]["target_slots"]
-    SlotTarget.objects.filter(town__code="110115-01", year=2025, level="plan").update(
+    SlotTarget.objects.filter(town__code="110115001", year=2025, level="plan").update(
         total_slots=F("total_slots") + 10
     )
     assert api.get(SLOTS).json()["totals"]["target_slots"] == target + 10
@@ -95,7 +95,7 @@ def test_national_rollup_is_invalidated_too(api, counted):
     url = "/api/v1/stats/slots/?year=2025&level=plan"
     before = actual(api, url)
     FacilityFactory(
-        town=Region.objects.get(code="110115-02"), name="缓存测试园二", filed=True, units=[("older", 1, 20)]
+        town=Region.objects.get(code="110115002"), name="缓存测试园二", filed=True, units=[("older", 1, 20)]
     )
     assert actual(api, url) == before + 20
 

@@ -45,6 +45,8 @@ from openpyxl import load_workbook
 from core.tables import Table, tables_workbook
 from core.views import ObjectListView
 from facilities.models import Facility
+from reporting import services as reporting_services
+from reporting.models import EnrolmentReport, PeriodReport, quarter_bounds
 from subsidies import services as subsidy_services
 from subsidies.models import Application, Fund, LedgerEntry, Program, Project
 from supervision import services as supervision_services
@@ -60,6 +62,7 @@ from tests.factories import (
     InspectionFactory,
     ProgramFactory,
     filed_facility,
+    valid_credit_code,
 )
 
 # ================================================================================================ discovery
@@ -222,6 +225,9 @@ def make_facilities(place: Place, town: Region, n: int) -> list[Facility]:
             is_inclusive=i % 2 == 0,
             submitted_at=timezone.now() - datetime.timedelta(days=i + 1),
             units=[("toddler", 1, 10 + i % 5)],
+            # identifiers for the exact look-ups (`filing_number`: as kept from an earlier filing)
+            credit_code=valid_credit_code(next(_serial)),
+            filing_number=_unique("备案") if i % 2 else "",
         )
         for i in range(n)
     ]
@@ -379,6 +385,46 @@ def make_evaluations(place: Place, town: Region, n: int) -> list[Evaluation]:
     ]
 
 
+def make_enrolment_reports(place: Place, town: Region, n: int) -> list[EnrolmentReport]:
+    """One facility's reports for n consecutive months from January 2023."""
+    facility = filed_facility(town, _unique("月报机构"))
+    toddler = facility.units.select_related("class_type").first().class_type
+    return [
+        reporting_services.enrolment_report_save(
+            user=place.superuser,
+            facility=facility,
+            month=datetime.date(2023 + i // 12, i % 12 + 1, 1),
+            lines=[reporting_services.LineInput(toddler, 10 + i % 5, Decimal(8), i % 3)],
+        )
+        for i in range(n)
+    ]
+
+
+def make_period_reports(place: Place, town: Region, n: int) -> list[PeriodReport]:
+    """The town's reports for n quarters from 2018, as compiled (drafts, submitted and approved)."""
+    made = []
+    for i in range(n):
+        year, quarter = 2018 + i // 4, i % 4 + 1
+        made.append(
+            PeriodReport.objects.create(
+                district=place.district,
+                town=town,
+                year=year,
+                quarter=quarter,
+                period_end=quarter_bounds(year, quarter)[1],
+                status=_cycle(["draft", "submitted", "approved"], i),
+                compiled_at=timezone.now(),
+                facilities=i,
+                slots=10 * i,
+                inclusive_slots=5 * i,
+                enrolled=8 * i,
+                reporting_facilities=i,
+                reported_slots=10 * i,
+            )
+        )
+    return made
+
+
 #: How to make n rows of a model in a town of a place, visible to the place's official in every list of it.
 ROW_MAKERS: dict[type[Model], Callable[[Place, Region, int], list]] = {
     Facility: make_facilities,
@@ -391,6 +437,8 @@ ROW_MAKERS: dict[type[Model], Callable[[Place, Region, int], list]] = {
     Finding: make_findings,
     Complaint: make_complaints,
     Evaluation: make_evaluations,
+    EnrolmentReport: make_enrolment_reports,
+    PeriodReport: make_period_reports,
 }
 
 
@@ -488,9 +536,14 @@ def page_tables(view) -> dict[str, Table]:
 
 
 def sheets(content: bytes) -> list[list[tuple]]:
-    """Each sheet's data rows (below its one header row) as read back by openpyxl."""
+    """Each data sheet's rows (below its one header row) as read back by openpyxl; an export's last sheet,
+    "说明" (what the export is: tests/core/test_exports.py), is not a table of the page."""
     workbook = load_workbook(io.BytesIO(content), read_only=True)
-    return [[tuple(row) for row in sheet.iter_rows(min_row=2, values_only=True)] for sheet in workbook]
+    return [
+        [tuple(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+        for sheet in workbook
+        if sheet.title != "说明"
+    ]
 
 
 def listed(client, page: ListURL, place: Place, query: str = ""):

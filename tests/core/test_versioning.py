@@ -1,9 +1,12 @@
 """No silent overwrite, for every record a person edits: the list is every model with a version column
 (core.models.Versioned), so a new model cannot be forgotten."""
 
+import datetime
+
 import pytest
 from django.apps import apps
 from django.db import models
+from django.utils import timezone
 
 from core.errors import Conflict
 from core.models import StaleVersion, Versioned
@@ -17,6 +20,8 @@ from facilities.models import (
     TrainingRecord,
 )
 from planning.models import DemandAssumption
+from reporting.models import ReportingSetting
+from subsidies.models import FundPlanMonth, PaymentControls
 from supervision.models import (
     Complaint,
     Evaluation,
@@ -24,12 +29,14 @@ from supervision.models import (
     EvaluationFramework,
     EvaluationItem,
     EvaluationScore,
+    GradeThreshold,
     HouseholdIncome,
     TeamMember,
 )
 from tests.factories import (
     ApplicationFactory,
     FindingFactory,
+    FundFactory,
     InspectionFactory,
     StaffMemberFactory,
     UserFactory,
@@ -73,9 +80,52 @@ def _score(facility):
     return EvaluationScore.objects.create(evaluation=evaluation, dimension=dimension, score=1)
 
 
+def _enrolment(facility):
+    from reporting import services as reporting_services
+
+    class_type = facility.units.select_related("class_type").first().class_type
+    line = reporting_services.LineInput(class_type, 20, 15, 10)
+    return reporting_services.enrolment_report_save(
+        user=_admin(), facility=facility, month=datetime.date(2025, 6, 1), lines=[line]
+    )
+
+
+def _period_report(facility):
+    from reporting.models import PeriodReport
+
+    return PeriodReport.objects.create(
+        district=facility.district,
+        town=facility.town,
+        year=2025,
+        quarter=2,
+        period_end=datetime.date(2025, 6, 30),
+        compiled_at=timezone.now(),
+        facilities=1,
+        slots=30,
+        inclusive_slots=20,
+        enrolled=24,
+        reporting_facilities=1,
+        reported_slots=30,
+    )
+
+
+def _draft_framework():
+    # A published framework edition is frozen (its parts cannot be saved at all): parts come from a draft.
+    return EvaluationFramework.objects.get_or_create(key="versioning-draft", defaults={"name": "草稿框架"})[0]
+
+
+def _dimension(facility):
+    return EvaluationDimension.objects.create(framework=_draft_framework(), code="test-dim", name="测试维度")
+
+
 def _item(facility):
-    dimension = EvaluationDimension.objects.first()
-    return EvaluationItem.objects.create(dimension=dimension, code="test-item", text="测试条目", points=1)
+    return EvaluationItem.objects.create(
+        dimension=_dimension(facility), code="test-item", text="测试条目", points=1
+    )
+
+
+def _threshold(facility):
+    return GradeThreshold.objects.create(framework=_draft_framework(), grade="A", min_score=90)
 
 
 # Models the seed has no row of: how a test makes one (facility A is filed, in Daxing town 1).
@@ -106,21 +156,35 @@ BUILDERS = {
     "supervision.Evaluation": _evaluation,
     "supervision.EvaluationScore": _score,
     "supervision.EvaluationItem": _item,
+    "supervision.EvaluationDimension": _dimension,
+    "supervision.GradeThreshold": _threshold,
     "supervision.HouseholdIncome": lambda f: HouseholdIncome.objects.create(
         district=f.district, year=2025, amount=9000, entered_by=UserFactory()
     ),
     "subsidies.Application": lambda f: ApplicationFactory(facility=f, user=f.operators.first().user),
+    "subsidies.FundPlanMonth": lambda f: FundPlanMonth.objects.create(
+        fund=FundFactory(district=f.district), month=datetime.date(2026, 11, 1), planned_cumulative=1000
+    ),
+    "subsidies.PaymentControls": lambda f: PaymentControls.objects.create(district=f.district),
+    "reporting.ReportingSetting": lambda f: ReportingSetting.objects.create(district=f.district, due_day=5),
+    "reporting.EnrolmentReport": _enrolment,
+    "reporting.EnrolmentLine": lambda f: _enrolment(f).lines.first(),
+    "reporting.PeriodReport": _period_report,
     "planning.DemandAssumption": lambda f: DemandAssumption.objects.create(
         district=f.district, enrolment_wish_percent=30
     ),
 }
 
 
+# Seeded rows that cannot be saved by design (parts of a published, frozen framework edition).
+ALWAYS_BUILT = {"supervision.EvaluationDimension", "supervision.EvaluationItem", "supervision.GradeThreshold"}
+
+
 @pytest.fixture
 def an_instance(facility_a, operator_a):
     def make(model):
         existing = model._base_manager.order_by("pk").first()
-        if existing is not None:
+        if existing is not None and label(model) not in ALWAYS_BUILT:
             return existing
         assert label(model) in BUILDERS, f"{label(model)}: no seed row and no builder in this test"
         return BUILDERS[label(model)](facility_a)

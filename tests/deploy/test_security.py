@@ -192,8 +192,8 @@ class TestLoginAndLockout:
 class TestDenials:
     @pytest.fixture
     def two_facilities(self, seeded):
-        a = FacilityFactory(town=Region.objects.get(code="110115-01"), name="甲园")
-        b = FacilityFactory(town=Region.objects.get(code="500112-01"), name="乙园")
+        a = FacilityFactory(town=Region.objects.get(code="110115001"), name="甲园")
+        b = FacilityFactory(town=Region.objects.get(code="500112023"), name="乙园")
         return a, b
 
     def test_an_object_outside_the_scope_answers_404_and_is_logged_as_a_denial(self, client, two_facilities):

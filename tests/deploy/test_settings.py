@@ -136,7 +136,9 @@ def load_settings(code: str, argv: tuple = ("manage.py", "check"), **extra) -> s
     [
         "short-but-random-Zq8#x",  # fewer than 50 characters
         "ab" * 40,  # long, but only 2 different characters
-        "django-insecure-" + secrets.token_urlsafe(50),  # Django's startproject placeholder
+        # Django's startproject placeholder (a fixed random tail: test ids must be the same in every
+        # pytest-xdist worker)
+        "django-insecure-vaZSeJyKtJYsQQIkU7b2LQ1sUoEhFiJUdbKUztqyv22G4egD0dO_qfcIdDtHmLD3iDI",
         "insecure-local-development-key-do-not-use-in-production-" + "x" * 10,  # the project's dev key
     ],
 )

@@ -57,7 +57,7 @@ def an_official_opens_an_account_with_a_safe_name(browser, live_server, daxing):
     official = grant(
         UserFactory(username="dx.official"), RoleAssignment.Role.DISTRICT_OFFICIAL, region=daxing
     )
-    FacilityFactory(town=Region.objects.get(code="110115-04"), name="观音寺账户托育园", draft=True)
+    FacilityFactory(town=Region.objects.get(code="110115009"), name="观音寺账户托育园", draft=True)
     for width, locale, name in ((390, "zh-CN", "accounts-390"), (1280, "en-US", "accounts-1280-en")):
         context, page = context_page(browser, width, locale)
         log_in(page, live_server.url, official.username)
@@ -84,7 +84,7 @@ def an_official_opens_an_account_with_a_safe_name(browser, live_server, daxing):
 
 
 def an_operator_archives_a_draft_and_a_superuser_still_reads_it(browser, live_server):
-    town = Region.objects.get(code="110115-04")
+    town = Region.objects.get(code="110115009")
     draft = FacilityFactory(town=town, name="观音寺归档托育园", draft=True)
     grant(UserFactory(username="gys.archiver"), RoleAssignment.Role.OPERATOR, facility=draft)
     UserFactory(username="root.reader", is_superuser=True, is_staff=True)
@@ -116,7 +116,7 @@ def a_generated_password_is_replaced_and_a_code_rescues_a_forgotten_one(browser,
     base = live_server.url
     daxing = Region.objects.get(code="110115")
     grant(UserFactory(username="pw.official"), RoleAssignment.Role.DISTRICT_OFFICIAL, region=daxing)
-    FacilityFactory(town=Region.objects.get(code="110115-04"), name="观音寺密码托育园", draft=True)
+    FacilityFactory(town=Region.objects.get(code="110115009"), name="观音寺密码托育园", draft=True)
 
     official_context, official = new_page(browser, 1280, english=True, base=base)
     sign_in(official, base, "pw.official", "pw-for-tests-only")

@@ -32,7 +32,7 @@ START_PAGES = [
     "/planning/",
     "/planning/compare/",
     "/planning/districts/110115/",
-    "/planning/districts/110115/towns/110115-01/",
+    "/planning/districts/110115/towns/110115001/",
     "/planning/districts/110115/demand/",
     "/planning/districts/110115/imports/",
     "/subsidies/",
@@ -60,10 +60,18 @@ SKIP = (
     "/api/schema",
 )
 MAX_PAGES = 40
+# Pages with charts, each hovered at a grid of points: across the bars, the slices and the legend.
+CHART_PAGES = [
+    "/planning/districts/110115/",
+    "/planning/compare/",
+    "/subsidies/funds/",
+    "/supervision/districts/500112/",
+]
+HOVER_POINTS = [(x / 6, y / 4) for y in (1, 2, 3) for x in range(1, 6)]
 
 
 def registry():
-    for code, units in [("110115-01", [("toddler", 2, 15)]), ("500112-01", [("older", 3, 20)])]:
+    for code, units in [("110115001", [("toddler", 2, 15)]), ("500112023", [("older", 3, 20)])]:
         facility = FacilityFactory(
             town=Region.objects.get(code=code),
             name=f"CSP园{code}",
@@ -126,12 +134,29 @@ def test_no_page_violates_the_content_security_policy(page, live_server, seeded_
             if target.startswith(base) and not any(part in target for part in SKIP) and target not in seen:
                 queue.append(target)
 
-    # the charts did render under the policy
-    page.goto(f"{base}/planning/districts/110115/")
-    page.wait_for_function("document.querySelectorAll('[data-chart][data-rendered=true] svg').length >= 1")
-    problems.extend(page.evaluate("window.__csp || []"))
+    # the charts did render under the policy, and hovering every one of them (tooltips, axis pointers,
+    # highlighted slices) raises no violation either
+    hovered = 0
+    for path in CHART_PAGES:
+        page.goto(f"{base}{path}")
+        page.wait_for_load_state("networkidle")
+        charts = page.query_selector_all("[data-chart]")
+        if charts:
+            page.wait_for_function(
+                "document.querySelectorAll('[data-chart][data-rendered=true] svg').length"
+                " === document.querySelectorAll('[data-chart]').length"
+            )
+        for chart in charts:
+            chart.scroll_into_view_if_needed()
+            box = chart.bounding_box()
+            for fx, fy in HOVER_POINTS:
+                page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+                page.wait_for_timeout(60)  # the tooltip is drawn on the next animation frame
+            hovered += 1
+        problems.extend(f"{path} (hover): {item}" for item in page.evaluate("window.__csp || []"))
 
     assert len(seen) >= 25
+    assert hovered >= 5
     assert problems == [] and console == [], "\n".join(problems + console)
     missing = [url for url, policy in headers.items() if "script-src 'self'" not in policy]
     assert missing == []

@@ -17,10 +17,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def registry():
     """A small hand-made registry in both districts so the charts have bars."""
     for code, name, units, inclusive in [
-        ("110115-01", "兴丰阳光园", [("toddler", 2, 15), ("older", 3, 20)], 60),
-        ("110115-07", "黄村小太阳", [("older", 4, 20)], 20),
-        ("110115-09", "旧宫爱心园", [("infant", 1, 10), ("older", 2, 20)], 0),
-        ("500112-01", "仙桃数据谷托育园", [("older", 5, 20)], 100),
+        ("110115001", "兴丰阳光园", [("toddler", 2, 15), ("older", 3, 20)], 60),
+        ("110115005", "黄村小太阳", [("older", 4, 20)], 20),
+        ("110115006", "旧宫爱心园", [("infant", 1, 10), ("older", 2, 20)], 0),
+        ("500112023", "仙桃数据谷托育园", [("older", 5, 20)], 100),
     ]:
         town = Region.objects.get(code=code)
         facility = FacilityFactory(
@@ -59,7 +59,7 @@ def test_compare_and_town_pages(page, chief_base):
     table = show(page, f"{chief_base}/planning/compare/?year=2025", charts=1, text="#table-compare")
     assert "大兴区" in table and "渝北区" in table and "4.53" in table
     shot(page, "compare")
-    page.goto(f"{chief_base}/planning/districts/110115/towns/110115-01/?plan=2025:plan")
+    page.goto(f"{chief_base}/planning/districts/110115/towns/110115001/?plan=2025:plan")
     assert page.inner_text("#town-actual") == "90"
     assert "兴丰阳光园" in page.inner_text("#town-facilities")
-    shot(page, "town-110115-01")
+    shot(page, "town-110115001")

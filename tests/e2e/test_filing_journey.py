@@ -25,8 +25,19 @@ def log_out(page):
     page.click("form[action='/accounts/logout/'] button")
 
 
-def test_operator_files_official_approves_public_sees(page, live_server, seeded_live_db):
-    town = Region.objects.get(code="110115-03")  # 清源街道
+def log_out_on_a_phone(page):
+    """The user menu is inside the collapsed navigation bar on a phone: open it first."""
+    page.click(".navbar-toggler")
+    log_out(page)
+    page.wait_for_url(re.compile(r"/(accounts/login/)?$"))
+
+
+def phone_overflow(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def test_operator_files_official_approves_public_sees(page, browser, live_server, seeded_live_db):
+    town = Region.objects.get(code="110115003")  # 清源街道
     facility = FacilityFactory(town=town, name="清源阳光托育园", filing_status=Facility.FilingStatus.DRAFT)
     add_unit(facility, "toddler", 1, 15)
     grant(UserFactory(username="yangguang"), RoleAssignment.Role.OPERATOR, facility=facility)
@@ -85,6 +96,54 @@ def test_operator_files_official_approves_public_sees(page, live_server, seeded_
     assert "2,600.00" in text and "35" in text and "010-60000000" in text
     assert "yangguang" not in text
     shot(page, "directory-detail")
+
+    # On a phone the operator changes the filed record: the change is held for review, a second edit
+    # amends it (the form starts from it and says so), the official rejects it with a reason, and the
+    # operator reads the reason on the facility page and in 我的申请 — no page wider than the screen.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    mobile = phone.new_page()
+    mobile.set_default_timeout(15_000)
+    log_in(mobile, base, "yangguang")
+    assert phone_overflow(mobile) <= 0
+    mobile.goto(f"{base}/registry/{facility.pk}/edit/")
+    mobile.fill("#id_monthly_fee", "2800")
+    mobile.click("#facility-form button[type=submit]")
+    mobile.wait_for_selector("text=变更已提交")
+    mobile.goto(f"{base}/registry/{facility.pk}/edit/")
+    assert "保存将修改这项申请" in mobile.inner_text("#pending-banner")
+    assert mobile.input_value("#id_monthly_fee") in ("2800", "2800.00")
+    mobile.fill("#id_public_phone", "010-60000001")
+    assert phone_overflow(mobile) <= 0
+    shot(mobile, "registry-edit-pending-phone")
+    mobile.click("#facility-form button[type=submit]")
+    mobile.wait_for_selector("text=已修改待审核的变更申请")
+    log_out_on_a_phone(mobile)
+
+    log_in(mobile, base, "daxing")
+    mobile.goto(f"{base}/registry/reviews/")
+    assert phone_overflow(mobile) <= 0
+    shot(mobile, "review-queue-phone")
+    mobile.click("#change-queue >> text=查看")
+    diff = mobile.inner_text("#change-diff")
+    assert "010-60000001" in diff and "2800" in diff
+    mobile.fill("#id_reason", "收费调整须先公示一个月")
+    mobile.click("text=驳回")
+    mobile.wait_for_selector("text=申请已驳回")
+    log_out_on_a_phone(mobile)
+
+    log_in(mobile, base, "yangguang")
+    assert phone_overflow(mobile) <= 0  # the registry list, as stacked cards
+    mobile.goto(f"{base}/registry/{facility.pk}/")
+    assert "收费调整须先公示一个月" in mobile.inner_text("#facility-requests")
+    assert phone_overflow(mobile) <= 0
+    shot(mobile, "registry-detail-rejected-phone")
+    mobile.goto(f"{base}/registry/requests/")
+    assert "收费调整须先公示一个月" in mobile.inner_text("#decided-requests")
+    assert phone_overflow(mobile) <= 0
+    shot(mobile, "my-requests-phone")
+    facility.refresh_from_db()
+    assert (facility.monthly_fee, facility.public_phone) == (2600, "010-60000000")
+    phone.close()
 
 
 def test_pages_fit_a_phone(browser, live_server, seeded_live_db):

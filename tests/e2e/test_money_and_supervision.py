@@ -19,7 +19,7 @@ def inspected_facility(chief):
     """A filed Daxing facility inspected two months ago, with an overdue serious finding and an open one."""
     today = timezone.localdate()
     facility = FacilityFactory(
-        town=Region.objects.get(code="110115-01"),
+        town=Region.objects.get(code="110115001"),
         name="兴丰阳光园",
         filing_status="filed",
         filing_number="E2E-1",

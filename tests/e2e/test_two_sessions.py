@@ -5,7 +5,7 @@ and in English."""
 
 import pytest
 
-from facilities.models import ChecklistItem, RoleAssignment, StaffMember
+from facilities.models import ChecklistItem, Facility, RoleAssignment, StaffMember
 from facilities.services import ensure_checklist
 from targets.models import Region
 from tests.e2e.conftest import SCREENSHOTS, log_in, shot
@@ -22,7 +22,7 @@ def shot_path(name):
 @pytest.fixture
 def two_sessions(browser, live_server, seeded_live_db):
     """The operator of a facility, signed in in two browser contexts (two tabs of two people)."""
-    facility = filed_facility(Region.objects.get(code="110115-04"), "观音寺两窗托育园")
+    facility = filed_facility(Region.objects.get(code="110115009"), "观音寺两窗托育园")
     grant(UserFactory(username="twotabs"), RoleAssignment.Role.OPERATOR, facility=facility)
     contexts = [
         browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN"),
@@ -37,8 +37,15 @@ def two_sessions(browser, live_server, seeded_live_db):
         context.close()
 
 
+def _in_draft(facility):
+    """An operator's edits of a draft facility apply at once (of a filed one they become a pending change
+    for review), so the two tabs race on the rows themselves."""
+    Facility.objects.filter(pk=facility.pk).update(filing_status=Facility.FilingStatus.DRAFT)
+
+
 def test_staff_phone_saved_in_one_tab_survives_the_other(two_sessions):
     facility, (first, second), base = two_sessions
+    _in_draft(facility)
     member = StaffMemberFactory(facility=facility, name="李老师", phone="13800000001")
     url = f"{base}/registry/{facility.pk}/staff/{member.pk}/"
     first.goto(url)
@@ -71,6 +78,7 @@ def test_staff_phone_saved_in_one_tab_survives_the_other(two_sessions):
 
 def test_fire_safety_reference_saved_in_one_tab_survives_the_other(two_sessions):
     facility, (first, second), base = two_sessions
+    _in_draft(facility)
     ensure_checklist(facility)
     fire = ChecklistItem.Item.values[0]
     url = f"{base}/registry/{facility.pk}/checklist/"

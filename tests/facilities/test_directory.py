@@ -10,15 +10,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from facilities import disclosure
 from facilities.filtersets import FacilityFilterSet
 from facilities.models import ClassTypeRule, ClassUnit, Facility, StaffMember
-from facilities.public_views import PAGE_SIZE, PUBLIC_FIELDS, PUBLIC_UNIT_FIELDS
+from facilities.public_views import DERIVED_FIELDS, PAGE_SIZE, PUBLIC_FIELDS, PUBLIC_UNIT_FIELDS
 from targets.models import Region
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.facilities.directory_urls")]
 
-LIST_QUERY_BUDGET = 8
-DETAIL_QUERY_BUDGET = 4
+# one query per registered disclosure provider (facilities.disclosure), for the whole page
+LIST_QUERY_BUDGET = 8 + len(disclosure.KEYS)
+DETAIL_QUERY_BUDGET = 4 + len(disclosure.KEYS)
 
 _numbers = itertools.count(1)
 
@@ -26,7 +28,7 @@ _numbers = itertools.count(1)
 def make_facility(*, units=(("toddler", 2, 15),), inclusive_slots=0, listed=True, **fields):
     """A facility built with the model classes; listed=True makes it filed and operating."""
     n = next(_numbers)
-    town = fields.pop("town", "110115-01")
+    town = fields.pop("town", "110115001")
     town = Region.objects.get(code=town) if isinstance(town, str) else town
     defaults = {
         "name": f"测试托育园{n}",
@@ -89,7 +91,7 @@ def test_the_seed_alone_lists_nothing_and_shows_the_empty_state(seeded, client):
     page = response.content.decode()
     assert response.context["facilities"] == []
     assert 'id="directory-empty"' in page
-    assert "暂无已备案且正常运营的托育机构" in page
+    assert "暂无已备案的托育机构" in page
     assert "区妇幼保健院" not in page
 
 
@@ -98,20 +100,27 @@ def test_the_seed_alone_lists_nothing_and_shows_the_empty_state(seeded, client):
 KEPT_BACK = {
     "created_at", "updated_at", "created_by", "updated_by", "version", "source", "seed_key", "is_synthetic",
     "latitude", "longitude", "indoor_area_m2", "outdoor_area_m2", "premises", "lease_start", "lease_end",
-    "contact_person", "contact_phone", "notes", "serves_meals", "enrolled_children",
-    "operating_status", "status_since", "filing_status", "submitted_at", "acknowledged_at", "return_reason",
-    "archived_at", "archived_by",
-    # The record's legal identity, ages, service types and hours (issue 14 part 1): kept back until the
-    # directory's disclosure list (part 8) decides to show ages, hours and service types.
-    "credit_code", "legal_representative", "sponsor_kind", "sponsor_name", "min_age_months", "max_age_months",
-    "service_types", "opens_at", "closes_at",
+    "contact_person", "contact_phone", "notes",
+    # Read only to compute the vacancies (slots − enrolled), never shown as such.
+    "enrolled_children",
+    "filing_status", "submitted_at", "acknowledged_at", "return_reason", "archived_at", "archived_by",
+    # A cancelled filing is not in the directory at all.
+    "filing_cancelled_on",
+    # The record's legal identity (issue 14 part 1): the legal representative is a person, and the registry's
+    # copy of the licence data is for officials; disclosure (part 8) covers the service, not the licence.
+    "credit_code", "legal_representative", "sponsor_kind", "sponsor_name",
 }  # fmt: skip
 
 
 def test_whitelist_holds_only_disclosed_fields():
     columns = {field.name for field in Facility._meta.concrete_fields}
     assert columns - set(PUBLIC_FIELDS) == KEPT_BACK
-    assert set(PUBLIC_FIELDS) - columns == {"units"}  # slots by class type, from the class units
+    # slots by class type, vacancies, health and safety, other apps' disclosures: derived, not columns
+    assert (
+        set(PUBLIC_FIELDS) - columns
+        == DERIVED_FIELDS
+        == {"units", "vacancies", "health_safety", "disclosures"}
+    )
     private = {"staff", "contact_person", "contact_phone", "notes", "return_reason", "id_number", "version"}
     assert not private & set(PUBLIC_FIELDS)
     assert PUBLIC_UNIT_FIELDS == ("class_type", "classes", "children_per_class", "slots")
@@ -134,10 +143,10 @@ def test_context_carries_only_whitelisted_records(seeded, client):
 def spread(seeded):
     """Facilities across two districts, three towns, kinds and inclusive status."""
     return {
-        "daxing_1_private": make_facility(name="兴丰社会托育园", town="110115-01"),
+        "daxing_1_private": make_facility(name="兴丰社会托育园", town="110115001"),
         "daxing_1_inclusive": make_facility(
             name="兴丰普惠托育园",
-            town="110115-01",
+            town="110115001",
             kind=Facility.Kind.TOWN_INCLUSIVE_PARK,
             ownership=Facility.Ownership.PUBLIC,
             is_inclusive=True,
@@ -145,13 +154,13 @@ def spread(seeded):
         ),
         "daxing_2_kindergarten": make_facility(
             name="林校路幼儿园托班",
-            town="110115-02",
+            town="110115002",
             kind=Facility.Kind.KINDERGARTEN_CLASS,
             is_inclusive=True,
             inclusive_slots=10,
             address="林校路88号",
         ),
-        "yubei_1_private": make_facility(name="仙桃托育中心", town="500112-01"),
+        "yubei_1_private": make_facility(name="仙桃托育中心", town="500112023"),
     }
 
 
@@ -165,13 +174,13 @@ def test_district_filter_narrows(spread, client):
 
 
 def test_town_filter_narrows(spread, client):
-    assert listed_names(get_list(client, town="110115-02")) == {"林校路幼儿园托班"}
-    assert listed_names(get_list(client, district="110115", town="110115-01")) == {
+    assert listed_names(get_list(client, town="110115002")) == {"林校路幼儿园托班"}
+    assert listed_names(get_list(client, district="110115", town="110115001")) == {
         "兴丰社会托育园",
         "兴丰普惠托育园",
     }
     # A town of another district gives nothing, not everything.
-    assert listed_names(get_list(client, district="500112", town="110115-01")) == set()
+    assert listed_names(get_list(client, district="500112", town="110115001")) == set()
 
 
 def test_kind_filter_narrows(spread, client):
@@ -219,7 +228,7 @@ def test_region_choices_list_only_districts_and_towns_in_order(seeded):
     assert [d.code for d in districts] == ["110115", "500112"]
     assert {t.level for t in towns} == {Region.Level.TOWN}
     daxing = [t.code for t in towns if t.parent.code == "110115"]
-    assert daxing[:3] == ["110115-01", "110115-02", "110115-03"]
+    assert daxing[:3] == ["110115001", "110115002", "110115003"]
     assert len(daxing) == 22
 
 
@@ -241,7 +250,6 @@ def test_filter_form_renders_selects_and_search(spread, client):
         {"listed": False},  # draft
         {"listed": False, "filing_status": Facility.FilingStatus.SUBMITTED},
         {"listed": False, "filing_status": Facility.FilingStatus.RETURNED, "return_reason": "材料不全"},
-        {"operating_status": Facility.OperatingStatus.SUSPENDED},
         {"operating_status": Facility.OperatingStatus.CLOSED},
         {"is_synthetic": True},
         {
@@ -250,7 +258,7 @@ def test_filter_form_renders_selects_and_search(spread, client):
             "filing_status": Facility.FilingStatus.SUBMITTED,
         },
     ],
-    ids=["draft", "submitted", "returned", "suspended", "closed", "synthetic", "operating-unfiled"],
+    ids=["draft", "submitted", "returned", "closed", "synthetic", "operating-unfiled"],
 )
 def test_facilities_not_publicly_listed_never_appear(seeded, client, state):
     make_facility(name="公开托育园")
@@ -335,7 +343,7 @@ def test_list_shows_the_disclosed_columns(spread, client):
 def test_detail_shows_everything_disclosure_requires(seeded, client):
     facility = make_facility(
         name="全要素托育园",
-        town="110115-03",
+        town="110115003",
         kind=Facility.Kind.PUBLIC_PRIVATE,
         ownership=Facility.Ownership.PRIVATE_NON_PROFIT,
         is_inclusive=True,
@@ -412,11 +420,11 @@ def test_list_query_count_does_not_grow_with_the_number_of_facilities(
         make_facility(units=(("toddler", 1, 15), ("older", 1, 20)))
     few = _count_queries(client)
     for i in range(PAGE_SIZE + 5):
-        make_facility(town="110115-02" if i % 2 else "110115-01", units=(("infant", 1, 10), ("older", 2, 20)))
+        make_facility(town="110115002" if i % 2 else "110115001", units=(("infant", 1, 10), ("older", 2, 20)))
     many = _count_queries(client)
     assert many == few
     with django_assert_max_num_queries(LIST_QUERY_BUDGET):
-        response = get_list(client, district="110115", town="110115-02", inclusive="false", search="托育")
+        response = get_list(client, district="110115", town="110115002", inclusive="false", search="托育")
     assert len(response.context["facilities"]) == (PAGE_SIZE + 5) // 2
     with django_assert_max_num_queries(LIST_QUERY_BUDGET):
         get_list(client, page=2)
@@ -433,18 +441,18 @@ def test_detail_query_count_is_bounded(seeded, client, django_assert_max_num_que
 
 def test_pagination_keeps_the_filters(seeded, client):
     for _ in range(PAGE_SIZE + 2):
-        make_facility(town="110115-02")
-    make_facility(town="110115-01")
-    first = get_list(client, town="110115-02")
+        make_facility(town="110115002")
+    make_facility(town="110115001")
+    first = get_list(client, town="110115002")
     assert len(first.context["facilities"]) == PAGE_SIZE
     page = first.content.decode()
     assert "共 27 家机构" in page
-    assert "?town=110115-02&amp;page=2" in page
-    second = get_list(client, town="110115-02", page=2)
+    assert "?town=110115002&amp;page=2" in page
+    second = get_list(client, town="110115002", page=2)
     assert len(second.context["facilities"]) == 2
     assert not listed_names(first) & listed_names(second)
     # An out-of-range page shows the last page rather than an error.
-    assert get_list(client, town="110115-02", page=99).context["page_obj"].number == 2
+    assert get_list(client, town="110115002", page=99).context["page_obj"].number == 2
 
 
 # ---------------------------------------------------------------- language
@@ -456,3 +464,105 @@ def test_directory_switches_to_english(seeded, client):
     response = get_list(client)
     assert response.status_code == 200
     assert 'lang="en"' in response.content.decode()
+
+
+# ---------------------------------------------------------------- status, service, vacancies, supervision
+
+
+def test_a_suspended_facility_is_listed_as_suspended_with_its_date(seeded, client):
+    make_facility(name="正常托育园")
+    suspended = make_facility(
+        name="暂停托育园", operating_status=Facility.OperatingStatus.SUSPENDED, status_since=date(2026, 10, 8)
+    )
+    response = get_list(client)
+    assert listed_names(response) == {"正常托育园", "暂停托育园"}
+    assert "暂停服务（自 2026-10-08）" in response.content.decode()
+    detail = client.get(reverse("directory:detail", args=[suspended.pk]))
+    assert detail.status_code == 200
+    page = detail.content.decode()
+    assert "暂停服务（自 2026-10-08）" in page and 'id="suspended-notice"' in page
+    assert detail.context["facility"]["vacancies"] is None  # a suspended facility offers no places
+
+
+def test_the_detail_shows_ages_hours_service_types_meals_and_vacancies(seeded, client):
+    import datetime as dt
+
+    facility = make_facility(
+        units=(("toddler", 2, 15),),
+        min_age_months=12,
+        max_age_months=36,
+        service_types=[Facility.ServiceType.FULL_DAY, Facility.ServiceType.HOURLY],
+        opens_at=dt.time(7, 30),
+        closes_at=dt.time(17, 30),
+        serves_meals=True,
+        enrolled_children=22,
+    )
+    response = client.get(reverse("directory:detail", args=[facility.pk]))
+    page = response.content.decode()
+    for text in ["12–36 个月", "全日托、计时托", "07:30–17:30", "提供膳食"]:
+        assert text in page, text
+    assert response.context["facility"]["vacancies"] == {"count": 8, "as_of": None}
+    assert page.split('id="vacancies">')[1].startswith("8")
+    assert "22" not in page.split('id="facility-service"')[1].split("</dl>")[0]  # enrolment itself stays back
+
+
+def test_unknown_figures_stay_empty(seeded, client):
+    facility = make_facility()  # no enrolment, ages, hours, inspection or grade recorded
+    response = client.get(reverse("directory:detail", args=[facility.pk]))
+    record = response.context["facility"]
+    assert record["vacancies"] is None and record["disclosures"] == {}
+    page = response.content.decode()
+    for marker in (
+        'id="vacancies">—',
+        'id="ages-served">—',
+        'id="opening-hours">—',
+        'id="latest-inspection">—',
+        'id="grade">—',
+    ):
+        assert marker in page, marker
+
+
+def test_health_and_safety_shows_the_filed_materials_and_a_health_worker_as_yes_or_no(seeded, client):
+    from facilities.models import ChecklistItem
+    from facilities.services import ensure_checklist
+
+    facility = make_facility(serves_meals=False)
+    ensure_checklist(facility)
+    ChecklistItem.objects.filter(facility=facility, item__in=["health_evaluation", "fire_safety"]).update(
+        provided=True, reference="内部文号-123"
+    )
+    StaffMember.objects.create(facility=facility, name="保健员钱", role=StaffMember.Role.HEALTH_CARE)
+    page = client.get(reverse("directory:detail", args=[facility.pk])).content.decode()
+    panel = page.split('id="health-safety"')[1].split("</ul>")[0]
+    assert panel.count("备案时已提供") == 2 and "已配备" in panel
+    assert "食品经营许可" not in panel  # no meals, no food licence to show
+    assert "内部文号-123" not in page and "保健员钱" not in page
+
+
+@pytest.fixture
+def supervision_disclosures():
+    """What the supervision app discloses, as its provider would (facilities.disclosure)."""
+
+    def inspections(ids):
+        return {pk: {"date": date(2026, 9, 12), "kind": "日常检查", "result": "未发现问题"} for pk in ids}
+
+    def grades(ids):
+        return {ids[0]: {"grade": "A", "risk": "低", "credit": "良好", "as_of": date(2026, 10, 1)}}
+
+    registered = dict(disclosure._providers)
+    disclosure.register("inspection", inspections)
+    disclosure.register("grade", grades)
+    yield
+    # the apps' own providers again, for the tests that follow
+    disclosure._providers.clear()
+    disclosure._providers.update(registered)
+
+
+def test_the_latest_inspection_and_grade_are_shown_with_their_dates_when_disclosed(
+    seeded, client, supervision_disclosures
+):
+    facility = make_facility()
+    page = client.get(reverse("directory:detail", args=[facility.pk])).content.decode()
+    info = page.split('id="supervision-info"')[1].split("</dl>")[0]
+    for text in ["2026-09-12", "日常检查", "未发现问题", "A", "低", "良好", "2026-10-01"]:
+        assert text in info, text

@@ -9,7 +9,7 @@ from facilities import services
 from facilities.models import ClassTypeRule, Facility, PendingChange, StaffMember
 from facilities.views import FORM_GROUPS
 from tests.facilities.conftest import complete_checklist
-from tests.factories import add_staff
+from tests.factories import FacilityFactory, add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -228,13 +228,24 @@ class TestWorkflowPages:
         url = reverse("registry:status", args=[facility_a.pk])
         response = client.post(url, {"to_status": "closed", "effective_on": "2026-11-20", "reason": "停办"})
         assert "关停须记录在托婴幼儿的去向" in response.content.decode()
+        # Each placement is a row of the table: how many children went where (the registry's facilities, home,
+        # other), and whether the receiving side confirmed.
+        receiving = FacilityFactory(town=facility_a.town, name="乙接收园", filed=True)
+        Facility.objects.filter(pk=facility_a.pk).update(enrolled_children=5)
         client.post(
             url,
             {
                 "to_status": "closed",
                 "effective_on": "2026-11-20",
                 "reason": "停办",
-                "children_placement": "转入乙园",
+                "placements-TOTAL_FORMS": "2",
+                "placements-INITIAL_FORMS": "0",
+                "placements-0-destination": "facility",
+                "placements-0-receiving_facility": str(receiving.pk),
+                "placements-0-children": "4",
+                "placements-0-confirmed": "on",
+                "placements-1-destination": "home",
+                "placements-1-children": "1",
             },
         )
         facility_a.refresh_from_db()
@@ -242,7 +253,7 @@ class TestWorkflowPages:
             2026, 11, 20
         )
         page = client.get(reverse("registry:detail", args=[facility_a.pk])).content.decode()
-        assert "转入乙园" in page
+        assert "转入乙接收园 4 人" in page and "回家照护 1 人" in page
 
 
 class TestStaffPages:
@@ -406,9 +417,9 @@ def test_the_certificate_goal_comes_from_the_districts_document(client, daxing_o
     response = client.get(reverse("registry:list"), {"district": "110115"})
     page = response.content.decode()
     assert "66.7%" in page  # 2 of 3 caregivers hold 育婴员/保育师
-    assert "&gt; 90%" in page  # Daxing's plan: “90%以上”
+    assert "≥ 90%" in page  # Daxing's plan: “90%以上” (以上 includes the number)
     detail = client.get(reverse("registry:detail", args=[facility_a.pk])).content.decode()
-    assert "&gt; 90%" in detail
+    assert "≥ 90%" in detail
 
 
 def test_no_goal_is_invented_where_no_document_sets_one(client, superuser, yubei):
@@ -463,7 +474,7 @@ class TestExport:
         rows = self._rows(client_for(client, operator_a).get(reverse("registry:export")))
         assert [r[0] for r in rows[1:]] == ["甲托育园"]
         rows = self._rows(
-            client_for(client, daxing_official).get(reverse("registry:export"), {"town": "110115-02"})
+            client_for(client, daxing_official).get(reverse("registry:export"), {"town": "110115002"})
         )
         assert [r[0] for r in rows[1:]] == ["乙托育园"]
         assert rows[0][0] == "机构名称" and rows[1][6] == 20  # slots stay numbers

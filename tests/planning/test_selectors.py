@@ -40,7 +40,7 @@ class TestDistrictProgress:
             assert len(progress.rows) == 22
 
     def test_actual_slots_count_filed_operating_real_facilities_only(self, daxing):
-        town = Region.objects.get(code="110115-01")  # 兴丰街道 2025 plan: 370 / 225
+        town = Region.objects.get(code="110115001")  # 兴丰街道 2025 plan: 370 / 225
         filed(town, "甲", [("toddler", 4, 15), ("older", 5, 20)], inclusive=100)  # 160 slots
         filed(town, "乙", [("older", 2, 20)])  # 40 slots
         filed(town, "合成", [("older", 2, 20)], is_synthetic=True)
@@ -59,7 +59,7 @@ class TestDistrictProgress:
         assert row.has_inclusive_service
 
     def test_as_of_a_date_uses_filing_dates_and_status_history(self, daxing):
-        town = Region.objects.get(code="110115-02")
+        town = Region.objects.get(code="110115002")
         official = grant(UserFactory(), "district_official", region=daxing)
         facility = filed(town, "丙", [("older", 1, 20)], filed_on=datetime.date(2025, 3, 1))
         services.operating_status_change(
@@ -79,7 +79,7 @@ class TestDistrictProgress:
         assert slots(datetime.date(2025, 9, 1)) == 0  # closed from that date
 
     def test_pending_changes_do_not_count_until_approved(self, daxing):
-        town = Region.objects.get(code="110115-03")
+        town = Region.objects.get(code="110115003")
         facility = filed(town, "丁", [("older", 1, 20)])
         operator = grant(UserFactory(), "operator", facility=facility)
         data = {f: getattr(facility, f) for f in services.EDITABLE_FIELDS}
@@ -116,7 +116,7 @@ class TestFlags:
         assert flagged == {"天宫院街道", "安定镇", "西红门镇", "瀛海镇"}
 
     def test_every_town_without_inclusive_service_is_flagged(self, daxing):
-        town = Region.objects.get(code="110115-01")
+        town = Region.objects.get(code="110115001")
         filed(town, "普惠园", [("older", 1, 20)], inclusive=20)
         progress = selectors.district_progress(daxing, 2025, "plan")
         without = [
@@ -125,14 +125,14 @@ class TestFlags:
         assert len(without) == 21 and "兴丰街道" not in without
 
     def test_a_town_below_the_years_goal_is_flagged(self, daxing):
-        town = Region.objects.get(code="110115-01")
+        town = Region.objects.get(code="110115001")
         filed(town, "甲", [("older", 5, 20)], inclusive=50)  # 50%: above 2024's 30%, below 2025's 60%
         codes_2024 = {c for c, _ in selectors.district_progress(daxing, 2024, "baseline").rows[0].flags}
         codes_2025 = {c for c, _ in selectors.district_progress(daxing, 2025, "plan").rows[0].flags}
         assert "below_goal" not in codes_2024 and "below_goal" in codes_2025
 
     def test_operating_facilities_without_a_finished_filing_are_flagged(self, daxing):
-        town = Region.objects.get(code="110115-04")
+        town = Region.objects.get(code="110115009")
         FacilityFactory(town=town, name="未备案", filing_status="draft")
         row = selectors.district_progress(daxing, 2025, "plan").rows[3]
         assert row.filing_gaps == 1 and "filing_gap" in {c for c, _ in row.flags}
@@ -156,7 +156,7 @@ class TestIndicators:
         assert result.mismatched_reports == [check]
 
     def test_registry_based_indicators_and_completeness(self, yubei):
-        town = Region.objects.get(code="500112-01")
+        town = Region.objects.get(code="500112023")
         filed(town, "仙桃园", [("older", 10, 20)], inclusive=180)  # 200 slots
         result = selectors.indicators(yubei, 2025)
         assert result.registry_slots == 200
@@ -168,7 +168,7 @@ class TestIndicators:
         }
         assert registry_vs_reported == {"备案机构数": (1, 144), "托位数": (200, 7076)}
         inclusive = result.comparisons()[2]
-        assert inclusive.reported.display_value == "> 80%" and inclusive.agrees is True
+        assert inclusive.reported.display_value == "≥ 80%" and inclusive.agrees is True
 
     def test_demand_uses_the_districts_own_rate_or_the_editable_default(self, yubei):
         result = selectors.indicators(yubei, 2025)
@@ -186,7 +186,7 @@ class TestIndicators:
 
 class TestRollup:
     def test_one_row_per_district_with_the_same_totals(self, daxing, yubei):
-        town = Region.objects.get(code="110115-01")
+        town = Region.objects.get(code="110115001")
         filed(town, "甲", [("older", 2, 20)], inclusive=20)
         progress = selectors.rollup(Region.objects.all(), 2025, "plan")
         rows = {row.code: row for row in progress.rows}

@@ -54,8 +54,8 @@ def test_each_role_opens_only_its_dashboards(client, people, role):
     pages = {
         reverse("planning:district", args=["110115"]): DAXING_PAGE,
         reverse("planning:export", args=["110115", "towns"]): DAXING_PAGE,
-        reverse("planning:town", args=["110115", "110115-01"]): TOWN1_PAGE,
-        reverse("planning:town", args=["110115", "110115-02"]): TOWN2_PAGE,
+        reverse("planning:town", args=["110115", "110115001"]): TOWN1_PAGE,
+        reverse("planning:town", args=["110115", "110115002"]): TOWN2_PAGE,
         reverse("planning:compare"): COMPARE,
     }
     for url, allowed in pages.items():
@@ -82,7 +82,7 @@ def test_the_page_shows_the_computation(client, people, daxing):
 
 def test_the_town_page_shows_its_targets_at_every_level_and_its_facilities(client, people):
     client.force_login(people["town1_official"])
-    response = client.get(reverse("planning:town", args=["110115", "110115-01"]))
+    response = client.get(reverse("planning:town", args=["110115", "110115001"]))
     rows = response.context["tables"]["plans"].rows
     assert [r[1] for r in rows] == [210, 210, 370]
     assert "兴丰园" in response.content.decode()
@@ -113,7 +113,7 @@ def test_every_table_exports_with_numbers_as_numbers(client, people):
     assert xingfeng[1] == "兴丰街道" and xingfeng[2] == 370 and xingfeng[5] == 60
     assert rows[-1][1] == "合计" and rows[-1][2] == 8600
     workbook = read_xlsx(client.get(reverse("planning:export", args=["110115", "all"])))
-    assert len(workbook.worksheets) == 6
+    assert len(workbook.worksheets) == 7 and workbook.sheetnames[-1] == "说明"  # 6 tables, what the file is
 
 
 def test_an_unknown_table_is_404(client, people):
@@ -181,3 +181,20 @@ def test_the_district_page_reads_every_plan_in_a_constant_number_of_queries(
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["tables"]["years"].rows) == len(plans)
+
+
+def test_the_town_targets_and_the_comparison_exports_say_what_they_are(client, people):
+    """Every export ends with its 说明 sheet: the town's targets name the district, the town and the
+    documents; the comparison names its year."""
+    client.force_login(people["daxing_official"])
+    town = Region.objects.get(code="110115001")
+    plans = read_xlsx(
+        client.get(reverse("planning:town", args=["110115", town.code]), {"export": "plans"}),
+    )
+    assert plans.sheetnames[-1] == "说明"
+    about = [[cell for cell in row if cell is not None] for row in plans["说明"].iter_rows(values_only=True)]
+    text = " ".join(str(value) for row in about for value in row)
+    assert town.name in text and "大兴区" in text, text
+    compare = read_xlsx(client.get(reverse("planning:compare"), {"year": 2025, "export": "1"}))
+    assert compare.sheetnames[-1] == "说明"
+    assert any("2025" in str(value) for row in compare["说明"].iter_rows(values_only=True) for value in row)

@@ -104,9 +104,9 @@ def test_integer_accepts_numbers_and_whole_floats():
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("120", "“120”是数字以文本形式存储"),
-        (" 1,200 ", "数字以文本形式存储"),
-        ("１２０", "“１２０”使用了全角数字"),
+        ("3/4", "“3/4”是分数"),
+        ("30%", "“30%”是百分数"),
+        ("1.5e3", "不是规范的数字"),
         ("一百二十", "“一百二十”使用了中文数字"),
         ("三十", "“三十”使用了中文数字"),
         ("3万", "使用了中文数字"),
@@ -124,6 +124,14 @@ def test_integer_refusals_name_the_value_and_the_cause(value, expected):
     assert expected in parse_error(integer(), value)
 
 
+@pytest.mark.parametrize(
+    ("value", "number"),
+    [("120", 120), (" 1,200 ", 1200), ("１２０", 120), ("\u3000３００\u3000", 300), ("0", 0)],
+)
+def test_numbers_typed_as_text_read_as_the_number_they_spell(value, number):
+    assert integer()(value) == number
+
+
 def test_integer_bounds_are_configurable():
     assert integer(min_value=None, max_value=None)(-3) == -3
     assert "小于下限 1" in parse_error(integer(min_value=1), 0)
@@ -136,7 +144,7 @@ def test_decimal_keeps_places_and_rounds_float_noise_only():
     assert parse(0.1 + 0.2) == Decimal("0.30")
     assert parse(1500) == Decimal("1500.00")
     assert "“12.345”的小数超过 2 位" in parse_error(parse, 12.345)
-    assert "数字以文本形式存储" in parse_error(parse, "12.5")
+    assert parse("12.5") == Decimal("12.50") and parse("１,２００.５") == Decimal("1200.50")
     assert "负数" in parse_error(parse, -0.5)
     assert "超过上限" in parse_error(parse, 1e13)
     assert "不能有小数" in parse_error(decimal(places=0), 2.5)
@@ -220,8 +228,8 @@ def test_required_empty_and_every_row_problem_reported_together():
     content = xlsx(
         [
             HEADER,
-            [None, "120", 36],
-            ["西红门镇", "１２０", "三十"],
+            [None, "120个", 36],
+            ["西红门镇", "1/2", "三十"],
             ["旧宫镇", -5, 12.5],
             ["瀛海镇", 10**9, True],
         ]
@@ -240,11 +248,11 @@ def test_required_empty_and_every_row_problem_reported_together():
     ]
     text_of = [str(p) for p in problems]
     assert text_of[0] == "第2行A列（镇街）：不能为空"
-    assert "数字以文本形式存储" in text_of[1]
-    assert "全角数字" in text_of[2] and "中文数字" in text_of[3]
+    assert "不要带单位" in text_of[1]
+    assert "是分数" in text_of[2] and "中文数字" in text_of[3]
     assert "负数" in text_of[4] and "不是整数" in text_of[5]
     assert "超过上限" in text_of[6] and "逻辑值" in text_of[7]
-    assert problems[1].value == "120"
+    assert problems[1].value == "120个"
 
 
 def test_dates_in_cells_are_dates_and_datetimes_become_dates():
@@ -426,7 +434,8 @@ def test_chart_and_hidden_sheets_are_passed_over():
 
 
 def test_sheet_without_header():
-    assert "没有表头" in only_problem(xlsx([]))
+    (problem,) = problems_of(xlsx([]), columns=TOWN_COLUMNS)
+    assert (problem.row, problem.column) == (1, "A") and "没有表头" in problem.reason
 
 
 # ------------------------------------------------------------------------------------------- reading: headers
@@ -668,7 +677,7 @@ def test_timezone_aware_datetimes_are_written_in_local_time(settings):
 
 
 def test_problems_workbook_round_trip():
-    content = xlsx([HEADER, ["=cmd()", "120", 36], ["西红门镇", -5, None]])
+    content = xlsx([HEADER, ["=cmd()", "120个", 36], ["西红门镇", -5, None]])
     problems = problems_of(content, columns=TOWN_COLUMNS)
     report = problems_workbook([*problems, Problem(None, None, None, "文件级问题")])
     sheet = load_workbook(io.BytesIO(report)).active
@@ -677,7 +686,7 @@ def test_problems_workbook_round_trip():
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
     assert rows == [
         [2, "A（镇街）", "'=cmd()", "单元格含公式，请粘贴为数值"],
-        [2, "B（托位数）", "120", problems[1].reason],
+        [2, "B（托位数）", "120个", problems[1].reason],
         [3, "B（托位数）", -5, "“-5”是负数，此列不能为负数"],
         [None, None, None, "文件级问题"],
     ]

@@ -798,8 +798,8 @@ EXPECTED = {
         "GET": "login login login login login login login login ok",
         "POST": "login login login login login login login login -",
     },
-    "admin:supervision_evaluationframework_delete": {
-        "GET": "login login login login login login login login ok",
+    "admin:supervision_evaluationframework_delete": {  # a published framework edition is never deleted
+        "GET": "login login login login login login login login 403",
         "POST": "login login login login login login login login -",
     },
     "admin:supervision_evaluationframework_change": {
@@ -822,8 +822,8 @@ EXPECTED = {
         "GET": "login login login login login login login login ok",
         "POST": "login login login login login login login login -",
     },
-    "admin:supervision_evaluationdimension_delete": {
-        "GET": "login login login login login login login login ok",
+    "admin:supervision_evaluationdimension_delete": {  # a published framework edition is never deleted
+        "GET": "login login login login login login login login 403",
         "POST": "login login login login login login login login -",
     },
     "admin:supervision_evaluationdimension_change": {
@@ -846,7 +846,7 @@ EXPECTED = {
         "GET": "login login login login login login login login ok",
         "POST": "login login login login login login login login -",
     },
-    "admin:supervision_evaluationitem_delete": {
+    "admin:supervision_evaluationitem_delete": {  # no item is seeded: the page answers "not found"
         "GET": "login login login login login login login login ok",
         "POST": "login login login login login login login login -",
     },
@@ -870,8 +870,8 @@ EXPECTED = {
         "GET": "login login login login login login login login ok",
         "POST": "login login login login login login login login -",
     },
-    "admin:supervision_gradethreshold_delete": {
-        "GET": "login login login login login login login login ok",
+    "admin:supervision_gradethreshold_delete": {  # a published framework edition is never deleted
+        "GET": "login login login login login login login login 403",
         "POST": "login login login login login login login login -",
     },
     "admin:supervision_gradethreshold_change": {
@@ -1047,6 +1047,54 @@ EXPECTED = {
         "POST": "login login login login login login login login -",
     },
     "admin/supervision/finding/<path:object_id>/": {
+        "GET": "login login login login login login login login ok",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:supervision_findingdeadline_changelist": {
+        "GET": "login login login login login login login login ok",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:supervision_findingdeadline_add": {
+        "GET": "login login login login login login login login 403",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:supervision_findingdeadline_history": {
+        "GET": "login login login login login login login login ok",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:supervision_findingdeadline_delete": {
+        "GET": "login login login login login login login login 403",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:supervision_findingdeadline_change": {
+        "GET": "login login login login login login login login ok",
+        "POST": "login login login login login login login login -",
+    },
+    "admin/supervision/findingdeadline/<path:object_id>/": {
+        "GET": "login login login login login login login login ok",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:supervision_graderecord_changelist": {
+        "GET": "login login login login login login login login ok",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:supervision_graderecord_add": {
+        "GET": "login login login login login login login login 403",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:supervision_graderecord_history": {
+        "GET": "login login login login login login login login ok",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:supervision_graderecord_delete": {
+        "GET": "login login login login login login login login 403",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:supervision_graderecord_change": {
+        "GET": "login login login login login login login login ok",
+        "POST": "login login login login login login login login -",
+    },
+    "admin/supervision/graderecord/<path:object_id>/": {
         "GET": "login login login login login login login login ok",
         "POST": "login login login login login login login login -",
     },
@@ -1272,6 +1320,10 @@ EXPECTED = {
         "GET": "login login ok 404 ok 404 ok 404 ok",
         "POST": "login login 404 404 404 404 ok 404 ok",
     },
+    "registry:requests": {
+        "GET": "login login ok ok 404 404 404 404 404",
+        "POST": "login login 405 405 405 405 405 405 405",
+    },
     "registry:detail": {
         "GET": "login login ok 404 ok 404 ok 404 ok",
         "POST": "login login ok 404 ok 404 ok 404 ok",
@@ -1312,6 +1364,10 @@ EXPECTED = {
     "registry:status": {
         "GET": "login login 404 404 404 404 ok 404 ok",
         "POST": "login login 404 404 404 404 ok 404 ok",
+    },
+    "registry:status_request": {
+        "GET": "login login ok 404 404 404 404 404 404",
+        "POST": "login login ok 404 404 404 404 404 404",
     },
     "registry:staff_create": {
         "GET": "login login ok 404 404 404 ok 404 ok",
@@ -1476,6 +1532,10 @@ EXPECTED = {
         "GET": "login login 404 404 ok ok ok ok ok",
         "POST": "login login 404 404 ok ok ok ok ok",
     },
+    "supervision:inspections_export": {
+        "GET": "login login 404 404 ok ok ok ok ok",
+        "POST": "login login 404 404 ok ok ok ok ok",
+    },
     "supervision:inspection_create": {
         "GET": "login login 404 404 404 404 ok ok ok",
         "POST": "login login 404 404 404 404 ok ok ok",
@@ -1489,6 +1549,10 @@ EXPECTED = {
         "POST": "login login 404 404 404 404 ok 404 ok",
     },
     "supervision:finding_create": {
+        "GET": "login login 404 404 404 404 ok 404 ok",
+        "POST": "login login 404 404 404 404 ok 404 ok",
+    },
+    "supervision:finding_backfill": {
         "GET": "login login 404 404 404 404 ok 404 ok",
         "POST": "login login 404 404 404 404 ok 404 ok",
     },
@@ -1526,6 +1590,10 @@ EXPECTED = {
         "GET": "login login ok ok ok ok ok ok ok",
         "POST": "login login ok ok ok ok ok ok ok",
     },
+    "supervision:complaints_export": {
+        "GET": "login login ok ok ok ok ok ok ok",
+        "POST": "login login ok ok ok ok ok ok ok",
+    },
     "supervision:complaint_create": {
         "GET": "login login 404 404 404 404 ok ok ok",
         "POST": "login login 404 404 404 404 ok ok ok",
@@ -1547,6 +1615,10 @@ EXPECTED = {
         "POST": "login login ok 404 ok 404 ok 404 ok",
     },
     "supervision:evaluations": {
+        "GET": "login login ok ok ok ok ok ok ok",
+        "POST": "login login ok ok ok ok ok ok ok",
+    },
+    "supervision:evaluations_export": {
         "GET": "login login ok ok ok ok ok ok ok",
         "POST": "login login ok ok ok ok ok ok ok",
     },
@@ -1615,6 +1687,10 @@ EXPECTED = {
         "GET": "405 405 405 405 405 405 405 405 405",
         "POST": "401 403 403 403 403 403 403 403 403",
         **API_POST_ONLY,
+    },
+    "api-changes": {
+        "GET": "401 ok ok ok ok ok ok ok ok",
+        **API_READ_ONLY,
     },
     "api-stats-slots": {
         "GET": "ok ok ok ok ok ok ok ok ok",
@@ -1737,6 +1813,85 @@ EXPECTED = {
         "GET": "401 ok 404 404 ok 404 ok 404 ok",
         **API_READ_ONLY,
     },
+    "api-enrolment-report-list": {
+        "GET": "401 ok ok ok ok ok ok ok ok",
+        "POST": "401 403 ok 404 403 404 ok 404 ok",
+        "POST writes": "operator_a daxing_official superuser",
+        **API_POST_ONLY,
+    },
+    "api-enrolment-report-detail": {
+        "GET": "401 ok ok 404 ok 404 ok 404 ok",
+        **API_READ_ONLY,
+    },
+    "api-period-report-list": {
+        "GET": "401 ok ok ok ok ok ok ok ok",
+        **API_READ_ONLY,
+    },
+    "api-period-report-detail": {
+        "GET": "401 ok 404 404 ok 404 ok 404 ok",
+        **API_READ_ONLY,
+    },
+    "reporting:period_reports": {
+        "GET": "login login 404 404 ok ok ok ok ok",
+        "POST": "login login 404 404 ok ok ok ok ok",
+    },
+    "reporting:period_report": {
+        "GET": "login login 404 404 ok 404 ok 404 ok",
+        "POST": "login login 404 404 ok 404 ok 404 ok",
+    },
+    "reporting:period_submit": {
+        "GET": "login login 405 405 405 405 405 405 405",
+        "POST": "login login 404 404 ok 404 ok 404 ok",
+        "POST writes": "town1_official daxing_official superuser",
+    },
+    "reporting:period_refresh": {
+        "GET": "login login 405 405 405 405 405 405 405",
+        "POST": "login login 404 404 ok 404 ok 404 ok",
+        "POST writes": "town1_official daxing_official superuser",
+    },
+    "reporting:period_approve": {
+        "GET": "login login 405 405 405 405 405 405 405",
+        "POST": "login login 404 404 404 404 ok 404 ok",
+    },
+    "reporting:period_return": {
+        "GET": "login login 405 405 405 405 405 405 405",
+        "POST": "login login 404 404 404 404 ok 404 ok",
+    },
+    "reporting:period_correct": {
+        "GET": "login login 405 405 405 405 405 405 405",
+        "POST": "login login 404 404 ok 404 ok 404 ok",
+    },
+    "reporting:enrolment_reports": {
+        "GET": "login login ok ok ok ok ok ok ok",
+        "POST": "login login ok ok ok ok ok ok ok",
+    },
+    "reporting:enrolment_report": {
+        "GET": "login login ok 404 ok 404 ok 404 ok",
+        "POST": "login login ok 404 ok 404 ok 404 ok",
+    },
+    "reporting:enrolment_fill": {
+        "GET": "login login ok 404 404 404 ok 404 ok",
+        "POST": "login login ok 404 404 404 ok 404 ok",
+        "POST writes": "operator_a daxing_official superuser",
+    },
+    "reporting:district": {
+        "GET": "login login 404 404 ok ok ok 404 ok",
+        "POST": "login login 404 404 ok ok ok 404 ok",
+    },
+    "reporting:settings": {
+        "GET": "login login 404 404 404 404 ok 404 ok",
+        "POST": "login login 404 404 404 404 ok 404 ok",
+        "POST writes": "daxing_official superuser",
+    },
+    "reporting:import": {
+        "GET": "login login 404 404 404 404 ok 404 ok",
+        "POST": "login login 404 404 404 404 ok 404 ok",
+    },
+    "reporting:compile": {
+        "GET": "login login 405 405 405 405 405 405 405",
+        "POST": "login login 404 404 404 404 ok 404 ok",
+        "POST writes": "daxing_official superuser",
+    },
     "api-schema": {
         "GET": "ok ok - - - - - - ok",
         "POST": "405 405 405 405 405 405 405 405 405",
@@ -1772,6 +1927,14 @@ EXPECTED = {
     "targets:district": {
         "GET": "ok ok ok ok ok ok ok ok ok",
         "POST": "ok ok ok ok ok ok ok ok ok",
+    },
+    "targets:regions": {
+        "GET": "login login 404 404 ok ok ok ok ok",
+        "POST": "login login 404 404 405 405 405 405 405",
+    },
+    "targets:region": {
+        "GET": "login login 404 404 ok 404 ok 404 ok",
+        "POST": "login login 404 404 405 405 405 405 405",
     },
     "^static/(?P<path>.*)$": {
         "GET": "ok ok ok ok ok ok ok ok ok",

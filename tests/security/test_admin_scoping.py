@@ -16,6 +16,7 @@ from django.urls import reverse
 from facilities.models import FilingSequence, RoleAssignment, StatusChange
 from planning.models import DemandAssumption, InclusiveShareGoal
 from subsidies.models import Milestone
+from supervision.models import GradeRecord
 from targets.models import PopulationStat, Region, SlotTarget, SourceDocument
 from tests.factories import UserFactory, grant
 from tests.security.matrix import Isolated, admin_models
@@ -44,6 +45,8 @@ OWNED = {
     "supervision.inspection",
     "supervision.finding",
     "supervision.findingaction",
+    "supervision.findingdeadline",
+    "supervision.graderecord",
     "supervision.complaint",
     "supervision.evaluation",
     "targets.slottarget",
@@ -125,6 +128,18 @@ def objects(world):
             year=2024,
             resident_population=50000,
             source=SourceDocument.objects.get(key="daxing-plan-2024-2025"),
+        ).pk
+    )
+    found["supervision.graderecord"] = found["supervision.graderecord"] or (
+        GradeRecord.objects.create(
+            facility=world.facility_a,
+            period=datetime.date(2025, 1, 1),
+            as_of=datetime.date(2025, 1, 31),
+            grade="A",
+            risk_level="low",
+            credit_level="good",
+            risk_points=0,
+            credit_points=100,
         ).pk
     )
     found["subsidies.milestone"] = Milestone.objects.get_or_create(

@@ -283,7 +283,7 @@ API_CASES = {
     "facility: negative classes": (
         "facility",
         {"units": [{"class_type": "toddler", "classes": -2, "children_per_class": 15}]},
-        "units",
+        "units[0].classes",
     ),
     "facility: over-long name": ("facility", {"name": LONG}, "name"),
     "facility: date as text": ("facility", {"opening_date": "明年春天"}, "opening_date"),
@@ -389,7 +389,7 @@ PAGES = {
     "directory": ("anonymous", lambda w: reverse("directory:list")),
     "directory detail": ("anonymous", lambda w: reverse("directory:detail", args=[w.facility_a.pk])),
     "district dashboard": ("daxing_official", lambda w: reverse("planning:district", args=["110115"])),
-    "town page": ("town1_official", lambda w: reverse("planning:town", args=["110115", "110115-01"])),
+    "town page": ("town1_official", lambda w: reverse("planning:town", args=["110115", "110115001"])),
     "public district page": ("anonymous", lambda w: reverse("targets:district", args=["110115"])),
     "inspections": ("daxing_official", lambda w: reverse("supervision:inspections")),
     "inspection": (

@@ -25,6 +25,7 @@ PK = {
     "registry:approve": "submitted",  # facility C, submitted
     "registry:return": "submitted",  # facility C, submitted
     "registry:status": "facility",
+    "registry:status_request": "facility",
     "registry:staff_create": "facility",
     "registry:certificate_edit": "certificate",
     "registry:certificate_retire": "certificate",
@@ -38,6 +39,7 @@ PK = {
     "supervision:inspection": "inspection",
     "supervision:inspection_edit": "inspection",
     "supervision:finding_create": "inspection",
+    "supervision:finding_backfill": "inspection",
     "supervision:finding": "finding",
     "supervision:finding_answer": "finding",
     "supervision:finding_verify": "finding",
@@ -69,6 +71,16 @@ PK = {
     "api-complaint-detail": "complaint",
     "api-grade-detail": "facility",
     "api-inspection-detail": "inspection",
+    "reporting:period_report": "period_report",
+    "reporting:period_submit": "period_report",
+    "reporting:period_refresh": "period_report",
+    "reporting:period_approve": "period_report",
+    "reporting:period_return": "period_report",
+    "reporting:period_correct": "period_report",
+    "reporting:enrolment_report": "enrolment_report",
+    "reporting:enrolment_fill": "facility",
+    "api-enrolment-report-detail": "enrolment_report",
+    "api-period-report-detail": "period_report",
 }
 # Pages of district 1 (Daxing), by its code.
 DISTRICT_PAGES = (
@@ -82,6 +94,10 @@ DISTRICT_PAGES = (
     "supervision:dashboard",
     "supervision:income",
     "targets:district",
+    "reporting:district",
+    "reporting:settings",
+    "reporting:compile",
+    "reporting:import",
 )
 # Every other non-admin pattern: the keyword arguments to fill in.
 ARGS = {
@@ -92,7 +108,8 @@ ARGS = {
     "registry:staff_record": lambda w: {"staff_pk": w.ids["staff"], "kind": "certificate"},
     "registry:calendar_year": lambda w: {"year": 2025},
     "planning:export": lambda w: {"code": "110115", "table": "all"},
-    "planning:town": lambda w: {"code": "110115", "town": "110115-01"},
+    "planning:town": lambda w: {"code": "110115", "town": "110115001"},
+    "targets:region": lambda w: {"code": "110115001"},  # town 1
     "imports:job": lambda w: {"code": "110115", "pk": w.ids["job"]},
     "imports:job_status": lambda w: {"code": "110115", "pk": w.ids["job"]},
     "imports:job_problems": lambda w: {"code": "110115", "pk": w.ids["job"]},
@@ -103,7 +120,7 @@ ARGS = {
         "framework": w.ids["framework"],
         "kind": "self",
     },
-    "api-region-detail": lambda w: {"code": "110115-01"},
+    "api-region-detail": lambda w: {"code": "110115001"},
     "api/^.*$": lambda w: {"path": "/api/v1/no-such-endpoint/"},  # the API's JSON 404 for anything else
     "^static/(?P<path>.*)$": lambda w: {"path": "vendor/VERSIONS.md"},
 }
@@ -123,7 +140,7 @@ def facility_body(**changes) -> dict:
         "name": "新托育园",
         "kind": "private",
         "district": "110115",
-        "town": "110115-01",
+        "town": "110115001",
         "units": [{"class_type": "toddler", "classes": 2, "children_per_class": 15}],
         **changes,
     }
@@ -172,6 +189,23 @@ PAYLOADS = {
     "api-finding-answer": lambda w: {"note": "已整改", "reference": "ZG-1", "rectified_on": _today_plus(0)},
     "api-finding-reopen": lambda w: {"note": "未整改到位"},
     "api-finding-verify": lambda w: {"note": "已核实"},
+    "reporting:settings": lambda w: {"due_day": 5},
+    "reporting:compile": lambda w: {"year": 2025, "quarter": 2, "scope": "towns"},
+    "reporting:period_return": lambda w: {"reason": "在托人数有误"},
+    "reporting:period_correct": lambda w: {"reason": "漏报一家机构"},
+    "reporting:enrolment_fill": lambda w: {
+        "month": "2025-06",
+        "toddler-enrolled": "25",
+        "toddler-average_attendance": "21",
+        "toddler-vacant_places": "5",
+    },
+    "api-enrolment-report-list": lambda w: {
+        "facility": w.facility_a.pk,
+        "month": "2025-06-01",
+        "lines": [
+            {"class_type": "toddler", "enrolled": 25, "average_attendance": "21.0", "vacant_places": 5}
+        ],
+    },
 }
 
 
@@ -242,6 +276,8 @@ def admin_objects():
         "supervision.teammember": _first(m("supervision.TeamMember")),
         "supervision.finding": lambda w: w.ids["finding"],
         "supervision.findingaction": of_a(m("supervision.FindingAction"), "finding__facility"),
+        "supervision.findingdeadline": of_a(m("supervision.FindingDeadline"), "finding__facility"),
+        "supervision.graderecord": of_a(m("supervision.GradeRecord")),
         "supervision.complaint": lambda w: w.ids["complaint"],
         "supervision.evaluation": lambda w: w.ids["evaluation"],
         "supervision.evaluationscore": _first(m("supervision.EvaluationScore")),

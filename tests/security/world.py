@@ -22,6 +22,7 @@ from facilities.models import (
 )
 from facilities.services import EDITABLE_FIELDS, UnitInput, serialize_change
 from planning.models import ImportJob
+from reporting import services as reporting_services
 from subsidies import services as subsidy_services
 from subsidies.models import LedgerEntry, Project
 from supervision import services as supervision_services
@@ -120,11 +121,11 @@ def add_region_tree_roles(world, district1, district2):
 def build_world() -> World:
     district1 = Region.objects.get(code="110115")
     district2 = Region.objects.get(code="500112")
-    town1 = Region.objects.get(code="110115-01")
-    town2 = Region.objects.get(code="110115-02")
+    town1 = Region.objects.get(code="110115001")
+    town2 = Region.objects.get(code="110115002")
     facility_a = filed_facility(town1, "甲托育园")
     facility_b = filed_facility(town2, "乙托育园")
-    filed_facility(Region.objects.get(code="500112-01"), "渝北托育园")
+    filed_facility(Region.objects.get(code="500112023"), "渝北托育园")
     # Facility C (town 1, operated by A's operator) waits for review: the filing decisions act on it, so
     # the matrix sees who may acknowledge, approve or return a filing, not only that a filed one cannot be.
     facility_c = FacilityFactory(
@@ -227,7 +228,22 @@ def build_world() -> World:
         scores=[],
     )
 
+    # A's enrolment report for June 2025 and town 1's (draft) report for the second quarter of 2025.
+    toddler = facility_a.units.select_related("class_type").first().class_type
+    enrolment = reporting_services.enrolment_report_save(
+        user=users["operator_a"],
+        facility=facility_a,
+        month=datetime.date(2025, 6, 1),
+        lines=[reporting_services.LineInput(toddler, 24, 20, 6)],
+    )
+    compiled = reporting_services.period_reports_compile(
+        user=users["daxing_official"], district=district1, year=2025, quarter=2
+    )
+    period_report = next(r for r in compiled if r.town_id == town1.pk)
+
     world.ids = {
+        "enrolment_report": enrolment.pk,
+        "period_report": period_report.pk,
         "facility": facility_a.pk,
         "submitted": facility_c.pk,
         "staff": member.pk,

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 import supervision
 from facilities.models import Facility
 from subsidies import selectors, services
-from subsidies.models import AggregateDisbursement, AppendOnlyError, Fund, LedgerEntry, Program
+from subsidies.models import AggregateDisbursement, AppendOnlyError, Application, Fund, LedgerEntry, Program
 from targets.models import SourceDocument
 from tests.factories import FundFactory, ProgramFactory
 from tests.subsidies.conftest import NOT_DAXING_OFFICIALS, approve, make_facility, pay, submit
@@ -97,25 +97,27 @@ class TestPaying:
 
 
 class TestBalance:
-    def test_a_payment_beyond_the_funds_balance_is_refused(
+    def test_the_fund_is_committed_at_approval_so_payments_never_exceed_it(
         self, users, fund, facility_a, facility_b, rent_program
     ):
         official = users["daxing_official"]
         fund.amount_allocated = Decimal("50000.00")
         fund.save()
-        first = approve(official, submit(users["operator_a"], facility_a, rent_program))
-        second = approve(official, submit(users["operator_b"], facility_b, rent_program))
-        pay(official, first)  # 36,000 of 50,000
+        first = approve(official, submit(users["operator_a"], facility_a, rent_program))  # commits 36,000
         with pytest.raises(services.InsufficientBalance) as caught:
-            pay(official, second)  # 36,000 > 14,000 left
-        assert "余额不足：余额 14,000.00 元，本次支付 36,000.00 元" in caught.value.message
-        assert pay(official, second, Decimal("14000.00")).amount == Decimal("14000.00")  # exactly the rest
+            approve(official, submit(users["operator_b"], facility_b, rent_program))  # 36,000 > 14,000 left
+        assert "尚可承诺 14,000.00 元，本次核定 36,000.00 元" in caught.value.message
+        second = Application.objects.get(facility=facility_b, program=rent_program)
+        second = approve(official, second, amount="14000.00", reason="资金余额")  # exactly the rest
+        pay(official, first, reference="PZ-1")
+        assert pay(official, second, reference="PZ-2").amount == Decimal("14000.00")
         assert selectors.fund_execution([fund])[0].remaining == 0
 
-    def test_aggregates_tied_to_the_fund_use_its_balance(self, users, fund, approved, daxing):
-        disburse_in_aggregate(fund, "70000.00", "rent", "往年汇总拨付")
-        with pytest.raises(services.InsufficientBalance):
-            pay(users["daxing_official"], approved)  # 36,000 > 30,000 left
+    def test_aggregates_tied_to_the_fund_count_against_it(self, users, fund, approved, daxing):
+        disburse_in_aggregate(fund, "64000.00", "rent", "往年汇总拨付")  # 36,000 + 64,000 = the allocation
+        with pytest.raises(IntegrityError, match="exceed the allocation"), transaction.atomic():
+            disburse_in_aggregate(fund, "0.01", "rent", "再多一分")
+        assert pay(users["daxing_official"], approved).amount == Decimal("36000.00")
 
     def test_the_fund_row_is_locked_while_paying(self, users, approved):
         with CaptureQueriesContext(connection) as queries:
@@ -131,14 +133,15 @@ class TestBalance:
         facility = make_facility(facility_a.town, "并发测试园")
         Facility.objects.filter(pk=facility.pk).update(district=central.district, town=None)
         facility.refresh_from_db()
-        application = approve(users["superuser"], submit(users["superuser"], facility, program))
+        application = submit(users["superuser"], facility, program)
 
         other = connection.get_new_connection(connection.get_connection_params())
         try:
             other.autocommit = False
             lock = "SELECT id FROM subsidies_fund WHERE id = %s FOR UPDATE NOWAIT"
-            other.execute(lock, [central.pk])  # free before the payment…
+            other.execute(lock, [central.pk])  # free before the approval and payment…
             other.rollback()
+            application = approve(users["superuser"], application)  # (an approval commits: it locks too)
             pay(users["superuser"], application)
             with pytest.raises(psycopg.errors.LockNotAvailable):
                 other.execute(lock, [central.pk])  # …held by the paying transaction until it ends

@@ -100,7 +100,7 @@ class TestWhatTheDocumentSays:
             Decimal("7000000.00"),
             "gt",
             Decimal("2500.00"),
-            "gt",
+            "gte",  # "2500平方米以上": 以上 includes the number
         )
         assert site.facility is None and site.kind == "vocational_school_site"
         for key in (
@@ -187,7 +187,7 @@ class TestLoading:
             ("subsidies_aggregates.csv", 3, "recipients", "六", "不是整数"),
             ("subsidies_projects.csv", 2, "facility", "no-such-facility", "未知机构种子标识"),
             ("subsidies_projects.csv", 3, "investment_comparator", "approx", "为空时不能填写比较符"),
-            ("subsidies_projects.csv", 2, "town", "110115-01", "下没有镇街代码"),
+            ("subsidies_projects.csv", 2, "town", "110115001", "下没有镇街代码"),
             ("subsidies_milestones.csv", 2, "project", "no-such-project", "未知建设项目"),
             ("subsidies_milestones.csv", 4, "actual_date", "2025-11-30", "须标记为已完成"),
             ("subsidies_milestones.csv", 2, "done", "maybe", "不是 是/否"),

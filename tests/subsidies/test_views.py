@@ -344,15 +344,14 @@ class TestDecidingPayingReversingThroughThePages:
         assert response.status_code == 302, today
         assert LedgerEntry.objects.filter(application=data["a"]).net() == Decimal("16000.00")
 
-    def test_over_spending_is_refused_on_the_page(self, client, users, data):
-        Fund.objects.filter(pk=data["daxing_fund"].pk).update(amount_allocated=Decimal("25000.00"))
+    def test_over_committing_is_refused_on_the_page(self, client, users, data):
+        # A's 36,000 is committed; 50,000 leaves 14,000, less than B's 36,000.
+        Fund.objects.filter(pk=data["daxing_fund"].pk).update(amount_allocated=Decimal("50000.00"))
         client.force_login(users["daxing_official"])
-        response = client.post(
-            reverse("subsidies:pay", args=[data["a"].pk]),
-            {"amount": "", "entry_date": data["payment"].entry_date.isoformat(), "reference": "PZ-A-2"},
-        )
-        assert "余额不足" in response.content.decode()
-        assert LedgerEntry.objects.filter(application=data["a"]).count() == 1
+        response = client.post(reverse("subsidies:decide", args=[data["b"].pk]), {"decision": "approve"})
+        assert "可承诺余额不足" in response.content.decode()
+        data["b"].refresh_from_db()
+        assert data["b"].status == "submitted"
 
     @pytest.mark.parametrize("status", ["suspended", "closed"])
     def test_held_payments_are_shown_and_refused(self, client, users, data, status):

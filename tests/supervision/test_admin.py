@@ -34,7 +34,7 @@ def test_every_model_is_registered():
         for m in apps.get_app_config("supervision").get_models()
         if not issubclass(m, pghistory.models.Event)
     }
-    assert len(models) == 16
+    assert len(models) == 18
     assert models - set(admin.site._registry) == set()
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from facilities.services import NotAllowed, RegistryError
-from supervision import selectors
+from supervision import selectors, services
 from supervision.models import (
     Evaluation,
     EvaluationDimension,
@@ -15,13 +15,23 @@ from supervision.models import (
     GradeThreshold,
 )
 from supervision.services import ScoreInput
+from tests.factories import UserFactory
 from tests.supervision.conftest import evaluate
 
 pytestmark = pytest.mark.django_db
 
 
+def publish(framework):
+    return services.framework_publish(user=UserFactory(is_superuser=True), framework=framework)
+
+
 @pytest.fixture
-def framework(db):
+def framework(draft):
+    return publish(draft)
+
+
+@pytest.fixture
+def draft(db):
     """Two dimensions of 50 points: “安全” with a 10-point veto item and a 40-point item, “照护” scored as a
     whole; grade lines A 90, B 75, C 60, D 0."""
     fw = EvaluationFramework.objects.create(key="test-fw", name="测试框架", total_points=100, veto_grade="D")
@@ -81,16 +91,18 @@ def test_a_failed_veto_item_decides_the_grade_whatever_the_total(users, facility
     assert "否决项未达标" in result.grade_note
 
 
-def test_without_a_veto_grade_the_result_says_veto_and_gives_no_letter(users, facility_a, framework):
-    framework.veto_grade = ""
-    framework.save()
+def test_without_a_veto_grade_the_result_says_veto_and_gives_no_letter(users, facility_a, draft):
+    draft.veto_grade = ""
+    draft.save()
+    framework = publish(draft)
     result = selectors.evaluation_result(assess(users["daxing_official"], facility_a, framework, failed=True))
     assert result.grade is None
     assert result.grade_note.startswith("一票否决")
 
 
-def test_unset_grade_lines_give_no_grade(users, facility_a, framework):
-    GradeThreshold.objects.filter(framework=framework, grade="B").update(min_score=None)
+def test_unset_grade_lines_give_no_grade(users, facility_a, draft):
+    GradeThreshold.objects.filter(framework=draft, grade="B").update(min_score=None)
+    framework = publish(draft)
     result = selectors.evaluation_result(assess(users["daxing_official"], facility_a, framework))
     assert result.grade is None
     assert result.grade_note == "未设定等级线"

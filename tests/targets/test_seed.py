@@ -31,7 +31,7 @@ class TestDaxingAnnex:
         assert towns.count() == 22
         specials = set(towns.filter(kind=Region.Kind.SPECIAL_AREA).values_list("name", flat=True))
         assert specials == {"生物医药基地", "大兴经开区"}
-        assert not towns.filter(official_code=True).exists()  # project-assigned codes, marked as such
+        assert not towns.filter(official_code=False).exists()  # NBS 2023 codes (test_divisions.py)
 
     def test_22_rows_at_each_of_the_three_levels(self, seeded):
         for year, level in [(2024, "baseline"), (2025, "high_quality"), (2025, "plan")]:
@@ -74,8 +74,8 @@ REPORTED_FIGURES = {
     "yubei-filed-facilities-2025q1": ("eq", "144", "facilities"),
     "yubei-slots-2025q1": ("eq", "7076", "slots"),
     "yubei-slots-per-1000-2025q1": ("eq", "4.53", "slots_per_1000"),
-    "yubei-inclusive-share-2025q1": ("gt", "80", "percent"),
-    "yubei-kindergarten-classes-2025": ("gt", "130", "facilities"),
+    "yubei-inclusive-share-2025q1": ("gte", "80", "percent"),  # 80%以上: 以上 includes the number
+    "yubei-kindergarten-classes-2025": ("gt", "130", "facilities"),  # 130余家: more than 130
     "yubei-operating-subsidy-2024": ("eq", "859000", "yuan"),
     "yubei-incentive-grants-first-batch": ("eq", "10473200", "yuan"),
     "yubei-rent-subsidy-rate-2025": ("eq", "10", "yuan_per_m2_month"),
@@ -85,7 +85,7 @@ REPORTED_FIGURES = {
     "yubei-trainees-per-year": ("eq", "1000", "persons"),
     "daxing-inclusive-share-goal-2024": ("gte", "30", "percent"),
     "daxing-inclusive-share-goal-2025": ("gte", "60", "percent"),
-    "daxing-certificate-rate-goal-2025": ("gt", "90", "percent"),
+    "daxing-certificate-rate-goal-2025": ("gte", "90", "percent"),
     "daxing-fee-cap-income-share": ("lte", "20", "percent"),
 }
 
@@ -108,8 +108,12 @@ class TestYubei:
         assert (figure.comparator, figure.value, figure.unit) == (comparator, Decimal(value), unit)
         assert figure.quote  # the sentence it came from is kept
 
-    def test_the_inclusive_share_is_more_than_80_not_80(self, seeded):
-        assert ReportedFigure.objects.get(key="yubei-inclusive-share-2025q1").display_value == "> 80%"
+    def test_the_inclusive_share_is_80_or_more(self, seeded):
+        assert ReportedFigure.objects.get(key="yubei-inclusive-share-2025q1").display_value == "≥ 80%"
+
+    def test_every_yishang_in_a_quote_is_stored_as_at_least(self, seeded):
+        for figure in ReportedFigure.objects.filter(quote__contains="以上").exclude(quote__contains="余"):
+            assert figure.comparator == "gte", figure.key
 
     def test_as_of_dates_are_dates(self, seeded):
         slots = ReportedFigure.objects.get(key="yubei-slots-2025q1")
@@ -172,7 +176,7 @@ class TestIdempotency:
     def test_the_command_reports_counts(self, db, capsys):
         call_command("seed")
         out = capsys.readouterr().out
-        assert "未变：来源文件 8，地区 28" in out
+        assert "未变：来源文件 9，地区 56" in out
         assert "种子数据已是最新。" in out
 
 
@@ -211,7 +215,31 @@ BAD_ROWS = [
         id="non-number in population",
     ),
     pytest.param(
-        "regions.csv", {"code": "110115-05"}, "parent", "110115-04", "此处应为区县", id="town under a town"
+        "regions.csv", {"code": "110115010"}, "parent", "110115009", "此处应为区县", id="town under a town"
+    ),
+    pytest.param(
+        "regions.csv",
+        {"code": "110115001"},
+        "code",
+        "110115099",
+        "“110115099”不在国家统计局2023年统计用区划代码中",
+        id="official code NBS does not know",
+    ),
+    pytest.param(
+        "regions.csv",
+        {"code": "110115005"},
+        "official_name",
+        "黄村镇",
+        "统计用区划代码“110115005”的名称是“黄村地区”",
+        id="NBS name that is not NBS's",
+    ),
+    pytest.param(
+        "regions.csv",
+        {"code": "500112023"},
+        "parent",
+        "110115",
+        "统计用区划代码“500112023”不属于“110115”",
+        id="official code under another district",
     ),
 ]
 

@@ -33,7 +33,8 @@ def test_district_page_shows_the_annex_and_its_totals(seeded, client, django_ass
 
 def test_yubei_page_shows_reported_figures_with_their_comparators(seeded, client):
     page = client.get(reverse("targets:district", args=["500112"])).content.decode()
-    assert "&gt; 80%" in page
+    assert "≥ 80%" in page  # “80%以上” includes 80 %
+    assert "&gt; 130 家" in page  # “130余家”: more than 130
     assert "4.53 个/千人" in page
     assert "截止2025年一季度" in page
     assert "不含两江新区" in page
@@ -42,7 +43,7 @@ def test_yubei_page_shows_reported_figures_with_their_comparators(seeded, client
 def test_unknown_district_is_404(seeded, client):
     assert client.get(reverse("targets:district", args=["999999"])).status_code == 404
     assert (
-        client.get(reverse("targets:district", args=["110115-01"])).status_code == 404
+        client.get(reverse("targets:district", args=["110115001"])).status_code == 404
     )  # a town, not a district
 
 

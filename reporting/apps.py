@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportingConfig(AppConfig):
+    """Monthly enrolment reports of the facilities and the quarterly period reports (统计报表) of towns and
+    districts, frozen once approved."""
+
+    name = "reporting"
+    verbose_name = _("统计报表")
+
+    def ready(self):
+        # The apps below may not import this one (docs/architecture.md): the public directory learns the
+        # reported enrolment, and planning judges past plans on the approved (frozen) quarter reports.
+        from facilities import disclosure
+        from planning.selectors import register_frozen_reader
+        from reporting import selectors
+
+        disclosure.register("enrolment", selectors.disclosed_enrolment)
+        register_frozen_reader(selectors.frozen_town_figures)
