@@ -460,6 +460,8 @@ def checklist_update(
             if (row.provided, row.reference) != (provided, reference):
                 if review:
                     proposed[row.item] = [provided, reference]
+                    # as for a roster entry: a stale tab's proposal for this item is refused, not merged
+                    row.version = claim(ChecklistItem, row.pk, row.version, instance=row)
                 else:
                     row.provided, row.reference = provided, reference
                     row.save()
@@ -948,6 +950,9 @@ def staff_save(*, user, facility: Facility, member: StaffMember) -> StaffMember 
             current = StaffMember.objects.get(pk=member.pk)
             if current.version != member.version:
                 raise StaleVersion(current, member.version, submitted=member)
+            # The proposal moves the row's version on: a second tab still holding the version read before
+            # is refused instead of silently replacing this entry of the proposal.
+            member.version = claim(StaffMember, member.pk, member.version, instance=current)
         change = open_change(facility, lock=True)
         entries = list((change.data.get("staff") if change else None) or [])
         entry = serialize_staff(member)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core.versioning import StaleVersion
 from facilities import services
 from facilities.models import (
     ChecklistItem,
@@ -183,6 +184,35 @@ class TestMaterialsAndRosterOfAFiledFacility:
         services.pending_change_approve(user=daxing_official, change=again)
         assert StaffMember.objects.get(name="李新").facility == filed
         assert StaffMember.objects.get(pk=leaver.pk).left_on == datetime.date(2026, 11, 1)
+
+    def test_a_second_tab_on_the_same_caregiver_is_refused_not_merged_into_the_proposal(
+        self, filed, operator_a
+    ):
+        member = StaffMember.objects.create(facility=filed, name="王一", role=StaffMember.Role.CAREGIVER)
+        first_tab = StaffMember.objects.get(pk=member.pk)
+        second_tab = StaffMember.objects.get(pk=member.pk)
+        first_tab.phone = "13800000001"
+        change = services.staff_save(user=operator_a, facility=filed, member=first_tab)
+        second_tab.phone = "13900000002"
+        with pytest.raises(StaleVersion):
+            services.staff_save(user=operator_a, facility=filed, member=second_tab)
+        change.refresh_from_db()
+        assert [entry["fields"]["phone"] for entry in change.data["staff"]] == ["13800000001"]
+
+    def test_a_second_tab_on_the_materials_is_refused_not_merged_into_the_proposal(self, filed, operator_a):
+        read = {row.item: row.version for row in ChecklistItem.objects.filter(facility=filed)}
+        change = services.checklist_update(
+            user=operator_a, facility=filed, items={"fire_safety": (False, "")}, versions=read
+        )
+        with pytest.raises(StaleVersion):
+            services.checklist_update(
+                user=operator_a,
+                facility=filed,
+                items={"fire_safety": (True, "材料-1"), "licence": (True, "执照-9")},
+                versions=read,
+            )
+        change.refresh_from_db()
+        assert change.data["checklist"] == {"fire_safety": [False, ""]}
 
     def test_the_change_page_masks_the_proposed_id_number(self, filed, operator_a, client_as):
         joiner = StaffMember(name="李新", role=StaffMember.Role.CAREGIVER, id_number="11010519491231002X")
