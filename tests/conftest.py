@@ -30,7 +30,8 @@ def pytest_runtest_teardown(item, nextitem):
     """Load the seed again after a transactional test emptied the tables: the tests that follow in this
     process (pytest-xdist hands each process whole files, in no set order) expect the session's seed."""
     yield
-    if _flushes_the_database(item):
+    # nextitem None: the last test of this process, whose teardown has dropped the test database already
+    if nextitem is not None and _flushes_the_database(item):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():

@@ -43,7 +43,15 @@ def manage(*args, bench=False):
 def bench_database(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         template = connection.settings_dict["NAME"]
-        connections.close_all()  # a template database must have no connections while it is copied
+        # A template database must have no connections while it is copied: an earlier test of this process
+        # may have left one in another thread (a live server's, an export's read-ahead).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                [template],
+            )
+        connections.close_all()
     output = manage(
         "generate_national", "--scale", "0.001", "--database", NAME, "--replace", "--template", template
     )
