@@ -15,7 +15,8 @@ ROOT = Path(settings.BASE_DIR)
 
 
 def manage(*args, env_extra=None, check=True):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    # The owner URL (CI's second pass) belongs to the server being left out, so it goes too.
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_OWNER_URL")}
     env.update(env_extra or {})
     result = subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
