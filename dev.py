@@ -3,6 +3,8 @@
 
     python3 dev.py serve    # virtualenv + install + migrate + seed + initial admin + background worker,
                             # then http://127.0.0.1:8000
+    python3 dev.py demo     # the same on a separate demo database (<name>_demo): the seed plus a marked
+                            # synthetic registry, one account per role, passwords printed (or: serve --demo)
     python3 dev.py test     # the whole test suite (extra arguments go to pytest)
     python3 dev.py lint     # ruff check, format check and the import order (lint-imports), as CI runs them
     python3 dev.py lock     # re-pin requirements.lock from pyproject.toml in a scratch virtualenv
@@ -57,13 +59,38 @@ def manage(*args: str) -> None:
 
 
 def serve(args: list[str]) -> None:
+    if "--demo" in args:
+        demo([a for a in args if a != "--demo"])
+        return
     ensure_venv()
     os.environ.setdefault("DEBUG", "1")  # runserver is a local server, also against an existing PostgreSQL
     manage("migrate", "--no-input")
     manage("createcachetable")
     manage("seed")
     manage("ensure_admin")
-    address = args[0] if args else "127.0.0.1:8000"
+    run_server(args[0] if args else "127.0.0.1:8000")
+
+
+def demo(args: list[str]) -> None:
+    """A separate demo database on the same server (embedded, or DATABASE_URL's): its name is the portal's
+    with _demo appended (DEMO=1, read by the settings), so the portal's own data is never touched. Migrated,
+    seeded with the real seed, then filled by `manage.py demo_data` (a marked synthetic registry, reports,
+    findings, one account per role; it refuses any database not ending in _demo). Options starting with --
+    go to demo_data (e.g. --reset, --facilities=200); another argument is the address to serve on."""
+    ensure_venv()
+    os.environ["DEMO"] = "1"
+    os.environ.setdefault("DEBUG", "1")
+    options = [a for a in args if a.startswith("--")]
+    addresses = [a for a in args if not a.startswith("--")]
+    manage("demo_data", "--create-database")
+    manage("migrate", "--no-input")
+    manage("createcachetable")
+    manage("seed")
+    manage("demo_data", *options)
+    run_server(addresses[0] if addresses else "127.0.0.1:8000")
+
+
+def run_server(address: str) -> None:
     # SIGTERM (a service manager, `timeout`) stops the web server and the worker too, not only this script:
     # the exit unwinds subprocess.run, which kills runserver, and the finally below stops the worker.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -150,7 +177,7 @@ def lock(args: list[str]) -> None:
     print(f"已更新 {LOCK.name}")
 
 
-COMMANDS = {"serve": serve, "test": test, "lint": lint, "lock": lock}
+COMMANDS = {"serve": serve, "demo": demo, "test": test, "lint": lint, "lock": lock}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.security import MUST_CHANGE_SESSION_KEY
+from accounts.security import INVITED_SESSION_KEY, MUST_CHANGE_SESSION_KEY
 
 current_request: ContextVar = ContextVar("tuoyu_current_request", default=None)
 
@@ -36,9 +36,34 @@ class PasswordChangeRequiredMiddleware:
                 refusal = self.refusal(request)
                 if refusal is not None:
                     return refusal
+            elif session is not None and session.get(INVITED_SESSION_KEY):
+                detour = self.to_registration(request)
+                if detour is not None:
+                    return detour
             return self.get_response(request)
         finally:
             current_request.reset(token)
+
+    def to_registration(self, request):
+        """An invited operator whose facility is not registered yet: every page leads to the registration
+        form (after the password, which comes first), until the facility is registered. One query while
+        the session carries the flag; none once it is gone."""
+        from facilities.models import OperatorInvitation
+
+        if (
+            not request.user.is_authenticated
+            or not OperatorInvitation.objects.filter(user=request.user, registered_at__isnull=True).exists()
+        ):
+            request.session.pop(INVITED_SESSION_KEY, None)
+            return None
+        target = reverse("registry:create")
+        path = request.path
+        allowed = {target, *(reverse(name) for name in ALLOWED_NAMES)}
+        if request.method != "GET" or path in allowed or path.startswith("/" + settings.STATIC_URL):
+            return None
+        if path.startswith("/api/"):
+            return None  # the API answers within the account's (empty) scope
+        return redirect(target)
 
     def refusal(self, request):
         if not request.user.is_authenticated:

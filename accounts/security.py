@@ -40,6 +40,9 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger("tuoyu.security")
 
 MUST_CHANGE_SESSION_KEY = "_tuoyu_must_change_password"
+# Set at sign-in while the user is an invited operator whose facility is not registered yet
+# (facilities.OperatorInvitation): accounts.middleware leads them to the registration form.
+INVITED_SESSION_KEY = "_tuoyu_invited_operator"
 
 SCOPING_MODULES = ("facilities/permissions.py", "/scoping.py", "core/access.py")
 
@@ -117,6 +120,12 @@ def _logged_in(sender, request, user, **kwargs):
             request.session[MUST_CHANGE_SESSION_KEY] = True
         else:
             request.session.pop(MUST_CHANGE_SESSION_KEY, None)
+        from facilities.models import OperatorInvitation
+
+        if OperatorInvitation.objects.filter(user=user, registered_at__isnull=True).exists():
+            request.session[INVITED_SESSION_KEY] = True
+        else:
+            request.session.pop(INVITED_SESSION_KEY, None)
 
 
 @receiver(user_logged_out, dispatch_uid="tuoyu_security_logout")

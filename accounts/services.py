@@ -101,23 +101,27 @@ def normalize_sign_in_code(code: str) -> str:
 
 def managed_accounts(user):
     """Accounts for which `user` may issue a one-time sign-in code: every other account for a superuser; for
-    a district official, town officials and operators whose every grant lies in the official's district (an
-    account reaching further is its higher administrator's to help). Never superusers or staff."""
+    a district official, town officials and operators whose every grant lies in the official's district, and
+    operators invited to register a facility in one of its towns; for a city official also the district
+    officials of its districts (an account reaching further is its higher administrator's to help). Never
+    superusers or staff."""
     from core import access
-    from facilities.selectors import manageable_scope
+    from facilities.models import OperatorInvitation
+    from facilities.selectors import manageable_assignments, manageable_scope
 
     User = get_user_model()
     others = User.objects.filter(is_active=True).exclude(pk=user.pk)
     if access.unrestricted(user):
         return others
-    _districts, towns, facilities = manageable_scope(user)
-    inside = RoleAssignment.objects.filter(
-        Q(role=Role.TOWN_OFFICIAL, region__in=towns) | Q(role=Role.OPERATOR, facility__in=facilities)
-    )
+    towns = manageable_scope(user)[1]
+    # Town officials and operators of the official's district; a city official's district officials too.
+    inside = manageable_assignments(user)
     outside = RoleAssignment.objects.exclude(pk__in=inside.values("pk"))
+    invited = OperatorInvitation.objects.filter(registered_at__isnull=True, town__in=towns)
     return (
         others.exclude(pk__in=access.unrestricted_accounts(User.objects.all()).values("pk"))
-        .filter(is_staff=False, roles__in=inside.values("pk"))
+        .filter(is_staff=False)
+        .filter(Q(roles__in=inside.values("pk")) | Q(pk__in=invited.values("user")))
         .exclude(roles__in=outside.values("pk"))
         .distinct()
     )

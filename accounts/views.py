@@ -21,6 +21,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -180,6 +181,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         password_changed_by_user(form.user, self.request)
         return response
+
+    def get_success_url(self):
+        # An invited operator goes on to register their facility (accounts.middleware keeps them there).
+        if self.request.session.get(security.INVITED_SESSION_KEY):
+            return reverse("registry:create")
+        return super().get_success_url()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

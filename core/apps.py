@@ -9,3 +9,8 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("核心")
+
+    def ready(self):
+        from core import fields
+
+        fields.install()  # every numeric form and serializer field reads "1,234", "１２３４" (core/fields.py)

@@ -38,3 +38,16 @@ class Conflict(ServiceError):
 
 
 __all__ = ["Conflict", "NotAllowed", "ServiceError"]
+
+
+def validated(obj) -> None:
+    """The model's own rules (fields, clean(), constraints) as a ServiceError naming the fields, so that a
+    service refuses what the model refuses and the forms show each message beside its input."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj.full_clean(validate_constraints=True)
+    except ValidationError as error:
+        errors = {k: [str(m) for m in v] for k, v in error.message_dict.items()}
+        message = "；".join(m for messages in errors.values() for m in messages)
+        raise ServiceError(message, {k: v for k, v in errors.items() if k != "__all__"}) from None

@@ -33,6 +33,7 @@ from facilities.models import (
     ClassUnit,
     Facility,
     FilingSequence,
+    OperatorInvitation,
     PendingChange,
     RoleAssignment,
     RuleSetting,
@@ -137,10 +138,13 @@ class ClassTypeRuleAdmin(ReferenceDataMixin, admin.ModelAdmin):
 
 @admin.register(RuleSetting)
 class RuleSettingAdmin(ReferenceDataMixin, admin.ModelAdmin):
-    list_display = ["key", "value", "note", "source"]
-    list_filter = ["source"]
-    search_fields = ["key", "note"]
-    list_select_related = ["source"]
+    """National rules (no district): superusers only. A district's own values of district-level keys are
+    set by its officials on the rules page (/registry/rules/) and only shown here."""
+
+    list_display = ["key", "district", "value", "note", "source"]
+    list_filter = ["key", "source"]
+    search_fields = ["key", "note", "district__name"]
+    list_select_related = ["source", "district"]
 
 
 @admin.register(CalendarDay)
@@ -546,6 +550,20 @@ class FilingSequenceAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin
 
 
 # ---------------------------------------------------------------- roles
+
+
+@admin.register(OperatorInvitation)
+class OperatorInvitationAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    """Operators invited before their facility existed (opened by officials on the accounts page): superusers
+    only, read here; the invitation becomes a grant when the operator registers the facility."""
+
+    list_display = ["user", "town", "invited_by", "created_at", "facility", "registered_at"]
+    list_select_related = ["user", "town", "invited_by", "facility"]
+    search_fields = ["user__username"]
+    readonly_fields = ["user", "town", "invited_by", "created_at", "facility", "registered_at"]
+
+    def has_add_permission(self, request, *args):
+        return False  # opened on the accounts page (facilities.services.account_create), never here
 
 
 @admin.register(RoleAssignment)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from core import usernames
+from core import geo, usernames
 from core.forms import VersionedFormMixin
 from facilities.models import (
     Certificate,
@@ -63,6 +63,17 @@ class TimeInput(forms.TimeInput):
 
 class FacilityForm(BootstrapMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The system the longitude and latitude are typed in; they are stored in WGS-84 (clean() converts and
+    # drops this field, so the service sees WGS-84 only).
+    coord_system = forms.ChoiceField(
+        label=_("坐标系"),
+        choices=geo.CoordSystem.choices,
+        initial=geo.CoordSystem.WGS84,
+        required=False,
+        help_text=_(
+            "经纬度取自哪种地图：GPS 为 WGS-84，高德/腾讯为 GCJ-02，百度为 BD-09；保存时统一换算为 WGS-84。"
+        ),
+    )
 
     class Meta:
         model = Facility
@@ -101,6 +112,32 @@ class FacilityForm(BootstrapMixin, forms.ModelForm):
     def clean_credit_code(self):
         # Written as on the licence (upper case, no spaces); the check character is the service's check.
         return "".join(self.cleaned_data["credit_code"].split()).upper()
+
+    def clean(self):
+        data = super().clean()
+        system = data.pop("coord_system", None) or geo.CoordSystem.WGS84
+        lon, lat = data.get("longitude"), data.get("latitude")
+        if "longitude" in self.errors or "latitude" in self.errors or (lon is None and lat is None):
+            return data
+        if lon is None or lat is None:
+            self.add_error(
+                "longitude" if lon is None else "latitude", _("经度和纬度须同时填写，或同时留空。")
+            )
+            return data
+        lon, lat = geo.to_wgs84(lon, lat, system)
+        box = geo.check_box(data.get("district"))
+        if not geo.in_box(lon, lat, box):
+            self.add_error(
+                "longitude",
+                _(
+                    "坐标（%(lon)s, %(lat)s）不在允许范围内（经度 %(a)s–%(c)s，纬度 %(b)s–%(d)s）。"
+                    "请检查经纬度和坐标系。"
+                )
+                % {"lon": lon, "lat": lat, "a": box[0], "b": box[1], "c": box[2], "d": box[3]},
+            )
+            return data
+        data["longitude"], data["latitude"] = lon, lat
+        return data
 
     def _post_clean(self):
         # Model-level rules are the service's job (it reports them per field); only the form's own fields
@@ -373,17 +410,34 @@ class AccountForm(BootstrapMixin, forms.Form):
             (RoleAssignment.Role.OPERATOR, RoleAssignment.Role.OPERATOR.label),
         ],
     )
+    district = forms.ModelChoiceField(
+        label=_("区县（区级管理员）"), queryset=Region.objects.none(), required=False
+    )
     town = forms.ModelChoiceField(
-        label=_("镇街（镇街管理员）"), queryset=Region.objects.none(), required=False
+        label=_("镇街（镇街管理员；或尚未登记机构的填报人）"),
+        queryset=Region.objects.none(),
+        required=False,
     )
     facility = forms.ModelChoiceField(
-        label=_("机构（机构填报人）"), queryset=Facility.objects.none(), required=False
+        label=_("机构（机构填报人）"),
+        queryset=Facility.objects.none(),
+        required=False,
+        help_text=_("机构尚未登记的，留空并选择镇街：填报人首次登录后自行登记机构。"),
     )
 
-    def __init__(self, *args, towns, facilities, **kwargs):
+    def __init__(self, *args, towns, facilities, districts=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["town"].queryset = towns.select_related("parent").order_by("parent__code", "sort_order")
         self.fields["facility"].queryset = facilities.order_by("name")
+        if districts is not None and districts.exists():
+            # Only officials with districts below them (a city official, a superuser) appoint their officials.
+            self.fields["district"].queryset = districts.order_by("code")
+            self.fields["role"].choices = [
+                (RoleAssignment.Role.DISTRICT_OFFICIAL, RoleAssignment.Role.DISTRICT_OFFICIAL.label),
+                *self.fields["role"].choices,
+            ]
+        else:
+            del self.fields["district"]
 
     def clean_username(self):
         try:

@@ -29,7 +29,7 @@ from django.db import DatabaseError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from core import spreadsheets
+from core import geo, spreadsheets
 from core.access import Action
 from core.spreadsheets import (
     FORMULA_PREFIXES,
@@ -70,6 +70,29 @@ _ROSTER_FIELDS = [
     ("inclusive_slots", "普惠托位数", "选填，整数，不能大于各班型合计的托位总数。"),
     ("enrolled_children", "在托人数", "选填，整数。"),
 ]
+# The point on the map, after the class columns; a roster without these columns leaves the points as they are.
+_COORDINATE_FIELDS = [
+    ("longitude", "经度", "选填。与纬度同时填写或同时留空；留空即清空该项。"),
+    ("latitude", "纬度", "选填。须在本区范围内。"),
+    (
+        "coord_system",
+        "坐标系",
+        "选填。经纬度取自哪种地图：WGS-84（GPS）、GCJ-02（高德/腾讯）或 BD-09（百度）；留空按 WGS-84"
+        "（命令行导入可用 --coord-system 指定默认值）。导入时统一换算为 WGS-84。",
+    ),
+]
+_COORDINATE_KEYS = frozenset(key for key, _header, _help in _COORDINATE_FIELDS)
+# what the 坐标系 column accepts: the labels, the codes, and the names people use for them
+_COORD_SYSTEM_WORDS = [
+    *geo.CoordSystem.choices,
+    (geo.CoordSystem.WGS84, "WGS-84"),
+    (geo.CoordSystem.WGS84, "GPS"),
+    (geo.CoordSystem.GCJ02, "GCJ-02"),
+    (geo.CoordSystem.GCJ02, "高德"),
+    (geo.CoordSystem.GCJ02, "腾讯"),
+    (geo.CoordSystem.BD09, "BD-09"),
+    (geo.CoordSystem.BD09, "百度"),
+]
 
 
 def _roster_text(max_length: int):
@@ -90,7 +113,11 @@ def _class_types() -> list[ClassTypeRule]:
     return list(ClassTypeRule.objects.order_by("sort_order", "pk"))
 
 
-def roster_columns(class_types: Sequence[ClassTypeRule]) -> list[Column]:
+def roster_columns(
+    class_types: Sequence[ClassTypeRule], coordinates: Iterable[str] = _COORDINATE_KEYS
+) -> list[Column]:
+    """The roster's columns; `coordinates` the coordinate columns included (all by default, as in the
+    template; an import reads those the file has)."""
     parsers = {
         "name": (_roster_text(128), True),
         "town": (_roster_text(64), False),
@@ -111,6 +138,14 @@ def roster_columns(class_types: Sequence[ClassTypeRule]) -> list[Column]:
     for rule in class_types:
         columns.append(Column(f"classes_{rule.pk}", f"{rule.name}班数", integer(max_value=999)))
         columns.append(Column(f"size_{rule.pk}", f"{rule.name}每班人数", integer(max_value=999)))
+    coordinate_parsers = {
+        "longitude": decimal(10, min_value=-180, max_value=180),
+        "latitude": decimal(10, min_value=-90, max_value=90),
+        "coord_system": choice(_COORD_SYSTEM_WORDS),
+    }
+    for key, header, _help in _COORDINATE_FIELDS:
+        if key in coordinates:
+            columns.append(Column(key, header, coordinate_parsers[key]))
     return columns
 
 
@@ -129,6 +164,7 @@ def _roster_help(class_types: Sequence[ClassTypeRule]) -> list[tuple[str, str]]:
                 "两项同时填写；不设该班型则两项都留空。",
             )
         )
+    rows += [(header, help) for _key, header, help in _COORDINATE_FIELDS]
     rows += [
         ("托位总数", "不用填写：由各班型的“班数 × 每班人数”合计得出。"),
         (
@@ -174,6 +210,12 @@ def roster_workbook(district: Region, facilities: Iterable[Facility] = ()) -> by
             for rule in class_types:
                 unit = units.get(rule.pk)
                 row += [unit.classes, unit.children_per_class] if unit else [None, None]
+            located = facility.longitude is not None and facility.latitude is not None
+            row += (
+                [facility.longitude, facility.latitude, str(geo.CoordSystem.WGS84.label)]
+                if located
+                else [None, None, None]
+            )
             yield row
 
     with translation.override("zh-hans"):
@@ -226,6 +268,8 @@ _FACILITY_FIELDS = (
     "meal_fee",
     "inclusive_slots",
     "enrolled_children",
+    "longitude",
+    "latitude",
 )
 
 
@@ -264,6 +308,8 @@ def _facility_diff(
 ) -> list[dict]:
     fields = []
     for name in _FACILITY_FIELDS:
+        if name not in data:  # a column the file does not have (coordinates): left as it is
+            continue
         old, new = getattr(facility, name), data.get(name)
         same = facility.town_id == (new.pk if new else None) if name == "town" else _same(old, new)
         if not same:
@@ -296,7 +342,7 @@ def _error_column(field_name: str, message: str, class_types: Sequence[ClassType
                     return f"size_{rule.pk}", f"{rule.name}每班人数"
                 return f"classes_{rule.pk}", f"{rule.name}班数"
         return None, None
-    headers = {key: header for key, header, _help in _ROSTER_FIELDS}
+    headers = {key: header for key, header, _help in [*_ROSTER_FIELDS, *_COORDINATE_FIELDS]}
     if field_name in headers:
         return field_name, headers[field_name]
     return None, None
@@ -365,8 +411,11 @@ class _RosterImport:
         letters,
         write: bool,
         expected_rows: int = 0,
+        coord_system: str = geo.CoordSystem.WGS84,
     ):
         self.district, self.user, self.write = district, user, write
+        self.coord_system = coord_system
+        self.box = geo.check_box(district)
         self.class_types = class_types
         self.by_pk = {rule.pk: rule for rule in class_types}
         self.letters = letters
@@ -459,12 +508,47 @@ class _RosterImport:
             "inclusive_slots": values.get("inclusive_slots") or 0,
             "enrolled_children": values.get("enrolled_children"),
         }
+        if "longitude" in letters and "latitude" in letters:
+            data["longitude"], data["latitude"] = self._point(row, row_problems)
         # a known facility's refusal (closed, no right) is reported instead of the row's own problems
         self.batch.append(
             _RosterRow(row.number, name, data, units, values, self.existing.get(key), row_problems)
         )
         if len(self.batch) >= ROSTER_BATCH:
             self.flush()
+
+    def _point(self, row: spreadsheets.Row, row_problems: list[Problem]) -> tuple:
+        """The row's point in WGS-84 (converted from the 坐标系 column's system, or the import's), or
+        (None, None) when both cells are empty or the point is refused (a problem is added)."""
+        values, letters = row.values, self.letters
+        lon, lat = values.get("longitude"), values.get("latitude")
+        if lon is None and lat is None:
+            return None, None
+        if lon is None or lat is None:
+            key, header = ("longitude", "经度") if lon is None else ("latitude", "纬度")
+            row_problems.append(
+                Problem(row.number, letters[key], None, _("经度和纬度须同时填写，或同时留空"), header)
+            )
+            return None, None
+        system = values.get("coord_system") or self.coord_system
+        lon, lat = geo.to_wgs84(lon, lat, system)
+        if not geo.in_box(lon, lat, self.box):
+            min_lon, min_lat, max_lon, max_lat = self.box
+            row_problems.append(
+                Problem(
+                    row.number,
+                    letters["longitude"],
+                    f"{lon}, {lat}",
+                    _(
+                        "坐标不在本区范围内（经度 %(a)s–%(c)s，纬度 %(b)s–%(d)s）；"
+                        "请检查经纬度是否填反、坐标系是否选对"
+                    )
+                    % {"a": min_lon, "b": min_lat, "c": max_lon, "d": max_lat},
+                    "经度",
+                )
+            )
+            return None, None
+        return lon, lat
 
     # -------------------------------------------------------------------- per batch
 
@@ -592,6 +676,17 @@ class _RosterImport:
                 ) from exc
 
 
+def _coordinate_columns(content: bytes, class_types: Sequence[ClassTypeRule]) -> frozenset[str]:
+    """The optional coordinate columns a roster has (its header read once): 坐标系 when present, and 经度 and
+    纬度 when either is (a file with one of them is told the other is missing)."""
+    columns = roster_columns(class_types)
+    with spreadsheets.open_table(content, columns=columns, header_rows=1, collect_problems=True) as reader:
+        present = _COORDINATE_KEYS & set(reader.letters)
+    if present & {"longitude", "latitude"}:
+        present |= {"longitude", "latitude"}
+    return frozenset(present)
+
+
 def import_facility_roster(
     content: bytes,
     *,
@@ -599,6 +694,7 @@ def import_facility_roster(
     user,
     dry_run: bool = True,
     progress: ProgressCallback | None = None,
+    coord_system: str = geo.CoordSystem.WGS84,
 ) -> ImportResult:
     """Read a facility roster of `district`: new names are created (facility_create), names already in the
     registry are updated (facility_update, as the importing official), every row validated with the
@@ -610,10 +706,13 @@ def import_facility_roster(
     written before it. A cell that cannot be read makes the file's report list only such cells (the other
     checks need readable cells).
 
+    The coordinate columns (经度, 纬度, 坐标系) are optional: a roster without them leaves the facilities'
+    points as they are. `coord_system` is the system of a row whose 坐标系 cell is empty.
+
     Everything is reported in one pass: the header's problems, the unreadable cells and what the readable
     rows break (a row with an unreadable cell is not checked further: its other checks need that cell)."""
     class_types = _class_types()
-    columns = roster_columns(class_types)
+    columns = roster_columns(class_types, coordinates=_coordinate_columns(content, class_types))
     with spreadsheets.open_table(content, columns=columns, header_rows=1, collect_problems=True) as reader:
         meter = ImportProgress(progress, reader.estimated_rows)
         # a missing column: the rows cannot be checked, only read (its header problem says which)
@@ -626,6 +725,7 @@ def import_facility_roster(
                 letters=reader.letters,
                 write=not dry_run and complete,
                 expected_rows=reader.estimated_rows,
+                coord_system=coord_system,
             )
             for row in reader:
                 if reader.problems or reader.header_problems:

@@ -97,33 +97,71 @@ class ClassTypeRule(Versioned):
 
 @pghistory.track(*tracked())
 class RuleSetting(Versioned):
-    """A numeric national or local rule: health-care staffing threshold, lease years, filing clocks."""
+    """A numeric rule: health-care staffing threshold, lease years, filing clocks (national), or a district
+    setting such as how early an ending lease is flagged.
+
+    A row without a district is the national value (national rules: superusers only, in the admin) or, for a
+    district-level key, the starting value every district has until it sets its own. A row with a district
+    is that district's own value of a district-level key, set by its officials on the rules page
+    (/registry/rules/); national keys never have district rows. `facilities.rules.load_rules(district)` is
+    the one reader: the district's own value, else the national one."""
 
     class Key(models.TextChoices):
         HEALTH_WORKER_FULL_TIME_FROM = "health_worker_full_time_from", _("需配专职卫生保健人员的在托人数")
         MIN_LEASE_YEARS = "min_lease_years", _("租赁场地最短租期（年）")
         ACKNOWLEDGE_WORKING_DAYS = "acknowledge_working_days", _("备案回执期限（工作日）")
         NOTICE_WORKING_DAYS = "notice_working_days", _("不符合要求告知期限（工作日）")
+        LEASE_WARNING_DAYS = "lease_warning_days", _("租期到期提前提醒天数")
 
-    key = models.CharField(_("规则"), max_length=48, choices=Key.choices, unique=True)
+    # Keys a district sets for itself; every other key is national.
+    DISTRICT_KEYS = (Key.LEASE_WARNING_DAYS,)
+
+    key = models.CharField(_("规则"), max_length=48, choices=Key.choices)
+    district = models.ForeignKey(
+        Region,
+        verbose_name=_("区县"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("空：全国统一值（或各区未自行设定时的初始值）"),
+    )
     value = models.DecimalField(_("数值"), max_digits=10, decimal_places=2)
     note = models.CharField(_("说明"), max_length=255, blank=True)
-    source = models.ForeignKey(SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT)
+    source = models.ForeignKey(
+        SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("规则参数")
         verbose_name_plural = _("规则参数")
-        ordering = ["key"]
+        ordering = ["key", "district__code"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(value__gte=0),
                 name="rule_setting_non_negative",
                 violation_error_message=_("规则数值不能为负数。"),
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["key", "district"],
+                nulls_distinct=False,
+                name="rule_setting_one_per_district",
+                violation_error_message=_("该区县已设定这项规则。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(district__isnull=True) | Q(key__in=["lease_warning_days"]),
+                name="rule_setting_district_keys_only",
+                violation_error_message=_("全国统一的规则不能按区县设定。"),
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_key_display()}：{self.value.normalize():f}"
+        where = f"{self.district.name} · " if self.district_id else ""
+        return f"{where}{self.get_key_display()}：{self.value.normalize():f}"
+
+    @property
+    def is_district_level(self) -> bool:
+        return self.key in self.DISTRICT_KEYS
 
 
 @pghistory.track(*tracked())
@@ -1060,3 +1098,184 @@ class RoleAssignment(models.Model):
         if wanted and self.region_id and self.region.level not in wanted:
             levels = "、".join(str(Region.Level(level).label) for level in wanted)
             raise ValidationError({"region": _("该角色须指定%(level)s级地区。") % {"level": levels}})
+
+
+@pghistory.track(*tracked())
+class OperatorInvitation(models.Model):
+    """An operator invited before their facility is registered: an account with no grant yet, and the town
+    where the facility will be. At their first sign-in (after choosing a password) the operator registers the
+    facility as a draft in that town; it is then linked to the account as its operator grant
+    (`facilities.services.facility_create`). The invitation carries its inviter's authority: it lapses when
+    the inviter no longer manages the town."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="operator_invitation",
+    )
+    town = models.ForeignKey(Region, verbose_name=_("镇街"), on_delete=models.CASCADE, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("邀请人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("邀请时间"), auto_now_add=True)
+    facility = models.ForeignKey(
+        "Facility",
+        verbose_name=_("登记的机构"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    registered_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
+
+    scope = Scope(district="town__parent", town="town")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("机构填报人邀请")
+        verbose_name_plural = _("机构填报人邀请")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.user} · {self.town}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.registered_at is None
+
+
+# ---------------------------------------------------------------- filing materials as documents
+
+
+def material_upload_to(instance, filename: str) -> str:
+    """Where a material's file is stored (through the default storage): never under its uploaded name."""
+    import uuid
+
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"filing/{instance.facility_id}/{instance.item}/{uuid.uuid4().hex}.{extension}"
+
+
+@pghistory.track(*tracked())
+class MaterialFile(models.Model):
+    """One uploaded file of a filing material (facilities.documents writes them). Replacing a file keeps the
+    old one with its verdict: the current file of an item is the one not replaced. The district official's
+    verdict is on the file it judged."""
+
+    class Verdict(models.TextChoices):
+        ACCEPTED = "accepted", _("符合要求")
+        CORRECTION = "correction", _("需补正")
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("机构"), on_delete=models.PROTECT, related_name="material_files"
+    )
+    item = models.CharField(_("备案材料"), max_length=32, choices=ChecklistItem.Item.choices)
+    file = models.FileField(_("文件"), upload_to=material_upload_to, max_length=255)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=64)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    replaced_at = models.DateTimeField(_("被替换时间"), null=True, blank=True)
+    verdict = models.CharField(_("审核结论"), max_length=16, choices=Verdict.choices, blank=True)
+    verdict_reason = models.TextField(_("补正原因"), blank=True)
+    verdict_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verdict_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    scope = Scope(via="facility")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("备案材料文件")
+        verbose_name_plural = _("备案材料文件")
+        ordering = ["facility", "item", "-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "item"],
+                condition=Q(replaced_at__isnull=True),
+                name="material_one_current_file",
+                violation_error_message=_("每项备案材料只有一个现行文件。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(verdict="correction") | ~Q(verdict_reason=""),
+                name="material_correction_has_reason",
+                violation_error_message=_("需补正的材料须写明原因。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(verdict="") | (Q(verdict_by__isnull=False) & Q(verdict_at__isnull=False)),
+                name="material_verdict_signed",
+                violation_error_message=_("审核结论须记录审核人和时间。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_item_display()} · {self.original_name}"
+
+
+class FilingDocument(models.Model):
+    """A numbered, dated document the district issues on a filing: the receipt (回执) when it acknowledges,
+    the notice (告知书) when it returns a non-compliant filing. `content` is what was issued (materials,
+    reasons, dates), kept as issued so that a reprint shows the same document."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("备案回执")
+        NOTICE = "notice", _("备案不符合要求告知书")
+
+    PREFIX = {Kind.RECEIPT: "HZ", Kind.NOTICE: "GZ"}
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("机构"), on_delete=models.PROTECT, related_name="filing_documents"
+    )
+    kind = models.CharField(_("文书类型"), max_length=16, choices=Kind.choices)
+    number = models.CharField(_("文书编号"), max_length=40, unique=True)
+    issued_on = models.DateField(_("出具日期"))
+    issued_at = models.DateTimeField(_("出具时间"), auto_now_add=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("出具人"), on_delete=models.PROTECT, related_name="+"
+    )
+    content = models.JSONField(_("文书内容"))
+
+    scope = Scope(via="facility")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("备案文书")
+        verbose_name_plural = _("备案文书")
+        ordering = ["facility", "-issued_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class DocumentSequence(models.Model):
+    """The last number of a kind of filing document issued per district and year (locked while issuing)."""
+
+    district = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, choices=FilingDocument.Kind.choices)
+    last = models.PositiveIntegerField(default=0)
+
+    scope = Scope(district="district")
+    objects = ScopedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year", "kind"], name="document_sequence_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.district} {self.year} {self.kind}: {self.last}"

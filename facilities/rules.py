@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from facilities.models import CalendarDay, ClassTypeRule, RuleSetting
@@ -13,8 +13,14 @@ DEFAULTS_MISSING = "规则表中缺少“%s”，请先运行 python manage.py s
 
 @dataclass(frozen=True)
 class Rules:
+    """The rules in force for one district (or the national values alone, `district_id=None`): class types,
+    and each setting as the district's own value of a district-level key, else the national value."""
+
     class_types: dict[int, ClassTypeRule]
     settings: dict[str, Decimal]
+    district_id: int | None = None
+    own: frozenset[str] = frozenset()  # keys whose value is the district's own
+    national: dict[str, Decimal] = field(default_factory=dict)
 
     def setting(self, key: str) -> Decimal:
         try:
@@ -26,11 +32,27 @@ class Rules:
         """(children per caregiver, derived from overlapping ages?) for a class type."""
         return self.class_types[class_type_id].effective_ratio(self.class_types.values())
 
+    def is_own(self, key: str) -> bool:
+        return key in self.own
 
-def load_rules() -> Rules:
+
+def load_rules(district=None) -> Rules:
+    """The one reader of the rule tables: national values, with a district's own values of district-level
+    keys in their place when `district` (a Region or its id) is given."""
+    district_id = getattr(district, "pk", district)
+    rows = RuleSetting.objects.filter(district__isnull=True)
+    if district_id:
+        rows = rows | RuleSetting.objects.filter(district_id=district_id, key__in=RuleSetting.DISTRICT_KEYS)
+    national: dict[str, Decimal] = {}
+    own: dict[str, Decimal] = {}
+    for row in rows:
+        (own if row.district_id else national)[row.key] = row.value
     return Rules(
         class_types={t.pk: t for t in ClassTypeRule.objects.all()},
-        settings={s.key: s.value for s in RuleSetting.objects.all()},
+        settings={**national, **own},
+        district_id=district_id,
+        own=frozenset(own),
+        national=national,
     )
 
 

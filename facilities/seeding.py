@@ -45,7 +45,8 @@ CLASS_TYPES = FixtureFile(
 )
 RULE_SETTINGS = FixtureFile(
     "rule_settings.csv",
-    {"key": choice(RuleSetting.Key), "value": required_decimal, "note": text, "source": required_text},
+    # A district-level key's starting value may have no source (no document sets it; districts set their own).
+    {"key": choice(RuleSetting.Key), "value": required_decimal, "note": text, "source": text},
 )
 FACILITIES = FixtureFile(
     "facilities.csv",
@@ -74,7 +75,8 @@ class RegistryLoader(SourcedLoader):
     def check(self, class_types, settings, facilities):
         for file, rows in zip(self.files, (class_types, settings, facilities), strict=True):
             for row in rows:
-                self.check_source(file, row)
+                district_key = file is RULE_SETTINGS and row.values["key"] in RuleSetting.DISTRICT_KEYS
+                self.check_source(file, row, required=not district_key)
         for row in class_types:
             v = row.values
             if v["min_age_months"] > v["max_age_months"]:
@@ -114,8 +116,8 @@ class RegistryLoader(SourcedLoader):
                 RULE_SETTINGS,
                 row,
                 RuleSetting,
-                {"key": v["key"]},
-                {**pick(v, "value", "note"), "source": self.sources[v["source"]]},
+                {"key": v["key"], "district": None},  # the national rows; districts' own are not fixtures
+                {**pick(v, "value", "note"), "source": self.sources[v["source"]] if v["source"] else None},
             )
         for row in facilities:
             v = row.values

@@ -7,11 +7,13 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
     Count,
     DateField,
+    DecimalField,
     Exists,
     ExpressionWrapper,
     F,
@@ -25,7 +27,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -39,7 +42,28 @@ from facilities.models import (
     StaffMember,
     TrainingRecord,
 )
-from facilities.rules import Rules, WorkingCalendar, add_working_days, load_rules, working_days_before
+from facilities.rules import (
+    Rules,
+    WorkingCalendar,
+    add_working_days,
+    load_rules,
+    working_days_before,
+)
+
+
+def counts_synthetic(include_synthetic: bool | None = None) -> bool:
+    """The one switch deciding whether synthetic facilities (is_synthetic) count in statistics, dashboards and
+    lists of real facilities: never in the portal's database. STATISTICS_COUNT_SYNTHETIC is on only in a demo
+    database (name ending _demo, tuoyu_portal/settings.py) and in the benchmark's (ops/benchmark/settings)."""
+    if include_synthetic is not None:
+        return include_synthetic
+    return bool(getattr(settings, "STATISTICS_COUNT_SYNTHETIC", False))
+
+
+def counted(queryset: QuerySet, include_synthetic: bool | None = None, *, field="is_synthetic") -> QuerySet:
+    """`queryset` without synthetic facilities, unless they count (counts_synthetic). `field` is the path to
+    the facility's is_synthetic flag (e.g. "facility__is_synthetic")."""
+    return queryset if counts_synthetic(include_synthetic) else queryset.filter(**{field: False})
 
 
 class Flag:
@@ -67,8 +91,29 @@ class Flag:
     CHOICES = list(LABELS.items())
 
 
-# A lease ending within this many days is flagged ahead of time (a registry convention, not a national rule).
+# A lease ending within this many days is flagged ahead of time: a district-level setting (RuleSetting
+# LEASE_WARNING_DAYS, set by each district on the rules page); this figure only stands in while the rule table
+# has no national row (before the seed).
 LEASE_WARNING_DAYS = 90
+
+
+def lease_warning_until(today: datetime.date):
+    """The last lease end flagged as ending soon, per facility: today plus its district's warning days (the
+    district's own setting, else the national starting value). Correlated subqueries, so a list with flags
+    stays one statement whatever the districts have set."""
+    key = RuleSetting.Key.LEASE_WARNING_DAYS
+    own = RuleSetting.objects.filter(key=key, district_id=OuterRef("district_id")).values("value")[:1]
+    national = RuleSetting.objects.filter(key=key, district__isnull=True).values("value")[:1]
+    days = Cast(
+        Coalesce(
+            Subquery(own, output_field=DecimalField()),
+            Subquery(national, output_field=DecimalField()),
+            Value(Decimal(LEASE_WARNING_DAYS)),
+        ),
+        IntegerField(),
+    )
+    # PostgreSQL: date + integer is the date that many days later
+    return CombinedExpression(Value(today, output_field=DateField()), "+", days, output_field=DateField())
 
 
 def _required_caregivers(rules: Rules):
@@ -167,8 +212,7 @@ def with_flags(queryset: QuerySet[Facility], rules: Rules | None = None) -> Quer
         ),
         flag_lease_expired=ExpressionWrapper(leased & Q(lease_end__lt=today), output_field=BooleanField()),
         flag_lease_expiring=ExpressionWrapper(
-            leased
-            & Q(lease_end__gte=today, lease_end__lte=today + datetime.timedelta(days=LEASE_WARNING_DAYS)),
+            leased & Q(lease_end__gte=today, lease_end__lte=lease_warning_until(today)),
             output_field=BooleanField(),
         ),
         flag_health_certificate_expired=Exists(health_expired),
@@ -327,13 +371,29 @@ def manageable_scope(user):
     return districts, towns, facilities
 
 
+def subordinate_districts(user):
+    """Districts strictly below the regions of the user's district-official grants: those whose district
+    officials the user may appoint (a city official's districts; none for an official granted on a district
+    itself — nobody appoints a peer or someone above them). Every district for a superuser."""
+    from core import access
+    from targets.models import Region
+
+    districts = Region.objects.districts()
+    if access.unrestricted(user):
+        return districts
+    own = access.region_ids(user, access.Role.DISTRICT_OFFICIAL)
+    return districts.filter(pk__in=access.descendant_ids(own)) if own else districts.none()
+
+
 def manageable_assignments(user):
-    """The grants `user` opened or may revoke: town officials of their towns and operators of their
-    facilities. Anything else is not theirs to see (a 404 in the views, the same as a missing one)."""
+    """The grants `user` opened or may revoke: town officials of their towns, operators of their facilities
+    and, for a city official, district officials of the districts below the city. Anything else is not
+    theirs to see (a 404 in the views, the same as a missing one)."""
     _districts, towns, facilities = manageable_scope(user)
     return RoleAssignment.objects.filter(
         Q(role=RoleAssignment.Role.TOWN_OFFICIAL, region__in=towns)
         | Q(role=RoleAssignment.Role.OPERATOR, facility__in=facilities)
+        | Q(role=RoleAssignment.Role.DISTRICT_OFFICIAL, region__in=subordinate_districts(user))
     )
 
 

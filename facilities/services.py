@@ -33,6 +33,7 @@ from facilities.models import (
     ClassUnit,
     Facility,
     FilingSequence,
+    OperatorInvitation,
     PendingChange,
     RoleAssignment,
     StaffMember,
@@ -232,14 +233,35 @@ def _check(data: dict, units: list[UnitInput]) -> None:
 def facility_create(*, user, data: dict, units: list[UnitInput]) -> Facility:
     """A new facility record (draft). An operator who creates it becomes its operator."""
     district = data.get("district")
+    invitation = None
     if district is None or not can(user, Action.REGISTER, district):
-        raise NotAllowed(_("您不能在该区县登记机构。"))
+        # An invited operator registers their facility in the town they were invited to, under the
+        # invitation (its inviter's authority): nowhere else, and once.
+        invitation = (
+            OperatorInvitation.objects.select_for_update()
+            .filter(user=user, registered_at__isnull=True)
+            .first()
+        )
+        if invitation is None or district is None or district.pk != invitation.town.parent_id:
+            raise NotAllowed(_("您不能在该区县登记机构。"))
+        if not invitation_valid(invitation):
+            raise NotAllowed(_("邀请已失效（邀请人已不再管理该镇街），请联系区卫健委。"))
+        data = {**data, "town": invitation.town}
     _check(data, units)
     facility = Facility(filing_status=Facility.FilingStatus.DRAFT)
     try:
         _write(facility, data, units)
     except IntegrityError as exc:
         raise RegistryError(integrity_message(exc)) from exc
+    if invitation is not None:
+        RoleAssignment.objects.create(
+            user=user, role=RoleAssignment.Role.OPERATOR, facility=facility, granted_by=invitation.invited_by
+        )
+        invitation.facility, invitation.registered_at = facility, timezone.now()
+        invitation.save(update_fields=["facility", "registered_at"])
+        forget_grants(user)
+        ensure_checklist(facility)
+        return facility
     if (
         not unrestricted(user)
         and not RoleAssignment.objects.filter(
@@ -487,12 +509,15 @@ def checklist_update(
 
 
 def missing_materials(facility: Facility) -> list[str]:
-    needed = set(ChecklistItem.Item.values)
-    if not facility.serves_meals:
-        needed.discard(ChecklistItem.Item.FOOD_LICENCE)
+    """The required materials not yet provided: unticked, or without an uploaded file (documents.py)."""
+    from facilities.documents import current_files, required_items
+
     provided = {row.item for row in facility.checklist.all() if row.provided}
+    files = current_files(facility)
     return [
-        str(ChecklistItem.Item(item).label) for item in ChecklistItem.Item.values if item in needed - provided
+        str(ChecklistItem.Item(item).label)
+        for item in required_items(facility)
+        if item not in provided or item not in files
     ]
 
 
@@ -515,6 +540,11 @@ def filing_submit(*, user, facility: Facility) -> Facility:
     missing = missing_materials(facility)
     if missing:
         problems.append(_("备案材料未齐：%(items)s。") % {"items": "、".join(missing)})
+    from facilities.documents import material_problems
+
+    to_correct = [p.label for p in material_problems(facility) if p.problem == "correction"]
+    if to_correct:
+        problems.append(_("以下材料须按要求补正后重新上传：%(items)s。") % {"items": "、".join(to_correct)})
     if problems:
         raise RegistryError(" ".join(problems))
     facility.filing_status = Facility.FilingStatus.SUBMITTED
@@ -560,20 +590,40 @@ def filing_acknowledge(*, user, facility: Facility) -> Facility:
     if facility.filing_status != Facility.FilingStatus.SUBMITTED:
         raise NotAllowed(_("只有已提交待审的备案可以出具回执。"))
     if facility.acknowledged_at is None:
+        from facilities.documents import issue_receipt
+
         facility.acknowledged_at = timezone.now()
         facility.version += 1  # the row is locked; every workflow transition is a new version (API sync)
         facility.save()
+        issue_receipt(user=user, facility=facility)
     return facility
 
 
+def open_flags(facility: Facility) -> list[tuple[str, str]]:
+    """The rule flags raised on `facility` now (facilities.selectors.with_flags), with their labels."""
+    from facilities.selectors import flags_of, with_flags
+
+    return flags_of(with_flags(Facility.objects.filter(pk=facility.pk)).get())
+
+
 @transaction.atomic
-def filing_approve(*, user, facility: Facility, on: datetime.date | None = None) -> Facility:
+def filing_approve(
+    *, user, facility: Facility, on: datetime.date | None = None, confirm_flags: bool = False
+) -> Facility:
+    """Approve a submitted filing. With rule flags open the official must confirm (`confirm_flags`) that
+    they approve over them; otherwise it is refused with the flags listed."""
     facility = _reviewable(user, facility)
     if facility.filing_status != Facility.FilingStatus.SUBMITTED:
         raise NotAllowed(
             _("只有已提交待审的备案可以通过（当前：%(status)s）。")
             % {"status": facility.get_filing_status_display()}
         )
+    flags = open_flags(facility)
+    if flags and not confirm_flags:
+        message = _("该机构有未解决的提示：%(flags)s。如确认仍予备案，请勾选确认后再通过。") % {
+            "flags": "、".join(label for _code, label in flags)
+        }
+        raise RegistryError(message, {"confirm_flags": [message]})
     on = on or timezone.localdate()
     sequence, _created = FilingSequence.objects.select_for_update().get_or_create(
         district_id=facility.district_id, year=on.year
@@ -597,11 +647,14 @@ def filing_return(*, user, facility: Facility, reason: str) -> Facility:
         raise NotAllowed(_("只有已提交待审的备案可以退回。"))
     if not reason.strip():
         raise RegistryError(_("退回须写明原因。"), {"reason": [_("请填写退回原因。")]})
+    from facilities.documents import issue_notice
+
     facility.filing_status = Facility.FilingStatus.RETURNED
     facility.return_reason = reason.strip()
     facility.acknowledged_at = facility.acknowledged_at or timezone.now()
     facility.version += 1  # the row is locked; every workflow transition is a new version (API sync)
     facility.save()
+    issue_notice(user=user, facility=facility, reason=facility.return_reason)
     return facility
 
 
@@ -1016,24 +1069,46 @@ def certificate_retire(*, user, certificate: Certificate) -> Certificate:
 
 
 @transaction.atomic
-def account_create(*, user, username: str, full_name: str, role: str, town=None, facility=None):
-    """A district official opens an account below them in their own district: a town official for one of
-    its towns or an operator for one of its facilities. Returns (new user, generated password) — the
-    password is shown once and never stored in clear."""
+def account_create(
+    *, user, username: str, full_name: str, role: str, district=None, town=None, facility=None
+):
+    """An official opens an account below them, never beside or above: a city official (a district official
+    granted on a city) a district official for one of the city's districts; a district official a town
+    official for one of their towns, or an operator — of one of their facilities, or, with no facility yet,
+    invited to register one in one of their towns (an OperatorInvitation: the operator registers the facility
+    at their first sign-in). Returns (new user, generated password): the password is shown once, never stored
+    in clear, and must be changed at the first sign-in."""
     import secrets
 
     from django.contrib.auth import get_user_model
 
+    from facilities.selectors import subordinate_districts
+
     _districts, towns, facilities = manageable_scope(user)
     User = get_user_model()
-    if role == RoleAssignment.Role.TOWN_OFFICIAL:
+    region = None
+    if role == RoleAssignment.Role.DISTRICT_OFFICIAL:
+        if district is None or not subordinate_districts(user).filter(pk=district.pk).exists():
+            raise NotAllowed(
+                _("只能为本级以下的区县开设区级管理员账户（市级管理员为所辖区县开设）。"),
+                {"district": [_("请选择您所辖的下级区县。")]},
+            )
+        region = district
+    elif role == RoleAssignment.Role.TOWN_OFFICIAL:
         if town is None or not towns.filter(pk=town.pk).exists():
-            raise NotAllowed(_("只能为本区的镇街开设账户。"))
+            raise NotAllowed(_("只能为本区的镇街开设账户。"), {"town": [_("请选择本区的镇街。")]})
+        region = town
     elif role == RoleAssignment.Role.OPERATOR:
-        if facility is None or not facilities.filter(pk=facility.pk).exists():
-            raise NotAllowed(_("只能为本区的机构开设账户。"))
+        if facility is not None:
+            if not facilities.filter(pk=facility.pk).exists():
+                raise NotAllowed(_("只能为本区的机构开设账户。"), {"facility": [_("请选择本区的机构。")]})
+        elif town is None or not towns.filter(pk=town.pk).exists():
+            raise NotAllowed(
+                _("请选择机构；机构尚未登记的，请选择其所在镇街，由填报人首次登录后自行登记。"),
+                {"facility": [_("请选择本区的机构，或选择镇街邀请填报人登记新机构。")]},
+            )
     else:
-        raise NotAllowed(_("区级管理员只能开设镇街管理员和机构填报人账户。"))
+        raise NotAllowed(_("只能开设区级管理员、镇街管理员和机构填报人账户。"))
     try:
         username = usernames.clean_new_username(username)
     except ValidationError as error:
@@ -1043,14 +1118,55 @@ def account_create(*, user, username: str, full_name: str, role: str, town=None,
     from core.signals import password_generated  # accounts flags it: changed at first sign-in
 
     password_generated.send(sender=account_create, user=account)
-    RoleAssignment.objects.create(
-        user=account,
-        role=role,
-        region=town if role == RoleAssignment.Role.TOWN_OFFICIAL else None,
-        facility=facility if role == RoleAssignment.Role.OPERATOR else None,
-        granted_by=user,
-    )
+    if role == RoleAssignment.Role.OPERATOR and facility is None:
+        OperatorInvitation.objects.create(user=account, town=town, invited_by=user)
+    else:
+        RoleAssignment.objects.create(
+            user=account,
+            role=role,
+            region=region,
+            facility=facility if role == RoleAssignment.Role.OPERATOR else None,
+            granted_by=user,
+        )
     return account, password
+
+
+def open_invitation(user):
+    """The user's invitation to register a facility, while it is open (None otherwise)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        OperatorInvitation.objects.filter(user=user, registered_at__isnull=True)
+        .select_related("town__parent", "invited_by")
+        .first()
+    )
+
+
+def invitation_valid(invitation) -> bool:
+    """An invitation stands while its inviter is active and still manages its town."""
+    inviter = invitation.invited_by
+    if inviter is None or not inviter.is_active:
+        return False
+    return manageable_scope(inviter)[1].filter(pk=invitation.town_id).exists()
+
+
+def manageable_invitations(user):
+    """Open invitations of the towns `user` manages (shown, and withdrawn, on the accounts page)."""
+    return OperatorInvitation.objects.filter(
+        registered_at__isnull=True, town__in=manageable_scope(user)[1]
+    ).select_related("user", "town", "invited_by")
+
+
+@transaction.atomic
+def invitation_withdraw(*, user, invitation) -> None:
+    """Withdraw an open invitation: the invited account is deactivated (it holds no grant)."""
+    if not manageable_invitations(user).filter(pk=invitation.pk).exists():
+        raise NotAllowed(_("您无权撤销该邀请。"))
+    account = invitation.user
+    invitation.delete()
+    if not RoleAssignment.objects.filter(user=account).exists():
+        account.is_active = False
+        account.save(update_fields=["is_active"])
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from facilities import calendar_views, views
+from facilities import calendar_views, document_views, rules_views, views
 
 app_name = "registry"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.xlsx", views.facility_export, name="export"),
     path("reviews/", views.review_queue, name="reviews"),
     path("accounts/", views.accounts, name="accounts"),
+    path("rules/", rules_views.rules_page, name="rules"),
     path("calendar/", calendar_views.calendar_year, name="calendar"),
     path("calendar/new/", calendar_views.calendar_new, name="calendar_new"),
     path("calendar/<int:year>/", calendar_views.calendar_year, name="calendar_year"),
@@ -23,6 +24,10 @@ urlpatterns = [
     path("<int:pk>/acknowledge/", views.filing_acknowledge, name="acknowledge"),
     path("<int:pk>/approve/", views.filing_approve, name="approve"),
     path("<int:pk>/return/", views.filing_return, name="return"),
+    path("<int:pk>/materials/", document_views.materials, name="materials"),
+    path("materials/<int:file_pk>/verdict/", document_views.material_verdict, name="material_verdict"),
+    path("materials/<int:file_pk>/download/", document_views.material_download, name="material_download"),
+    path("documents/<int:doc_pk>/", document_views.filing_document, name="document"),
     path("<int:pk>/status/", views.status_change, name="status"),
     path("<int:pk>/status/request/", views.status_request, name="status_request"),
     path("<int:pk>/staff/new/", views.staff_edit, name="staff_create"),

@@ -23,6 +23,7 @@ from core.forms import apply_service_error
 from core.versioning import StaleVersion
 from core.views import ObjectActionView, ObjectDetailView, ObjectFormView, ObjectListView
 from facilities import selectors, services
+from facilities.document_views import materials_context
 from facilities.filtersets import FacilityFilterSet
 from facilities.forms import (
     AccountForm,
@@ -115,8 +116,9 @@ FORM_GROUPS = {
                 "premises",
                 "lease_start",
                 "lease_end",
-                "latitude",
                 "longitude",
+                "latitude",
+                "coord_system",
                 "serves_meals",
                 "monthly_fee",
                 "meal_fee",
@@ -172,9 +174,26 @@ def _pending_saved_message(request, change):
 @login_required
 def facility_create(request):
     districts = Region.objects.districts().for_user(request.user, Action.REGISTER)
+    invitation = None
     if not districts.exists():
-        raise Http404
+        # An operator invited before their facility existed registers it here, in the invited town only.
+        invitation = services.open_invitation(request.user)
+        if invitation is None:
+            raise Http404
+        districts = Region.objects.filter(pk=invitation.town.parent_id)
     form = FacilityForm(request.POST or None, districts=districts)
+    if invitation is not None:
+        form.fields["town"].queryset = Region.objects.filter(pk=invitation.town_id).select_related("parent")
+        form.fields["town"].initial = invitation.town_id
+        form.fields["town"].empty_label = None
+        if request.method == "GET":
+            messages.info(
+                request,
+                _(
+                    "欢迎！请先登记您的机构（%(town)s）：保存后即成为该机构的填报人，再上传备案材料、提交备案。"
+                )
+                % {"town": f"{invitation.town.parent.name} · {invitation.town.name}"},
+            )
     formset = unit_formset(request.POST or None)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
@@ -276,6 +295,7 @@ class FacilityDetailView(ObjectDetailView):
             can_staff=can_staff,
             clock=selectors.filing_clock(facility, rules),
             missing=services.missing_materials(facility),
+            **materials_context(user, facility),
             pending=facility.pending_changes.filter(status=PendingChange.Status.PENDING).first(),
             open_requests=[c for c in requests if c.status == PendingChange.Status.PENDING],
             is_operator=access.is_operator_of(user, facility),
@@ -383,10 +403,21 @@ filing_submit = FilingStepView.as_view(
 filing_acknowledge = FilingStepView.as_view(
     action=Action.REVIEW, service=services.filing_acknowledge, success_message=gettext_lazy("已出具回执。")
 )
-filing_approve = FilingStepView.as_view(
-    action=Action.REVIEW,
-    service=services.filing_approve,
-    success_message=gettext_lazy("备案已通过，已分配备案编号。"),
+
+
+class ApproveView(FilingStepView):
+    """Approval: with rule flags open, the form's confirm_flags box must be ticked (the service decides)."""
+
+    def run(self, facility):
+        services.filing_approve(
+            user=self.request.user,
+            facility=facility,
+            confirm_flags=self.request.POST.get("confirm_flags") == "on",
+        )
+
+
+filing_approve = ApproveView.as_view(
+    action=Action.REVIEW, success_message=gettext_lazy("备案已通过，已分配备案编号。")
 )
 
 
@@ -684,12 +715,18 @@ certificate_retire = CertificateRetireView.as_view()
 
 @login_required
 def accounts(request):
-    """District officials open and revoke the accounts below them in their own district."""
+    """Officials open and revoke the accounts below them: a city official district officials of the city's
+    districts; a district official town officials and operators of their district, or invites an operator
+    whose facility is not registered yet. Nobody opens an account beside or above themselves."""
     if not access.is_official(request.user):
         raise Http404
     _districts, towns, facilities = selectors.manageable_scope(request.user)
+    below = selectors.subordinate_districts(request.user)
+    action = request.POST.get("action") if request.method == "POST" else None
     revoking = request.method == "POST" and "revoke" in request.POST
-    form = AccountForm(None if revoking else request.POST or None, towns=towns, facilities=facilities)
+    withdrawing = action == "withdraw"
+    posted = request.method == "POST" and not (revoking or withdrawing)
+    form = AccountForm(request.POST if posted else None, towns=towns, facilities=facilities, districts=below)
     created = None
     status = 200
     if revoking:
@@ -708,14 +745,23 @@ def accounts(request):
             return redirect("registry:accounts")
         messages.error(request, _("要撤销的授权无法识别，未作改动。"))
         status = 400
-    if request.method == "POST" and not revoking and form.is_valid():
+    if withdrawing:
+        try:
+            pk = int(request.POST.get("invitation", ""))
+        except ValueError:
+            raise Http404 from None
+        invitation = get_object_or_404(services.manageable_invitations(request.user), pk=pk)
+        services.invitation_withdraw(user=request.user, invitation=invitation)
+        messages.success(request, _("已撤销邀请，该账户已停用。"))
+        return redirect("registry:accounts")
+    if posted and form.is_valid():
         try:
             account, password = services.account_create(user=request.user, **form.cleaned_data)
         except services.RegistryError as error:
             apply_service_error(form, error)
         else:
             created = (account, password)
-            form = AccountForm(towns=towns, facilities=facilities)
+            form = AccountForm(towns=towns, facilities=facilities, districts=below)
     assignments = (
         selectors.manageable_assignments(request.user)
         .select_related("user", "region", "facility", "granted_by")
@@ -724,6 +770,11 @@ def accounts(request):
     return render(
         request,
         "facilities/accounts.html",
-        {"form": form, "assignments": assignments, "created": created},
+        {
+            "form": form,
+            "assignments": assignments,
+            "invitations": services.manageable_invitations(request.user).order_by("-created_at"),
+            "created": created,
+        },
         status=status,
     )

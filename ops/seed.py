@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from coverage.seeding import seed_coverage
 from facilities.seeding import seed_calendar, seed_registry
 from planning.seeding import seed_goals
 from subsidies.seeding import seed_subsidies
@@ -19,4 +20,5 @@ def seed_all(directory: Path | str | None = None) -> SeedReport:
         report = seed_calendar(directory, report)
         report = seed_goals(directory, report)
         report = seed_subsidies(directory, report)
-        return seed_supervision(directory, report)
+        report = seed_supervision(directory, report)
+        return seed_coverage(directory, report)

@@ -984,7 +984,8 @@ def run(options: Options, say=print) -> Report:
         if cached.exists():
             pg.restore(DATABASE, cached)
         else:
-            manage(env, "migrate", "--no-input", "-v0", log=setup_log)
+            # A guard against a hang, not a time limit: a fresh migrate takes minutes on a loaded machine.
+            manage(env, "migrate", "--no-input", "-v0", log=setup_log, timeout=900)
             manage(env, "createcachetable", log=setup_log)
             manage(env, "seed", log=setup_log)
             STATIC_CACHE.parent.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ from core.spreadsheets import problem_from_json
 from facilities.forms import BootstrapMixin
 from facilities.importers import roster_workbook
 from facilities.models import Facility
+from facilities.selectors import counted
 from planning import exports, selectors
 from planning.models import ImportJob
 from planning.services import can_manage_district
@@ -268,7 +269,7 @@ def roster_export(request, code):
     """The district's current roster in the import layout, to edit and import back."""
     district = _district(request, code)
     facilities = (
-        Facility.objects.filter(district=district, is_synthetic=False)
+        counted(Facility.objects.filter(district=district))
         .exclude(operating_status=Facility.OperatingStatus.CLOSED)
         .select_related("town")
         .prefetch_related("units")

@@ -89,6 +89,47 @@ class DemandAssumption(VersionedModel):
         return f"{self.district} {self.enrolment_wish_percent.normalize():f}%"
 
 
+@pghistory.track(*tracked())
+class DemandScenario(VersionedModel):
+    """A named what-if (e.g. “意愿 33 %”, “意愿 40 %”): an enrolment-wish rate tried beside the district's
+    adopted setting (DemandAssumption), which a scenario never changes. Scenarios sit side by side on the
+    per-town demand page, its export and the API."""
+
+    district = models.ForeignKey(
+        Region,
+        verbose_name=_("区县"),
+        on_delete=models.CASCADE,
+        related_name="demand_scenarios",
+        limit_choices_to={"level": Region.Level.DISTRICT},
+    )
+    name = models.CharField(_("情景名称"), max_length=64, help_text=_("如：意愿 40 %"))
+    enrolment_wish_percent = models.DecimalField(_("入托意愿率（%）"), max_digits=5, decimal_places=2)
+    note = models.CharField(_("依据"), max_length=255, blank=True)
+
+    scope = Scope(district="district")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("需求测算情景")
+        verbose_name_plural = _("需求测算情景")
+        ordering = ["district__code", "enrolment_wish_percent", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "name"],
+                name="demand_scenario_unique_name",
+                violation_error_message=_("本区已有同名测算情景。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(enrolment_wish_percent__gte=0) & Q(enrolment_wish_percent__lte=100),
+                name="demand_scenario_percent_range",
+                violation_error_message=_("入托意愿率须在0到100之间。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.district} {self.name}"
+
+
 class ImportJob(TimeStampedModel):
     """A spreadsheet import that runs in the background worker; the page polls its progress."""
 

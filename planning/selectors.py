@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import ratio
+from facilities import selectors as facility_selectors
 from facilities.models import Facility, RuleSetting, StatusChange
 from facilities.rules import load_rules, working_days_before
 from planning import summary
@@ -55,11 +56,9 @@ def status_on(as_of: datetime.date):
 
 
 def counts_synthetic(include_synthetic: bool | None = None) -> bool:
-    """Whether synthetic facilities count: never in the portal. Only the benchmark database, whose every
-    facility is synthetic, turns STATISTICS_COUNT_SYNTHETIC on (ops/benchmark/settings.py)."""
-    if include_synthetic is not None:
-        return include_synthetic
-    return bool(getattr(settings, "STATISTICS_COUNT_SYNTHETIC", False))
+    """Whether synthetic facilities count: the one switch, facilities.selectors.counts_synthetic (off in the
+    portal; on in a demo or benchmark database)."""
+    return facility_selectors.counts_synthetic(include_synthetic)
 
 
 def counted_facilities(
@@ -306,20 +305,22 @@ def _registry_figures(
     return actual, pipeline, {row[key]: row["n"] for row in gaps}
 
 
-def _project_pipeline(district: Region) -> dict:
-    """Planned slots of construction projects not yet in service, per town id, leaving out projects whose
-    facility already records slots (those count through the facility)."""
+def _project_pipeline(district: Region, as_of: datetime.date) -> dict:
+    """Planned slots of construction projects not yet in service and not past their expected completion
+    date on `as_of`, per town id, leaving out projects whose facility already records slots (those count
+    through the facility)."""
     from subsidies.selectors import pipeline_slots_by_town
 
-    return {k: v for k, v in pipeline_slots_by_town(district, skip_facilities_with_slots=True).items() if v}
+    slots = pipeline_slots_by_town(district, skip_facilities_with_slots=True, as_of=as_of)
+    return {k: v for k, v in slots.items() if v}
 
 
-def _project_pipeline_by_district(districts) -> dict:
+def _project_pipeline_by_district(districts, as_of: datetime.date) -> dict:
     """The same, summed per district in one grouped query (for rollups)."""
     from subsidies.models import Project
     from subsidies.selectors import not_in_service
 
-    projects = not_in_service(Project.objects.filter(district__in=districts)).exclude(
+    projects = not_in_service(Project.objects.filter(district__in=districts), as_of=as_of).exclude(
         facility__isnull=False, facility__total_slots__gt=0
     )
     rows = projects.order_by().values("district_id").annotate(n=Sum("planned_slots"))
@@ -378,7 +379,7 @@ class _DistrictFigures:
             actual=actual,
             pipeline=pipeline,
             gaps=gaps,
-            projects=_project_pipeline(district),
+            projects=_project_pipeline(district, as_of),
             all_towns=towns is None,
         )
 
@@ -466,7 +467,7 @@ def rollup(
     actual, pipeline, gaps = _registry_figures(as_of, "district_id", districts=ids, using=using)
     districts = districts.order_by("parent__code", "code").values_list("pk", "code", "name")
     goals = {g.district_id: g for g in InclusiveShareGoal.objects.filter(district__in=ids, year=year)}
-    projects = _project_pipeline_by_district(ids)
+    projects = _project_pipeline_by_district(ids, as_of)
     rows = []
     totals = ProgressRow(code="", name=str(_("合计")))
     labels = {code: str(label) for code, label in FlagCode.LABELS.items()}  # translated once, not per row
@@ -700,8 +701,9 @@ def facilities_by_kind(district: Region, as_of: datetime.date | None = None) -> 
 
 
 def filing_counts(district: Region) -> dict[str, int]:
-    """Non-synthetic facilities of the district by filing status."""
-    rows = Facility.objects.filter(district=district, is_synthetic=False).order_by().values("filing_status")
+    """The district's facilities by filing status (synthetic ones only where they count)."""
+    rows = facility_selectors.counted(Facility.objects.filter(district=district)).values("filing_status")
+    rows = rows.order_by()
     return {r["filing_status"]: r["n"] for r in rows.annotate(n=Count("pk"))}
 
 

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.access import Action, can
-from core.errors import NotAllowed
-from planning.models import DemandAssumption
+from core.errors import NotAllowed, validated
+from planning.models import DemandAssumption, DemandScenario
 from targets.models import Region
 
 
@@ -42,3 +42,42 @@ def demand_set(
     row.district, row.enrolment_wish_percent, row.note, row.updated_by = district, percent, note.strip(), user
     row.save()
     return row
+
+
+# ---------------------------------------------------------------- demand scenarios (what-ifs)
+
+
+@transaction.atomic
+def scenario_save(
+    *,
+    user,
+    district: Region,
+    name: str,
+    percent: Decimal,
+    note: str = "",
+    scenario: DemandScenario | None = None,
+    version: int | None = None,
+) -> DemandScenario:
+    """A named what-if of the district, created or changed (from the `version` the user read). It is a row
+    of its own: the district's adopted setting (DemandAssumption) is never touched."""
+    if not can_manage_district(user, district):
+        raise NotAllowed(_("只有本区卫健委可以保存需求测算情景。"))
+    if scenario is None or scenario.pk is None:
+        scenario = DemandScenario(district=district)
+    else:
+        scenario = DemandScenario.objects.select_for_update().get(pk=scenario.pk)
+        if scenario.district_id != district.pk:
+            raise NotAllowed(_("只有本区卫健委可以保存需求测算情景。"))
+        if version is not None:
+            scenario.version = version
+    scenario.name, scenario.enrolment_wish_percent, scenario.note = name.strip(), percent, note.strip()
+    validated(scenario)
+    scenario.save()
+    return scenario
+
+
+@transaction.atomic
+def scenario_delete(*, user, scenario: DemandScenario) -> None:
+    if not can_manage_district(user, scenario.district):
+        raise NotAllowed(_("只有本区卫健委可以删除需求测算情景。"))
+    DemandScenario.objects.filter(pk=scenario.pk).delete()

@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from core import access
 from core.access import Action, Role
+from core.auth import login_or_token_required
 from core.formatting import percent_number
 from core.views import export_about, tables_export
+from facilities import selectors as facility_selectors
 from facilities.models import Facility
 from facilities.services import RegistryError
 from planning import selectors, services, tables
@@ -152,7 +154,7 @@ def district_dashboard(request, code):
     )
 
 
-@login_required
+@login_or_token_required  # a statistics system downloads with its API token
 def district_export(request, code, table):
     district = get_object_or_404(
         Region.objects.districts().for_user(request.user, Action.DASHBOARD), code=code
@@ -197,7 +199,7 @@ def demand(request, code):
     return redirect(f"{reverse('planning:district', args=[code])}#demand")
 
 
-@login_required
+@login_or_token_required(when=lambda request: "export" in request.GET)
 def town_dashboard(request, code, town):
     district = get_object_or_404(Region, code=code, level=Region.Level.DISTRICT)
     town_obj = get_object_or_404(
@@ -213,7 +215,7 @@ def town_dashboard(request, code, town):
         for y, lv in selectors.available_plans(district)
     ]
     counted = set(selectors.counted_facilities(as_of).filter(town=town_obj).values_list("pk", flat=True))
-    facilities = Facility.objects.filter(town=town_obj, is_synthetic=False).order_by("name")
+    facilities = facility_selectors.counted(Facility.objects.filter(town=town_obj)).order_by("name")
     built = {
         "plans": tables.Table(
             "plans",
@@ -265,7 +267,7 @@ def town_dashboard(request, code, town):
     )
 
 
-@login_required
+@login_or_token_required(when=lambda request: "export" in request.GET)
 def compare(request):
     """Districts side by side on the same indicators — aggregates only, for every district."""
     if not _can_compare(request.user):

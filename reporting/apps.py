@@ -18,3 +18,7 @@ class ReportingConfig(AppConfig):
 
         disclosure.register("enrolment", selectors.disclosed_enrolment)
         register_frozen_reader(selectors.frozen_town_figures)
+        # subsidies' decision page compares a claim of enrolled children with the latest monthly report.
+        from subsidies.selectors import register_enrolment_reader
+
+        register_enrolment_reader(selectors.enrolment_for_subsidy)

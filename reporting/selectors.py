@@ -449,3 +449,13 @@ def frozen_town_figures(district: Region, period_end: datetime.date) -> dict[int
         town_id: {"slots": slots, "inclusive": inclusive, "n": n}
         for town_id, n, slots, inclusive in towns.values()
     }
+
+
+def enrolment_for_subsidy(facility: Facility, on: datetime.date) -> dict | None:
+    """The reader subsidies.selectors.register_enrolment_reader asks for: the facility's latest enrolment
+    report in or before the month of `on` (the reviewer of a subsidy claim compares the claimed children
+    with it)."""
+    report = latest_reports([facility.pk], end=on).only("month", "enrolled", "vacant_places").first()
+    if report is None:
+        return None
+    return {"month": report.month, "enrolled": report.enrolled, "vacant": report.vacant_places}

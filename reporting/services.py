@@ -7,14 +7,13 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import access
 from core.access import Action
-from core.errors import NotAllowed, ServiceError
+from core.errors import NotAllowed, ServiceError, validated
 from facilities.models import ClassTypeRule, Facility
 from reporting import selectors
 from reporting.models import (
@@ -26,16 +25,6 @@ from reporting.models import (
     quarter_bounds,
 )
 from targets.models import Region
-
-
-def _validated(obj) -> None:
-    try:
-        obj.full_clean(validate_constraints=True)
-    except ValidationError as error:
-        errors = {k: [str(m) for m in v] for k, v in error.message_dict.items()}
-        message = "；".join(m for messages in errors.values() for m in messages)
-        raise ServiceError(message, {k: v for k, v in errors.items() if k != "__all__"}) from None
-
 
 # ---------------------------------------------------------------- the district's setting
 
@@ -52,7 +41,7 @@ def reporting_setting_set(*, user, district: Region, due_day: int, version: int 
         if version is not None:
             setting.version = version
         setting.due_day = due_day
-    _validated(setting)
+    validated(setting)
     setting.save()
     return setting
 
@@ -114,7 +103,7 @@ def enrolment_report_save(
     report.average_attendance = sum((Decimal(line.average_attendance) for line in lines), Decimal(0))
     report.vacant_places = sum(line.vacant_places for line in lines)
     report.note = note
-    _validated(report)
+    validated(report)
     report.save()
     existing = {line.class_type_id: line for line in report.lines.all()}
     for given in lines:
@@ -124,7 +113,7 @@ def enrolment_report_save(
         line.enrolled = given.enrolled
         line.average_attendance = given.average_attendance
         line.vacant_places = given.vacant_places
-        _validated(line)
+        validated(line)
         line.save()
     for gone in existing.values():
         gone.delete()
@@ -191,7 +180,7 @@ def period_reports_compile(*, user, district: Region, year: int, quarter: int) -
         elif report.status not in (PeriodReport.Status.DRAFT, PeriodReport.Status.RETURNED):
             continue
         _fill(report, figures.get(town.code) or selectors.sum_figures([]))
-        _validated(report)
+        validated(report)
         report.save()
         made.append(report)
     return made
@@ -234,7 +223,7 @@ def district_period_report_compile(*, user, district: Region, year: int, quarter
     elif report.status not in (PeriodReport.Status.DRAFT, PeriodReport.Status.RETURNED):
         raise ServiceError(_("该季度的全区报表已提交或已审定。"))
     _fill(report, figures)
-    _validated(report)
+    validated(report)
     report.save()
     return report
 
@@ -262,7 +251,7 @@ def period_report_refresh(*, user, report: PeriodReport, version: int | None = N
     if report.status not in (PeriodReport.Status.DRAFT, PeriodReport.Status.RETURNED):
         raise ServiceError(_("只有待提交或已退回的报表可以重新汇总。"))
     _fill(report, _compiled_figures(report))
-    _validated(report)
+    validated(report)
     report.save()
     return report
 
@@ -341,6 +330,6 @@ def period_report_correct(*, user, report: PeriodReport, reason: str) -> PeriodR
         correction_reason=reason,
     )
     _fill(new, figures)
-    _validated(new)
+    validated(new)
     new.save()
     return new

@@ -6,8 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import VersionedFormMixin, version_field
 from facilities.forms import BootstrapMixin, DateInput
-from subsidies.models import Application
+from facilities.models import Facility
+from subsidies.models import Application, Fund, Program
 from subsidies.services import Decision
 
 
@@ -178,3 +180,114 @@ __all__ = [
     "PaymentForm",
     "ReversalForm",
 ]
+
+
+# ---------------------------------------------------------------- rules on pages
+
+
+class PaymentControlsForm(BootstrapMixin, forms.Form):
+    maker_checker = forms.BooleanField(
+        label=_("审批与支付分离"),
+        required=False,
+        help_text=_("开启后：审核人不能支付同一申请，支付人不能冲销自己的支付"),
+    )
+    version = version_field()
+
+
+class ProgramForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
+    """A district's program on a page (subsidies.services.program_save writes it)."""
+
+    class Meta:
+        model = Program
+        fields = [
+            "district",
+            "year",
+            "kind",
+            "name",
+            "fund",
+            "basis",
+            "rate",
+            "effective_from",
+            "effective_to",
+            "payable_text",
+            "payable_by",
+            "accepting_applications",
+            "requires_filed",
+            "requires_operating",
+            "requires_inclusive",
+            "allowed_kinds",
+            "notes",
+            "source",
+        ]
+        widgets = {
+            "effective_from": DateInput,
+            "effective_to": DateInput,
+            "payable_by": DateInput,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, districts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = districts
+        self.fields["district"].empty_label = None
+        self.fields["fund"].queryset = Fund.objects.filter(district__in=districts).order_by("-year", "name")
+        self.fields["allowed_kinds"] = forms.MultipleChoiceField(
+            label=_("限定机构类型"),
+            choices=Facility.Kind.choices,
+            required=False,
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+            help_text=_("不勾选表示不限机构类型"),
+            initial=self.instance.allowed_kinds if self.instance.pk else [],
+        )
+
+    def _post_clean(self):
+        # The service runs the model's checks (with its own messages) inside its transaction.
+        forms.BaseForm._post_clean(self)
+
+
+class ProgramRuleForm(BootstrapMixin, forms.Form):
+    """A change of a program's rate from a date; `rule` names the change being edited (empty: a new one)."""
+
+    rule = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    basis = forms.ChoiceField(label=_("计算方式"), choices=Program.Basis.choices)
+    rate = forms.DecimalField(label=_("标准（元）"), min_value=0, max_digits=12, decimal_places=2)
+    effective_from = forms.DateField(label=_("生效日期"), widget=DateInput)
+    effective_to = forms.DateField(
+        label=_("失效日期"), widget=DateInput, required=False, help_text=_("留空：至项目结束")
+    )
+    note = forms.CharField(
+        label=_("调整依据/说明"), max_length=255, help_text=_("文件文号、会议纪要等，将随调整保存")
+    )
+    version = version_field()
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("effective_from"), data.get("effective_to")
+        if start and end and start > end:
+            self.add_error("effective_to", _("失效日期不能早于生效日期。"))
+        return data
+
+
+class FundForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Fund
+        fields = [
+            "district",
+            "source_level",
+            "name",
+            "year",
+            "amount_allocated",
+            "purpose",
+            "spend_by",
+            "notes",
+            "source",
+        ]
+        widgets = {"spend_by": DateInput, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, districts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = districts
+        self.fields["district"].empty_label = None
+
+    def _post_clean(self):
+        forms.BaseForm._post_clean(self)

@@ -37,6 +37,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager, ScopedQuerySet
@@ -58,17 +59,32 @@ def approximate_display(value: Decimal | None, comparator: str, unit: str) -> st
     return f"{prefix}{value.normalize():,f} {unit}"
 
 
+def choice_check(field: str, choices, name: str, *, blank: bool = False) -> models.CheckConstraint:
+    """A CHECK constraint that holds `field` to its choices in the database too (raw SQL, the admin,
+    bulk writes): a value outside them, such as "Z", is refused by PostgreSQL."""
+    values = [value for value, _label in choices]
+    condition = Q(**{f"{field}__in": values + ([""] if blank else [])})
+    return models.CheckConstraint(
+        condition=condition,
+        name=name,
+        violation_error_message=format_lazy("{}（{}）", _("只能取给定选项之一"), field),
+    )
+
+
 # ---------------------------------------------------------------- funds
+
+
+class _FundSourceLevel(models.TextChoices):
+    CENTRAL = "central", _("中央财政")
+    CITY = "city", _("市级财政")
+    DISTRICT = "district", _("区级财政")
 
 
 @pghistory.track(*tracked())
 class Fund(VersionedModel):
     """Money allocated to a district for a year by one level of government."""
 
-    class SourceLevel(models.TextChoices):
-        CENTRAL = "central", _("中央财政")
-        CITY = "city", _("市级财政")
-        DISTRICT = "district", _("区级财政")
+    SourceLevel = _FundSourceLevel
 
     seed_key = models.SlugField(_("种子标识"), max_length=64, null=True, blank=True, unique=True)
     source_level = models.CharField(_("资金层级"), max_length=16, choices=SourceLevel.choices)
@@ -109,6 +125,7 @@ class Fund(VersionedModel):
                 name="fund_unique_name_per_district_year",
                 violation_error_message=_("该区县该年度已有同名资金。"),
             ),
+            choice_check("source_level", _FundSourceLevel.choices, "fund_source_level_choices"),
         ]
         triggers = [
             # An allocation never goes below what is committed and reported as spent.
@@ -223,23 +240,29 @@ class PaymentControls(Versioned):
 # ---------------------------------------------------------------- programs and their rules
 
 
+class _ProgramKind(models.TextChoices):
+    CONSTRUCTION = "construction", _("建设补助")
+    RENT = "rent", _("租金补助")
+    OPERATING = "operating", _("运营补助")
+    DEMONSTRATION = "demonstration", _("示范补助")
+    NEEDY_INFANTS = "needy_infants", _("困难婴幼儿补助")
+    INCENTIVE = "incentive", _("激励性奖补")
+
+
+class _ProgramBasis(models.TextChoices):
+    PER_M2_MONTH = "per_m2_month", _("按面积和月数（元/㎡/月）")
+    PER_SLOT = "per_slot", _("按托位数（元/托位）")
+    PER_CHILD_MONTH = "per_child_month", _("按在托人数和月数（元/人/月）")
+    FIXED = "fixed", _("定额（元）")
+
+
 @pghistory.track(*tracked())
 class Program(VersionedModel):
     """A subsidy program: who may apply (eligibility as data) and how much the rule proposes."""
 
-    class Kind(models.TextChoices):
-        CONSTRUCTION = "construction", _("建设补助")
-        RENT = "rent", _("租金补助")
-        OPERATING = "operating", _("运营补助")
-        DEMONSTRATION = "demonstration", _("示范补助")
-        NEEDY_INFANTS = "needy_infants", _("困难婴幼儿补助")
-        INCENTIVE = "incentive", _("激励性奖补")
+    Kind = _ProgramKind
 
-    class Basis(models.TextChoices):
-        PER_M2_MONTH = "per_m2_month", _("按面积和月数（元/㎡/月）")
-        PER_SLOT = "per_slot", _("按托位数（元/托位）")
-        PER_CHILD_MONTH = "per_child_month", _("按在托人数和月数（元/人/月）")
-        FIXED = "fixed", _("定额（元）")
+    Basis = _ProgramBasis
 
     # The application figures each basis needs.
     FIGURES = {
@@ -283,7 +306,15 @@ class Program(VersionedModel):
     )
     accepting_applications = models.BooleanField(_("受理申请"), default=True)
     payable_text = models.CharField(_("兑现时间（原文）"), max_length=64, blank=True)
-    payable_by = models.DateField(_("兑现期限"), null=True, blank=True)
+    payable_by = models.DateField(
+        _("兑现期限"), null=True, blank=True, help_text=_("此日期之后不再支付；留空表示文件未写明")
+    )
+    effective_from = models.DateField(
+        _("生效日期"), null=True, blank=True, help_text=_("留空即为项目年度的1月1日")
+    )
+    effective_to = models.DateField(
+        _("失效日期"), null=True, blank=True, help_text=_("留空即为项目年度的12月31日")
+    )
     notes = models.TextField(_("说明/原文"), blank=True)
     source = models.ForeignKey(
         SourceDocument, verbose_name=_("来源文件"), on_delete=models.PROTECT, null=True, blank=True
@@ -307,6 +338,15 @@ class Program(VersionedModel):
                 name="program_unique_name_per_district_year",
                 violation_error_message=_("该区县该年度已有同名补助项目。"),
             ),
+            models.CheckConstraint(
+                condition=Q(effective_from__isnull=True)
+                | Q(effective_to__isnull=True)
+                | Q(effective_from__lte=F("effective_to")),
+                name="program_effective_ordered",
+                violation_error_message=_("生效日期不能晚于失效日期。"),
+            ),
+            choice_check("kind", _ProgramKind.choices, "program_kind_choices"),
+            choice_check("basis", _ProgramBasis.choices, "program_basis_choices"),
         ]
         triggers = [
             # Moving a program to another fund moves its commitments too.
@@ -322,7 +362,28 @@ class Program(VersionedModel):
     def __str__(self):
         return f"{self.year}年{self.name}"
 
+    @property
+    def starts(self) -> datetime.date:
+        """The first day the program is in force: its effective date, else 1 January of its year."""
+        return self.effective_from or datetime.date(self.year, 1, 1)
+
+    @property
+    def ends(self) -> datetime.date:
+        """The last day the program is in force: its end date, else 31 December of its year."""
+        return self.effective_to or datetime.date(self.year, 12, 31)
+
     def clean(self):
+        errors = {}
+        if self.year and self.effective_from and self.effective_from.year != self.year:
+            errors["effective_from"] = _("生效日期须在项目年度内。")
+        if self.year and self.effective_to and self.effective_to.year != self.year:
+            errors["effective_to"] = _("失效日期须在项目年度内。")
+        if self.effective_from and self.effective_to and self.effective_from > self.effective_to:
+            errors["effective_to"] = _("失效日期不能早于生效日期。")
+        if self.year and self.payable_by and self.payable_by.year < self.year:
+            errors["payable_by"] = _("兑现期限不能早于项目年度。")
+        if errors:
+            raise ValidationError(errors)
         if self.fund_id and self.district_id and self.fund.district_id != self.district_id:
             raise ValidationError({"fund": _("资金来源须属于本项目所在区县。")})
         if self.pk and self.fund_id:
@@ -375,6 +436,104 @@ class Program(VersionedModel):
         if self.allowed_kinds:
             labels.append(str(_("类型：")) + "、".join(self.allowed_kind_labels))
         return labels
+
+
+@pghistory.track(*tracked())
+class ProgramRule(VersionedModel):
+    """A change of a program's rule from a date: the basis and rate in force from `effective_from` to
+    `effective_to` (open: until the program ends). Where no such row covers a date, the program's own basis
+    and rate are in force (subsidies.selectors.rule_in_force). Rows of one program never overlap (trigger
+    `program_rule_no_overlap`). An application keeps the rule it was computed with, and a decided
+    application's amounts never change (trigger `application_decided_is_final`), so editing a rule later
+    changes no decision."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("补助项目"), on_delete=models.PROTECT, related_name="rules"
+    )
+    basis = models.CharField(_("计算方式"), max_length=24, choices=Program.Basis.choices)
+    rate = models.DecimalField(_("标准（元）"), max_digits=12, decimal_places=2)
+    effective_from = models.DateField(_("生效日期"))
+    effective_to = models.DateField(_("失效日期"), null=True, blank=True, help_text=_("留空：至项目结束"))
+    note = models.CharField(_("调整依据/说明"), max_length=255)
+
+    scope = Scope(district="program__district", district_wide=True)
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("补助标准调整")
+        verbose_name_plural = _("补助标准调整")
+        ordering = ["program", "effective_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rate__gte=0),
+                name="program_rule_rate_non_negative",
+                violation_error_message=_("补助标准不能为负数。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_from__lte=F("effective_to")),
+                name="program_rule_dates_ordered",
+                violation_error_message=_("生效日期不能晚于失效日期。"),
+            ),
+            models.UniqueConstraint(
+                fields=["program", "effective_from"],
+                name="program_rule_one_per_start",
+                violation_error_message=_("该项目在此日期已有一条标准调整。"),
+            ),
+            choice_check("basis", Program.Basis.choices, "program_rule_basis_choices"),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="program_rule_no_overlap",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=(
+                    "IF EXISTS (SELECT 1 FROM subsidies_programrule r WHERE r.program_id = NEW.program_id "
+                    "AND r.id <> NEW.id AND daterange(r.effective_from, r.effective_to, '[]') && "
+                    "daterange(NEW.effective_from, NEW.effective_to, '[]')) THEN "
+                    "RAISE EXCEPTION 'program rule: the dates overlap another rule of program %', "
+                    "NEW.program_id USING ERRCODE = 'exclusion_violation'; END IF; RETURN NEW;"
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        until = self.effective_to.isoformat() if self.effective_to else "…"
+        return f"{self.program} · {self.effective_from.isoformat()}—{until} · {self.rule_text}"
+
+    @property
+    def rule_text(self) -> str:
+        return Program(basis=self.basis, rate=self.rate).rule_text
+
+    def clean(self):
+        errors = {}
+        if self.effective_from and self.effective_to and self.effective_from > self.effective_to:
+            errors["effective_to"] = _("失效日期不能早于生效日期。")
+        if self.program_id and self.effective_from:
+            program = self.program
+            if not program.starts <= self.effective_from <= program.ends:
+                errors["effective_from"] = _("生效日期须在项目有效期（%(start)s 至 %(end)s）内。") % {
+                    "start": program.starts.isoformat(),
+                    "end": program.ends.isoformat(),
+                }
+            elif self.effective_to and self.effective_to > program.ends:
+                errors["effective_to"] = _("失效日期不能晚于项目结束日期（%(end)s）。") % {
+                    "end": program.ends.isoformat()
+                }
+            else:
+                others = ProgramRule.objects.filter(program_id=self.program_id).exclude(pk=self.pk)
+                end = self.effective_to or datetime.date.max
+                clash = (
+                    others.filter(effective_from__lte=end)
+                    .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from))
+                    .first()
+                )
+                if clash:
+                    errors["effective_from"] = _("与已有的标准调整（%(rule)s）日期重叠。") % {
+                        "rule": f"{clash.effective_from.isoformat()}—"
+                        f"{clash.effective_to.isoformat() if clash.effective_to else '…'}"
+                    }
+        if errors:
+            raise ValidationError(errors)
 
 
 # ---------------------------------------------------------------- aggregates a document reports
@@ -435,6 +594,7 @@ class AggregateDisbursement(VersionedModel):
                 name="aggregate_amount_non_negative",
                 violation_error_message=_("金额不能为负数。"),
             ),
+            choice_check("program_kind", Program.Kind.choices, "aggregate_program_kind_choices"),
         ]
         triggers = [
             pgtrigger.Trigger(
@@ -478,18 +638,21 @@ class AggregateDisbursement(VersionedModel):
 # ---------------------------------------------------------------- applications
 
 
+class _ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("待审核")
+    APPROVED = "approved", _("已批准")
+    REDUCED = "reduced", _("核减后批准")
+    REJECTED = "rejected", _("已驳回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
 @pghistory.track(*tracked())
 class Application(VersionedModel):
     """An operator's application for one facility, program and period, with the figures the rule needs.
     The rule's proposal is kept as submitted (with the rule it came from); an official's different amount
     is kept beside it with the written reason."""
 
-    class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("待审核")
-        APPROVED = "approved", _("已批准")
-        REDUCED = "reduced", _("核减后批准")
-        REJECTED = "rejected", _("已驳回")
-        WITHDRAWN = "withdrawn", _("已撤回")
+    Status = _ApplicationStatus
 
     GRANTED = (Status.APPROVED, Status.REDUCED)
     OPEN = (Status.SUBMITTED, Status.APPROVED, Status.REDUCED)
@@ -509,6 +672,18 @@ class Application(VersionedModel):
     note = models.TextField(_("申请说明"), blank=True)
     rule_basis = models.CharField(_("计算方式（提交时）"), max_length=24, choices=Program.Basis.choices)
     rule_rate = models.DecimalField(_("标准（提交时，元）"), max_digits=12, decimal_places=2)
+    rule = models.ForeignKey(
+        ProgramRule,
+        verbose_name=_("适用的标准调整"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        help_text=_("空：按项目本身的标准计算"),
+    )
+    program_version = models.PositiveIntegerField(
+        _("计算时的项目版本"), null=True, blank=True, help_text=_("提交时补助项目记录的版本号")
+    )
     proposed_amount = models.DecimalField(_("按规则测算金额（元）"), **MONEY)
     approved_amount = models.DecimalField(_("核定金额（元）"), null=True, blank=True, **MONEY)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
@@ -579,6 +754,8 @@ class Application(VersionedModel):
                 name="application_one_open_per_period",
                 violation_error_message=_("该机构已有该项目同一期间的申请。"),
             ),
+            choice_check("status", _ApplicationStatus.choices, "application_status_choices"),
+            choice_check("rule_basis", Program.Basis.choices, "application_rule_basis_choices"),
         ]
         triggers = [
             # An approval commits money: the fund must cover it (read under the fund's row lock).
@@ -590,6 +767,27 @@ class Application(VersionedModel):
                 func=(
                     "PERFORM subsidies_fund_within_allocation("
                     "(SELECT fund_id FROM subsidies_program WHERE id = NEW.program_id)); RETURN NULL;"
+                ),
+            ),
+            # A decision is final: once an application is decided, the rule it was computed with, its
+            # figures, the proposal and the approved amount never change (a later rule change included).
+            pgtrigger.Trigger(
+                name="application_decided_is_final",
+                operation=pgtrigger.Update,
+                when=pgtrigger.Before,
+                condition=pgtrigger.Condition("OLD.status <> 'submitted'"),
+                func=(
+                    "IF NEW.status IS DISTINCT FROM OLD.status "
+                    "OR NEW.rule_basis IS DISTINCT FROM OLD.rule_basis "
+                    "OR NEW.rule_rate IS DISTINCT FROM OLD.rule_rate "
+                    "OR NEW.rule_id IS DISTINCT FROM OLD.rule_id "
+                    "OR NEW.proposed_amount IS DISTINCT FROM OLD.proposed_amount "
+                    "OR NEW.approved_amount IS DISTINCT FROM OLD.approved_amount "
+                    "OR NEW.area_m2 IS DISTINCT FROM OLD.area_m2 OR NEW.months IS DISTINCT FROM OLD.months "
+                    "OR NEW.slots IS DISTINCT FROM OLD.slots OR NEW.children IS DISTINCT FROM OLD.children "
+                    "OR NEW.program_id IS DISTINCT FROM OLD.program_id THEN "
+                    "RAISE EXCEPTION 'application %: a decided application is final', OLD.id "
+                    "USING ERRCODE = 'check_violation'; END IF; RETURN NEW;"
                 ),
             ),
         ]
@@ -630,12 +828,15 @@ class LedgerQuerySet(ScopedQuerySet):
         return self.aggregate(total=models.Sum("amount"))["total"] or ZERO
 
 
+class _LedgerEntryKind(models.TextChoices):
+    PAYMENT = "payment", _("支付")
+    REVERSAL = "reversal", _("冲销")
+
+
 class LedgerEntry(models.Model):
     """One payment to a facility from a fund under a program, or the reversal of one. Never changed."""
 
-    class Kind(models.TextChoices):
-        PAYMENT = "payment", _("支付")
-        REVERSAL = "reversal", _("冲销")
+    Kind = _LedgerEntryKind
 
     entry_date = models.DateField(_("记账日期"))
     facility = models.ForeignKey(
@@ -699,6 +900,7 @@ class LedgerEntry(models.Model):
                 violation_error_message=_("该资金已有此凭证号的记账，未重复记账。"),
             ),
             models.UniqueConstraint(fields=["fund", "seq"], name="ledger_one_seq_per_fund"),
+            choice_check("kind", _LedgerEntryKind.choices, "ledger_kind_choices"),
         ]
         triggers = [
             # Refuses UPDATE and DELETE from anywhere, raw SQL included.
@@ -740,6 +942,10 @@ class LedgerEntry(models.Model):
                     f"IF NEW.entry_date < (app.decided_at AT TIME ZONE '{settings.TIME_ZONE}')::date THEN "
                     "RAISE EXCEPTION 'ledger: payment dated % before the approval', NEW.entry_date "
                     "USING ERRCODE = 'check_violation'; END IF; "
+                    "IF NEW.entry_date > (SELECT payable_by FROM subsidies_program "
+                    "WHERE id = NEW.program_id) "
+                    "THEN RAISE EXCEPTION 'ledger: payment dated % after the program''s pay-by date', "
+                    "NEW.entry_date USING ERRCODE = 'check_violation'; END IF; "
                     "END IF; RETURN NEW;"
                 ),
             ),
@@ -829,17 +1035,20 @@ class LedgerEntry(models.Model):
 # ---------------------------------------------------------------- construction projects
 
 
+class _ProjectKind(models.TextChoices):
+    SERVICE_CENTRE = "service_centre", _("区级托育综合服务指导中心")
+    MEDICAL_CHILDCARE_PARK = "medical_childcare_park", _("“医育结合”托育园")
+    TOWN_PARK = "town_park", _("镇街（社区）托育园")
+    VOCATIONAL_SCHOOL_SITE = "vocational_school_site", _("职业院校托育（生育支持）阵地")
+    OTHER = "other", _("其他")
+
+
 @pghistory.track(*tracked())
 class Project(VersionedModel):
     """A childcare construction project (托育园建设项目). Investment and area keep the document's wording
     (≈, >) as a comparator beside the value; what the document does not say stays empty."""
 
-    class Kind(models.TextChoices):
-        SERVICE_CENTRE = "service_centre", _("区级托育综合服务指导中心")
-        MEDICAL_CHILDCARE_PARK = "medical_childcare_park", _("“医育结合”托育园")
-        TOWN_PARK = "town_park", _("镇街（社区）托育园")
-        VOCATIONAL_SCHOOL_SITE = "vocational_school_site", _("职业院校托育（生育支持）阵地")
-        OTHER = "other", _("其他")
+    Kind = _ProjectKind
 
     seed_key = models.SlugField(_("种子标识"), max_length=64, null=True, blank=True, unique=True)
     kind = models.CharField(_("项目类型"), max_length=32, choices=Kind.choices)
@@ -905,6 +1114,11 @@ class Project(VersionedModel):
                 name="project_unique_name_in_district",
                 violation_error_message=_("该区县已有同名建设项目。"),
             ),
+            choice_check("kind", _ProjectKind.choices, "project_kind_choices"),
+            choice_check(
+                "investment_comparator", Comparator.choices, "project_investment_comparator_choices"
+            ),
+            choice_check("area_comparator", Comparator.choices, "project_area_comparator_choices"),
         ]
 
     def __str__(self):
@@ -928,17 +1142,20 @@ class Project(VersionedModel):
         return approximate_display(self.area_m2, self.area_comparator, "㎡")
 
 
+class _MilestoneStage(models.TextChoices):
+    APPROVAL = "approval", _("立项")
+    DESIGN_TENDER = "design_tender", _("设计招标")
+    CONSTRUCTION_TENDER = "construction_tender", _("施工招标")
+    CONSTRUCTION = "construction", _("在建")
+    IN_SERVICE = "in_service", _("建成投用")
+
+
 @pghistory.track(*tracked())
 class Milestone(Versioned):
     """One stage of a project with its planned and actual dates. `done` is None when no one knows (the
     document does not say); a stage can be done with an unknown date."""
 
-    class Stage(models.TextChoices):
-        APPROVAL = "approval", _("立项")
-        DESIGN_TENDER = "design_tender", _("设计招标")
-        CONSTRUCTION_TENDER = "construction_tender", _("施工招标")
-        CONSTRUCTION = "construction", _("在建")
-        IN_SERVICE = "in_service", _("建成投用")
+    Stage = _MilestoneStage
 
     ORDER = [
         Stage.APPROVAL,
@@ -979,6 +1196,7 @@ class Milestone(Versioned):
                 name="milestone_actual_date_means_done",
                 violation_error_message=_("填写了实际日期的节点须标记为已完成。"),
             ),
+            choice_check("stage", _MilestoneStage.choices, "milestone_stage_choices"),
         ]
 
     def __str__(self):

@@ -7,9 +7,10 @@ Amounts are Decimal, rounded ROUND_HALF_UP to two places once, at the end of a c
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -30,6 +31,7 @@ from subsidies.models import (
     LedgerEntry,
     Milestone,
     Program,
+    ProgramRule,
     Project,
 )
 
@@ -107,6 +109,75 @@ def propose(basis: str, rate: Decimal, figures: Figures) -> Proposal:
 
 def propose_for_program(program: Program, figures: Figures) -> Proposal:
     return propose(program.basis, program.rate, figures)
+
+
+# ---------------------------------------------------------------- rules in force on a date
+
+
+@dataclass(frozen=True)
+class RuleInForce:
+    """The basis and rate of a program on one date: a dated adjustment (`rule`) or, where none covers the
+    date, the program's own rule; `starts`/`ends` bound the days it covers."""
+
+    program: Program
+    basis: str
+    rate: Decimal
+    starts: datetime.date
+    ends: datetime.date
+    rule: ProgramRule | None = None
+
+    @property
+    def text(self) -> str:
+        return Program(basis=self.basis, rate=self.rate).rule_text
+
+    def applied(self) -> Program:
+        """The program as it reads on that date (a copy carrying the basis and rate in force), for the
+        checks and the proposal that read `program.basis` / `program.rate`."""
+        program = copy.copy(self.program)
+        program.basis, program.rate = self.basis, self.rate
+        return program
+
+
+def rule_in_force(program: Program, on: datetime.date) -> RuleInForce | None:
+    """The rule of `program` in force on `on`; None outside the program's own dates (its effective dates,
+    else its year)."""
+    if not program.starts <= on <= program.ends:
+        return None
+    rules = list(ProgramRule.objects.filter(program_id=program.pk).order_by("effective_from"))
+    for rule in rules:
+        if rule.effective_from <= on and (rule.effective_to is None or on <= rule.effective_to):
+            ends = min(rule.effective_to or program.ends, program.ends)
+            return RuleInForce(program, rule.basis, rule.rate, rule.effective_from, ends, rule)
+    # The program's own rule, between the adjustments around `on`.
+    before = [r.effective_to for r in rules if r.effective_to and r.effective_to < on]
+    after = [r.effective_from for r in rules if r.effective_from > on]
+    starts = max(before) + datetime.timedelta(days=1) if before else program.starts
+    ends = min(after) - datetime.timedelta(days=1) if after else program.ends
+    return RuleInForce(program, program.basis, program.rate, starts, ends)
+
+
+def rule_problems(program: Program, start, end) -> dict[str, list[str]]:
+    """An application's period against the program's dates: inside the program year and the program's
+    effective dates, and within one rule (a period across a change of rate is split at the change)."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    if not (start and end) or start > end:
+        return {}
+    if start.year != program.year or end.year != program.year:
+        errors["period_start"].append(_("补助期间须在项目年度（%(year)s年）内。") % {"year": program.year})
+        return dict(errors)
+    if start < program.starts or end > program.ends:
+        errors["period_start"].append(
+            _("补助期间须在项目有效期（%(start)s 至 %(end)s）内。")
+            % {"start": program.starts.isoformat(), "end": program.ends.isoformat()}
+        )
+        return dict(errors)
+    rule = rule_in_force(program, start)
+    if rule is not None and end > rule.ends:
+        errors["period_end"].append(
+            _("补助标准自 %(date)s 起调整，请以该日为界分开申请（本期间适用的标准至 %(end)s）。")
+            % {"date": (rule.ends + datetime.timedelta(days=1)).isoformat(), "end": rule.ends.isoformat()}
+        )
+    return dict(errors)
 
 
 def proposal_of(application: Application) -> Proposal:
@@ -824,25 +895,39 @@ def overdue_milestones(
     )
 
 
-def not_in_service(queryset: QuerySet[Project] | None = None) -> QuerySet[Project]:
+def not_in_service(
+    queryset: QuerySet[Project] | None = None, *, as_of: datetime.date | None = None
+) -> QuerySet[Project]:
     """Projects whose in-service milestone is not recorded as done and whose linked facility (if any) is not
-    operating."""
+    operating. With `as_of`, only those still expected: a project counts in the pipeline until its expected
+    completion date (the in-service milestone's planned date) and not after it — a project past that date
+    and not in service is overdue (the projects page flags it), not a place about to open. A project with
+    no planned completion date stays in."""
     queryset = Project.objects.all() if queryset is None else queryset
     in_service = Milestone.objects.filter(project=OuterRef("pk"), stage=Milestone.Stage.IN_SERVICE, done=True)
-    return queryset.exclude(Exists(in_service)).filter(
+    queryset = queryset.exclude(Exists(in_service)).filter(
         Q(facility__isnull=True) | ~Q(facility__operating_status=Facility.OperatingStatus.OPERATING)
     )
+    if as_of is not None:
+        past_due = Milestone.objects.filter(
+            project=OuterRef("pk"), stage=Milestone.Stage.IN_SERVICE, planned_date__lt=as_of
+        )
+        queryset = queryset.exclude(Exists(past_due))
+    return queryset
 
 
-def pipeline_slots_by_town(district, *, skip_facilities_with_slots: bool = False) -> dict[int | None, int]:
+def pipeline_slots_by_town(
+    district, *, skip_facilities_with_slots: bool = False, as_of: datetime.date | None = None
+) -> dict[int | None, int]:
     """Planned slots of the district's projects not yet in service whose linked facility is absent or not
     operating, per town id (None: projects without a town). Unknown planned slots count as 0, and every town
-    with such a project appears, so a zero means “projects, slots unknown”.
+    with such a project appears, so a zero means “projects, slots unknown”. With `as_of`, projects past
+    their expected completion date are left out (`not_in_service`).
 
     planning's own pipeline already counts the recorded slots of planned / under-construction facilities;
     with `skip_facilities_with_slots=True` a project whose linked facility records slots of its own is left
     out, so a caller adding both never counts a place twice."""
-    projects = not_in_service(Project.objects.filter(district=district))
+    projects = not_in_service(Project.objects.filter(district=district), as_of=as_of)
     if skip_facilities_with_slots:
         projects = projects.exclude(facility__isnull=False, facility__total_slots__gt=0)
     result: dict[int | None, int] = {}
@@ -857,3 +942,168 @@ def facilities_to_apply_for(user) -> QuerySet[Facility]:
     if access.unrestricted(user):
         return official
     return official.for_user(user, Action.EDIT).filter(pk__in=access.operated_facility_ids(user))
+
+
+# ---------------------------------------------------------------- the claim beside the registry
+
+# The monthly enrolment reports live in an app above this one (reporting/); it registers a reader here so
+# the reviewer sees the reported enrolment without subsidies importing it (as planning.selectors does for
+# the frozen quarter reports). A reader takes (facility, latest month) and returns {"month", "enrolled",
+# "vacant"} of the facility's latest report in or before that month, or None when it has none.
+EnrolmentReader = Callable[[Facility, datetime.date], "dict | None"]
+_enrolment_readers: list[EnrolmentReader] = []
+
+
+def register_enrolment_reader(reader: EnrolmentReader) -> None:
+    if reader not in _enrolment_readers:
+        _enrolment_readers.append(reader)
+
+
+def reported_enrolment(facility: Facility, on: datetime.date) -> dict | None:
+    for reader in _enrolment_readers:
+        figures = reader(facility, on)
+        if figures is not None:
+            return figures
+    return None
+
+
+@dataclass
+class RegistryLine:
+    """One claimed figure beside what the registry and the reports say. `above` flags a claim beyond the
+    registry figure; `unknown` a claim the registry cannot confirm (no figure recorded). `suggested` is
+    the amount the application's own rule gives with the registry figure instead of the claim."""
+
+    key: str
+    label: str
+    claimed: str
+    registry: str
+    source: str
+    above: bool = False
+    unknown: bool = False
+    suggested: Decimal | None = None
+
+
+@dataclass
+class RegistryCheck:
+    lines: list[RegistryLine]
+    open_findings: int
+    overdue_findings: int
+    serious_open: int
+    findings_as_of: datetime.date
+
+    @property
+    def flagged(self) -> int:
+        return sum(1 for line in self.lines if line.above)
+
+
+def _fmt_number(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():,f}"
+    return f"{value:,}"
+
+
+def _suggest(application: Application, name: str, value) -> Decimal | None:
+    """The amount the application's rule gives with `value` in place of the claimed `name`: offered only
+    when it is positive and below the proposal (a reduction)."""
+    if not value or value <= 0:
+        return None
+    figures = Figures(application.area_m2, application.months, application.slots, application.children)
+    figures = Figures(**{**figures.__dict__, name: value})
+    amount = propose(application.rule_basis, application.rule_rate, figures).amount
+    if amount is None or amount <= 0 or amount >= application.proposed_amount:
+        return None
+    return amount
+
+
+def registry_check(application: Application, today: datetime.date | None = None) -> RegistryCheck:
+    """What the reviewer compares the claim with: the facility's registered indoor area, its approved slots
+    (inclusive slots for a program limited to inclusive facilities), the enrolment of its latest monthly
+    report in or before the period's last month (else the registry's enrolled count), its inclusive status,
+    and its unresolved inspection findings."""
+    from supervision.models import Finding
+
+    today = today or timezone.localdate()
+    facility = application.facility
+    program = application.program
+    lines: list[RegistryLine] = []
+
+    area = facility.indoor_area_m2
+    if application.area_m2 is not None:
+        lines.append(
+            RegistryLine(
+                "area_m2",
+                str(_("面积（㎡）")),
+                _fmt_number(application.area_m2),
+                _fmt_number(area),
+                str(_("机构登记的室内面积")),
+                above=area is not None and application.area_m2 > area,
+                unknown=area is None,
+                suggested=_suggest(application, "area_m2", area)
+                if area is not None and application.area_m2 > area
+                else None,
+            )
+        )
+
+    inclusive_only = program.requires_inclusive
+    slots = facility.inclusive_slots if inclusive_only else facility.total_slots
+    slot_label = _("登记的普惠托位数") if inclusive_only else _("登记的托位总数（按班级核定）")
+    if application.slots is not None or application.rule_basis == Basis.PER_SLOT:
+        claimed = application.slots
+        lines.append(
+            RegistryLine(
+                "slots",
+                str(_("托位数")),
+                _fmt_number(claimed),
+                _fmt_number(slots),
+                str(slot_label),
+                above=claimed is not None and claimed > slots,
+                suggested=_suggest(application, "slots", slots) if claimed and claimed > slots else None,
+            )
+        )
+    else:
+        lines.append(RegistryLine("slots", str(_("托位数")), "—", _fmt_number(slots), str(slot_label)))
+
+    report = reported_enrolment(facility, min(application.period_end, today))
+    if report is not None:
+        enrolled = report["enrolled"]
+        source = _("%(month)s 月报的在托人数") % {"month": report["month"].strftime("%Y-%m")}
+    else:
+        enrolled = facility.enrolled_children
+        source = _("机构登记的在托人数（无月报）")
+    claimed = application.children
+    lines.append(
+        RegistryLine(
+            "children",
+            str(_("在托人数")),
+            _fmt_number(claimed),
+            _fmt_number(enrolled),
+            str(source),
+            above=claimed is not None and enrolled is not None and claimed > enrolled,
+            unknown=claimed is not None and enrolled is None,
+            suggested=_suggest(application, "children", enrolled)
+            if claimed is not None and enrolled is not None and claimed > enrolled
+            else None,
+        )
+    )
+
+    lines.append(
+        RegistryLine(
+            "inclusive",
+            str(_("普惠机构")),
+            str(_("须为普惠机构")) if inclusive_only else "—",
+            str(_("是")) if facility.is_inclusive else str(_("否")),
+            str(_("机构登记")),
+            above=inclusive_only and not facility.is_inclusive,
+        )
+    )
+
+    findings = Finding.objects.filter(facility=facility).unresolved()
+    return RegistryCheck(
+        lines=lines,
+        open_findings=findings.count(),
+        overdue_findings=Finding.objects.filter(facility=facility).overdue(today).count(),
+        serious_open=findings.filter(severity=Finding.Severity.SERIOUS).count(),
+        findings_as_of=today,
+    )

@@ -23,7 +23,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,7 +33,7 @@ from core.errors import NotAllowed as CoreNotAllowed
 from core.errors import ServiceError
 from facilities.models import Facility
 from subsidies import selectors
-from subsidies.models import Application, Fund, LedgerEntry, PaymentControls, Program
+from subsidies.models import Application, Fund, LedgerEntry, PaymentControls, Program, ProgramRule
 
 
 class SubsidyError(ServiceError):
@@ -152,13 +152,20 @@ def application_submit(
         raise NotAllowed(_("只有本机构的填报人可以为本机构申请补助。"))
     # Serialise applications of one facility, so the overlap check below cannot race.
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
-    program = Program.objects.select_related("district").get(pk=program.pk)
+    # The program's row is shared-locked: its rule cannot change while this application is computed.
+    program = Program.objects.select_for_update(of=("self",)).select_related("district").get(pk=program.pk)
 
     problems = selectors.eligibility_problems(program, facility)
     if problems:
         raise SubsidyError(" ".join(problems), {"program": problems})
+    errors = selectors.rule_problems(program, period_start, period_end)
+    if errors:
+        raise SubsidyError(_("请按提示修改申请。"), errors)
+    # The rule in force on the period's first day computes the application (and is kept on it).
+    in_force = selectors.rule_in_force(program, period_start)
+    ruled = in_force.applied()
     figures = selectors.Figures(area_m2=area_m2, months=months, slots=slots, children=children)
-    errors = selectors.figure_problems(program, facility, period_start, period_end, figures)
+    errors = selectors.figure_problems(ruled, facility, period_start, period_end, figures)
     if errors:
         raise SubsidyError(_("请按提示修改申请。"), errors)
     overlap = selectors.overlapping_application(program, facility, period_start, period_end)
@@ -171,8 +178,8 @@ def application_submit(
         }
         raise SubsidyError(message, {"period_start": [message]})
 
-    proposal = selectors.propose_for_program(program, figures)
-    needed = Program.FIGURES[Program.Basis(program.basis)]
+    proposal = selectors.propose_for_program(ruled, figures)
+    needed = Program.FIGURES[Program.Basis(ruled.basis)]
     application = Application(
         program=program,
         facility=facility,
@@ -184,8 +191,10 @@ def application_submit(
         slots=slots if "slots" in needed else None,
         children=children if "children" in needed else None,
         note=note.strip(),
-        rule_basis=program.basis,
-        rule_rate=program.rate,
+        rule_basis=ruled.basis,
+        rule_rate=ruled.rate,
+        rule=in_force.rule,
+        program_version=program.version,
         proposed_amount=proposal.amount,
         submitted_by=user,
     )
@@ -336,6 +345,11 @@ def payment_create(
     entry_date = entry_date or timezone.localdate()
     if entry_date > timezone.localdate():
         raise SubsidyError(_("记账日期不能晚于今天。"), {"entry_date": [_("记账日期不能晚于今天。")]})
+    if program.payable_by and entry_date > program.payable_by:
+        message = _("该补助项目的兑现期限为 %(date)s，此后不能再支付。") % {
+            "date": program.payable_by.isoformat()
+        }
+        raise SubsidyError(message, {"entry_date": [message]})
     approved_on = timezone.localtime(application.decided_at).date() if application.decided_at else None
     if approved_on and entry_date < approved_on:
         message = _("记账日期不能早于批准日期（%(date)s）。") % {"date": approved_on.isoformat()}
@@ -446,3 +460,221 @@ def payment_reverse(
     except IntegrityError as error:  # a concurrent reversal of the same payment won
         raise SubsidyError(_("该支付已被冲销。")) from error
     return reversal
+
+
+# ---------------------------------------------------------------- rules on pages: programs, rates, funds
+
+
+def may_manage(user, district) -> bool:
+    """A district's programs, funds and payment controls: its district officials (and superusers)."""
+    return district is not None and can(user, Action.MANAGE, district)
+
+
+PROGRAM_FIELDS = (
+    "district",
+    "year",
+    "kind",
+    "name",
+    "fund",
+    "basis",
+    "rate",
+    "requires_filed",
+    "requires_operating",
+    "requires_inclusive",
+    "allowed_kinds",
+    "accepting_applications",
+    "payable_text",
+    "payable_by",
+    "effective_from",
+    "effective_to",
+    "notes",
+    "source",
+)
+# Once a program has applications, these change only through a dated rate change (ProgramRule): an edit
+# in place would recompute nothing already submitted but would silently rewrite what "the rule" was.
+RULE_FIELDS = ("basis", "rate", "year", "district")
+
+
+@transaction.atomic
+def program_save(*, user, program: Program | None = None, version: int | None = None, **data) -> Program:
+    """Create or edit a district's program. The rule itself (basis, rate) changes in place only while no
+    application uses it; afterwards a change is a ProgramRule from a date. The effective dates must still
+    cover every open or decided application's period."""
+    creating = program is None
+    if creating:
+        program = Program()
+    else:
+        program = Program.objects.select_for_update(of=("self",)).get(pk=program.pk)
+        if not may_manage(user, program.district):
+            raise NotAllowed(_("只有本区卫健委可以修改本区的补助项目。"))
+        if version is not None:
+            program.version = version
+    district = data.get("district", program.district if not creating else None)
+    if not may_manage(user, district):
+        raise NotAllowed(_("只有本区卫健委可以设立本区的补助项目。"))
+    applications = (
+        Application.objects.filter(program_id=program.pk).exclude(status=Application.Status.WITHDRAWN)
+        if not creating
+        else Application.objects.none()
+    )
+    errors: dict[str, list[str]] = {}
+    if applications.exists():
+        for name in RULE_FIELDS:
+            if name in data and _value(data[name]) != _value(getattr(program, name)):
+                errors[name] = [
+                    _("该项目已有申请，%(field)s不能直接修改；请添加自某日起生效的标准调整。")
+                    % {"field": Program._meta.get_field(name).verbose_name}
+                ]
+    for name in PROGRAM_FIELDS:
+        if name in data:
+            setattr(program, name, data[name])
+    program.allowed_kinds = program.allowed_kinds or []
+    if errors:
+        raise SubsidyError(_("请修正标出的问题后再保存。"), errors)
+    outside = applications.filter(
+        models.Q(period_start__lt=program.starts) | models.Q(period_end__gt=program.ends)
+    ).first()
+    if outside:
+        message = _("申请 #%(pk)s 的期间（%(start)s 至 %(end)s）在新的有效期之外，不能这样修改。") % {
+            "pk": outside.pk,
+            "start": outside.period_start.isoformat(),
+            "end": outside.period_end.isoformat(),
+        }
+        raise SubsidyError(message, {"effective_from": [message]})
+    _full_clean(program)
+    try:
+        with transaction.atomic():
+            program.save()
+    except IntegrityError as error:
+        raise SubsidyError(_database_refusal(error), {"fund": [_database_refusal(error)]}) from error
+    return program
+
+
+def _value(value):
+    return getattr(value, "pk", value)
+
+
+@transaction.atomic
+def program_rule_save(
+    *,
+    user,
+    program: Program,
+    rule: ProgramRule | None = None,
+    basis: str,
+    rate: Decimal,
+    effective_from: datetime.date,
+    effective_to: datetime.date | None = None,
+    note: str = "",
+    version: int | None = None,
+) -> ProgramRule:
+    """A change of the program's rate from a date (or an edit of one). A rule an application was computed
+    with keeps its basis, rate and start; it may only be closed at a date after its applications' periods.
+    Decided applications never change: they keep the amounts they were decided at."""
+    program = Program.objects.select_for_update(of=("self",)).select_related("district").get(pk=program.pk)
+    if not may_manage(user, program.district):
+        raise NotAllowed(_("只有本区卫健委可以调整本区补助项目的标准。"))
+    if rule is None:
+        rule = ProgramRule(program=program)
+    else:
+        rule = ProgramRule.objects.select_for_update().get(pk=rule.pk, program=program)
+        if version is not None:
+            rule.version = version
+        used = rule.applications.exclude(status=Application.Status.WITHDRAWN)
+        if used.exists():
+            changed = (
+                basis != rule.basis or Decimal(rate) != rule.rate or effective_from != rule.effective_from
+            )
+            if changed:
+                message = _(
+                    "已有申请按此标准计算，计算方式、标准和生效日期不能修改；可以设定失效日期后另加调整。"
+                )
+                raise SubsidyError(message, {"rate": [message]})
+            last = used.order_by("-period_start").first()
+            if effective_to is not None and last.period_start > effective_to:
+                message = _("申请 #%(pk)s 按此标准计算（期间自 %(date)s 起），失效日期不能早于该日。") % {
+                    "pk": last.pk,
+                    "date": last.period_start.isoformat(),
+                }
+                raise SubsidyError(message, {"effective_to": [message]})
+    rule.basis, rule.rate = basis, rate
+    rule.effective_from, rule.effective_to = effective_from, effective_to
+    rule.note = (note or "").strip()
+    if not rule.note:
+        message = _("请写明调整依据（文件、会议纪要等）。")
+        raise SubsidyError(message, {"note": [message]})
+    _full_clean(rule)
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError as error:  # the overlap trigger, for a race the check above lost
+        raise SubsidyError(
+            _database_refusal(error), {"effective_from": [_database_refusal(error)]}
+        ) from error
+    return rule
+
+
+FUND_FIELDS = (
+    "source_level",
+    "name",
+    "district",
+    "year",
+    "amount_allocated",
+    "purpose",
+    "spend_by",
+    "source",
+    "notes",
+)
+
+
+@transaction.atomic
+def fund_save(*, user, fund: Fund | None = None, version: int | None = None, **data) -> Fund:
+    """Create or edit a district's fund. The allocation never goes below what is committed and reported
+    as spent (read under the fund's row lock; the trigger fund_covers_commitments holds the same line)."""
+    if fund is None:
+        fund = Fund()
+    else:
+        fund = Fund.objects.select_for_update().get(pk=fund.pk)
+        if not may_manage(user, fund.district):
+            raise NotAllowed(_("只有本区卫健委可以修改本区的资金。"))
+        if version is not None:
+            fund.version = version
+        moved = "district" in data and _value(data["district"]) != fund.district_id
+        if moved and (fund.programs.exists() or fund.ledger_entries.exists()):
+            message = _("该资金已有补助项目或支付记录，不能改到其他区县。")
+            raise SubsidyError(message, {"district": [message]})
+    district = data.get("district", fund.district if fund.pk else None)
+    if not may_manage(user, district):
+        raise NotAllowed(_("只有本区卫健委可以登记本区的资金。"))
+    for name in FUND_FIELDS:
+        if name in data:
+            setattr(fund, name, data[name])
+    _full_clean(fund)
+    try:
+        with transaction.atomic():
+            fund.save()
+    except IntegrityError as error:
+        message = _database_refusal(error)
+        raise SubsidyError(message, {"amount_allocated": [message]}) from error
+    return fund
+
+
+# ---------------------------------------------------------------- payment controls (maker-checker)
+
+
+@transaction.atomic
+def payment_controls_set(
+    *, user, district, maker_checker: bool, version: int | None = None
+) -> PaymentControls:
+    """Turn a district's maker-checker on or off. Its officials do it on the controls page (the command
+    `payment_controls` does it as the system); every change is kept in the record's history."""
+    if user is not None and not may_manage(user, district):
+        raise NotAllowed(_("只有本区卫健委可以设置本区的支付控制。"))
+    controls = PaymentControls.objects.select_for_update().filter(district=district).first()
+    if controls is None:
+        controls = PaymentControls(district=district)
+    elif version is not None:
+        controls.version = version
+    controls.maker_checker = bool(maker_checker)
+    _full_clean(controls)
+    controls.save()
+    return controls

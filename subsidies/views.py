@@ -11,7 +11,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +30,7 @@ from core.views import (
     export_links,
 )
 from facilities.models import Facility
-from subsidies import selectors, services, tables
+from subsidies import project_selectors, project_services, project_tables, selectors, services, tables
 from subsidies.filtersets import (
     AggregateFilterSet,
     ApplicationFilterSet,
@@ -69,6 +69,8 @@ def sections(user) -> dict:
         "ledger": district_scope or town or operator,
         "projects": district_scope or town,
         "apply": operator or unrestricted(user),
+        # Programs, funds and payment controls of a district: its officials (subsidies.rule_views).
+        "manage": Region.objects.districts().for_user(user, Action.MANAGE).exists(),
     }
 
 
@@ -132,6 +134,10 @@ def index(request):
             "projects": projects.count(),
             "overdue": overdue.count(),
             "recent": applications.select_related("facility", "program").order_by("-created_at")[:8],
+            "controls_district": Region.objects.districts()
+            .for_user(request.user, Action.MANAGE)
+            .order_by("code")
+            .first(),
         },
     )
 
@@ -225,6 +231,7 @@ class FundDetailView(SubsidyDetailView):
         return super().get_context_data(
             execution=selectors.fund_execution([fund])[0],
             plan=selectors.fund_plan(fund),
+            may_manage=services.may_manage(self.request.user, fund.district),
             programs=fund.programs.order_by("-year", "name"),
             tables=built,
             export_urls=export_links(self.request, built),
@@ -407,16 +414,20 @@ def _preview(facility, program, data) -> dict:
     figures = selectors.Figures(
         data.get("area_m2"), data.get("months"), data.get("slots"), data.get("children")
     )
-    errors = selectors.figure_problems(
-        program, facility, data.get("period_start"), data.get("period_end"), figures
-    )
+    start, end = data.get("period_start"), data.get("period_end")
+    # The rule in force on the period's first day computes the application (as the service does).
+    in_force = selectors.rule_in_force(program, start) if start else None
+    ruled = in_force.applied() if in_force else program
+    errors = selectors.rule_problems(program, start, end)
+    for name, found in selectors.figure_problems(ruled, facility, start, end, figures).items():
+        errors.setdefault(name, []).extend(found)
     return {
         "program": program,
         "facility": facility,
         "eligibility": selectors.eligibility_problems(program, facility),
         "figure_errors": [m for messages_ in errors.values() for m in messages_],
-        "needed": [selectors.figure_label(n) for n in Program.FIGURES[Program.Basis(program.basis)]],
-        "proposal": selectors.propose_for_program(program, figures),
+        "needed": [selectors.figure_label(n) for n in Program.FIGURES[Program.Basis(ruled.basis)]],
+        "proposal": selectors.propose_for_program(ruled, figures),
         "holds": selectors.payment_holds(facility),
     }
 
@@ -514,11 +525,42 @@ class ApplicationStepView(ReviewStepView):
 
 
 class ApplicationDecideView(ApplicationStepView):
+    """The decision, with the claim beside the registry (subsidies.selectors.registry_check). A button
+    “按登记数核减” posts `use_registry=<figure>`: the form comes back filled with a reduction to the amount
+    the application's own rule gives with the registry figure, and a reason saying so; nothing is saved
+    until the reviewer saves the decision."""
+
     template_name = "subsidies/decision_form.html"
     success_message = gettext_lazy("审核决定已保存。")
 
+    def dispatch_object(self):
+        application = super().dispatch_object()
+        self.check = selectors.registry_check(application)
+        return application
+
+    def registry_figure(self):
+        key = self.request.POST.get("use_registry", "") if self.request.method == "POST" else ""
+        return next((line for line in self.check.lines if line.key == key and line.suggested), None)
+
     def get_form(self):
+        line = self.registry_figure()
+        if line is not None:
+            reason = _("按登记数核定%(label)s：申请 %(claimed)s，%(source)s %(registry)s。") % {
+                "label": line.label,
+                "claimed": line.claimed,
+                "source": line.source,
+                "registry": line.registry,
+            }
+            return DecisionForm(
+                initial={"decision": services.Decision.REDUCE, "amount": line.suggested, "reason": reason}
+            )
         return DecisionForm(self.request.POST or None, initial={"decision": services.Decision.APPROVE})
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.dispatch_object()
+        if self.registry_figure() is not None:  # fill the form, save nothing
+            return self.render_form(self.get_form())
+        return super().post(request, *args, **kwargs)
 
     def run(self, application, form):
         data = form.cleaned_data
@@ -535,6 +577,7 @@ class ApplicationDecideView(ApplicationStepView):
         return super().get_context_data(
             proposal=selectors.proposal_of(application),
             eligibility_now=selectors.eligibility_problems(application.program, application.facility),
+            check=self.check,
             **kwargs,
         )
 
@@ -679,7 +722,18 @@ class ProjectListView(SubsidyListView):
         return selectors.timelines(queryset, self.today)
 
     def get_tables(self):
-        return {"projects": tables.projects_table(self.rows, self.today)}
+        # planned (the documents' goals) vs recorded vs in service per kind: subsidies/project_selectors.py
+        districts = Region.objects.filter(
+            Q(pk__in=self.queryset_filtered.values("district"))
+            | Q(pk__in=Region.objects.districts().for_user(self.request.user, Action.DASHBOARD))
+        )
+        if self.cleaned("district"):
+            districts = districts.filter(pk=self.cleaned("district").pk)
+        lines = project_selectors.plan_lines(self.queryset_filtered, districts)
+        return {
+            "plan": project_tables.plan_table(lines),
+            "projects": tables.projects_table(self.rows, self.today),
+        }
 
     def get_context_data(self, **kwargs):
         built = self.get_tables()
@@ -689,6 +743,7 @@ class ProjectListView(SubsidyListView):
             today=self.today,
             tables=built,
             export_urls=self.export_urls(built),
+            can_add_project=Region.objects.districts().for_user(self.request.user, Action.MANAGE).exists(),
             **kwargs,
         )
 
@@ -721,6 +776,7 @@ class ProjectDetailView(SubsidyDetailView):
             admin_url=reverse("admin:subsidies_project_change", args=[project.pk])
             if is_staff(user)
             else None,
+            can_manage=project_services.can_manage_projects(user, project.district),
             **kwargs,
         )
 

@@ -55,7 +55,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from facilities.models import ClassUnit, Facility
@@ -133,12 +134,18 @@ class RuleSet:
         return len(self.own) < len(self.weights) or not self.own_matrix
 
 
-def load_rules(district_id: int | None) -> RuleSet:
+def load_rules(district_id: int | None, on: datetime.date | None = None) -> RuleSet:
+    """The weights in force on `on` (today when None): a weight changed from a date grades the periods
+    before it with the earlier value."""
     weights: dict[tuple[str, str], Decimal] = {}
     own: set[tuple[str, str]] = set()
-    rows = GradingWeight.objects.filter(district__isnull=True)
+    on = on or timezone.localdate()
+    in_force = (Q(effective_from__isnull=True) | Q(effective_from__lte=on)) & (
+        Q(effective_to__isnull=True) | Q(effective_to__gte=on)
+    )
+    rows = GradingWeight.objects.filter(in_force, district__isnull=True)
     if district_id:
-        rows = rows | GradingWeight.objects.filter(district_id=district_id)
+        rows = rows | GradingWeight.objects.filter(in_force, district_id=district_id)
     # Proposal rows first, the district's own rows then replace them.
     for row in sorted(rows, key=lambda r: r.district_id is not None):
         weights[(row.key, row.subject)] = row.value
@@ -637,13 +644,15 @@ def grade_all(facilities: QuerySet[Facility], as_of: datetime.date) -> list[Grad
     for facility in facilities:
         rules = rules_by_district.get(facility.district_id)
         if rules is None:
-            rules = rules_by_district[facility.district_id] = load_rules(facility.district_id)
+            rules = rules_by_district[facility.district_id] = load_rules(facility.district_id, as_of)
         results.append(grade(facts[facility.pk], rules, as_of))
     return results
 
 
 def grade_one(facility: Facility, as_of: datetime.date) -> GradeResult:
-    return grade(collect_facts([facility], as_of)[facility.pk], load_rules(facility.district_id), as_of)
+    return grade(
+        collect_facts([facility], as_of)[facility.pk], load_rules(facility.district_id, as_of), as_of
+    )
 
 
 def distribution(results: Iterable[GradeResult]) -> dict[str, int]:

@@ -11,6 +11,7 @@ step of a finding is a FindingAction row (who, when, what, note, reference).
 from __future__ import annotations
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -438,6 +439,37 @@ class Grade(models.TextChoices):
     D = "D", "D"
 
 
+class _GradingKey(models.TextChoices):
+    RISK_OPEN_FINDING = "risk_open_finding", _("风险：未销号问题（每项，按严重程度）")
+    RISK_RECENT_FINDING = "risk_recent_finding", _("风险：近期已销号问题（每项，按严重程度）")
+    RISK_RECENT_MONTHS = "risk_recent_months", _("风险：已销号问题的回溯期（月）")
+    RISK_OVERDUE_FINDING = "risk_overdue_finding", _("风险：逾期未整改问题加分（每项）")
+    RISK_KIND = "risk_kind", _("风险：机构类型（按类型）")
+    RISK_LARGE_FROM = "risk_large_from", _("风险：规模较大机构的在托人数起点")
+    RISK_LARGE = "risk_large", _("风险：规模较大")
+    RISK_MEALS = "risk_meals", _("风险：提供膳食")
+    RISK_INFANT_CLASS = "risk_infant_class", _("风险：设有乳儿班")
+    RISK_MEDIUM_FROM = "risk_medium_from", _("风险分达到此值为中风险")
+    RISK_HIGH_FROM = "risk_high_from", _("风险分达到此值为高风险")
+    CREDIT_START = "credit_start", _("信用：起始分")
+    CREDIT_NOT_FILED = "credit_not_filed", _("信用：在营未备案（扣分）")
+    CREDIT_OVERDUE_FINDING = "credit_overdue_finding", _("信用：逾期未整改问题（每项扣分）")
+    CREDIT_LATE_RECTIFICATION = "credit_late_rectification", _("信用：超期整改问题（每项扣分）")
+    CREDIT_REOPENED = "credit_reopened", _("信用：整改被退回（每次扣分）")
+    CREDIT_COMPLAINT = "credit_complaint", _("信用：属实投诉（每件扣分）")
+    CREDIT_WINDOW_MONTHS = "credit_window_months", _("信用：记录回溯期（月）")
+    CREDIT_DISCLOSURE = "credit_disclosure", _("信用：公示信息缺项（每项扣分）")
+    CREDIT_GOOD_FROM = "credit_good_from", _("信用分达到此值为信用良好")
+    CREDIT_FAIR_FROM = "credit_fair_from", _("信用分达到此值为信用一般")
+    INTERVAL_MONTHS = "interval_months", _("建议检查间隔（月，按等级）")
+
+
+class _GradingDisclosure(models.TextChoices):
+    PUBLIC_PHONE = "public_phone", _("对外咨询电话")
+    MONTHLY_FEE = "monthly_fee", _("收费标准")
+    FILING_NUMBER = "filing_number", _("备案编号")
+
+
 @pghistory.track(*tracked())
 class GradingWeight(VersionedModel):
     """One number of the risk + credit grading rule (supervision.grading documents how each is used).
@@ -446,29 +478,7 @@ class GradingWeight(VersionedModel):
     no source document gives these weights, so each district is expected to set its own. A row with a
     district overrides the proposal for that district only."""
 
-    class Key(models.TextChoices):
-        RISK_OPEN_FINDING = "risk_open_finding", _("风险：未销号问题（每项，按严重程度）")
-        RISK_RECENT_FINDING = "risk_recent_finding", _("风险：近期已销号问题（每项，按严重程度）")
-        RISK_RECENT_MONTHS = "risk_recent_months", _("风险：已销号问题的回溯期（月）")
-        RISK_OVERDUE_FINDING = "risk_overdue_finding", _("风险：逾期未整改问题加分（每项）")
-        RISK_KIND = "risk_kind", _("风险：机构类型（按类型）")
-        RISK_LARGE_FROM = "risk_large_from", _("风险：规模较大机构的在托人数起点")
-        RISK_LARGE = "risk_large", _("风险：规模较大")
-        RISK_MEALS = "risk_meals", _("风险：提供膳食")
-        RISK_INFANT_CLASS = "risk_infant_class", _("风险：设有乳儿班")
-        RISK_MEDIUM_FROM = "risk_medium_from", _("风险分达到此值为中风险")
-        RISK_HIGH_FROM = "risk_high_from", _("风险分达到此值为高风险")
-        CREDIT_START = "credit_start", _("信用：起始分")
-        CREDIT_NOT_FILED = "credit_not_filed", _("信用：在营未备案（扣分）")
-        CREDIT_OVERDUE_FINDING = "credit_overdue_finding", _("信用：逾期未整改问题（每项扣分）")
-        CREDIT_LATE_RECTIFICATION = "credit_late_rectification", _("信用：超期整改问题（每项扣分）")
-        CREDIT_REOPENED = "credit_reopened", _("信用：整改被退回（每次扣分）")
-        CREDIT_COMPLAINT = "credit_complaint", _("信用：属实投诉（每件扣分）")
-        CREDIT_WINDOW_MONTHS = "credit_window_months", _("信用：记录回溯期（月）")
-        CREDIT_DISCLOSURE = "credit_disclosure", _("信用：公示信息缺项（每项扣分）")
-        CREDIT_GOOD_FROM = "credit_good_from", _("信用分达到此值为信用良好")
-        CREDIT_FAIR_FROM = "credit_fair_from", _("信用分达到此值为信用一般")
-        INTERVAL_MONTHS = "interval_months", _("建议检查间隔（月，按等级）")
+    Key = _GradingKey
 
     # Keys whose rows are per subject (severity, facility kind, disclosure item, grade).
     SUBJECTS = {
@@ -479,10 +489,7 @@ class GradingWeight(VersionedModel):
         Key.INTERVAL_MONTHS: "grade",
     }
 
-    class Disclosure(models.TextChoices):
-        PUBLIC_PHONE = "public_phone", _("对外咨询电话")
-        MONTHLY_FEE = "monthly_fee", _("收费标准")
-        FILING_NUMBER = "filing_number", _("备案编号")
+    Disclosure = _GradingDisclosure
 
     district = models.ForeignKey(
         Region,
@@ -500,6 +507,11 @@ class GradingWeight(VersionedModel):
     )
     value = models.DecimalField(_("数值"), max_digits=8, decimal_places=2)
     note = models.CharField(_("说明"), max_length=255, blank=True)
+    # A weight is in force from `effective_from` to `effective_to` (either open): grading on a date uses the
+    # rows in force on it (supervision.grading.load_rules), so changing a weight from a date leaves earlier
+    # periods graded as they were. Rows of one district, key and subject never overlap (trigger below).
+    effective_from = models.DateField(_("生效日期"), null=True, blank=True, help_text=_("留空：一直有效"))
+    effective_to = models.DateField(_("失效日期"), null=True, blank=True, help_text=_("留空：一直有效"))
 
     scope = Scope(district="district")
     objects = ScopedManager()
@@ -507,10 +519,10 @@ class GradingWeight(VersionedModel):
     class Meta:
         verbose_name = _("分级评分参数")
         verbose_name_plural = _("分级评分参数")
-        ordering = ["district__code", "key", "subject"]
+        ordering = ["district__code", "key", "subject", "effective_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["district", "key", "subject"],
+                fields=["district", "key", "subject", "effective_from"],
                 nulls_distinct=False,
                 name="grading_weight_unique",
                 violation_error_message=_("该区县已有此参数。"),
@@ -519,6 +531,56 @@ class GradingWeight(VersionedModel):
                 condition=Q(value__gte=0),
                 name="grading_weight_non_negative",
                 violation_error_message=_("参数不能为负数。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_from__isnull=True)
+                | Q(effective_to__isnull=True)
+                | Q(effective_from__lte=F("effective_to")),
+                name="grading_weight_dates_ordered",
+                violation_error_message=_("生效日期不能晚于失效日期。"),
+            ),
+            # The key is one of the rule's keys, and the subject one of its key's subjects (none for keys
+            # without subjects): "Z" is refused by the database, not only by the form.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        key__in=[_GradingKey.RISK_OPEN_FINDING, _GradingKey.RISK_RECENT_FINDING],
+                        subject__in=["minor", "general", "serious"],
+                    )
+                    | Q(key=_GradingKey.RISK_KIND, subject__in=Facility.Kind.values)
+                    | Q(key=_GradingKey.CREDIT_DISCLOSURE, subject__in=_GradingDisclosure.values)
+                    | Q(key=_GradingKey.INTERVAL_MONTHS, subject__in=Grade.values)
+                    | (
+                        Q(key__in=_GradingKey.values)
+                        & ~Q(
+                            key__in=[
+                                _GradingKey.RISK_OPEN_FINDING,
+                                _GradingKey.RISK_RECENT_FINDING,
+                                _GradingKey.RISK_KIND,
+                                _GradingKey.CREDIT_DISCLOSURE,
+                                _GradingKey.INTERVAL_MONTHS,
+                            ]
+                        )
+                        & Q(subject="")
+                    )
+                ),
+                name="grading_weight_key_subject_choices",
+                violation_error_message=_("参数或对象不在给定选项之内。"),
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="grading_weight_no_overlap",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=(
+                    "IF EXISTS (SELECT 1 FROM supervision_gradingweight w WHERE w.id <> NEW.id "
+                    "AND w.district_id IS NOT DISTINCT FROM NEW.district_id AND w.key = NEW.key "
+                    "AND w.subject = NEW.subject AND daterange(w.effective_from, w.effective_to, '[]') && "
+                    "daterange(NEW.effective_from, NEW.effective_to, '[]')) THEN "
+                    "RAISE EXCEPTION 'grading weight: the dates overlap another row of % %', NEW.key, "
+                    "NEW.subject USING ERRCODE = 'exclusion_violation'; END IF; RETURN NEW;"
+                ),
             ),
         ]
 
@@ -561,7 +623,14 @@ class GradeMatrixCell(VersionedModel):
                 nulls_distinct=False,
                 name="grade_matrix_unique",
                 violation_error_message=_("该区县已有此风险、信用组合。"),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(risk_level__in=RiskLevel.values)
+                & Q(credit_level__in=CreditLevel.values)
+                & Q(grade__in=Grade.values),
+                name="grade_matrix_choices",
+                violation_error_message=_("风险等级、信用等级或监管等级不在给定选项之内。"),
+            ),
         ]
 
     def __str__(self):

@@ -18,7 +18,13 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from core.access import Action, can
 from facilities.models import Facility, StaffMember, TrainingRecord
-from facilities.selectors import StaffIndicators, certificate_rate_goal, staff_indicators, with_flags
+from facilities.selectors import (
+    StaffIndicators,
+    certificate_rate_goal,
+    counted,
+    staff_indicators,
+    with_flags,
+)
 from supervision import grading
 from supervision.models import (
     Complaint,
@@ -77,7 +83,7 @@ def dashboard_scope(user, district: Region) -> QuerySet[Facility] | None:
         .exists()
     ):
         return None
-    return Facility.objects.for_user(user, Action.VIEW).filter(district=district, is_synthetic=False)
+    return counted(Facility.objects.for_user(user, Action.VIEW).filter(district=district))
 
 
 # ---------------------------------------------------------------- findings
@@ -676,7 +682,7 @@ UPCOMING_DAYS = 60
 
 
 def dashboard(district: Region, facilities: QuerySet[Facility], as_of: datetime.date, year: int) -> Dashboard:
-    facilities = facilities.filter(district=district, is_synthetic=False)
+    facilities = counted(facilities.filter(district=district))
     unresolved = with_overdue(
         Finding.objects.filter(facility__in=facilities.values("pk")).unresolved(), as_of
     ).select_related("facility", "facility__town", "inspection")

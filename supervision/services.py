@@ -30,6 +30,7 @@ from core.errors import NotAllowed
 from core.errors import ServiceError as RegistryError
 from core.versioning import StaleVersion
 from facilities.models import Facility
+from facilities.selectors import counted
 from supervision import grading
 from supervision.models import (
     Complaint,
@@ -42,6 +43,7 @@ from supervision.models import (
     Finding,
     FindingAction,
     FindingDeadline,
+    Grade,
     GradeMatrixCell,
     GradeRecord,
     GradeThreshold,
@@ -633,20 +635,89 @@ def household_income_set(
 # ---------------------------------------------------------------- grading weights (a district's own)
 
 
+SUBJECT_CHOICES = {
+    "severity": Finding.Severity.choices,
+    "kind": Facility.Kind.choices,
+    "disclosure": GradingWeight.Disclosure.choices,
+    "grade": Grade.choices,
+}
+
+
+def weight_subjects(key: str) -> list[tuple[str, str]]:
+    """The subjects a key takes (empty: the key has none)."""
+    kind = GradingWeight.SUBJECTS.get(key)
+    return list(SUBJECT_CHOICES[kind]) if kind else []
+
+
 @transaction.atomic
 def grading_weight_set(
-    *, user, district: Region, key: str, subject: str, value: Decimal, note: str = ""
+    *,
+    user,
+    district: Region,
+    key: str,
+    subject: str,
+    value: Decimal,
+    note: str = "",
+    effective_from: datetime.date | None = None,
 ) -> GradingWeight:
-    """A district replaces one number of the project's proposal with its own."""
+    """A district replaces one number of the project's proposal with its own. Without a date the row in
+    force today (or a new undated row) takes the value; from a date, the row in force then is closed the
+    day before and a new row starts, so earlier periods keep the earlier value (history by date)."""
     if not can(user, Action.SUPERVISE, district):
         raise NotAllowed(_("只有本区卫健委可以设定本区的分级参数。"))
     if key not in GradingWeight.Key.values:
-        raise RegistryError(_("未知参数。"))
+        raise RegistryError(_("未知参数。"), {"key": [_("未知参数。")]})
+    subject = (subject or "").strip()
+    allowed = [value_ for value_, _label in weight_subjects(key)]
+    if (allowed and subject not in allowed) or (not allowed and subject):
+        message = (
+            _("该参数的对象只能是：%(choices)s。") % {"choices": "、".join(allowed)}
+            if allowed
+            else _("该参数没有对象，请留空。")
+        )
+        raise RegistryError(_("请修正标出的问题后再保存。"), {"subject": [message]})
     if value is None or value < 0:
         raise RegistryError(_("请修正标出的问题后再保存。"), {"value": [_("参数不能为负数。")]})
-    row, _created = GradingWeight.objects.update_or_create(
-        district=district, key=key, subject=subject or "", defaults={"value": value, "note": note.strip()}
+    rows = GradingWeight.objects.select_for_update().filter(district=district, key=key, subject=subject)
+    on = effective_from or _today()
+
+    def in_force(day):
+        return next(
+            (
+                r
+                for r in rows
+                if (r.effective_from is None or r.effective_from <= day)
+                and (r.effective_to is None or r.effective_to >= day)
+            ),
+            None,
+        )
+
+    current = in_force(on)
+    note = note.strip()
+    if current is not None and (effective_from is None or current.effective_from == effective_from):
+        current.value, current.note = value, note
+        _clean(current, exclude=["district"])
+        current.save()
+        return current
+    if current is not None:  # a change from a date: the earlier row ends the day before
+        ends = current.effective_to
+        current.effective_to = effective_from - datetime.timedelta(days=1)
+        _clean(current, exclude=["district"])
+        current.save()
+    else:
+        later = [r.effective_from for r in rows if r.effective_from and r.effective_from > on]
+        ends = min(later) - datetime.timedelta(days=1) if later else None
+    row = GradingWeight(
+        district=district,
+        key=key,
+        subject=subject,
+        value=value,
+        note=note,
+        effective_from=effective_from,
+        effective_to=ends,
     )
+    _clean(row, exclude=["district"])
+    row.save()
     return row
 
 
@@ -796,9 +867,9 @@ def grade_records_keep(*, period: datetime.date, district: Region | None = None,
         raise RegistryError(
             _("%(month)s尚未结束，月末之后才能记录该月的等级。") % {"month": period.strftime("%Y-%m")}
         )
-    facilities = Facility.objects.filter(
-        is_synthetic=False, operating_status__in=grading.ACTIVE_STATUSES
-    ).exclude(grade_records__period=period)
+    facilities = counted(Facility.objects.filter(operating_status__in=grading.ACTIVE_STATUSES)).exclude(
+        grade_records__period=period
+    )
     if district is not None:
         facilities = facilities.filter(district=district)
     try:

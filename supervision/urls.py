@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supervision import views
+from supervision import views, weight_views
 
 app_name = "supervision"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("districts/<str:code>/", views.dashboard, name="dashboard"),
     path("districts/<str:code>/export/<str:table>.xlsx", views.dashboard_export, name="export"),
     path("districts/<str:code>/income/", views.income_set, name="income"),
+    path("districts/<str:code>/weights/", weight_views.weights, name="weights"),
     path("inspections/", views.inspection_list, name="inspections"),
     path("inspections/export.xlsx", views.inspection_export, name="inspections_export"),
     path("inspections/new/", views.inspection_create, name="inspection_create"),

@@ -23,6 +23,7 @@ from core.forms import apply_service_error
 from core.versioning import StaleVersion
 from core.views import ObjectDetailView, ObjectListView, export_about, query_without_page, tables_export
 from facilities.models import Facility
+from facilities.selectors import counted
 from facilities.services import RegistryError
 from supervision import grading, selectors, services, tables
 from supervision.filtersets import (
@@ -233,8 +234,8 @@ def _inspection_form(request, inspection=None):
         districts = districts.filter(pk=inspection.district_id)
     if not districts.exists():
         raise Http404
-    facilities = Facility.objects.for_user(request.user, Action.REVIEW).filter(
-        district__in=districts, is_synthetic=False
+    facilities = counted(Facility.objects.for_user(request.user, Action.REVIEW)).filter(
+        district__in=districts
     )
     if inspection is not None:
         facilities = facilities | inspection.facilities.all()
@@ -580,7 +581,7 @@ def _complaint_data(form) -> dict:
 
 @login_required
 def complaint_create(request):
-    facilities = Facility.objects.for_user(request.user, Action.REVIEW).filter(is_synthetic=False)
+    facilities = counted(Facility.objects.for_user(request.user, Action.REVIEW))
     if not facilities.exists():
         raise Http404
     form = ComplaintForm(request.POST or None, facilities=facilities)
@@ -654,12 +655,15 @@ class GradeListView(ObjectListView):
     FilterSet (district, town, grade) so the page and /api/v1/inspections/grades/ filter alike. The export
     (its own URL) is every graded row; without grading rules there is nothing to export (404)."""
 
-    queryset = Facility.objects.filter(is_synthetic=False, operating_status__in=grading.ACTIVE_STATUSES)
+    queryset = Facility.objects.filter(operating_status__in=grading.ACTIVE_STATUSES)
     filterset = GradeFilterSet
     ordering = ("district__code", "town__sort_order", "name")
     paginate_by = 50
     template_name = "supervision/grade_list.html"
     export_param = None
+
+    def get_queryset(self):
+        return counted(super().get_queryset())  # real facilities only, unless synthetic ones count
 
     def export_filename(self, key):
         # Not in the English catalogue yet: the file keeps its Chinese name in every language, as before.
@@ -768,7 +772,7 @@ class EvaluationListView(ObjectListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        own = Facility.objects.for_user(self.request.user, Action.VIEW).filter(is_synthetic=False)
+        own = counted(Facility.objects.for_user(self.request.user, Action.VIEW))
         context.update(
             rows=list(zip(self.page_rows, selectors.evaluation_results(self.page_rows), strict=True)),
             facilities=own.order_by("name")[:200] if own.count() <= 200 else None,

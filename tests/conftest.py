@@ -45,6 +45,17 @@ def seeded(db):
     return None
 
 
+@pytest.fixture(autouse=True, scope="session")
+def media_in_tmp(tmp_path_factory):
+    """Uploaded files (filing materials) go to a temporary folder, never to the checkout's media/."""
+    from django.test.utils import override_settings
+
+    override = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
+    override.enable()
+    yield
+    override.disable()
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Tests create many users; the production hasher is deliberately slow."""

@@ -70,8 +70,8 @@ def database_settings(owner: bool = True) -> dict:
 
 
 def ensure_running(database: str | None = None) -> tuple[str, int]:
-    """Start the server if needed and return (socket_dir, port). The project database is created on first
-    use; test databases are created by Django itself."""
+    """Start the server if needed and return (socket_dir, port). The project database (and the demo database,
+    `dev.py demo`) is created on first use; test databases are created by Django itself."""
     info = server().get_postmaster_info()
     if not info.is_running():  # stopped or crashed since this process first saw it
         with _start_lock():
@@ -80,14 +80,14 @@ def ensure_running(database: str | None = None) -> tuple[str, int]:
     if not _ensured_databases:  # once per process: the portal's role, before anyone grants to it
         _ensure_database(info, None)
         _ensured_databases.add(None)
-    if database == DATABASE_NAME and database not in _ensured_databases:
+    if database in (DATABASE_NAME, DATABASE_NAME + "_demo") and database not in _ensured_databases:
         _ensure_database(info, database)
         _ensured_databases.add(database)
     return str(info.socket_dir), info.port
 
 
 def _ensure_database(info, database: str | None) -> None:
-    """Create the portal's role (database None) or the project database, if missing."""
+    """Create the portal's role (database None) or the project database (or its demo database), if missing."""
     import psycopg
 
     with (
@@ -101,9 +101,9 @@ def _ensure_database(info, database: str | None) -> None:
                 # Trust authentication on the private socket, as for postgres: no password to keep.
                 conn.execute(f'CREATE ROLE "{APP_ROLE}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE')
             return
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
         if not exists:
-            conn.execute(f"CREATE DATABASE \"{DATABASE_NAME}\" ENCODING 'UTF8' TEMPLATE template0")
+            conn.execute(f"CREATE DATABASE \"{database}\" ENCODING 'UTF8' TEMPLATE template0")
 
 
 def status() -> dict:

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "reporting",
     "accounts",
     "ops",
+    "coverage",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -136,6 +137,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "facilities.context_processors.navigation",
+                "ops.context_processors.demo_database",
             ],
         },
     },
@@ -157,6 +159,7 @@ LONG_RUNNING_COMMANDS = {
     "db_worker",
     "benchmark",
     "generate_national",
+    "demo_data",
     "seed",
     "soak",
     "loaddata",
@@ -225,7 +228,15 @@ def database_settings(url: str) -> dict:
 # DATABASE_URL: one role, as before. The test suite connects as the owner (pytest-django creates, flushes
 # and drops test databases); tests/subsidies/test_roles.py checks the portal's role on the test database.
 DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "").strip()
-OWNER_COMMANDS = {"migrate", "createcachetable", "flush", "restore", "benchmark", "generate_national"}
+OWNER_COMMANDS = {
+    "migrate",
+    "createcachetable",
+    "flush",
+    "restore",
+    "benchmark",
+    "generate_national",
+    "demo_data",
+}
 _as_owner = MANAGE_COMMAND in OWNER_COMMANDS or (not MANAGE_COMMAND and "pytest" in sys.modules)
 if DATABASE_OWNER_URL and not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_OWNER_URL needs DATABASE_URL (the portal's own role) beside it.")
@@ -248,6 +259,16 @@ if DATABASE_PGBOUNCER and MANAGE_COMMAND in DIRECT_CONNECTION_COMMANDS:
 else:
     DATABASES = {"default": database_settings(DATABASE_URL)}
 
+# The demo database (`python3 dev.py demo`, docs/operations.md "Demo database"): DEMO=1 points the portal at
+# "<name>_demo" on the same server. Only a database whose name ends in _demo is a demo database: there the
+# statistics count the synthetic registry (STATISTICS_COUNT_SYNTHETIC, read only by
+# facilities.selectors.counts_synthetic; the benchmark's own settings turn it on too) and every page carries
+# a banner saying so.
+if env_bool("DEMO", False) and not DATABASES["default"]["NAME"].endswith("_demo"):
+    DATABASES["default"]["NAME"] += "_demo"
+DEMO_DATABASE = DATABASES["default"]["NAME"].endswith("_demo")
+STATISTICS_COUNT_SYNTHETIC = DEMO_DATABASE
+
 # Parallel test runs on one server need distinct test databases (default: test_<NAME>).
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
@@ -255,7 +276,7 @@ if os.environ.get("TEST_DATABASE_NAME"):
 # A streaming replica of the primary for statistics reads (tuoyu_portal/routers.py). Writes, sign-in state
 # and everything not listed in REPLICA_READ_PATHS stay on the primary. Tests mirror it onto `default`.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
-if DATABASE_REPLICA_URL:
+if DATABASE_REPLICA_URL and not DEMO_DATABASE:  # the replica mirrors the portal's database, not the demo
     DATABASES["replica"] = database_settings(DATABASE_REPLICA_URL)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["tuoyu_portal.routers.ReplicaRouter"]
@@ -298,6 +319,11 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Uploaded files (filing materials) go through the "default" storage above: the local file system under
+# MEDIA_ROOT (git-ignored, never served directly: downloads go through permission-checked views). An
+# S3-compatible store is a STORAGES["default"] change, see docs/registry.md.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+FILING_UPLOAD_MAX_BYTES = env_int("FILING_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 WHITENOISE_USE_FINDERS = DEBUG  # in development, straight from static/ (no collectstatic needed)
 if DEBUG:
     import warnings
@@ -375,6 +401,9 @@ SPECTACULAR_SETTINGS = {
         "MilestoneStageEnum": "subsidies.models.Milestone.Stage",
         "InspectionKindEnum": "supervision.models.Inspection.Kind",
         "PeriodReportStatusEnum": "reporting.models.PeriodReport.Status",
+        "OperatingStatusEnum": "facilities.models.Facility.OperatingStatus",
+        "StatusRequestEnum": "facilities.api.workflow.REQUESTABLE_CHOICES",
+        "SlotTableLevelEnum": "planning.api.statistics.BY_CHOICES",
     },
 }
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("subsidies/", include("subsidies.urls")),
     path("supervision/", include("supervision.urls")),
     path("reporting/", include("reporting.urls")),
+    path("coverage/", include("coverage.urls")),
     path("api/", include("tuoyu_portal.api.urls")),
     path("", include("targets.urls")),
 ]

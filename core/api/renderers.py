@@ -9,10 +9,13 @@ import csv
 import io
 from decimal import Decimal, InvalidOperation
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from core.spreadsheets import SheetSpec, neutralise, write_workbook
+from core.spreadsheets import About, SheetSpec, neutralise, write_workbook
+from core.views import exporter_name
 
 NUMERIC_FIELDS = (serializers.IntegerField, serializers.DecimalField, serializers.FloatField)
 
@@ -136,4 +139,22 @@ class XLSXRenderer(BaseRenderer):
             columns=[(h, None) for h in headers],
             rows=[tuple(r.get(h) for h in headers) for r in rows],
         )
-        return write_workbook([sheet])
+        return write_workbook([sheet], about=_about(renderer_context))
+
+
+def _about(renderer_context) -> About | None:
+    """The About sheet ("说明") every export carries: what was asked for (the path and its parameters as
+    the filters), by whom and when — the rows are the API's records of the requester's scope."""
+    request = (renderer_context or {}).get("request")
+    if request is None:
+        return None
+    user = getattr(request, "user", None)
+    exporter = exporter_name(user) if user is not None and user.is_authenticated else _("匿名")
+    filters = [(name, value) for name, value in request.query_params.items() if name != "format"]
+    return About(
+        title=request.path,
+        exporter=exporter,
+        exported_at=timezone.now(),
+        filters=filters,
+        notes=[(_("接口"), request.build_absolute_uri(request.path))],
+    )

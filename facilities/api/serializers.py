@@ -221,6 +221,14 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text=_("退回原因（机构可见）"))
 
 
+class ApproveSerializer(serializers.Serializer):
+    confirm_flags = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("机构有未解决的规则提示时须为 true，表示已核实并确认仍予备案；否则退回 400 并列出提示。"),
+    )
+
+
 @extend_schema_serializer(component_name="PendingChangeAccepted")
 class PendingChangeAcceptedSerializer(serializers.Serializer):
     """An operator's change to a filed facility, waiting for the district's review."""

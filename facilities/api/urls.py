@@ -5,8 +5,11 @@ from rest_framework.routers import SimpleRouter
 
 from facilities.api.changes import ChangesView
 from facilities.api.views import FacilityViewSet
+from facilities.api.workflow import FacilityWorkflowViewSet, PendingChangeViewSet
 
 router = SimpleRouter()
 router.register("facilities", FacilityViewSet, basename="api-facility")
+router.register("facilities", FacilityWorkflowViewSet, basename="api-facility-workflow")
+router.register("pending-changes", PendingChangeViewSet, basename="api-pending-change")
 
 urlpatterns = [*router.urls, path("changes/", ChangesView.as_view(), name="api-changes")]

@@ -30,6 +30,7 @@ from core.api.schema import PublicReadSchema
 from core.api.views import WriteStepsMixin, error_doc, id_parameter, item_schema, list_schema
 from facilities import selectors, services
 from facilities.api.serializers import (
+    ApproveSerializer,
     FacilityPublicSerializer,
     FacilitySerializer,
     FacilityWriteSerializer,
@@ -242,11 +243,17 @@ class FacilityViewSet(
 
     @_workflow_schema(
         gettext_lazy("通过备案"),
-        gettext_lazy("区卫健委通过已提交的备案，分配备案编号（<区县代码>-<年份>-<序号>）和备案日期。"),
+        gettext_lazy(
+            "区卫健委通过已提交的备案，分配备案编号（<区县代码>-<年份>-<序号>）和备案日期。机构有未解决的"
+            "规则提示时须传 confirm_flags=true，否则 400 并列出提示（与网页的确认勾选相同）。"
+        ),
+        request=ApproveSerializer,
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        facility = services.filing_approve(user=request.user, facility=self.get_object())
+        facility = self.get_object()
+        confirm = self.validated(ApproveSerializer)["confirm_flags"]
+        facility = services.filing_approve(user=request.user, facility=facility, confirm_flags=confirm)
         return self.read_back(facility)
 
     @_workflow_schema(

@@ -1,4 +1,4 @@
-"""A synthetic nation for the benchmark: ~2,900 districts, 40,000 towns, 150,000 facilities with class units,
+"""A synthetic nation for the benchmark: ~2,978 districts, 41,000 towns, 150,000 facilities with class units,
 ~1.5 million staff, five years of targets for every town at every level, ~1 million ledger entries and
 ~500,000 findings (at ``scale=1``; every count is multiplied by the scale).
 
@@ -8,7 +8,11 @@ then this data. The portal's own database never receives a synthetic row, so not
 official statistics; dropping the benchmark database removes all of it.
 
 How every row is marked, so it stays distinguishable inside that database too:
-- places: codes start with ``S`` (``S00001`` a district, ``S00001-01`` its first town), names with 【合成】;
+- places: the real NBS 2023 skeleton (targets.divisions, fixtures/nbs: 342 prefectures, 2,978 county-level
+  divisions, 41,352 towns and streets; at a smaller scale an evenly spread selection of the county-level
+  ones, each with all its real towns), but every code is the NBS code prefixed with ``S`` (``S110101`` a
+  district, ``S110101001`` its first street) and every name starts with 【合成】, so none can be taken for
+  (or collide with) a real region of the seed;
 - facilities: ``is_synthetic = true``, names start with 【合成】, filing numbers ``SYN-…``, staff identity
   numbers ``SYN…`` (never a valid 居民身份证号);
 - targets, population, funds and programs name the source document ``synthetic-national`` (【合成】…);
@@ -44,6 +48,7 @@ from facilities.models import ClassTypeRule, ClassUnit, Facility, StaffMember
 from planning import summary
 from subsidies.models import Application, Fund, LedgerEntry, Program
 from supervision.models import Finding, Inspection
+from targets import divisions
 from targets.models import PopulationStat, Region, SlotTarget, SourceDocument
 
 # Counts at scale 1 (the whole country).
@@ -269,9 +274,39 @@ def generate(
     return result
 
 
+MUNICIPAL_UNITS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+
+
+def skeleton(districts: int) -> list[tuple[divisions.Division, divisions.Division, list[divisions.Division]]]:
+    """(prefecture, county-level division, its towns) from the NBS 2023 codes: every county-level division
+    that has towns, or `districts` of them spread evenly over the code order (so over the provinces)."""
+    areas = [
+        area
+        for province in divisions.children(None)
+        for city in divisions.children(province.code)
+        for area in divisions.children(city.code)
+    ]
+    areas = [area for area in areas if divisions.children(area.code)]
+    if not areas:
+        raise NationalDataError("fixtures/nbs 中没有区划代码，无法生成合成全国数据。")
+    n = min(districts, len(areas))
+    picked = [areas[i * len(areas) // n] for i in range(n)]
+    return [(divisions.get(a.parent_code), a, divisions.children(a.code)) for a in picked]
+
+
+def _town_kind(name: str) -> str:
+    if name.endswith("街道"):
+        return Region.Kind.STREET
+    if name.endswith("镇"):
+        return Region.Kind.TOWN
+    if name.endswith("乡"):
+        return Region.Kind.TOWNSHIP
+    return Region.Kind.SPECIAL_AREA
+
+
 def _places(rng, counts, source, result) -> dict:
-    """Cities, districts and towns (codes S…), plus each district's population. Returns
-    {district id: (district code, [town ids])}."""
+    """Cities, districts and towns on the real NBS skeleton (codes S + NBS code, names 【合成】…), plus each
+    district's population. Returns {district id: (district code, [town ids])}."""
     regions = Table(
         Region, ["id", "code", "name", "level", "kind", "parent_id", "sort_order", "official_code"]
     )
@@ -281,33 +316,52 @@ def _places(rng, counts, source, result) -> dict:
     )
     next_id = _next_id(Region)
     next_population = _next_id(PopulationStat)
-    city_ids = []
-    for c in range(1, counts["cities"] + 1):
-        city_ids.append(next_id)
-        regions.add(next_id, f"S{c:03d}", f"{NAME_PREFIX}市{c:03d}", "city", "city", None, c, False)
-        next_id += 1
+    city_ids = {}
     towns_by_district = {}
-    per_district, extra = divmod(counts["towns"], counts["districts"])
-    for d in range(1, counts["districts"] + 1):
+    for d, (prefecture, area, towns) in enumerate(skeleton(counts["districts"]), start=1):
+        if prefecture.code not in city_ids:
+            city_ids[prefecture.code] = next_id
+            label = prefecture.name
+            if label in MUNICIPAL_UNITS:
+                label = divisions.get(prefecture.parent_code).name + label
+            regions.add(
+                next_id,
+                f"S{prefecture.code}",
+                f"{NAME_PREFIX}{label}",
+                "city",
+                "city",
+                None,
+                len(city_ids),
+                False,
+            )
+            next_id += 1
         district_id = next_id
         next_id += 1
-        code = f"S{d:05d}"
-        city = city_ids[(d - 1) * len(city_ids) // counts["districts"]]
-        regions.add(district_id, code, f"{NAME_PREFIX}区{d:05d}", "district", "district", city, d, False)
+        code = f"S{area.code}"
+        kind = Region.Kind.DISTRICT if area.name.endswith("区") else Region.Kind.COUNTY
+        regions.add(
+            district_id,
+            code,
+            f"{NAME_PREFIX}{area.name}",
+            "district",
+            kind,
+            city_ids[prefecture.code],
+            d,
+            False,
+        )
         residents = rng.randint(150_000, 1_500_000)
         for year in (2023, 2024):
             births = int(residents * rng.uniform(0.005, 0.009))
             population.add(next_population, district_id, year, residents, births, births * 3, source.pk)
             next_population += 1
         town_ids = []
-        for t in range(1, per_district + (1 if d <= extra else 0) + 1):
-            kind = "street" if t % 3 else "town"
+        for t, town in enumerate(towns, start=1):
             regions.add(
                 next_id,
-                f"{code}-{t:02d}",
-                f"{NAME_PREFIX}街道{d:05d}-{t:02d}",
+                f"S{town.code}",
+                f"{NAME_PREFIX}{town.name}",
                 "town",
-                kind,
+                _town_kind(town.name),
                 district_id,
                 t,
                 False,
@@ -318,8 +372,8 @@ def _places(rng, counts, source, result) -> dict:
     regions.flush()
     population.flush()
     result.counts.update(
-        cities=counts["cities"],
-        districts=counts["districts"],
+        cities=len(city_ids),
+        districts=len(towns_by_district),
         towns=sum(len(t) for _c, t in towns_by_district.values()),
         population=population.count,
     )

@@ -427,6 +427,60 @@ class Bench:
 
     # ---------------------------------------------------------------- all
 
+    # ---------------------------------------------------------------- 6. the service circle (coverage)
+
+    def coverage(self) -> None:
+        """District coverage (500 communities, 300 facilities; ops/benchmark/coverage.py makes them) through
+        the selector and the API, beside the SQL floor; then every district of the largest synthetic city."""
+        from coverage import selectors as coverage_selectors
+        from ops.benchmark import coverage as bench_coverage
+
+        made = bench_coverage.make_coverage_data(self.district)
+        radius = float(coverage_selectors.setting_for(self.district)[0])
+        url = f"/api/v1/stats/coverage/?district={self.district.code}"
+        self._get(url)
+        api = summary(_time(lambda: self._get(url), self.repeat))
+        selector = summary(_time(lambda: coverage_selectors.district_coverage(self.district), self.repeat))
+        floor_run = bench_coverage.sql_floor(self.raw, self.district, radius)
+        floor_run()
+        floor = summary(_time(floor_run, self.repeat))
+        self.results["coverage_district"] = {
+            "url": url,
+            "data": made,
+            "api": api,
+            "selector": selector,
+            "queries": self.queries(url),
+            "sql_floor": floor,
+            "ratio": round(selector["median_ms"] / floor["median_ms"], 2),
+        }
+        self.say(f"  coverage district: {selector['median_ms']} ms, floor {floor['median_ms']} ms")
+
+        city = bench_coverage.largest_city()
+        districts = list(Region.objects.filter(parent=city, level=Region.Level.DISTRICT).order_by("code"))
+        for district in districts:
+            bench_coverage.make_coverage_data(district)
+
+        def whole_city():
+            for district in districts:
+                coverage_selectors.district_coverage(district)
+
+        def city_floor():
+            for district in districts:
+                bench_coverage.sql_floor(self.raw, district, radius)()
+
+        repeat = max(1, min(5, self.repeat))
+        city_time = summary(_time(whole_city, repeat))
+        city_floor_time = summary(_time(city_floor, repeat))
+        self.results["coverage_city"] = {
+            "city": city.code,
+            "districts": len(districts),
+            "communities": len(districts) * bench_coverage.COMMUNITIES,
+            "selector": city_time,
+            "sql_floor": city_floor_time,
+            "ratio": round(city_time["median_ms"] / city_floor_time["median_ms"], 2),
+        }
+        self.say(f"  coverage city ({len(districts)} districts): {city_time['median_ms']} ms")
+
     def run(self, parts) -> dict:
         self.setup()
         steps = {
@@ -435,6 +489,7 @@ class Bench:
             "dashboard": self.dashboard,
             "throughput": self.throughput,
             "excel": self.excel,
+            "coverage": self.coverage,
         }
         for name, step in steps.items():
             if name in parts:
@@ -581,4 +636,18 @@ def table(results: dict) -> str:
             r["openpyxl_write_only"]["time"],
             f"peak {r['openpyxl_write_only']['peak_mib']} MiB",
         )
+    r = results.get("coverage_district")
+    if r:
+        d = r["data"]
+        add(
+            f"coverage district ({d['communities']} comm., {d['facilities_located']} fac.)",
+            r["selector"],
+            f"×{r['ratio']} of floor, {d['facilities_counted']} counted",
+        )
+        add("coverage district API", r["api"], f"{r['queries']} queries")
+        add("coverage district SQL floor (pair count)", r["sql_floor"])
+    r = results.get("coverage_city")
+    if r:
+        add(f"coverage largest city ({r['districts']} districts)", r["selector"], f"×{r['ratio']} of floor")
+        add("coverage largest city SQL floor", r["sql_floor"])
     return "\n".join(lines)

@@ -5,6 +5,7 @@ is on the portal pages."""
 
 from __future__ import annotations
 
+from django.db.models import Max
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -12,6 +13,7 @@ from rest_framework import mixins, status
 
 from core import access
 from core.access import Action
+from core.api.conditional import ConditionalGetMixin
 from core.api.views import (
     WRITE_ERRORS,
     PrivateViewSet,
@@ -20,6 +22,7 @@ from core.api.views import (
     item_schema,
     list_schema,
 )
+from core.history import event_model
 from facilities.models import Facility
 from reporting import services
 from reporting.api.serializers import (
@@ -107,8 +110,15 @@ class EnrolmentReportViewSet(
         description=gettext_lazy("含 live：按当前登记数据重新计算的同期数据，供与上报数比较。"),
     ),
 )
-class PeriodReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
+class PeriodReportViewSet(
+    ConditionalGetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet
+):
+    """The list answers conditionally (core.api.conditional): ETag, and Last-Modified from the newest change
+    of the reports — their `updated_at` and the history, which records deletions too — in JSON, CSV and
+    XLSX alike, so a statistics system polls the frozen figures cheaply."""
+
     serializer_class = PeriodReportSerializer
+    conditional_actions = ("list",)
     filterset_class = PeriodReportFilterSet
     queryset = PeriodReport.objects.select_related("district", "town").order_by(
         "-year", "-quarter", "district__code", "town__sort_order", "town__code", "-revision"
@@ -116,3 +126,9 @@ class PeriodReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Priv
 
     def get_serializer_class(self):
         return PeriodReportDetailSerializer if self.action == "retrieve" else PeriodReportSerializer
+
+    def last_modified(self):
+        newest = self.filter_queryset(self.get_queryset()).aggregate(at=Max("updated_at"))["at"]
+        events = event_model(PeriodReport)
+        recorded = events.objects.aggregate(at=Max("pgh_created_at"))["at"] if events is not None else None
+        return max((t for t in (newest, recorded) if t is not None), default=None)

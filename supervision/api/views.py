@@ -38,7 +38,9 @@ from core.api.views import (
     list_schema,
 )
 from facilities.models import Facility
+from facilities.selectors import counted
 from supervision import grading, selectors, services
+from supervision.api.create import ComplaintCreateMixin, FindingCreateMixin, InspectionCreateMixin
 from supervision.api.serializers import (
     AnswerSerializer,
     ComplaintSerializer,
@@ -81,7 +83,9 @@ INSPECTION = gettext_lazy("检查")
     ),
     retrieve=item_schema(InspectionSerializer, INSPECTION, id_parameter(gettext_lazy("检查编号"))),
 )
-class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
+class InspectionViewSet(
+    InspectionCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet
+):
     serializer_class = InspectionSerializer
     filterset_class = InspectionFilterSet
 
@@ -138,7 +142,7 @@ def _step_schema(summary, description, request):
     ),
     retrieve=item_schema(FindingSerializer, FINDING, FINDING_ID),
 )
-class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
+class FindingViewSet(FindingCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
     serializer_class = FindingSerializer
     filterset_class = FindingApiFilterSet
 
@@ -199,7 +203,9 @@ COMPLAINT = gettext_lazy("投诉")
     ),
     retrieve=item_schema(ComplaintSerializer, COMPLAINT, id_parameter(gettext_lazy("投诉编号"))),
 )
-class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet):
+class ComplaintViewSet(
+    ComplaintCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateViewSet
+):
     serializer_class = ComplaintSerializer
     filterset_class = ComplaintFilterSet
 
@@ -259,9 +265,12 @@ class GradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PrivateView
     serializer_class = GradeSerializer
     filterset_class = GradeFilterSet
 
-    queryset = Facility.objects.filter(
-        is_synthetic=False, operating_status__in=grading.ACTIVE_STATUSES
-    ).order_by("district__code", "town__sort_order", "name", "pk")
+    queryset = Facility.objects.filter(operating_status__in=grading.ACTIVE_STATUSES).order_by(
+        "district__code", "town__sort_order", "name", "pk"
+    )
+
+    def get_queryset(self):
+        return counted(super().get_queryset())
 
     def get_serializer_class(self):
         return GradeDetailSerializer if self.action == "retrieve" else GradeSerializer

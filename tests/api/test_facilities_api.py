@@ -16,7 +16,7 @@ from facilities.services import ensure_checklist
 from targets.models import Region
 from tests import helpers
 from tests.cast import issue_token
-from tests.factories import FacilityFactory
+from tests.factories import FacilityFactory, provide_materials
 from tests.helpers import error_of, ids, refused
 
 pytestmark = pytest.mark.django_db
@@ -338,6 +338,7 @@ def test_update_where_the_web_allows_it(role, world, client_as):
 def submittable(facility):
     ensure_checklist(facility)
     ChecklistItem.objects.filter(facility=facility).update(provided=True, reference="材料-1")
+    provide_materials(facility)
 
 
 SUBMIT = {**UPDATE}
@@ -361,7 +362,7 @@ def test_approve_where_the_web_allows_it(role, world, client_as, operator_a):
     facility = world["A"]
     submittable(facility)
     assert client_as("operator_a").post(f"{detail(facility)}submit/").status_code == 200
-    response = client_as(role).post(f"{detail(facility)}approve/")
+    response = client_as(role).post(f"{detail(facility)}approve/", {"confirm_flags": True}, format="json")
     facility.refresh_from_db()
     if refused(response, APPROVE[role]):
         assert facility.filing_status == "submitted"
@@ -418,7 +419,7 @@ def test_an_operators_change_to_a_filed_facility_waits_for_review(
     facility = world["A"]
     submittable(facility)
     client_as("operator_a").post(f"{detail(facility)}submit/")
-    client_as("daxing_official").post(f"{detail(facility)}approve/")
+    client_as("daxing_official").post(f"{detail(facility)}approve/", {"confirm_flags": True}, format="json")
     facility.refresh_from_db()
     version = facility.version
 

@@ -227,7 +227,9 @@ def test_steps_that_do_not_fit_the_state_or_lack_a_note_are_400(world, users, cl
 def test_no_direct_writes(world, client_as):
     api = client_as("superuser")
     assert error_of(api.patch(f"{BASE}/findings/{world['fA'].pk}/", {"status": "verified"}), 405)
-    assert error_of(api.post(f"{BASE}/", {"title": "x"}), 405)
+    # Recording an inspection is a POST (supervision/api/create.py): an incomplete body writes nothing.
+    assert error_of(api.post(f"{BASE}/", {"title": "x"}), 400)
+    assert not Inspection.objects.filter(title="x").exists()
     assert error_of(api.delete(f"{BASE}/complaints/{world['complaint'].pk}/"), 405)
 
 

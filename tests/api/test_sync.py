@@ -109,7 +109,10 @@ def test_every_workflow_transition_is_a_new_version(client_as, town1):
     official = client_as("daxing_official")
     versions = [official.get(url).json()["version"]]
     for step in ("submit", "acknowledge", "approve"):
-        response = official.post(f"{url}{step}/")
+        # the approval confirms over the facility's open rule flags, as an official must
+        response = official.post(
+            f"{url}{step}/", {"confirm_flags": True} if step == "approve" else {}, format="json"
+        )
         assert response.status_code == 200, response.content
         versions.append(response.json()["version"])
         assert response["ETag"] == f'"{versions[-1]}"'

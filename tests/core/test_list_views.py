@@ -44,6 +44,7 @@ from openpyxl import load_workbook
 
 from core.tables import Table, tables_workbook
 from core.views import ObjectListView
+from coverage.models import Community
 from facilities.models import Facility
 from reporting import services as reporting_services
 from reporting.models import EnrolmentReport, PeriodReport, quarter_bounds
@@ -56,6 +57,7 @@ from targets.models import Region
 from tests import cast
 from tests.factories import (
     ApplicationFactory,
+    CommunityFactory,
     FacilityFactory,
     FindingFactory,
     FundFactory,
@@ -425,6 +427,20 @@ def make_period_reports(place: Place, town: Region, n: int) -> list[PeriodReport
     return made
 
 
+def make_communities(place: Place, town: Region, n: int) -> list[Community]:
+    return [
+        CommunityFactory(
+            town=town,
+            name=_unique("社区"),
+            population=1000 + i,
+            infants_under_3=(30 + i) if i % 2 else None,
+            longitude=Decimal("116.340000") + i if i % 3 else None,
+            latitude=Decimal("39.730000") if i % 3 else None,
+        )
+        for i in range(n)
+    ]
+
+
 #: How to make n rows of a model in a town of a place, visible to the place's official in every list of it.
 ROW_MAKERS: dict[type[Model], Callable[[Place, Region, int], list]] = {
     Facility: make_facilities,
@@ -439,6 +455,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Place, Region, int], list]] = {
     Evaluation: make_evaluations,
     EnrolmentReport: make_enrolment_reports,
     PeriodReport: make_period_reports,
+    Community: make_communities,
 }
 
 

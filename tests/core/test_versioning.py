@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.errors import Conflict
 from core.models import StaleVersion, Versioned
 from core.versioning import claim, expected_version
+from coverage.models import CoverageSetting
 from facilities.models import (
     CalendarDay,
     Certificate,
@@ -19,9 +20,9 @@ from facilities.models import (
     StaffMember,
     TrainingRecord,
 )
-from planning.models import DemandAssumption
+from planning.models import DemandAssumption, DemandScenario
 from reporting.models import ReportingSetting
-from subsidies.models import FundPlanMonth, PaymentControls
+from subsidies.models import FundPlanMonth, PaymentControls, ProgramRule
 from supervision.models import (
     Complaint,
     Evaluation,
@@ -38,6 +39,7 @@ from tests.factories import (
     FindingFactory,
     FundFactory,
     InspectionFactory,
+    ProgramFactory,
     StaffMemberFactory,
     UserFactory,
 )
@@ -173,6 +175,17 @@ BUILDERS = {
     "planning.DemandAssumption": lambda f: DemandAssumption.objects.create(
         district=f.district, enrolment_wish_percent=30
     ),
+    "planning.DemandScenario": lambda f: DemandScenario.objects.create(
+        district=f.district, name="意愿 40 %", enrolment_wish_percent=40
+    ),
+    "subsidies.ProgramRule": lambda f: ProgramRule.objects.create(
+        program=ProgramFactory(district=f.district),
+        basis="per_m2_month",
+        rate=11,
+        effective_from=datetime.date(2025, 7, 1),
+        note="年中调整",
+    ),
+    "coverage.CoverageSetting": lambda f: CoverageSetting.objects.create(district=f.district),
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 from facilities.models import ChecklistItem, Facility, RoleAssignment
 from targets.models import Region
 from tests.e2e.conftest import shot
-from tests.factories import FacilityFactory, UserFactory, add_unit, grant
+from tests.factories import MINIMAL_PDF, FacilityFactory, UserFactory, add_unit, grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,6 +70,17 @@ def test_operator_files_official_approves_public_sees(page, browser, live_server
             page.check(f"#id_{item}__provided")
             page.fill(f"#id_{item}__reference", f"{item}-2026")
     page.click("#checklist-form button[type=submit]")
+    # each required material as a file (submitting needs them)
+    page.click("#facility-actions >> text=上传材料")
+    for item in ChecklistItem.Item.values:
+        if item != "food_licence":
+            page.set_input_files(
+                f"#file-{item}",
+                files=[{"name": f"{item}.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF}],
+            )
+            page.click(f"#material-{item} .upload-form button[type=submit]")
+            page.wait_for_selector("text=已上传")
+    page.goto(f"{base}/registry/{facility.pk}/")
     page.click("#facility-actions >> text=提交备案")
     page.wait_for_selector("text=已提交备案")
     shot(page, "registry-submitted")
@@ -81,6 +92,8 @@ def test_operator_files_official_approves_public_sees(page, browser, live_server
     shot(page, "review-queue")
     page.click("#filing-queue >> text=审核")
     page.click("#facility-actions >> text=通过备案")
+    page.check("#id_confirm_flags")  # no caregivers on the roster yet: approved over the open flag
+    page.click("#approve-form button[type=submit]")
     page.wait_for_selector("text=备案已通过")
     facility.refresh_from_db()
     assert facility.filing_status == "filed"

@@ -5,7 +5,7 @@ tests/conftest.py. Places and the rest of the cast come from there."""
 import pytest
 
 from facilities.models import ChecklistItem
-from tests.factories import FacilityFactory
+from tests.factories import FacilityFactory, provide_materials
 
 
 @pytest.fixture
@@ -21,7 +21,9 @@ def facility_b(town2):
 
 
 def complete_checklist(facility):
+    """Every material ticked, and every required one given a small PDF (submitting needs the files)."""
     from facilities.services import ensure_checklist
 
     ensure_checklist(facility)
     ChecklistItem.objects.filter(facility=facility).update(provided=True, reference="材料-1")
+    provide_materials(facility)

@@ -281,11 +281,13 @@ def test_district_without_towns_raises_and_writes_nothing(seeded):
 
 
 def test_no_towns_seeded_raises_and_writes_nothing(db):
+    from coverage.models import Community
     from targets.models import SlotTarget
 
     with pgtrigger.ignore("facilities.Facility:facility_never_deleted"):  # an empty database, for this test
         Facility.objects.all().delete()
     SlotTarget.objects.all().delete()
+    Community.objects.all().delete()  # the seeded communities hold on to their towns
     Region.objects.filter(level=Region.Level.TOWN).delete()
     with pytest.raises(CommandError, match="没有镇街"):
         run("--facilities", 5)

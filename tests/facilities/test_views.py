@@ -95,7 +95,9 @@ def test_the_list_keeps_a_constant_query_count(
 
 def test_every_editable_field_is_on_the_form_once():
     placed = [name for sections in FORM_GROUPS.values() for _t, names in sections for name in names]
-    assert sorted(placed) == sorted(services.EDITABLE_FIELDS)
+    # The coordinate system the point was typed in: the form converts the point to WGS-84, nothing stores it.
+    form_only = ["coord_system"]
+    assert sorted(placed) == sorted([*services.EDITABLE_FIELDS, *form_only])
 
 
 def form_post(facility, **changes):
@@ -171,7 +173,7 @@ class TestWorkflowPages:
         client_for(client, daxing_official)
         queue = client.get(reverse("registry:reviews"))
         assert facility_a in queue.context["filings"]
-        client.post(reverse("registry:approve", args=[facility_a.pk]))
+        client.post(reverse("registry:approve", args=[facility_a.pk]), {"confirm_flags": "on"})
         facility_a.refresh_from_db()
         assert facility_a.filing_status == "filed" and facility_a.filing_number.startswith("110115-")
 
@@ -205,7 +207,7 @@ class TestWorkflowPages:
     ):
         complete_checklist(facility_a)
         services.filing_submit(user=operator_a, facility=facility_a)
-        services.filing_approve(user=daxing_official, facility=facility_a)
+        services.filing_approve(user=daxing_official, facility=facility_a, confirm_flags=True)
         facility_a.refresh_from_db()
         client_for(client, operator_a).post(
             reverse("registry:edit", args=[facility_a.pk]), form_post(facility_a, monthly_fee="2800.00")

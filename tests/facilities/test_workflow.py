@@ -94,7 +94,7 @@ class TestFiling:
         assert clock.acknowledge_due > clock.submitted_on and clock.notice_due > clock.acknowledge_due
         services.filing_acknowledge(user=daxing_official, facility=facility_a)
         approved = services.filing_approve(
-            user=daxing_official, facility=facility_a, on=datetime.date(2026, 11, 25)
+            user=daxing_official, facility=facility_a, on=datetime.date(2026, 11, 25), confirm_flags=True
         )
         assert approved.filing_status == "filed"
         assert approved.filing_number == "110115-2026-0001"
@@ -105,7 +105,9 @@ class TestFiling:
     ):
         for facility, operator in ((facility_a, operator_a), (facility_b, operator_b)):
             submit(facility, operator)
-            services.filing_approve(user=daxing_official, facility=facility, on=datetime.date(2026, 3, 1))
+            services.filing_approve(
+                user=daxing_official, facility=facility, on=datetime.date(2026, 3, 1), confirm_flags=True
+            )
         facility_b.refresh_from_db()
         assert facility_b.filing_number == "110115-2026-0002"
 
@@ -151,7 +153,7 @@ class TestChangesToFiledRecords:
     @pytest.fixture
     def filed(self, operator_a, daxing_official, facility_a):
         submit(facility_a, operator_a)
-        services.filing_approve(user=daxing_official, facility=facility_a)
+        services.filing_approve(user=daxing_official, facility=facility_a, confirm_flags=True)
         facility_a.refresh_from_db()
         return facility_a
 

@@ -1,13 +1,16 @@
 """factory_boy factories, one module per app; import them from here (`from tests.factories import ...`)."""
 
+from tests.factories.coverage import CommunityFactory, ScenarioFactory, ScenarioSiteFactory
 from tests.factories.facilities import (
     FILED_ON,
+    MINIMAL_PDF,
     CertificateFactory,
     FacilityFactory,
     StaffMemberFactory,
     add_staff,
     add_unit,
     filed_facility,
+    provide_materials,
     valid_credit_code,
     valid_id_number,
 )
@@ -26,9 +29,11 @@ from tests.factories.users import UserFactory, grant
 
 __all__ = [
     "FILED_ON",
+    "MINIMAL_PDF",
     "ApplicationFactory",
     "CertificateFactory",
     "CityFactory",
+    "CommunityFactory",
     "DistrictFactory",
     "FacilityFactory",
     "FindingFactory",
@@ -37,6 +42,8 @@ __all__ = [
     "PopulationStatFactory",
     "ProgramFactory",
     "ReportedFigureFactory",
+    "ScenarioFactory",
+    "ScenarioSiteFactory",
     "SlotTargetFactory",
     "SourceDocumentFactory",
     "StaffMemberFactory",
@@ -47,6 +54,7 @@ __all__ = [
     "days_ago",
     "filed_facility",
     "grant",
+    "provide_materials",
     "valid_credit_code",
     "valid_id_number",
 ]

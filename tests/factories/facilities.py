@@ -172,3 +172,44 @@ def add_staff(facility, role=StaffMember.Role.CAREGIVER, n=1, certified=False, *
         extra.setdefault("name", f"员工{i}")
         made.append(StaffMemberFactory(facility=facility, role=role, certified=certified, **extra))
     return made
+
+
+# A real, minimal PDF (header, one empty page, trailer): what the filing materials' upload check accepts.
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def provide_materials(facility, user=None, items=None):
+    """Every required filing material of `facility` (or `items`) ticked and given a small PDF file, as an
+    operator's uploads would leave them (written directly: a factory, not the upload workflow)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from facilities.documents import required_items
+    from facilities.models import ChecklistItem, MaterialFile
+    from facilities.services import ensure_checklist
+    from tests.factories.users import UserFactory
+
+    ensure_checklist(facility)
+    items = list(items or required_items(facility))
+    ChecklistItem.objects.filter(facility=facility, item__in=items).update(provided=True, reference="材料-1")
+    user = user or facility.created_by or UserFactory()
+    for item in items:
+        if MaterialFile.objects.filter(facility=facility, item=item, replaced_at__isnull=True).exists():
+            continue
+        material = MaterialFile(
+            facility=facility,
+            item=item,
+            original_name=f"{item}.pdf",
+            content_type="application/pdf",
+            size=len(MINIMAL_PDF),
+            sha256=hashlib.sha256(MINIMAL_PDF).hexdigest(),
+            uploaded_by=user,
+        )
+        material.file.save(f"{item}.pdf", ContentFile(MINIMAL_PDF), save=False)
+        material.save()

@@ -46,6 +46,9 @@ ROSTER_HEADERS = [
     "托大班每班人数",
     "混合班班数",
     "混合班每班人数",
+    "经度",  # the optional point on the map (facilities/importers.py)
+    "纬度",
+    "坐标系",
 ]
 
 

@@ -19,7 +19,7 @@ def manage(*args, env_extra=None, check=True):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_OWNER_URL")}
     env.update(env_extra or {})
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )
     if check:
         assert result.returncode == 0, result.stdout + result.stderr

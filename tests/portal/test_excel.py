@@ -5,7 +5,6 @@ Every workbook is generated here with openpyxl or zipfile; none needs the databa
 import datetime as dt
 import io
 import re
-import time
 import zipfile
 from decimal import Decimal
 from urllib.parse import unquote
@@ -375,7 +374,6 @@ def test_zip_bomb_is_refused_before_openpyxl_reads_anything(monkeypatch):
         raise AssertionError("openpyxl must not be reached")
 
     monkeypatch.setattr(excel, "load_workbook", must_not_load)
-    started = time.monotonic()
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
@@ -386,8 +384,7 @@ def test_zip_bomb_is_refused_before_openpyxl_reads_anything(monkeypatch):
     content = bomb.getvalue()
     assert len(content) < 1024 * 1024
     reason = only_problem(content)
-    assert "压缩炸弹" in reason and "100 MB" in reason
-    assert time.monotonic() - started < 5
+    assert "压缩炸弹" in reason and "100 MB" in reason  # and openpyxl was never called (must_not_load)
 
 
 def test_zip_bomb_ratio_and_total_size_checks():

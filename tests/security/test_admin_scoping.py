@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from coverage.models import Boundary, CoverageSetting
 from facilities.models import FilingSequence, RoleAssignment, StatusChange
 from planning.models import DemandAssumption, InclusiveShareGoal
 from subsidies.models import Milestone
@@ -51,15 +52,22 @@ OWNED = {
     "supervision.evaluation",
     "targets.slottarget",
     "targets.populationstat",
+    "coverage.community",
+    "coverage.coveragesetting",
+    "coverage.boundary",
+    "coverage.scenario",
+    "coverage.scenariosite",
 }
 # Admin models of reference data, role grants (superusers only) and logs: changed by neither official.
 REFERENCE = {
     "facilities.roleassignment",
+    "facilities.operatorinvitation",
     "auth.group",
     "auth.user",
     "targets.sourcedocument",
     "targets.region",
     "targets.reportedfigure",
+    "coverage.coveragegoal",
     "facilities.classtyperule",
     "facilities.rulesetting",
     "facilities.calendarday",
@@ -140,6 +148,15 @@ def objects(world):
             credit_level="good",
             risk_points=0,
             credit_points=100,
+        ).pk
+    )
+    found["coverage.coveragesetting"] = CoverageSetting.objects.get_or_create(district=world.district1)[0].pk
+    found["coverage.boundary"] = found["coverage.boundary"] or (
+        Boundary.objects.create(
+            district=world.district1,
+            name="大兴区边界",
+            geojson={"type": "FeatureCollection", "features": []},
+            feature_count=0,
         ).pk
     )
     found["subsidies.milestone"] = Milestone.objects.get_or_create(

@@ -32,7 +32,7 @@ import pytest
 from django.urls import resolve
 from django.utils.http import urlencode
 
-from tests.security.expectations import EXPECTED
+from tests.security.expectations import EXPECTED, TOKEN_PAGES
 from tests.security.matrix import Isolated, all_patterns, disclosed, disclosure_problems, outcome
 from tests.security.urlargs import ARGS, PAYLOADS, admin_kwargs, admin_objects, fill
 from tests.security.world import ROLES, TREE_ROLES
@@ -130,6 +130,8 @@ def check_method(world, pattern, path, payload, method, expected, isolated) -> l
         problems += disclosure_problems(shown, pattern.name, role, method, path)
     by_role = dict(zip(ROLES, wanted, strict=True))
     face = "web" if not pattern.is_api else ("api_get" if method == "GET" else "api_write")
+    if pattern.name in TOKEN_PAGES and method == "GET":
+        face = "api_get"
     for role, like in TREE_ROLES.items():
         source = like[face]
         want = by_role[source]

@@ -36,6 +36,12 @@ PK = {
     "subsidies:withdraw": "application",
     "subsidies:reverse": "ledger",
     "subsidies:project": "project",
+    "subsidies:project_edit": "project",
+    "subsidies:project_milestones": "project",
+    "subsidies:fund_edit": "fund",
+    "subsidies:program": "program",
+    "subsidies:program_edit": "program",
+    "subsidies:program_rules": "program",
     "supervision:inspection": "inspection",
     "supervision:inspection_edit": "inspection",
     "supervision:finding_create": "inspection",
@@ -55,6 +61,14 @@ PK = {
     "api-facility-approve": "submitted",
     "api-facility-return": "submitted",
     "api-facility-submit": "facility",
+    "api-facility-workflow-checklist": "facility",
+    "api-facility-workflow-status": "facility",
+    "api-facility-workflow-status-request": "facility",
+    "api-facility-workflow-materials": "submitted",  # facility C, under review: its files have verdicts
+    "api-pending-change-detail": "change",
+    "api-pending-change-approve": "change",
+    "api-pending-change-reject": "change",
+    "api-pending-change-withdraw": "change",
     "api-subsidy-fund-detail": "fund",
     "api-subsidy-program-detail": "program",
     "api-subsidy-application-detail": "application",
@@ -79,6 +93,11 @@ PK = {
     "reporting:period_correct": "period_report",
     "reporting:enrolment_report": "enrolment_report",
     "reporting:enrolment_fill": "facility",
+    "coverage:community_edit": "community",
+    "api-community-detail": "community",
+    "coverage:scenario": "scenario",
+    "coverage:scenario_delete": "scenario",
+    "coverage:scenario_site_delete": "scenario_site",
     "api-enrolment-report-detail": "enrolment_report",
     "api-period-report-detail": "period_report",
 }
@@ -86,6 +105,10 @@ PK = {
 DISTRICT_PAGES = (
     "planning:district",
     "planning:demand",
+    "planning:town_demand",
+    "planning:scenario_new",
+    "planning:population",
+    "planning:population_new",
     "imports:index",
     "imports:targets_template",
     "imports:roster_template",
@@ -93,11 +116,20 @@ DISTRICT_PAGES = (
     "imports:annex",
     "supervision:dashboard",
     "supervision:income",
+    "supervision:weights",
+    "subsidies:controls",
     "targets:district",
     "reporting:district",
     "reporting:settings",
     "reporting:compile",
     "reporting:import",
+    "coverage:district",
+    "coverage:table",
+    "coverage:communities",
+    "coverage:import",
+    "coverage:boundary",
+    "coverage:settings",
+    "coverage:scenarios",
 )
 # Every other non-admin pattern: the keyword arguments to fill in.
 ARGS = {
@@ -107,8 +139,20 @@ ARGS = {
     "registry:staff_edit": lambda w: {"pk": w.ids["facility"], "staff_pk": w.ids["staff"]},
     "registry:staff_record": lambda w: {"staff_pk": w.ids["staff"], "kind": "certificate"},
     "registry:calendar_year": lambda w: {"year": 2025},
+    "registry:materials": lambda w: {"pk": w.ids["submitted"]},  # facility C's materials, under review
+    "registry:material_verdict": lambda w: {"file_pk": w.ids["material"]},  # a file of facility C
+    "registry:material_download": lambda w: {"file_pk": w.ids["material"]},
+    "api-facility-workflow-material-file": lambda w: {"pk": w.ids["submitted"], "file_id": w.ids["material"]},
+    "api-facility-workflow-material-verdict": lambda w: {
+        "pk": w.ids["submitted"],
+        "file_id": w.ids["material"],
+    },
+    "registry:document": lambda w: {"doc_pk": w.ids["filing_document"]},  # a receipt issued to A
     "planning:export": lambda w: {"code": "110115", "table": "all"},
     "planning:town": lambda w: {"code": "110115", "town": "110115001"},
+    "planning:scenario_edit": lambda w: {"code": "110115", "pk": _scenario(w)},
+    "planning:scenario_delete": lambda w: {"code": "110115", "pk": _scenario(w)},
+    "planning:population_edit": lambda w: {"code": "110115", "pk": _population(w)},
     "targets:region": lambda w: {"code": "110115001"},  # town 1
     "imports:job": lambda w: {"code": "110115", "pk": w.ids["job"]},
     "imports:job_status": lambda w: {"code": "110115", "pk": w.ids["job"]},
@@ -124,6 +168,28 @@ ARGS = {
     "api/^.*$": lambda w: {"path": "/api/v1/no-such-endpoint/"},  # the API's JSON 404 for anything else
     "^static/(?P<path>.*)$": lambda w: {"path": "vendor/VERSIONS.md"},
 }
+
+
+def _scenario(w) -> int:
+    """District 1's demand scenario (made on first use)."""
+    from planning.models import DemandScenario
+
+    scenario, _created = DemandScenario.objects.get_or_create(
+        district=w.district1, name="意愿 40 %（安全测试）", defaults={"enrolment_wish_percent": 40}
+    )
+    return scenario.pk
+
+
+def _population(w) -> int:
+    """Town 1's population row (made on first use)."""
+    from targets.models import PopulationStat, SourceDocument
+
+    row, _created = PopulationStat.objects.get_or_create(
+        region=w.town1,
+        year=2025,
+        defaults={"infants_under_3": 1000, "source": SourceDocument.objects.order_by("pk").first()},
+    )
+    return row.pk
 
 
 def _today_plus(days: int) -> str:
@@ -147,15 +213,15 @@ def facility_body(**changes) -> dict:
 
 
 def application_body(w, **changes) -> dict:
-    """A valid API body for facility A's application to the world's rent program, for the first half of
-    2026 (300 ㎡)."""
+    """A valid API body for facility A's application to the world's rent program (a 2025 program), for the
+    fourth quarter of 2025 (300 ㎡)."""
     return {
         "facility": w.facility_a.pk,
         "program": w.ids["program"],
-        "period_start": "2026-01-01",
-        "period_end": "2026-06-30",
+        "period_start": "2025-10-01",
+        "period_end": "2025-12-31",
         "area_m2": "300.00",
-        "months": 6,
+        "months": 3,
         **changes,
     }
 
@@ -181,6 +247,42 @@ PAYLOADS = {
     "api-facility-detail": lambda w: facility_body(name="甲托育园（改）", version=w.facility_a.version),
     "api-facility-list": lambda w: facility_body(),
     "api-facility-return": lambda w: {"reason": "备案材料不全"},
+    "api-facility-workflow-checklist": lambda w: {
+        "items": [{"item": "licence", "provided": True, "reference": "SEC-1"}]
+    },
+    "api-facility-workflow-status": lambda w: {
+        "to_status": "suspended",
+        "effective_on": _today_plus(0),
+        "reason": "安全测试",
+    },
+    "api-facility-workflow-status-request": lambda w: {
+        "to_status": "suspended",
+        "effective_on": _today_plus(0),
+        "reason": "安全测试",
+    },
+    "api-pending-change-reject": lambda w: {"reason": "安全测试驳回"},
+    "api-facility-workflow-material-verdict": lambda w: {"verdict": "correction", "reason": "安全测试"},
+    "api-inspection-list": lambda w: {
+        "district": "110115",
+        "inspected_on": _today_plus(-1),
+        "kind": "routine",
+        "facilities": [w.facility_a.pk],
+        "title": "安全测试检查",
+    },
+    "api-finding-list": lambda w: {
+        "inspection": w.ids["inspection"],
+        "facility": w.facility_a.pk,
+        "category": "records",
+        "severity": "minor",
+        "description": "台账不全（安全测试）",
+        "deadline": _today_plus(30),
+    },
+    "api-complaint-list": lambda w: {
+        "facility": w.facility_a.pk,
+        "received_on": _today_plus(-1),
+        "channel": "hotline",
+        "summary": "安全测试投诉",
+    },
     "registry:return": lambda w: {"reason": "备案材料不全"},
     "api-subsidy-application-list": application_body,
     "api-subsidy-application-decide": lambda w: {"decision": "approve"},
@@ -190,6 +292,17 @@ PAYLOADS = {
     "api-finding-reopen": lambda w: {"note": "未整改到位"},
     "api-finding-verify": lambda w: {"note": "已核实"},
     "reporting:settings": lambda w: {"due_day": 5},
+    "planning:scenario_new": lambda w: {"name": "意愿 45 %（安全测试）", "enrolment_wish_percent": "45"},
+    "coverage:settings": lambda w: {"radius_m": 800, "detour_factor": "1.20"},
+    "coverage:scenarios": lambda w: {"name": "安全测试新方案"},
+    "subsidies:controls": lambda w: {"maker_checker": "on"},
+    "subsidies:program_rules": lambda w: {
+        "basis": "per_m2_month",
+        "rate": "12.00",
+        "effective_from": "2025-07-01",
+        "note": "安全测试调整",
+    },
+    "supervision:weights": lambda w: {"key": "credit_complaint", "value": "12", "note": "安全测试"},
     "reporting:compile": lambda w: {"year": 2025, "quarter": 2, "scope": "towns"},
     "reporting:period_return": lambda w: {"reason": "在托人数有误"},
     "reporting:period_correct": lambda w: {"reason": "漏报一家机构"},
@@ -253,6 +366,7 @@ def admin_objects():
         "facilities.statuschange": of_a(m("facilities.StatusChange")),
         "facilities.filingsequence": of_d1(m("facilities.FilingSequence")),
         "facilities.roleassignment": lambda w: w.users["operator_a"].roles.order_by("pk").first().pk,
+        "facilities.operatorinvitation": lambda w: w.ids["invitation"],
         "planning.inclusivesharegoal": of_d1(m("planning.InclusiveShareGoal")),
         "planning.demandassumption": of_d1(m("planning.DemandAssumption")),
         "planning.importjob": lambda w: w.ids["job"],
@@ -281,6 +395,12 @@ def admin_objects():
         "supervision.complaint": lambda w: w.ids["complaint"],
         "supervision.evaluation": lambda w: w.ids["evaluation"],
         "supervision.evaluationscore": _first(m("supervision.EvaluationScore")),
+        "coverage.community": lambda w: w.ids["community"],
+        "coverage.coveragesetting": of_d1(m("coverage.CoverageSetting")),
+        "coverage.boundary": of_d1(m("coverage.Boundary")),
+        "coverage.coveragegoal": _first(m("coverage.CoverageGoal")),
+        "coverage.scenario": lambda w: w.ids["scenario"],
+        "coverage.scenariosite": lambda w: w.ids["scenario_site"],
         "django_tasks_database.dbtaskresult": _first(m("django_tasks_database.DBTaskResult")),
         "accounts.securityevent": _first(m("accounts.SecurityEvent")),
         # login-lockout records (django-axes): none exist, so their object pages answer "not found"

@@ -13,9 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken
+from coverage.models import Community, Scenario, ScenarioSite
 from facilities.models import (
     Certificate,
     Facility,
+    OperatorInvitation,
     PendingChange,
     RoleAssignment,
     StaffMember,
@@ -35,6 +37,7 @@ from tests.factories import (
     FacilityFactory,
     FundFactory,
     ProgramFactory,
+    UserFactory,
     filed_facility,
     grant,
 )
@@ -176,7 +179,8 @@ def build_world() -> World:
 
     fund = FundFactory(district=district1, name="大兴区普惠托育补助资金（安全测试）")
     program = ProgramFactory(district=district1, fund=fund, name="普惠托育机构租金补助（安全测试）")
-    # A's rent (300 ㎡) for the first half of 2025, approved and paid; for the second half, submitted.
+    # A's rent (300 ㎡) for the first half of 2025, approved and paid; for the third quarter, submitted
+    # (the fourth is left for the matrix's own application: a program's applications lie within its year).
     half_year = {"user": users["operator_a"], "facility": facility_a, "program": program, "months": 6}
     paid = ApplicationFactory(
         **half_year, period_end=datetime.date(2025, 6, 30), approved_by=users["daxing_official"]
@@ -184,7 +188,11 @@ def build_world() -> World:
     subsidy_services.payment_create(
         user=users["daxing_official"], application=paid, amount=None, reference="PZ-SEC-1"
     )
-    pending = ApplicationFactory(**half_year, period_start=datetime.date(2025, 7, 1))
+    pending = ApplicationFactory(
+        **{**half_year, "months": 3},
+        period_start=datetime.date(2025, 7, 1),
+        period_end=datetime.date(2025, 9, 30),
+    )
     project = Project.objects.create(
         kind=Project.Kind.TOWN_PARK, district=district1, town=town1, name="一镇普惠托育园建设（安全测试）"
     )
@@ -241,7 +249,46 @@ def build_world() -> World:
     )
     period_report = next(r for r in compiled if r.town_id == town1.pk)
 
+    # Town 1's first community (seeded from the NBS code list) and a what-if scenario of district 1.
+    community = Community.objects.filter(town=town1).order_by("code").first() or Community.objects.create(
+        code="110115001001", name="安全测试社区", town=town1
+    )
+    scenario = Scenario.objects.create(
+        district=district1, name="安全测试方案", created_by=users["daxing_official"]
+    )
+    scenario_site = ScenarioSite.objects.create(
+        scenario=scenario,
+        kind=ScenarioSite.Kind.NEW,
+        name="拟建园",
+        longitude="116.34",
+        latitude="39.73",
+        inclusive_slots=10,
+    )
+
+    # Filing materials: C's files (C is under review: verdicts act on them) and a receipt issued to A.
+    from facilities.models import FilingDocument, MaterialFile
+    from tests.factories import provide_materials
+
+    provide_materials(facility_c, user=users["operator_a"])
+    material = MaterialFile.objects.filter(facility=facility_c, item="licence").get()
+    receipt = FilingDocument.objects.create(
+        facility=facility_a,
+        kind=FilingDocument.Kind.RECEIPT,
+        number="110115-HZ-SEC-0001",
+        issued_on=datetime.date(2025, 1, 2),
+        issued_by=users["daxing_official"],
+        content={"facility": facility_a.name, "authority": "大兴区卫生健康委员会", "materials": []},
+    )
+
+    # An operator invited before their facility exists (facilities.OperatorInvitation), in town 1.
+    invitation = OperatorInvitation.objects.create(
+        user=UserFactory(username="sec_invited"), town=town1, invited_by=users["daxing_official"]
+    )
+
     world.ids = {
+        "invitation": invitation.pk,
+        "material": material.pk,
+        "filing_document": receipt.pk,
         "enrolment_report": enrolment.pk,
         "period_report": period_report.pk,
         "facility": facility_a.pk,
@@ -264,6 +311,9 @@ def build_world() -> World:
         "token": token.pk,
         "own_token": own_token.pk,
         "target": SlotTarget.objects.filter(town=town1).order_by("pk").first().pk,
+        "community": community.pk,
+        "scenario": scenario.pk,
+        "scenario_site": scenario_site.pk,
     }
     return world
 

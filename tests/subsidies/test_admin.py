@@ -16,8 +16,9 @@ from tests.subsidies.conftest import approve, pay, submit
 pytestmark = pytest.mark.django_db
 
 MODELS = list(apps.get_app_config("subsidies").get_models())
-# A fund's plan is an inline of the fund; payment controls are set with `manage.py payment_controls`.
-NOT_REGISTERED = {"FundPlanMonth", "PaymentControls"}
+# A fund's plan is an inline of the fund; payment controls (/subsidies/controls/<code>/, or `manage.py
+# payment_controls`) and a program's rate changes (/subsidies/programs/<id>/rules/) are set on portal pages.
+NOT_REGISTERED = {"FundPlanMonth", "PaymentControls", "ProgramRule"}
 REGISTERED = [m for m in MODELS if not m.__name__.endswith("Event") and m.__name__ not in NOT_REGISTERED]
 
 

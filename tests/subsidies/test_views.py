@@ -8,6 +8,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from facilities.models import Facility
 from subsidies import services
@@ -325,7 +326,7 @@ class TestDecidingPayingReversingThroughThePages:
 
     def test_pay_and_reverse(self, client, users, data):
         client.force_login(users["daxing_official"])
-        today = datetime.date.today().isoformat()
+        today = timezone.localdate().isoformat()
         response = client.post(
             reverse("subsidies:pay", args=[data["a"].pk]),
             {

@@ -186,19 +186,19 @@ def test_a_historic_finding_left_open_is_overdue_from_its_old_deadline(users, fa
     assert grading.grade_one(facility_a, today).overdue_findings == 1
 
 
+# Days before today, turned into dates inside the test: parametrize values are made at collection time,
+# and a run that crosses midnight would otherwise see "tomorrow" become today.
 @pytest.mark.parametrize(
-    ("dates", "field"),
+    ("offsets", "field"),
     [
-        ({"deadline": days_ago(210)}, "deadline"),  # before the inspection
-        ({"deadline": days_ago(170), "answered_on": days_ago(-1)}, "answered_on"),  # in the future
-        ({"deadline": days_ago(170), "verified_on": days_ago(160)}, "verified_on"),  # never answered
-        (
-            {"deadline": days_ago(170), "answered_on": days_ago(160), "verified_on": days_ago(165)},
-            "verified_on",
-        ),
+        ({"deadline": 210}, "deadline"),  # before the inspection
+        ({"deadline": 170, "answered_on": -1}, "answered_on"),  # in the future
+        ({"deadline": 170, "verified_on": 160}, "verified_on"),  # never answered
+        ({"deadline": 170, "answered_on": 160, "verified_on": 165}, "verified_on"),
     ],
 )
-def test_impossible_historic_dates_are_refused(users, facility_a, historic, dates, field):
+def test_impossible_historic_dates_are_refused(users, facility_a, historic, offsets, field):
+    dates = {name: days_ago(n) for name, n in offsets.items()}
     with pytest.raises(RegistryError) as refused:
         backfill(users["daxing_official"], historic, facility_a, **dates)
     assert field in refused.value.errors

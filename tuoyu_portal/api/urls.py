@@ -13,6 +13,7 @@ urlpatterns = [
     path("v1/", include("subsidies.api.urls")),
     path("v1/", include("supervision.api.urls")),
     path("v1/", include("reporting.api.urls")),
+    path("v1/", include("coverage.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

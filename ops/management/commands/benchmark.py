@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ops.benchmark import database as bench_db
 
-PARTS = ("stats", "list", "dashboard", "throughput", "excel")
+PARTS = ("stats", "list", "dashboard", "throughput", "excel", "coverage")
 BENCH_SETTINGS = "ops.benchmark.settings"
 
 

@@ -1,10 +1,12 @@
 """`python manage.py payment_controls CODE [--maker-checker on|off]`: show or set a district's payment
 controls. With maker-checker on, whoever approved an application cannot pay it and a payer cannot reverse
-their own payment (subsidies.services). The change is versioned like every edited record."""
+their own payment (subsidies.services). The change is versioned like every edited record. District
+officials set the same on the page /subsidies/controls/<code>/ (subsidies:controls)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from subsidies.models import PaymentControls
+from subsidies.services import payment_controls_set
 from targets.models import Region
 
 
@@ -20,10 +22,7 @@ class Command(BaseCommand):
         if region is None:
             raise CommandError(f"没有代码为 {district} 的区县。")
         controls = PaymentControls.objects.filter(district=region).first()
-        if maker_checker is not None:
-            controls = controls or PaymentControls(district=region)
-            controls.maker_checker = maker_checker == "on"
-            controls.full_clean()
-            controls.save()
+        if maker_checker is not None:  # as the system (no user): the command is an operator's tool
+            controls = payment_controls_set(user=None, district=region, maker_checker=maker_checker == "on")
         state = "开启" if controls and controls.maker_checker else "关闭"
         self.stdout.write(f"{region.name}（{region.code}）审批与支付分离：{state}")
