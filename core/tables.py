@@ -205,9 +205,6 @@ class ObjectTable:
             rows=self.export_rows(queryset, for_sheet=True),
         )
 
-    def export_response(self, queryset: QuerySet, filename: str):
-        return spreadsheets.xlsx_response(spreadsheets.write_workbook([self.sheet(queryset)]), filename)
-
 
 # ------------------------------------------------------------------------------------------------- export
 

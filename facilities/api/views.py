@@ -15,6 +15,7 @@ change answers 403 with the service's reason; refusals come back in the API's on
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import BooleanField, Case, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -205,19 +206,22 @@ class FacilityViewSet(
             and not access.can(request.user, Action.REGISTER, district)
         ):
             raise serializers.ValidationError({"district": [_("您不能把机构登记到该区县。")]})
-        result = services.facility_update(
-            user=request.user, facility=facility, data=data, units=units, expected_version=version
-        )
-        if isinstance(result, PendingChange):
-            body = {
-                "pending_change_id": result.pk,
-                "facility_id": facility.pk,
-                "status": result.status,
-                "version": result.base_version,
-                "message": _("变更已提交，区卫健委审核通过后生效；在此之前公示和统计仍为原备案信息。"),
-            }
-            return Response(PendingChangeAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
-        return self.read_back(result)
+        # One transaction for the write and its read-back: the row stays locked until the answer is read, so
+        # the answer is this write's result, never a later writer's (a client compares version + 1).
+        with transaction.atomic():
+            result = services.facility_update(
+                user=request.user, facility=facility, data=data, units=units, expected_version=version
+            )
+            if not isinstance(result, PendingChange):
+                return self.read_back(result)
+        body = {
+            "pending_change_id": result.pk,
+            "facility_id": facility.pk,
+            "status": result.status,
+            "version": result.base_version,
+            "message": _("变更已提交，区卫健委审核通过后生效；在此之前公示和统计仍为原备案信息。"),
+        }
+        return Response(PendingChangeAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True

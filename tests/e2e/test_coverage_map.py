@@ -156,4 +156,18 @@ def test_the_map_without_and_with_a_boundary(page, chief_base, chief):
         user=chief, district=Region.objects.get(code="110115"), name="测试镇界", data=boundary_file(towns)
     )
     check_the_map(page, chief_base, "geo", "boundary")
+    check_in_english(page, chief_base)
     assert violations == []
+
+
+def check_in_english(page, base):
+    """The same page in English at 1280 px: translated, drawn, and no sideways scroll of the page."""
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/coverage/110115/")
+    wait_for_map(page, "geo")
+    text = page.inner_text("main")
+    assert "15-minute" in text or "15 minute" in text, text[:400]
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    shot(page, "coverage-boundary-1280-en", full_page=False)
+    shot(page, "coverage-boundary-1280-en-full")
