@@ -43,6 +43,16 @@ def query_without_page(request) -> str:
     return query.urlencode()
 
 
+def year_param(request, first: int, last: int) -> int:
+    """The page's ?year=, or this year when it is missing, not a number, or outside first..last."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        return today.year
+    return year if first <= year <= last else today.year
+
+
 def export_links(request, keys) -> dict[str, str]:
     """`?export=<key>` links for each table key (and `all`), keeping the page's filters but not its page."""
     urls = {}

@@ -22,7 +22,7 @@ from core import history
 from core.access import Action, can
 from core.errors import ServiceError
 from core.forms import apply_service_error
-from core.views import export_about, export_links, tables_export
+from core.views import export_about, export_links, tables_export, year_param
 from planning import demand, services
 from planning.inputs_forms import YEAR_MAX, YEAR_MIN, PopulationForm, ScenarioForm
 from planning.models import DemandScenario
@@ -38,12 +38,7 @@ def _district(request, code: str, action: Action) -> Region:
 
 
 def _year(request) -> int:
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        return today.year
-    return year if YEAR_MIN <= year <= YEAR_MAX else today.year
+    return year_param(request, YEAR_MIN, YEAR_MAX)
 
 
 def _history(request, obj):
@@ -160,40 +155,20 @@ def town_demand(request, code):
 
 
 @login_required
-def scenario_new(request, code):
+def scenario_form(request, code, pk=None):
+    """A named what-if of the district (new without `pk`): saved beside the adopted setting, never over it."""
     district = _district(request, code, Action.MANAGE)
-    form = ScenarioForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.scenario_save(
-                user=request.user,
-                district=district,
-                name=form.cleaned_data["name"],
-                percent=form.cleaned_data["enrolment_wish_percent"],
-                note=form.cleaned_data["note"],
-            )
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("测算情景已保存；本区采用的测算参数未改变。"))
-            return redirect(f"{reverse('planning:town_demand', args=[code])}#scenarios")
-    return render(
-        request,
-        "planning/scenario_form.html",
-        {"district": district, "form": form, "scenario": None},
+    scenario = get_object_or_404(DemandScenario, pk=pk, district=district) if pk is not None else None
+    initial = (
+        {
+            "name": scenario.name,
+            "enrolment_wish_percent": scenario.enrolment_wish_percent,
+            "note": scenario.note,
+            "version": scenario.version,
+        }
+        if scenario is not None
+        else None
     )
-
-
-@login_required
-def scenario_edit(request, code, pk):
-    district = _district(request, code, Action.MANAGE)
-    scenario = get_object_or_404(DemandScenario, pk=pk, district=district)
-    initial = {
-        "name": scenario.name,
-        "enrolment_wish_percent": scenario.enrolment_wish_percent,
-        "note": scenario.note,
-        "version": scenario.version,
-    }
     form = ScenarioForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -204,17 +179,18 @@ def scenario_edit(request, code, pk):
                 percent=form.cleaned_data["enrolment_wish_percent"],
                 note=form.cleaned_data["note"],
                 scenario=scenario,
-                version=form.cleaned_data.get("version"),
+                version=form.cleaned_data.get("version") if scenario is not None else None,
             )
         except ServiceError as error:
             apply_service_error(form, error)
         else:
             messages.success(request, _("测算情景已保存；本区采用的测算参数未改变。"))
             return redirect(f"{reverse('planning:town_demand', args=[code])}#scenarios")
+    history = _history(request, scenario) if scenario is not None else None
     return render(
         request,
         "planning/scenario_form.html",
-        {"district": district, "form": form, "scenario": scenario, "history": _history(request, scenario)},
+        {"district": district, "form": form, "scenario": scenario, "history": history},
     )
 
 

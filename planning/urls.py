@@ -13,8 +13,8 @@ urlpatterns = [
     path("districts/<str:code>/towns/<str:town>/", views.town_dashboard, name="town"),
     # planning inputs on pages (planning/inputs_views.py)
     path("districts/<str:code>/demand/towns/", inputs_views.town_demand, name="town_demand"),
-    path("districts/<str:code>/demand/scenarios/new/", inputs_views.scenario_new, name="scenario_new"),
-    path("districts/<str:code>/demand/scenarios/<int:pk>/", inputs_views.scenario_edit, name="scenario_edit"),
+    path("districts/<str:code>/demand/scenarios/new/", inputs_views.scenario_form, name="scenario_new"),
+    path("districts/<str:code>/demand/scenarios/<int:pk>/", inputs_views.scenario_form, name="scenario_edit"),
     path(
         "districts/<str:code>/demand/scenarios/<int:pk>/delete/",
         inputs_views.scenario_delete,

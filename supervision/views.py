@@ -21,7 +21,14 @@ from core import access, history, privacy
 from core.access import Action, Role, can, unrestricted
 from core.forms import apply_service_error
 from core.versioning import StaleVersion
-from core.views import ObjectDetailView, ObjectListView, export_about, query_without_page, tables_export
+from core.views import (
+    ObjectDetailView,
+    ObjectListView,
+    export_about,
+    query_without_page,
+    tables_export,
+    year_param,
+)
 from facilities.models import Facility
 from facilities.selectors import counted
 from facilities.services import RegistryError
@@ -63,12 +70,7 @@ from targets.models import Region
 
 
 def _year(request) -> int:
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        return today.year
-    return year if 2000 <= year <= today.year + 1 else today.year
+    return year_param(request, 2000, timezone.localdate().year + 1)
 
 
 # ---------------------------------------------------------------- index and dashboard
