@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.security import INVITED_SESSION_KEY, MUST_CHANGE_SESSION_KEY
+from core.api.middleware import API_PREFIXES
 
 current_request: ContextVar = ContextVar("tuoyu_current_request", default=None)
 
@@ -61,7 +62,7 @@ class PasswordChangeRequiredMiddleware:
         allowed = {target, *(reverse(name) for name in ALLOWED_NAMES)}
         if request.method != "GET" or path in allowed or path.startswith("/" + settings.STATIC_URL):
             return None
-        if path.startswith("/api/"):
+        if path.startswith(API_PREFIXES):
             return None  # the API answers within the account's (empty) scope
         return redirect(target)
 
@@ -71,7 +72,7 @@ class PasswordChangeRequiredMiddleware:
         path = request.path
         if path in {reverse(name) for name in ALLOWED_NAMES} or path.startswith("/" + settings.STATIC_URL):
             return None
-        if path.startswith("/api/"):
+        if path.startswith(API_PREFIXES):
             message = _("请先修改密码：账户的密码是他人设置的，须由本人修改后才能继续使用。")
             return JsonResponse(
                 {"error": {"status": 403, "code": "password_change_required", "message": message}},

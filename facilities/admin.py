@@ -25,6 +25,7 @@ from core import access
 from core.access import Action, Role, can, unrestricted
 from core.admin import ReadOnlyAdminMixin, ReferenceDataMixin, ScopedAdminMixin, SuperuserOnlyMixin
 from facilities.models import (
+    Authorization,
     CalendarDay,
     Certificate,
     ChecklistItem,
@@ -536,6 +537,18 @@ class StatusChangeAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmi
     search_fields = ["facility__name", "reason"]
     list_select_related = ["facility", "decided_by"]
     date_hierarchy = "effective_on"
+
+
+@admin.register(Authorization)
+class AuthorizationAdmin(ReadOnlyAdminMixin, FacilityScopedMixin, admin.ModelAdmin):
+    """Filing (and later licence) records: opened by services.filing_approve, cancelled by closing the
+    facility (services.operating_status_change); read here, never written."""
+
+    list_display = ["facility", "regime", "number", "authority", "granted_on", "cancelled_on"]
+    list_filter = ["regime", ("cancelled_on", admin.EmptyFieldListFilter)]
+    search_fields = ["facility__name", "number"]
+    list_select_related = ["facility", "authority"]
+    date_hierarchy = "granted_on"
 
 
 @admin.register(FilingSequence)

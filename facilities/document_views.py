@@ -14,28 +14,36 @@ from django.views.decorators.http import require_GET, require_POST
 from core import access
 from core.access import Action, can
 from core.forms import apply_service_error
-from facilities import documents
+from facilities import documents, services
 from facilities.document_forms import MaterialUploadForm, VerdictForm
 from facilities.models import ChecklistItem, Facility, FilingDocument, MaterialFile
 
 
 def materials_context(user, facility: Facility) -> dict:
-    """The rows of the materials card and page: each material with its current file and older files."""
+    """The rows of the materials card and page: each material with its current file, the file proposed in
+    an open change (a filed facility's upload, waiting for review) and older files (replaced, rejected with
+    the change's reason, withdrawn)."""
     required = set(documents.required_items(facility))
     files: dict[str, list[MaterialFile]] = {}
-    for f in MaterialFile.objects.filter(facility=facility).select_related("uploaded_by", "verdict_by"):
+    for f in MaterialFile.objects.filter(facility=facility).select_related(
+        "uploaded_by", "verdict_by", "change"
+    ):
         files.setdefault(f.item, []).append(f)
     rows = []
     for item in ChecklistItem.Item:
         history = files.get(item.value, [])
-        current = next((f for f in history if f.replaced_at is None), None)
+        current = next(
+            (f for f in history if f.replaced_at is None and f.state == MaterialFile.State.IN_FORCE), None
+        )
+        proposed = next((f for f in history if f.state == MaterialFile.State.PROPOSED), None)
         rows.append(
             {
                 "item": item.value,
                 "label": item.label,
                 "required": item.value in required,
                 "current": current,
-                "older": [f for f in history if f is not current],
+                "proposed": proposed,
+                "older": [f for f in history if f is not current and f is not proposed],
             }
         )
     return {
@@ -75,16 +83,25 @@ def materials(request, pk):
             except documents.RegistryError as error:
                 apply_service_error(form, error)
             else:
-                messages.success(
-                    request,
-                    _("已上传“%(item)s”：%(name)s。")
-                    % {"item": material.get_item_display(), "name": material.original_name},
-                )
+                names = {"item": material.get_item_display(), "name": material.original_name}
+                if material.held:
+                    messages.success(
+                        request,
+                        _(
+                            "已提交“%(item)s”的新文件 %(name)s，待区卫健委审核；审核通过前现行文件不变。"
+                            "可在“我的申请”中查看。"
+                        )
+                        % names,
+                    )
+                else:
+                    messages.success(request, _("已上传“%(item)s”：%(name)s。") % names)
                 return redirect("registry:materials", pk=facility.pk)
     failed_item = form.data.get("item") if form is not None else None
     context = {
         "facility": facility,
         "may_upload": may_upload,
+        # An upload by the operator of a filed facility is held for review (documents.material_upload).
+        "upload_held": may_upload and services.needs_review(request.user, facility),
         "may_review": can(request.user, Action.REVIEW, facility)
         and not access.is_operator_of(request.user, facility)
         and facility.filing_status == Facility.FilingStatus.SUBMITTED,

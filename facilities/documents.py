@@ -47,13 +47,29 @@ def required_items(facility: Facility) -> list[str]:
     ]
 
 
+def in_force(queryset=None):
+    """The current files: in force (not a proposal) and not replaced."""
+    queryset = MaterialFile.objects.all() if queryset is None else queryset
+    return queryset.filter(replaced_at__isnull=True, state=MaterialFile.State.IN_FORCE)
+
+
 def current_files(facility: Facility) -> dict[str, MaterialFile]:
-    """item → the current (not replaced) file of each material that has one."""
+    """item → the current (in force, not replaced) file of each material that has one."""
     return {
         f.item: f
-        for f in MaterialFile.objects.filter(facility=facility, replaced_at__isnull=True).select_related(
+        for f in in_force(MaterialFile.objects.filter(facility=facility)).select_related(
             "uploaded_by", "verdict_by"
         )
+    }
+
+
+def proposed_files(facility: Facility) -> dict[str, MaterialFile]:
+    """item → the file an operator proposed for a filed facility, waiting for the district's decision."""
+    return {
+        f.item: f
+        for f in MaterialFile.objects.filter(
+            facility=facility, state=MaterialFile.State.PROPOSED
+        ).select_related("uploaded_by", "change")
     }
 
 
@@ -113,16 +129,24 @@ def _uploadable(user, facility: Facility) -> None:
 @transaction.atomic
 def material_upload(*, user, facility: Facility, item: str, upload) -> MaterialFile:
     """Store `upload` as the current file of material `item`; the file it replaces stays in the history
-    with its verdict. An upload to a draft or returned filing also marks the material provided."""
+    with its verdict. An upload to a draft or returned filing also marks the material provided.
+
+    An operator's upload to a filed facility is held instead, as any change of a filed record
+    (facilities.services.needs_review): the file is stored as `proposed` in the facility's open record change
+    (`materials`: item → file id), the current file stays in force, and the district official approves it (it
+    becomes the current file) or rejects it with a reason. Uploading again for the same item amends the
+    proposal: the earlier proposed file is withdrawn. The returned file has `held` set then."""
+    from facilities import services  # services imports this module lazily; no cycle at import time
+
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     _uploadable(user, facility)
     if item not in ChecklistItem.Item.values:
         raise RegistryError(_("没有这项备案材料。"), {"item": [_("请选择备案材料。")]})
     _extension, content_type = check_upload(upload)
     now = timezone.now()
-    MaterialFile.objects.filter(facility=facility, item=item, replaced_at__isnull=True).update(
-        replaced_at=now
-    )
+    if services.needs_review(user, facility):
+        return _propose_material(user, facility, item, upload, content_type, now)
+    in_force(MaterialFile.objects.filter(facility=facility, item=item)).update(replaced_at=now)
     material = MaterialFile(
         facility=facility,
         item=item,
@@ -140,7 +164,76 @@ def material_upload(*, user, facility: Facility, item: str, upload) -> MaterialF
         if not row.provided:
             row.provided = True
             row.save()
+    material.held = False
     return material
+
+
+def _propose_material(user, facility: Facility, item: str, upload, content_type: str, now) -> MaterialFile:
+    from facilities import services
+
+    change = services.open_change(facility, lock=True)
+    proposed = dict((change.data.get("materials") if change else None) or {})
+    if item in proposed:
+        # Amending the proposal: the file it proposed before is withdrawn (kept, with its history).
+        MaterialFile.objects.filter(facility=facility, item=item, state=MaterialFile.State.PROPOSED).update(
+            state=MaterialFile.State.WITHDRAWN, replaced_at=now
+        )
+    change = services._propose(user, facility, {"materials": proposed})
+    material = MaterialFile(
+        facility=facility,
+        item=item,
+        original_name=(upload.name or "")[-255:],
+        content_type=content_type,
+        size=upload.size,
+        sha256=_sha256(upload),
+        uploaded_by=user,
+        state=MaterialFile.State.PROPOSED,
+        change=change,
+    )
+    material.file.save(upload.name, upload, save=False)
+    material.save()
+    amended = change.amended
+    change.data = {**change.data, "materials": {**proposed, item: material.pk}}
+    change.save()
+    change.amended = amended
+    material.held = True
+    material.change = change
+    return material
+
+
+def proposed_materials_settle(*, user, change, accepted: bool) -> None:
+    """The end of the files a record change proposed: on approval each becomes the current file of its item
+    (the file it replaces stays in the history; the verdict is the approver's 符合要求, and the material is
+    marked provided); on rejection or withdrawal they stay out of force, marked as such. Called by
+    facilities.services when it decides a change, inside its transaction."""
+    now = timezone.now()
+    files = MaterialFile.objects.select_for_update(of=("self",)).filter(
+        change=change, state=MaterialFile.State.PROPOSED
+    )
+    if not accepted:
+        state = (
+            MaterialFile.State.REJECTED
+            if change.status == change.Status.REJECTED
+            else MaterialFile.State.WITHDRAWN
+        )
+        files.update(state=state)
+        return
+    for material in files:
+        in_force(MaterialFile.objects.filter(facility_id=material.facility_id, item=material.item)).update(
+            replaced_at=now
+        )
+        material.state = MaterialFile.State.IN_FORCE
+        material.verdict = MaterialFile.Verdict.ACCEPTED
+        material.verdict_reason = ""
+        material.verdict_by = user
+        material.verdict_at = now
+        material.save()
+        row, _created = ChecklistItem.objects.get_or_create(
+            facility_id=material.facility_id, item=material.item
+        )
+        if not row.provided:
+            row.provided = True
+            row.save()
 
 
 @transaction.atomic
@@ -153,7 +246,9 @@ def material_verdict(*, user, material: MaterialFile, verdict: str, reason: str 
         raise NotAllowed(_("只有本区卫健委可以审核备案材料。"))
     if is_operator_of(user, facility):
         raise NotAllowed(_("不能审核自己填报的机构。"))
-    if material.replaced_at is not None:
+    if material.state == MaterialFile.State.PROPOSED:
+        raise RegistryError(_("该文件是待审的变更，请在变更申请页批准或驳回。"))
+    if material.replaced_at is not None or material.state != MaterialFile.State.IN_FORCE:
         raise RegistryError(_("该文件已被新文件替换，请审核现行文件。"))
     if verdict not in MaterialFile.Verdict.values:
         raise RegistryError(_("请选择审核结论。"), {"verdict": [_("请选择审核结论。")]})

@@ -228,7 +228,11 @@ class FacilityQuerySet(ScopedQuerySet):
         )
 
 
-@pghistory.track(*tracked())
+@pghistory.track(
+    *tracked(),
+    # the change feed reads events by time (facilities/api/changes.py)
+    meta={"indexes": [models.Index(fields=["pgh_created_at", "pgh_id"], name="facilityevent_history_time")]},
+)
 class Facility(TimeStampedModel):
     class Kind(models.TextChoices):
         PRIVATE = "private", _("社会力量办托")
@@ -860,6 +864,71 @@ class FilingSequence(models.Model):
 
 
 @pghistory.track(*tracked())
+class Authorization(VersionedModel):
+    """A dated grant of a regime to a facility: the filing (备案) today; a licence (许可) can be added
+    beside it later without rewriting the record. Approving a filing opens one (its number, the district
+    as issuing authority, the day); closing the facility cancels it (注销备案: the day and the reason);
+    filing again after a cancellation opens a new one, and the old one stays as it was. The facility's
+    `filing_number`, `filed_on` and `filing_cancelled_on` are the current-state cache of its filing record,
+    written by the same service in the same transaction (facilities.services). The database holds the key
+    rules: at most one open record per facility and regime, a number used once per regime."""
+
+    class Regime(models.TextChoices):
+        FILING = "filing", _("备案")
+        LICENCE = "licence", _("许可")
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="authorizations"
+    )
+    regime = models.CharField(_("管理方式"), max_length=16, choices=Regime.choices, default=Regime.FILING)
+    number = models.CharField(_("编号"), max_length=32)
+    authority = models.ForeignKey(
+        Region, verbose_name=_("发证（备案）机关所在地区"), on_delete=models.PROTECT, related_name="+"
+    )
+    granted_on = models.DateField(_("生效日期"))
+    cancelled_on = models.DateField(_("注销日期"), null=True, blank=True)
+    cancel_reason = models.TextField(_("注销原因"), blank=True)
+
+    scope = Scope(via="facility")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("备案/许可记录")
+        verbose_name_plural = _("备案/许可记录")
+        ordering = ["regime", "-granted_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "regime"],
+                condition=Q(cancelled_on__isnull=True),
+                name="authorization_one_open_per_regime",
+                violation_error_message=_("该机构已有一项有效的同类备案/许可记录。"),
+            ),
+            models.UniqueConstraint(
+                fields=["regime", "number"],
+                name="authorization_number_unique_per_regime",
+                violation_error_message=_("该编号已被使用。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_on__isnull=True) | Q(cancelled_on__gte=F("granted_on")),
+                name="authorization_cancelled_after_granted",
+                violation_error_message=_("注销日期不能早于生效日期。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(number=""),
+                name="authorization_has_number",
+                violation_error_message=_("备案/许可记录须有编号。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_regime_display()} {self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.cancelled_on is None
+
+
+@pghistory.track(*tracked())
 class PendingChange(VersionedModel):
     """What an operator asks of a filed facility, held until a district official decides.
 
@@ -1163,12 +1232,21 @@ def material_upload_to(instance, filename: str) -> str:
 @pghistory.track(*tracked())
 class MaterialFile(models.Model):
     """One uploaded file of a filing material (facilities.documents writes them). Replacing a file keeps the
-    old one with its verdict: the current file of an item is the one not replaced. The district official's
-    verdict is on the file it judged."""
+    old one with its verdict: the current file of an item is the one in force and not replaced. The district
+    official's verdict is on the file it judged. An operator's upload to a filed facility is `proposed` in the
+    facility's open record change until the district approves it (it becomes the current file) or rejects it
+    (`rejected`; the current file stays); a proposal replaced by a newer one, or whose change was withdrawn,
+    is `withdrawn`."""
 
     class Verdict(models.TextChoices):
         ACCEPTED = "accepted", _("符合要求")
         CORRECTION = "correction", _("需补正")
+
+    class State(models.TextChoices):
+        IN_FORCE = "in_force", _("现行")
+        PROPOSED = "proposed", _("待审")
+        REJECTED = "rejected", _("已驳回")
+        WITHDRAWN = "withdrawn", _("已撤回")
 
     facility = models.ForeignKey(
         Facility, verbose_name=_("机构"), on_delete=models.PROTECT, related_name="material_files"
@@ -1195,6 +1273,17 @@ class MaterialFile(models.Model):
         related_name="+",
     )
     verdict_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    # An upload to a filed facility by its operator is a proposal held in the facility's open record change
+    # (PendingChange, `materials`) until the district decides: the current file stays in force meanwhile.
+    state = models.CharField(_("文件状态"), max_length=16, choices=State.choices, default=State.IN_FORCE)
+    change = models.ForeignKey(
+        PendingChange,
+        verbose_name=_("所属变更申请"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="material_files",
+    )
 
     scope = Scope(via="facility")
     objects = ScopedManager()
@@ -1206,9 +1295,20 @@ class MaterialFile(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["facility", "item"],
-                condition=Q(replaced_at__isnull=True),
+                condition=Q(replaced_at__isnull=True, state="in_force"),
                 name="material_one_current_file",
                 violation_error_message=_("每项备案材料只有一个现行文件。"),
+            ),
+            models.UniqueConstraint(
+                fields=["facility", "item"],
+                condition=Q(state="proposed"),
+                name="material_one_proposed_file",
+                violation_error_message=_("每项备案材料只有一个待审的新文件。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(state="in_force") | Q(change__isnull=False),
+                name="material_proposal_in_a_change",
+                violation_error_message=_("待审的材料文件须属于一项变更申请。"),
             ),
             models.CheckConstraint(
                 condition=~Q(verdict="correction") | ~Q(verdict_reason=""),

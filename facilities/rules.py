@@ -6,6 +6,8 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connections, router
+
 from facilities.models import CalendarDay, ClassTypeRule, RuleSetting
 
 DEFAULTS_MISSING = "规则表中缺少“%s”，请先运行 python manage.py seed 或在管理后台补充。"
@@ -114,3 +116,57 @@ def working_days_before(end: datetime.date, days: int) -> datetime.date:
         if exceptions.get(current, current.weekday() < 5):
             counted += 1
     return current
+
+
+# ---------------------------------------------------------------- the rule tables, kept per process
+
+# The content of the three rule tables (every column of every row), hashed by the database in one small
+# statement: equal signatures mean equal tables, so what was read under one signature is still what the tables
+# hold. Any committed change (and, inside a transaction, any change of that transaction) changes it.
+SIGNATURE_SQL = """
+SELECT concat_ws('|',
+    (SELECT md5(string_agg(r::text, ',' ORDER BY r.id)) FROM {settings} r),
+    (SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM {types} c),
+    (SELECT md5(string_agg(d::text, ',' ORDER BY d.id)) FROM {calendar} d))
+"""
+_kept: dict = {"signature": None, "values": {}}
+
+
+def _signature() -> str:
+    connection = connections[router.db_for_read(RuleSetting)]
+    quote = connection.ops.quote_name
+    sql = SIGNATURE_SQL.format(
+        settings=quote(RuleSetting._meta.db_table),
+        types=quote(ClassTypeRule._meta.db_table),
+        calendar=quote(CalendarDay._meta.db_table),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0] or ""
+
+
+class KeptRules:
+    """The national rules and the working-day cut-offs of one request, read from a per-process copy checked
+    against the tables' signature: one query instead of the four reads (settings, class types and the
+    calendar twice) when the tables have not changed since the copy was made, as for almost every request.
+    A change of any rule is seen by the very next request in every process. `get` keeps anything else
+    computed from the rules alone (the flags' compiled SQL, facilities.selectors.with_flags)."""
+
+    def __init__(self):
+        signature = _signature()
+        if _kept["signature"] != signature:
+            _kept["signature"], _kept["values"] = signature, {}
+        self.values = _kept["values"]
+
+    def get(self, key, compute):
+        try:
+            return self.values[key]
+        except KeyError:
+            value = self.values[key] = compute()
+            return value
+
+    def rules(self) -> Rules:
+        return self.get("national", load_rules)
+
+    def working_days_before(self, end: datetime.date, days: int) -> datetime.date:
+        return self.get(("before", end, days), lambda: working_days_before(end, days))

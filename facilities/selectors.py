@@ -27,7 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import CombinedExpression
+from django.db.models.expressions import CombinedExpression, RawSQL
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -43,11 +43,11 @@ from facilities.models import (
     TrainingRecord,
 )
 from facilities.rules import (
+    KeptRules,
     Rules,
     WorkingCalendar,
     add_working_days,
     load_rules,
-    working_days_before,
 )
 
 
@@ -129,6 +129,7 @@ def _required_caregivers(rules: Rules):
     )
     required = (
         ClassUnit.objects.filter(facility=OuterRef("pk"))
+        .order_by()  # no join to the class types for ClassUnit's default ordering
         .values("facility")
         .annotate(n=Sum(per_unit))
         .values("n")
@@ -136,12 +137,80 @@ def _required_caregivers(rules: Rules):
     return Coalesce(Subquery(required, output_field=IntegerField()), 0)
 
 
-def with_flags(queryset: QuerySet[Facility], rules: Rules | None = None) -> QuerySet[Facility]:
-    """Annotate each facility with the national-rule checks, as booleans the registry can filter on."""
-    rules = rules or load_rules()
+def _enrolment_models():
+    """The monthly report and its lines (reporting.EnrolmentReport / EnrolmentLine), reached through the
+    facility's reverse relation: reporting sits above this app (import-linter), so it is never imported."""
+    report = Facility._meta.get_field("enrolment_reports").related_model
+    return report, report._meta.get_field("lines").related_model
+
+
+def _latest_report_month():
+    """The month of the facility's latest monthly enrolment report (NULL: it has none)."""
+    report, _line = _enrolment_models()
+    latest = report.objects.filter(facility=OuterRef("pk")).order_by("-month").values("month")[:1]
+    return Subquery(latest, output_field=DateField())
+
+
+def _reported_caregivers(rules: Rules):
+    """Σ over the class types of the latest report ⌈children enrolled / ratio⌉: the caregivers the national
+    ratio asks for the children actually enrolled (the ratio per class type from the same rule table as the
+    declared figure)."""
+    _report, line = _enrolment_models()
+    ratios = {pk: rules.ratio(pk)[0] for pk in rules.class_types}
+    whens = [When(class_type_id=pk, then=Value(r)) for pk, r in ratios.items() if r]
+    if not whens:
+        return Value(0)
+    ratio = Case(*whens, default=Value(None), output_field=IntegerField())
+    per_line = ExpressionWrapper((F("enrolled") + ratio - 1) / ratio, output_field=IntegerField())
+    required = (
+        line.objects.filter(report__facility=OuterRef("pk"), report__month=OuterRef("ratio_report_month"))
+        .values("report")
+        .annotate(n=Sum(per_line))
+        .values("n")
+    )
+    return Coalesce(Subquery(required, output_field=IntegerField()), 0)
+
+
+def ratio_basis(facility: Facility) -> str:
+    """Which enrolment the caregiver-ratio check of an annotated facility used: its latest monthly report
+    (named by its month) or, without one, the declared classes (班数 × 每班人数)."""
+    return ratio_basis_of_month(getattr(facility, "ratio_report_month", None))
+
+
+def ratio_basis_of_month(month: datetime.date | None) -> str:
+    if month:
+        return gettext("按 %(month)s 在托月报") % {"month": f"{month:%Y-%m}"}
+    return gettext("按申报数")
+
+
+def understaffed_label(month: datetime.date | None) -> str:
+    """The caregiver-ratio flag's label with the basis it was judged on."""
+    return gettext("%(label)s（%(basis)s）") % {
+        "label": Flag.LABELS[Flag.UNDERSTAFFED],
+        "basis": ratio_basis_of_month(month),
+    }
+
+
+def with_flags(
+    queryset: QuerySet[Facility], rules: Rules | None = None, *, precompiled: bool = False
+) -> QuerySet[Facility]:
+    """Annotate each facility with the national-rule checks, as booleans the registry can filter on.
+
+    `precompiled` (for a top-level query of facilities, never one used as a sub-query; the API's): only the
+    flags and `ratio_report_month` (what flags_of reads), each the same expression as below compiled to SQL
+    once per process for today's date and the rule tables' content (KeptRules), instead of building and
+    compiling some hundred expressions on every request; the intermediate counts are left out, which
+    roughly halves the sub-plans PostgreSQL has to plan."""
+    kept = KeptRules()
+    if precompiled and rules is None:
+        compiled = kept.get(("flags", timezone.localdate(), queryset.db), lambda: _compiled_flags(kept))
+        raw = {name: RawSQL(sql, params, output_field=out) for name, (sql, params, out) in compiled.items()}
+        return queryset.annotate(**raw)
+    rules = rules or kept.rules()
     active = Q(left_on__isnull=True)
     caregivers = (
         StaffMember.objects.filter(active, facility=OuterRef("pk"), role=StaffMember.Role.CAREGIVER)
+        .order_by()  # StaffMember's default ordering (by facility) would join facilities and regions
         .values("facility")
         .annotate(n=Count("pk"))
         .values("n")
@@ -171,15 +240,24 @@ def with_flags(queryset: QuerySet[Facility], rules: Rules | None = None) -> Quer
         Exists(health_certificates.filter(expires_on__lt=today)),
         ~Exists(health_certificates.filter(Certificate.current_q(today))),
     )
-    notice_cutoff = working_days_before(
+    notice_cutoff = kept.working_days_before(
         today, int(rules.settings.get(RuleSetting.Key.NOTICE_WORKING_DAYS, Decimal(15)))
     )
-    ack_cutoff = working_days_before(
+    ack_cutoff = kept.working_days_before(
         today, int(rules.settings.get(RuleSetting.Key.ACKNOWLEDGE_WORKING_DAYS, Decimal(5)))
     )
-    return queryset.annotate(
+    queryset = queryset.annotate(
         caregivers_active=Coalesce(Subquery(caregivers, output_field=IntegerField()), 0),
-        caregivers_required=_required_caregivers(rules),
+        ratio_report_month=_latest_report_month(),
+        caregivers_declared=_required_caregivers(rules),
+    )
+    return queryset.annotate(
+        # Real enrolment where the facility has a monthly report, else the declared classes (ratio_basis).
+        caregivers_required=Case(
+            When(ratio_report_month__isnull=True, then=F("caregivers_declared")),
+            default=_reported_caregivers(rules),
+            output_field=IntegerField(),
+        ),
     ).annotate(
         flag_understaffed=ExpressionWrapper(
             Q(caregivers_active__lt=F("caregivers_required")), output_field=BooleanField()
@@ -219,6 +297,19 @@ def with_flags(queryset: QuerySet[Facility], rules: Rules | None = None) -> Quer
     )
 
 
+def _compiled_flags(kept: KeptRules) -> dict:
+    """with_flags' annotations as (SQL, params, output field), compiled against Facility's own table."""
+    query = with_flags(Facility.objects.all(), kept.rules()).query
+    compiler = query.get_compiler(using=Facility.objects.db)
+    compiled = {}
+    for name, expression in query.annotations.items():
+        if not (name.startswith("flag_") or name == "ratio_report_month"):
+            continue
+        sql, params = compiler.compile(expression)
+        compiled[name] = (f"({sql})", tuple(params), expression.output_field)
+    return compiled
+
+
 def _health_full_time_needed(threshold: int) -> Q:
     return Q(enrolled_children__gte=threshold) | Q(enrolled_children__isnull=True, total_slots__gte=threshold)
 
@@ -232,10 +323,15 @@ def filter_by_flag(queryset: QuerySet[Facility], flag: str) -> QuerySet[Facility
 
 
 def flags_of(facility: Facility) -> list[tuple[str, str]]:
-    """The raised flags of an annotated facility, with their labels."""
-    return [
-        (code, str(label)) for code, label in Flag.LABELS.items() if getattr(facility, f"flag_{code}", False)
-    ]
+    """The raised flags of an annotated facility, with their labels; the caregiver-ratio flag names the
+    enrolment it was judged on (ratio_basis)."""
+    flags = []
+    for code, label in Flag.LABELS.items():
+        if getattr(facility, f"flag_{code}", False):
+            if code == Flag.UNDERSTAFFED:
+                label = understaffed_label(getattr(facility, "ratio_report_month", None))
+            flags.append((code, str(label)))
+    return flags
 
 
 @dataclass(frozen=True)
@@ -411,9 +507,12 @@ class ChangeSummary:
     checklist: list = field(default_factory=list)
     staff: list = field(default_factory=list)
     status: dict | None = None
+    materials: list = field(default_factory=list)  # (label, current file or None, proposed file)
 
     def __bool__(self):
-        return bool(self.fields or self.units or self.checklist or self.staff or self.status)
+        return bool(
+            self.fields or self.units or self.checklist or self.staff or self.status or self.materials
+        )
 
 
 def _display(model_field, value):
@@ -487,6 +586,17 @@ def change_summary(change) -> ChangeSummary:
                 (provided, reference),
             )
         )
+    if payload.get("materials"):
+        from facilities.documents import in_force
+        from facilities.models import MaterialFile
+
+        files = MaterialFile.objects.filter(facility=facility).select_related("uploaded_by")
+        proposed = {f.pk: f for f in files.filter(pk__in=list(payload["materials"].values()))}
+        current = {f.item: f for f in in_force(files)}
+        for item, file_id in payload["materials"].items():
+            if file_id in proposed:
+                label = ChecklistItem.Item(item).label
+                summary.materials.append((label, current.get(item), proposed[file_id]))
     for entry in payload.get("staff") or []:
         member = staff_from_change(entry)
         details = [
@@ -518,3 +628,27 @@ def requests_of(user):
         .select_related("facility", "submitted_by", "decided_by")
         .order_by("-created_at")
     )
+
+
+def current_authorization():
+    """The facility's record in force (Authorization not cancelled: the filing today), as one JSON object
+    (regime, number, authority code and name, granted_on) or NULL, for an annotation: a list stays one
+    statement whatever its size."""
+    from django.db.models.functions import JSONObject
+
+    from facilities.models import Authorization
+
+    record = (
+        Authorization.objects.filter(facility=OuterRef("pk"), cancelled_on__isnull=True)
+        .order_by("regime", "-granted_on", "-pk")
+        .values(
+            json=JSONObject(
+                regime="regime",
+                number="number",
+                authority="authority__code",
+                authority_name="authority__name",
+                granted_on="granted_on",
+            )
+        )[:1]
+    )
+    return Subquery(record)

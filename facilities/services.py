@@ -27,6 +27,7 @@ from core.errors import ServiceError as RegistryError
 from core.identifiers import CREDIT_CODE_AUTHORITIES, credit_code_problem
 from core.versioning import StaleVersion, claim
 from facilities.models import (
+    Authorization,
     Certificate,
     ChecklistItem,
     ChildPlacement,
@@ -355,7 +356,8 @@ def facility_update(
 
 def needs_review(user, facility: Facility) -> bool:
     """Whether a change by `user` to `facility` waits for a district official: any change an operator makes
-    to a filed record — its fields and class units, its filing materials and its roster."""
+    to a filed record — its fields and class units, its filing materials (ticks and uploaded files) and its
+    roster."""
     return facility.filing_status == Facility.FilingStatus.FILED and not can(user, Action.REVIEW, facility)
 
 
@@ -630,14 +632,53 @@ def filing_approve(
     )
     sequence.last += 1
     sequence.save()
+    if open_authorization(facility) is not None:
+        raise NotAllowed(_("该机构已有一项有效的备案记录，不能重复备案。"))
     facility.filing_number = f"{facility.district.code}-{on.year}-{sequence.last:04d}"
     facility.filed_on = on
+    facility.filing_cancelled_on = None  # a new filing after a cancelled one: the cache shows the new one
     facility.filing_status = Facility.FilingStatus.FILED
     facility.acknowledged_at = facility.acknowledged_at or timezone.now()
     facility.return_reason = ""
     facility.version += 1  # the row is locked; every workflow transition is a new version (API sync)
     facility.save()
+    # The dated record of the filing (the facility's fields above are its current-state cache).
+    Authorization.objects.create(
+        facility=facility,
+        regime=Authorization.Regime.FILING,
+        number=facility.filing_number,
+        authority_id=facility.district_id,
+        granted_on=on,
+    )
     return facility
+
+
+def open_authorization(facility: Facility, regime: str = Authorization.Regime.FILING) -> Authorization | None:
+    """The facility's record of `regime` in force (not cancelled), locked; None when there is none. A filed
+    facility whose record predates the records (written before them, or synthetic) gets it now from its own
+    fields, when they are there: its number, the district, the filing date — never guessed."""
+    record = (
+        Authorization.objects.select_for_update(of=("self",))
+        .filter(facility=facility, regime=regime, cancelled_on__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if (
+        record is None
+        and regime == Authorization.Regime.FILING
+        and facility.filing_status == Facility.FilingStatus.FILED
+        and facility.filing_number
+        and facility.filed_on
+        and not Authorization.objects.filter(regime=regime, number=facility.filing_number).exists()
+    ):
+        record = Authorization.objects.create(
+            facility=facility,
+            regime=regime,
+            number=facility.filing_number,
+            authority_id=facility.district_id,
+            granted_on=facility.filed_on,
+        )
+    return record
 
 
 @transaction.atomic
@@ -702,7 +743,18 @@ def pending_change_approve(*, user, change: PendingChange) -> Facility:
     change.decided_by = user
     change.decided_at = timezone.now()
     change.save()
+    _settle_materials(user, change, accepted=True)
     return facility
+
+
+def _settle_materials(user, change: PendingChange, *, accepted: bool) -> None:
+    """The files a record change proposed (facilities.documents): in force when it is approved, out of force
+    (rejected or withdrawn, kept with their history) otherwise."""
+    if change.kind != PendingChange.Kind.RECORD or not (change.data or {}).get("materials"):
+        return
+    from facilities.documents import proposed_materials_settle
+
+    proposed_materials_settle(user=user, change=change, accepted=accepted)
 
 
 def _apply_checklist(facility: Facility, proposed: dict) -> None:
@@ -744,6 +796,7 @@ def pending_change_withdraw(*, user, change: PendingChange) -> PendingChange:
     change.decided_at = timezone.now()
     change.decision_reason = _("机构撤回")
     change.save()
+    _settle_materials(user, change, accepted=False)
     return change
 
 
@@ -760,6 +813,7 @@ def pending_change_reject(*, user, change: PendingChange, reason: str) -> Pendin
     change.decided_at = timezone.now()
     change.decision_reason = reason.strip()
     change.save()
+    _settle_materials(user, change, accepted=False)
     return change
 
 
@@ -927,6 +981,15 @@ def operating_status_change(
     closing = to_status == Facility.OperatingStatus.CLOSED
     if closing:
         errors |= validate_placements(facility, placements, children_placement)
+        record = (
+            open_authorization(facility) if facility.filing_status == Facility.FilingStatus.FILED else None
+        )
+        granted = record.granted_on if record is not None else facility.filed_on
+        if granted and facility.filing_status == Facility.FilingStatus.FILED and effective_on < granted:
+            errors["effective_on"] = [
+                _("关停日期不能早于备案日期（%(d)s）：注销备案的日期即关停日期。")
+                % {"d": granted.isoformat()}
+            ]
     elif placements:
         errors["placements"] = [_("只有关停时记录婴幼儿去向。")]
     if errors:
@@ -946,6 +1009,11 @@ def operating_status_change(
     facility.operating_status = to_status
     facility.status_since = effective_on
     if closing and facility.filing_status == Facility.FilingStatus.FILED:
+        record = open_authorization(facility)
+        if record is not None:  # 注销备案: the filing record ends on the closing day, with the reason
+            record.cancelled_on = effective_on
+            record.cancel_reason = reason.strip()
+            record.save()
         facility.filing_status = Facility.FilingStatus.CANCELLED
         facility.filing_cancelled_on = effective_on
     facility.version = F("version") + 1
@@ -962,6 +1030,7 @@ def operating_status_change(
             open_request.decided_at = timezone.now()
             open_request.decision_reason = _("机构已关停，申请不再办理。")
             open_request.save()
+            _settle_materials(user, open_request, accepted=False)
     return change
 
 

@@ -21,8 +21,14 @@ class FacilityTable(ObjectTable):
         flags = [(f"flag_{code}", str(label)) for code, label in selectors.Flag.LABELS.items()]
         labels = [label for _name, label in flags]
 
-        def raised(*on) -> str | None:
-            return "；".join(label for label, up in zip(labels, on, strict=True) if up) or None
+        understaffed = labels.index(str(selectors.Flag.LABELS[selectors.Flag.UNDERSTAFFED]))
+
+        def raised(*values) -> str | None:
+            # The flags, then the month of the report the caregiver ratio was judged on (None: declared).
+            *on, month = values
+            named = list(labels)
+            named[understaffed] = selectors.understaffed_label(month)
+            return "；".join(label for label, up in zip(named, on, strict=True) if up) or None
 
         kinds = choice_labels(Facility.Kind.choices)
         ownerships = choice_labels(Facility.Ownership.choices)
@@ -52,5 +58,5 @@ class FacilityTable(ObjectTable):
             Column(_("地址"), "text", 30, ("address",), or_none),
             Column(_("对外咨询电话"), "text", 16, ("public_phone",), or_none),
             Column(_("合成数据"), "text", 8, ("is_synthetic",), yes_or_no),
-            Column(_("提示"), "text", 30, tuple(name for name, _label in flags), raised),
+            Column(_("提示"), "text", 30, (*(name for name, _label in flags), "ratio_report_month"), raised),
         ]

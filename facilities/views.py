@@ -304,6 +304,8 @@ class FacilityDetailView(ObjectDetailView):
             and access.is_operator_of(user, facility)
             and facility.archived_at is None
             and bool(services.TRANSITIONS[facility.operating_status] & services.REQUESTABLE),
+            # The filing (and, later, licence) records: the dated history of the regime (Authorization).
+            authorizations=facility.authorizations.select_related("authority"),
             status_changes=StatusChange.objects.filter(facility=facility)
             .select_related("decided_by")
             .prefetch_related("placements__receiving_facility"),
@@ -517,8 +519,10 @@ class ReviewQueueView(ObjectListView):
         return access.is_official(self.request.user)
 
     def get_rows(self, queryset):
-        filings = list(queryset)
+        filings = list(selectors.with_flags(queryset))  # flags as annotations: no query per row
         selectors.filing_clocks(filings)
+        for facility in filings:
+            facility.flags = selectors.flags_of(facility)
         return filings
 
     def get_context_data(self, **kwargs):

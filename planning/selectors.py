@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.batch import read_together
 from core.formatting import ratio
 from facilities import selectors as facility_selectors
 from facilities.models import Facility, RuleSetting, StatusChange
@@ -342,13 +343,11 @@ def district_progress(
     """Per town of one district (optionally only some towns): targets, actual and pipeline slots, rates,
     gaps and flags; totals summed from the rows."""
     as_of = as_of or timezone.localdate()
-    targets = {
-        t["town_id"]: t
-        for t in SlotTarget.objects.filter(town__parent=district, year=year, level=level).values(
-            "town_id", "total_slots", "inclusive_slots"
-        )
-    }
-    figures = _DistrictFigures.load(district, as_of, towns)
+    plan = SlotTarget.objects.filter(town__parent=district, year=year, level=level).order_by()
+    figures, (target_rows,) = _DistrictFigures.load_with(
+        district, as_of, towns, also=(plan.values("town_id", "total_slots", "inclusive_slots"),)
+    )
+    targets = {t["town_id"]: t for t in target_rows}
     return figures.progress(year, level, targets, goal_for(district, year))
 
 
@@ -368,20 +367,33 @@ class _DistrictFigures:
 
     @classmethod
     def load(cls, district, as_of, towns=None) -> _DistrictFigures:
+        return cls.load_with(district, as_of, towns)[0]
+
+    @classmethod
+    def load_with(cls, district, as_of, towns=None, also=()) -> tuple[_DistrictFigures, list[list[dict]]]:
+        """load, and the rows of the `.values()` querysets `also`, read in the same round trip as the
+        towns and the projects (core.batch)."""
+        from subsidies.selectors import pipeline_projects, slots_by_town
+
         town_qs = (
             towns if towns is not None else Region.objects.filter(parent=district, level=Region.Level.TOWN)
         )
         actual, pipeline, gaps = _registry_figures(as_of, "town_id", district=district)
-        return cls(
+        projects = pipeline_projects(district, skip_facilities_with_slots=True, as_of=as_of)
+        town_rows, project_rows, *others = read_together(
+            town_qs.order_by("sort_order", "code").values("pk", "code", "name"), projects, *also
+        )
+        figures = cls(
             district=district,
             as_of=as_of,
-            towns=list(town_qs.order_by("sort_order", "code").values_list("pk", "code", "name")),
+            towns=[(row["pk"], row["code"], row["name"]) for row in town_rows],
             actual=actual,
             pipeline=pipeline,
             gaps=gaps,
-            projects=_project_pipeline(district, as_of),
+            projects={k: v for k, v in slots_by_town(project_rows).items() if v},
             all_towns=towns is None,
         )
+        return figures, others
 
     def as_reported(self, frozen: dict[int, dict]) -> _DistrictFigures:
         """The same towns with the frozen figures of a closed period in place of the registry's (a frozen

@@ -23,7 +23,9 @@ Why it is never stale:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import threading
 
 from django.conf import settings
 from django.db import connections, router, transaction
@@ -39,7 +41,26 @@ def enabled() -> bool:
     return bool(getattr(settings, "STATISTICS_SUMMARY", True))
 
 
+_known = threading.local()
+
+
+@contextlib.contextmanager
+def state_known(using: str, valid_on: datetime.date | None, dirty: bool):
+    """Within the block, the summary's state as just read by the caller in the same request (with the
+    statistics version, planning.stats_cache): ensure() uses it instead of reading it again. Nothing is
+    kept after the block."""
+    _known.state = (using, valid_on, dirty)
+    try:
+        yield
+    finally:
+        _known.state = None
+
+
 def _current(using: str, today: datetime.date) -> bool:
+    known = getattr(_known, "state", None)
+    if known is not None and known[0] == using:
+        _known.state = None  # once: a refresh or a later read within the block reads the table again
+        return known[1] == today and not known[2]
     with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT valid_on, EXISTS (SELECT 1 FROM planning_summarydirty) "

@@ -19,6 +19,13 @@ class ReportingConfig(AppConfig):
         disclosure.register("enrolment", selectors.disclosed_enrolment)
         register_frozen_reader(selectors.frozen_town_figures)
         # subsidies' decision page compares a claim of enrolled children with the latest monthly report.
-        from subsidies.selectors import register_enrolment_reader
+        from subsidies.selectors import register_enrolment_reader, register_monthly_enrolment_reader
 
         register_enrolment_reader(selectors.enrolment_for_subsidy)
+        # ... and a per-child claim with the reports of each month of its period.
+        register_monthly_enrolment_reader(selectors.enrolment_by_month)
+        # the change feed (/api/v1/changes/) follows the period reports
+        from facilities.api import changes
+        from reporting.models import PeriodReport
+
+        changes.register(changes.Feed("period_report", PeriodReport, "api-period-report-detail"))

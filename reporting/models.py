@@ -185,7 +185,13 @@ FROZEN_FIGURES = (
 )
 
 
-@pghistory.track(*tracked())
+@pghistory.track(
+    *tracked(),
+    # the change feed reads events by time (facilities/api/changes.py)
+    meta={
+        "indexes": [models.Index(fields=["pgh_created_at", "pgh_id"], name="periodreportevent_history_time")]
+    },
+)
 class PeriodReport(VersionedModel):
     """A town's or a district's figures for one quarter (统计报表)."""
 

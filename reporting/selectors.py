@@ -459,3 +459,13 @@ def enrolment_for_subsidy(facility: Facility, on: datetime.date) -> dict | None:
     if report is None:
         return None
     return {"month": report.month, "enrolled": report.enrolled, "vacant": report.vacant_places}
+
+
+def enrolment_by_month(facility: Facility, first: datetime.date, last: datetime.date) -> dict:
+    """The reader subsidies.selectors.register_monthly_enrolment_reader asks for: the facility's reports of
+    the months from `first` to `last` (both by their month), as {month: {"enrolled", "attendance"}}. A
+    month without a report is simply absent: it is shown as missing, never filled in."""
+    reports = EnrolmentReport.objects.filter(
+        facility=facility, month__gte=month_start(first), month__lte=month_start(last)
+    ).values_list("month", "enrolled", "average_attendance")
+    return {month: {"enrolled": n, "attendance": attendance} for month, n, attendance in reports}

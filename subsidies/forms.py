@@ -207,6 +207,7 @@ class ProgramForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
             "fund",
             "basis",
             "rate",
+            "per_child_figure",
             "effective_from",
             "effective_to",
             "payable_text",
@@ -238,6 +239,15 @@ class ProgramForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
             widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
             help_text=_("不勾选表示不限机构类型"),
             initial=self.instance.allowed_kinds if self.instance.pk else [],
+        )
+        # Only a per-child program reads it: left out, it keeps the program's value (new: enrolled).
+        self.fields["per_child_figure"].required = False
+
+    def clean_per_child_figure(self):
+        return (
+            self.cleaned_data.get("per_child_figure")
+            or self.instance.per_child_figure
+            or Program.PerChildFigure.ENROLLED
         )
 
     def _post_clean(self):
@@ -291,3 +301,20 @@ class FundForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
 
     def _post_clean(self):
         forms.BaseForm._post_clean(self)
+
+
+class FundPlanMonthForm(BootstrapMixin, forms.Form):
+    """One month of a fund's plan (the plan page has one per month): the planned cumulative spend by the
+    end of the month, empty for no plan that month, and the version of the month's row as read."""
+
+    planned_cumulative = forms.DecimalField(
+        label=_("计划累计支出（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    version = version_field()
+
+    def __init__(self, *args, month, row=None, **kwargs):
+        self.month = month
+        self.row = row
+        initial = {"planned_cumulative": row.planned_cumulative, "version": row.version} if row else {}
+        super().__init__(*args, prefix=month.strftime("m%Y%m"), initial=initial, **kwargs)
+        self.fields["planned_cumulative"].error_messages["min_value"] = _("计划金额不能为负数。")

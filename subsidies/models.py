@@ -12,8 +12,10 @@ Money is Decimal with two places everywhere. Three rules live in the database as
 - commitments (granted applications) plus reported disbursements never exceed a fund's allocation
   (`subsidies_fund_within_allocation`, called by triggers on funds, programs, applications and aggregates);
 - a payment stays within its application's approved amount and is dated on or after the approval
-  (trigger `ledger_approval_limits`), and each ledger entry carries a SHA-256 hash chained to the previous
-  entry of its fund (trigger `ledger_chain`; `manage.py verify_ledger` recomputes it).
+  (trigger `ledger_approval_limits`), on or before its fund's spending deadline `spend_by` and never after
+  today (trigger `ledger_entry_dates`; reversals return money and stay allowed after the deadline), and
+  each ledger entry carries a SHA-256 hash chained to the previous entry of its fund (trigger
+  `ledger_chain`; `manage.py verify_ledger` recomputes it).
 
 The triggers stop the application's own bugs and raw SQL alike; what stops someone disabling them is the
 role the portal connects as, which owns no table (docs/security.md "Database roles").
@@ -80,7 +82,11 @@ class _FundSourceLevel(models.TextChoices):
     DISTRICT = "district", _("区级财政")
 
 
-@pghistory.track(*tracked())
+@pghistory.track(
+    *tracked(),
+    # the change feed reads events by time (facilities/api/changes.py)
+    meta={"indexes": [models.Index(fields=["pgh_created_at", "pgh_id"], name="fundevent_history_time")]},
+)
 class Fund(VersionedModel):
     """Money allocated to a district for a year by one level of government."""
 
@@ -151,6 +157,10 @@ class Fund(VersionedModel):
             "t"
         ]
         return (committed or ZERO) + (reported or ZERO)
+
+    def payments_closed(self, today: datetime.date) -> bool:
+        """Past the spending deadline: no payment from this fund any more (reversals still)."""
+        return bool(self.spend_by and today > self.spend_by)
 
     def clean(self):
         if self.pk and self.amount_allocated is not None:
@@ -256,13 +266,23 @@ class _ProgramBasis(models.TextChoices):
     FIXED = "fixed", _("定额（元）")
 
 
-@pghistory.track(*tracked())
+class _PerChildFigure(models.TextChoices):
+    ENROLLED = "enrolled", _("在托人数")
+    ATTENDANCE = "attendance", _("平均出勤人数")
+
+
+@pghistory.track(
+    *tracked(),
+    # the change feed reads events by time (facilities/api/changes.py)
+    meta={"indexes": [models.Index(fields=["pgh_created_at", "pgh_id"], name="programevent_history_time")]},
+)
 class Program(VersionedModel):
     """A subsidy program: who may apply (eligibility as data) and how much the rule proposes."""
 
     Kind = _ProgramKind
 
     Basis = _ProgramBasis
+    PerChildFigure = _PerChildFigure
 
     # The application figures each basis needs.
     FIGURES = {
@@ -294,6 +314,15 @@ class Program(VersionedModel):
     )
     basis = models.CharField(_("计算方式"), max_length=24, choices=Basis.choices)
     rate = models.DecimalField(_("标准（元）"), max_digits=12, decimal_places=2)
+    per_child_figure = models.CharField(
+        _("按人数补助的月报核对项"),
+        max_length=16,
+        choices=PerChildFigure.choices,
+        default=PerChildFigure.ENROLLED,
+        help_text=_(
+            "按在托人数和月数补助时，申报人数与各月在托月报的哪一项核对（按出勤补助的选平均出勤人数）"
+        ),
+    )
     requires_filed = models.BooleanField(_("须已备案"), default=False)
     requires_operating = models.BooleanField(_("须正在运营"), default=False)
     requires_inclusive = models.BooleanField(_("须为普惠机构"), default=False)
@@ -347,6 +376,7 @@ class Program(VersionedModel):
             ),
             choice_check("kind", _ProgramKind.choices, "program_kind_choices"),
             choice_check("basis", _ProgramBasis.choices, "program_basis_choices"),
+            choice_check("per_child_figure", _PerChildFigure.choices, "program_per_child_figure_choices"),
         ]
         triggers = [
             # Moving a program to another fund moves its commitments too.
@@ -949,6 +979,26 @@ class LedgerEntry(models.Model):
                     "END IF; RETURN NEW;"
                 ),
             ),
+            # No entry is dated after today (the portal's time zone), and a payment is dated on or before
+            # its fund's spending deadline (支出期限). A reversal is not held to the deadline: it returns
+            # money to the fund, so it stays possible after it.
+            pgtrigger.Trigger(
+                name="ledger_entry_dates",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                declare=[("deadline", "DATE")],
+                func=(
+                    f"IF NEW.entry_date > (now() AT TIME ZONE '{settings.TIME_ZONE}')::date THEN "
+                    "RAISE EXCEPTION 'ledger: entry dated % after today', NEW.entry_date "
+                    "USING ERRCODE = 'check_violation'; END IF; "
+                    "IF NEW.kind = 'payment' THEN "
+                    "SELECT spend_by INTO deadline FROM subsidies_fund WHERE id = NEW.fund_id; "
+                    "IF deadline IS NOT NULL AND NEW.entry_date > deadline THEN "
+                    "RAISE EXCEPTION 'ledger: payment dated % after the fund''s spend-by date %', "
+                    "NEW.entry_date, deadline USING ERRCODE = 'check_violation'; END IF; "
+                    "END IF; RETURN NEW;"
+                ),
+            ),
             # The hash chain, per fund, serialised by the fund's row lock (the lock payments take).
             pgtrigger.Trigger(
                 name="ledger_chain",
@@ -1043,7 +1093,11 @@ class _ProjectKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-@pghistory.track(*tracked())
+@pghistory.track(
+    *tracked(),
+    # the change feed reads events by time (facilities/api/changes.py)
+    meta={"indexes": [models.Index(fields=["pgh_created_at", "pgh_id"], name="projectevent_history_time")]},
+)
 class Project(VersionedModel):
     """A childcare construction project (托育园建设项目). Investment and area keep the document's wording
     (≈, >) as a comparator beside the value; what the document does not say stays empty."""

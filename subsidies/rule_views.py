@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -19,8 +20,8 @@ from core.access import Action, for_user
 from core.errors import ServiceError
 from core.forms import apply_service_error
 from subsidies import selectors, services
-from subsidies.forms import FundForm, PaymentControlsForm, ProgramForm, ProgramRuleForm
-from subsidies.models import Application, Fund, PaymentControls, Program, ProgramRule
+from subsidies.forms import FundForm, FundPlanMonthForm, PaymentControlsForm, ProgramForm, ProgramRuleForm
+from subsidies.models import Application, Fund, FundPlanMonth, PaymentControls, Program, ProgramRule
 from subsidies.views import sections
 from targets.models import Region
 
@@ -311,3 +312,76 @@ class FundEditView(RulesView):
 
 fund_new = FundEditView.as_view()
 fund_edit = FundEditView.as_view()
+
+
+class FundPlanView(RulesView):
+    """/subsidies/funds/<pk>/plan/: the fund's monthly spending plan in one form, one row per month from its
+    allocation to its spending deadline (services.fund_plan_months). Saved all at once or not at all by
+    services.fund_plan_save; a month someone else changed since the form was read refuses the save, shows
+    what it is now and takes the current versions, so that saving again is deliberate."""
+
+    template_name = "subsidies/fund_plan_form.html"
+
+    def fund(self, pk):
+        return get_object_or_404(
+            for_user(self.request.user, Action.MANAGE, Fund.objects.select_related("district", "source")),
+            pk=pk,
+        )
+
+    def forms(self, fund, data=None):
+        rows = {row.month: row for row in FundPlanMonth.objects.filter(fund=fund)}
+        return [
+            FundPlanMonthForm(data, month=month, row=rows.get(month))
+            for month in services.fund_plan_months(fund)
+        ]
+
+    def page(self, fund, forms):
+        return self.render(
+            fund=fund,
+            forms=forms,
+            history=history.page(
+                [history.Source(FundPlanMonth, {"fund_id": fund.pk}, hide=("fund",))],
+                self.request.GET.get("history_page"),
+                reader=self.request.user,
+            ),
+        )
+
+    def get(self, request, pk):
+        fund = self.fund(pk)
+        return self.page(fund, self.forms(fund))
+
+    def post(self, request, pk):
+        fund = self.fund(pk)
+        forms = self.forms(fund, request.POST)
+        if not all(form.is_valid() for form in forms):
+            messages.error(request, _("支出计划有误，未保存任何修改。"))
+            return self.page(fund, forms)
+        try:
+            services.fund_plan_save(
+                user=request.user,
+                fund=fund,
+                months=[
+                    (form.month, form.cleaned_data["planned_cumulative"], form.cleaned_data["version"])
+                    for form in forms
+                ],
+            )
+        except ServiceError as error:
+            by_month = {form.month.isoformat(): form for form in forms}
+            for key, lines in error.errors.items():
+                for line in lines:
+                    if key in by_month:
+                        by_month[key].add_error("planned_cumulative", line)
+                    else:
+                        messages.error(request, line)
+            if isinstance(error, services.PlanChanged):  # saving again is now a deliberate choice
+                current = dict(FundPlanMonth.objects.filter(fund=fund).values_list("month", "version"))
+                for form in forms:
+                    form.data = form.data.copy()
+                    form.data[form.add_prefix("version")] = current.get(form.month, "")
+            messages.error(request, error.message)
+            return self.page(fund, forms)
+        messages.success(request, _("支出计划已保存。"))
+        return redirect(reverse("subsidies:fund", args=[fund.pk]) + "#plan")
+
+
+fund_plan = FundPlanView.as_view()

@@ -618,6 +618,9 @@ class FundPlan:
     lines: list[PlanLine]
     spend_by: datetime.date | None
     today: datetime.date
+    # Payments dated after the deadline: only those booked before the deadline was entered (the ledger
+    # refuses them since), shown rather than hidden.
+    late_payments: int = 0
 
     @property
     def current(self) -> PlanLine | None:
@@ -631,7 +634,14 @@ class FundPlan:
 
     @property
     def days_left(self) -> int | None:
+        """Days from today to the spending deadline (0 on the day itself; negative once past)."""
         return (self.spend_by - self.today).days if self.spend_by else None
+
+    @property
+    def payments_closed(self) -> bool:
+        """Past the spending deadline: the fund pays no more (services.payment_create and the ledger
+        trigger `ledger_entry_dates` refuse it); reversals remain possible."""
+        return bool(self.spend_by and self.today > self.spend_by)
 
 
 def _month(value: datetime.date) -> datetime.date:
@@ -669,9 +679,16 @@ def fund_plan(fund: Fund, today: datetime.date | None = None) -> FundPlan:
             paid[_month(aggregate.paid_on)] += aggregate.amount
         else:
             undated += aggregate.amount
+    late = (
+        LedgerEntry.objects.filter(
+            fund=fund, kind=LedgerEntry.Kind.PAYMENT, entry_date__gt=fund.spend_by
+        ).count()
+        if fund.spend_by
+        else 0
+    )
     months = set(planned) | set(committed) | set(paid)
     if not months:
-        return FundPlan([], fund.spend_by, today)
+        return FundPlan([], fund.spend_by, today, late)
     month, last = min(months), max(*months, _month(today))
     lines, plan_so_far, committed_so_far, paid_so_far = [], None, ZERO, undated
     while month <= last:
@@ -680,7 +697,7 @@ def fund_plan(fund: Fund, today: datetime.date | None = None) -> FundPlan:
         paid_so_far += paid[month]
         lines.append(PlanLine(month, plan_so_far, committed_so_far, paid_so_far))
         month = _next_month(month)
-    return FundPlan(lines, fund.spend_by, today)
+    return FundPlan(lines, fund.spend_by, today, late)
 
 
 # ---------------------------------------------------------------- the ledger's hash chain
@@ -927,12 +944,25 @@ def pipeline_slots_by_town(
     planning's own pipeline already counts the recorded slots of planned / under-construction facilities;
     with `skip_facilities_with_slots=True` a project whose linked facility records slots of its own is left
     out, so a caller adding both never counts a place twice."""
+    rows = pipeline_projects(district, skip_facilities_with_slots=skip_facilities_with_slots, as_of=as_of)
+    return slots_by_town(rows)
+
+
+def pipeline_projects(
+    district, *, skip_facilities_with_slots: bool = False, as_of: datetime.date | None = None
+) -> QuerySet:
+    """pipeline_slots_by_town's projects as `.values("town_id", "planned_slots")` rows (to read together
+    with other small reads, core.batch), summed per town by slots_by_town."""
     projects = not_in_service(Project.objects.filter(district=district), as_of=as_of)
     if skip_facilities_with_slots:
         projects = projects.exclude(facility__isnull=False, facility__total_slots__gt=0)
+    return projects.order_by().values("town_id", "planned_slots")
+
+
+def slots_by_town(rows) -> dict[int | None, int]:
     result: dict[int | None, int] = {}
-    for town_id, slots in projects.values_list("town_id", "planned_slots"):
-        result[town_id] = result.get(town_id, 0) + (slots or 0)
+    for row in rows:
+        result[row["town_id"]] = result.get(row["town_id"], 0) + (row["planned_slots"] or 0)
     return result
 
 
@@ -967,6 +997,107 @@ def reported_enrolment(facility: Facility, on: datetime.date) -> dict | None:
     return None
 
 
+# A claim paid per child and month is checked month by month: a monthly reader takes (facility, first
+# month, last month) and returns {month: {"enrolled", "attendance"}} for the months that have a report.
+MonthlyEnrolmentReader = Callable[[Facility, datetime.date, datetime.date], dict]
+_monthly_readers: list[MonthlyEnrolmentReader] = []
+
+
+def register_monthly_enrolment_reader(reader: MonthlyEnrolmentReader) -> None:
+    if reader not in _monthly_readers:
+        _monthly_readers.append(reader)
+
+
+def reported_months(facility: Facility, first: datetime.date, last: datetime.date) -> dict:
+    months: dict = {}
+    for reader in _monthly_readers:
+        months = {**reader(facility, first, last), **months}
+    return months
+
+
+@dataclass(frozen=True)
+class ClaimMonth:
+    """One month of a per-child claim: the report's figure (None: no report, shown as missing) and the
+    children it supports for the claim (the report's figure, never more than the children claimed)."""
+
+    month: datetime.date
+    reported: int | Decimal | None
+    counted: int | Decimal
+
+    @property
+    def missing(self) -> bool:
+        return self.reported is None
+
+
+@dataclass(frozen=True)
+class ReportedClaim:
+    """A per-child claim (children × months × rate) beside the facility's monthly enrolment reports for
+    the months of its period. `supported` is what the reports pay at the application's own rate: Σ over
+    the reported months of min(reported, claimed children) × rate; a month without a report supports
+    nothing (it is never filled in)."""
+
+    figure: str  # Program.PerChildFigure
+    children: int | None
+    months_claimed: int | None
+    rate: Decimal
+    proposed: Decimal
+    months: list[ClaimMonth]
+
+    @property
+    def figure_label(self) -> str:
+        return str(Program.PerChildFigure(self.figure).label)
+
+    @property
+    def supported(self) -> Decimal:
+        return money(sum((Decimal(m.counted) for m in self.months), Decimal(0)) * self.rate)
+
+    @property
+    def missing(self) -> list[datetime.date]:
+        return [m.month for m in self.months if m.missing]
+
+    @property
+    def reported_count(self) -> int:
+        return sum(1 for m in self.months if not m.missing)
+
+    @property
+    def above(self) -> bool:
+        return self.proposed > self.supported
+
+
+def claim_months(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """The first days of the months from `start`'s to `end`'s."""
+    month, last, months = start.replace(day=1), end.replace(day=1), []
+    while month <= last:
+        months.append(month)
+        month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return months
+
+
+def reported_claim(application: Application) -> ReportedClaim | None:
+    """The per-child claim of `application` against the monthly reports of its period (None: the rule it
+    was computed with does not pay per child)."""
+    if application.rule_basis != Basis.PER_CHILD_MONTH:
+        return None
+    figure = application.program.per_child_figure
+    key = "attendance" if figure == Program.PerChildFigure.ATTENDANCE else "enrolled"
+    months = claim_months(application.period_start, application.period_end)
+    reports = reported_months(application.facility, months[0], months[-1])
+    claimed = application.children
+    lines = []
+    for month in months:
+        value = reports.get(month, {}).get(key)
+        counted = 0 if value is None else (value if claimed is None else min(value, claimed))
+        lines.append(ClaimMonth(month, value, counted))
+    return ReportedClaim(
+        figure=figure,
+        children=claimed,
+        months_claimed=application.months,
+        rate=application.rule_rate,
+        proposed=application.proposed_amount,
+        months=lines,
+    )
+
+
 @dataclass
 class RegistryLine:
     """One claimed figure beside what the registry and the reports say. `above` flags a claim beyond the
@@ -990,6 +1121,7 @@ class RegistryCheck:
     overdue_findings: int
     serious_open: int
     findings_as_of: datetime.date
+    reported: ReportedClaim | None = None  # a per-child claim month by month against the reports
 
     @property
     def flagged(self) -> int:
@@ -1088,6 +1220,34 @@ def registry_check(application: Application, today: datetime.date | None = None)
         )
     )
 
+    reported = reported_claim(application)
+    if reported is not None:
+        supported = reported.supported
+        if reported.missing:
+            source = _("%(first)s 至 %(last)s 各月月报的%(figure)s（缺 %(n)s 个月，按 0 计）") % {
+                "first": reported.months[0].month.strftime("%Y-%m"),
+                "last": reported.months[-1].month.strftime("%Y-%m"),
+                "figure": reported.figure_label,
+                "n": len(reported.missing),
+            }
+        else:
+            source = _("%(first)s 至 %(last)s 各月月报的%(figure)s") % {
+                "first": reported.months[0].month.strftime("%Y-%m"),
+                "last": reported.months[-1].month.strftime("%Y-%m"),
+                "figure": reported.figure_label,
+            }
+        lines.append(
+            RegistryLine(
+                "reported_months",
+                str(_("按月报核算金额（元）")),
+                f"{application.proposed_amount:,.2f}",
+                f"{supported:,.2f}",
+                str(source),
+                above=reported.above,
+                suggested=supported if reported.above and supported > 0 else None,
+            )
+        )
+
     lines.append(
         RegistryLine(
             "inclusive",
@@ -1106,4 +1266,5 @@ def registry_check(application: Application, today: datetime.date | None = None)
         overdue_findings=Finding.objects.filter(facility=facility).overdue(today).count(),
         serious_open=findings.filter(severity=Finding.Severity.SERIOUS).count(),
         findings_as_of=today,
+        reported=reported,
     )

@@ -29,11 +29,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.access import Action, can, is_operator_of, unrestricted
+from core.errors import Conflict, ServiceError
 from core.errors import NotAllowed as CoreNotAllowed
-from core.errors import ServiceError
+from core.versioning import StaleVersion
 from facilities.models import Facility
 from subsidies import selectors
-from subsidies.models import Application, Fund, LedgerEntry, PaymentControls, Program, ProgramRule
+from subsidies.models import (
+    Application,
+    Fund,
+    FundPlanMonth,
+    LedgerEntry,
+    PaymentControls,
+    Program,
+    ProgramRule,
+)
 
 
 class SubsidyError(ServiceError):
@@ -350,6 +359,13 @@ def payment_create(
             "date": program.payable_by.isoformat()
         }
         raise SubsidyError(message, {"entry_date": [message]})
+    fund_deadline = program.fund.spend_by
+    if fund_deadline and entry_date > fund_deadline:
+        message = _("资金“%(fund)s”的支出期限为 %(date)s，此后不能再从该资金支付（冲销仍可办理）。") % {
+            "fund": program.fund.name,
+            "date": fund_deadline.isoformat(),
+        }
+        raise SubsidyError(message, {"entry_date": [message]})
     approved_on = timezone.localtime(application.decided_at).date() if application.decided_at else None
     if approved_on and entry_date < approved_on:
         message = _("记账日期不能早于批准日期（%(date)s）。") % {"date": approved_on.isoformat()}
@@ -478,6 +494,7 @@ PROGRAM_FIELDS = (
     "fund",
     "basis",
     "rate",
+    "per_child_figure",
     "requires_filed",
     "requires_operating",
     "requires_inclusive",
@@ -656,6 +673,136 @@ def fund_save(*, user, fund: Fund | None = None, version: int | None = None, **d
         message = _database_refusal(error)
         raise SubsidyError(message, {"amount_allocated": [message]}) from error
     return fund
+
+
+# ---------------------------------------------------------------- a fund's monthly spending plan
+
+# The longest plan the page offers (a fund with a far deadline still gets a form of reasonable size).
+PLAN_MAX_MONTHS = 60
+
+
+def _month_start(value: datetime.date) -> datetime.date:
+    return value.replace(day=1)
+
+
+def _month_after(value: datetime.date) -> datetime.date:
+    return (value.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def fund_plan_months(fund: Fund) -> list[datetime.date]:
+    """The months a fund's plan form shows: from its allocation (the source document's date, else January
+    of the fund's year) to its spending deadline (else 12 months), plus any month already planned outside
+    that span, so that nothing stored is hidden."""
+    issued = fund.source.issued_on if fund.source_id and fund.source.issued_on else None
+    start = _month_start(issued) if issued else datetime.date(fund.year, 1, 1)
+    months, month = [], start
+    end = _month_start(fund.spend_by) if fund.spend_by else None
+    while len(months) < PLAN_MAX_MONTHS and (month <= end if end else len(months) < 12):
+        months.append(month)
+        month = _month_after(month)
+    months = months or [start]
+    stored = set(FundPlanMonth.objects.filter(fund_id=fund.pk).values_list("month", flat=True))
+    return sorted(set(months) | stored)
+
+
+class PlanChanged(SubsidyError, Conflict):
+    """The plan changed since the form was read: the months that changed, each with what it is now."""
+
+    code = "conflict"
+
+
+@transaction.atomic
+def fund_plan_save(
+    *,
+    user,
+    fund: Fund,
+    months: list[tuple[datetime.date, Decimal | None, int | None]],
+) -> list[FundPlanMonth]:
+    """A fund's monthly plan, all months at once: (month, planned cumulative amount or None for no plan
+    that month, version of the row the user read or None if it had none). The amounts must not be
+    negative, never go down from one planned month to the next, and the last stays within the allocation.
+    Any month changed by someone else since it was read refuses the whole save (PlanChanged, with what
+    each such month is now); any other error refuses it too. Nothing is written then."""
+    fund = Fund.objects.select_for_update().get(pk=fund.pk)  # one plan edit of a fund at a time
+    if not may_manage(user, fund.district):
+        raise NotAllowed(_("只有本区卫健委可以修改本区资金的支出计划。"))
+    stored = {row.month: row for row in FundPlanMonth.objects.select_for_update().filter(fund=fund)}
+    submitted: dict[datetime.date, tuple[Decimal | None, int | None]] = {}
+    errors: dict[str, list[str]] = {}
+    for month, amount, version in months:
+        month = _month_start(month)
+        submitted[month] = (amount, version)
+        if amount is not None and amount < 0:
+            errors.setdefault(month.isoformat(), []).append(_("计划金额不能为负数。"))
+
+    changed: dict[str, list[str]] = {}
+    for month, (_amount, version) in submitted.items():
+        row = stored.get(month)
+        if row is None and version is not None:
+            changed[month.isoformat()] = [_("该月计划已被他人删除。")]
+        elif row is not None and version is None:
+            changed[month.isoformat()] = [
+                _("该月计划已由他人录入：%(amount)s 元。") % {"amount": f"{row.planned_cumulative:,.2f}"}
+            ]
+        elif row is not None and row.version != version:
+            lines = StaleVersion(row, version).change_lines()
+            changed[month.isoformat()] = lines or [
+                _("该月计划现为：%(amount)s 元。") % {"amount": f"{row.planned_cumulative:,.2f}"}
+            ]
+    if changed:
+        raise PlanChanged(
+            _(
+                "保存失败：在您编辑期间，该资金的支出计划已被他人修改（%(months)s）。"
+                "您填写的内容仍在下面；请核对他人的修改后再保存。"
+            )
+            % {"months": "、".join(key[:7] for key in sorted(changed))},
+            changed,
+        )
+
+    # the plan as it would be after the save, months not on the form included
+    plan = {month: row.planned_cumulative for month, row in stored.items()}
+    for month, (amount, _version) in submitted.items():
+        if amount is None:
+            plan.pop(month, None)
+        else:
+            plan[month] = amount
+    previous = None
+    for month in sorted(plan):
+        amount = plan[month]
+        if previous is not None and amount < previous[1]:
+            errors.setdefault(month.isoformat(), []).append(
+                _("计划累计支出不能比上一个计划月（%(month)s，%(amount)s 元）少：累计金额只能持平或增加。")
+                % {"month": previous[0].strftime("%Y-%m"), "amount": f"{previous[1]:,.2f}"}
+            )
+        previous = (month, amount)
+    if plan:
+        last = max(plan)
+        if plan[last] > fund.amount_allocated:
+            errors.setdefault(last.isoformat(), []).append(
+                _("计划累计支出不能超过资金的下达金额 %(allocated)s 元。")
+                % {"allocated": f"{fund.amount_allocated:,.2f}"}
+            )
+    if errors:
+        raise SubsidyError(_("支出计划有误，未保存任何修改。"), errors)
+
+    saved = []
+    for month, (amount, _read) in sorted(submitted.items()):
+        row = stored.get(month)
+        if amount is None:
+            if row is not None:
+                row.delete()
+            continue
+        if row is None:
+            row = FundPlanMonth(fund=fund, month=month, planned_cumulative=amount)
+        elif row.planned_cumulative == amount:
+            saved.append(row)
+            continue
+        else:
+            row.planned_cumulative = amount
+        _full_clean(row)
+        row.save()
+        saved.append(row)
+    return saved
 
 
 # ---------------------------------------------------------------- payment controls (maker-checker)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("funds/<int:pk>/", views.fund_detail, name="fund"),
     path("funds/new/", rule_views.fund_new, name="fund_new"),
     path("funds/<int:pk>/edit/", rule_views.fund_edit, name="fund_edit"),
+    path("funds/<int:pk>/plan/", rule_views.fund_plan, name="fund_plan"),
     path("programs/new/", rule_views.program_new, name="program_new"),
     path("programs/<int:pk>/", rule_views.program_detail, name="program"),
     path("programs/<int:pk>/edit/", rule_views.program_edit, name="program_edit"),

@@ -544,6 +544,15 @@ class ApplicationDecideView(ApplicationStepView):
 
     def get_form(self):
         line = self.registry_figure()
+        if line is not None and line.key == "reported_months":
+            reason = _("按在托月报核定金额：申请 %(claimed)s 元，按%(source)s核算为 %(registry)s 元。") % {
+                "claimed": line.claimed,
+                "source": line.source,
+                "registry": line.registry,
+            }
+            return DecisionForm(
+                initial={"decision": services.Decision.REDUCE, "amount": line.suggested, "reason": reason}
+            )
         if line is not None:
             reason = _("按登记数核定%(label)s：申请 %(claimed)s，%(source)s %(registry)s。") % {
                 "label": line.label,
@@ -608,6 +617,7 @@ class ApplicationPayView(ApplicationStepView):
             state=self.state,
             fund=fund,
             execution=selectors.fund_execution([fund])[0] if fund else None,
+            payments_closed=bool(fund and fund.payments_closed(timezone.localdate())),
             **kwargs,
         )
 

@@ -225,7 +225,7 @@ class GradeMatrixCellAdmin(DistrictRuleAdmin):
     list_select_related = ["district"]
     fields = ["district", "risk_level", "credit_level", "grade", "note"]
     save_service = staticmethod(services.grade_matrix_set)
-    save_fields = ("district", "risk_level", "credit_level", "grade")  # grade_matrix_set takes no note
+    save_fields = fields
 
 
 @admin.register(HouseholdIncome)

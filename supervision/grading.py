@@ -30,7 +30,7 @@ credit_window_months before D do not count:
      missing (public phone, fees, filing number):                   − credit_disclosure[item]
   Credit level: ≥ credit_good_from → good; ≥ credit_fair_from → fair; otherwise poor.
 
-Grade: the GradeMatrixCell for (risk level, credit level) — A, B, C or D.
+Grade: the GradeMatrixCell in force on D for (risk level, credit level) — A, B, C or D.
 Suggested inspection interval: interval_months[grade] months after the last inspection that visited the
 facility (never inspected: due at once).
 
@@ -113,7 +113,7 @@ class RuleSet:
             label = GradingWeight.Key(key).label
             shown = f"{label}［{subject}］" if subject else str(label)
             raise GradingRuleMissing(
-                _("分级规则缺少参数“%(name)s”，请在管理后台的“分级评分参数”中设定。") % {"name": shown}
+                _("分级规则缺少参数“%(name)s”，请在本区的“分级评分参数”页面设定。") % {"name": shown}
             ) from None
 
     def is_own(self, key: str, subject: str = "") -> bool:
@@ -124,7 +124,7 @@ class RuleSet:
             return self.matrix[(risk, credit)]
         except KeyError:
             raise GradingRuleMissing(
-                _("分级矩阵缺少“%(risk)s × %(credit)s”，请在管理后台的“分级矩阵”中设定。")
+                _("分级矩阵缺少“%(risk)s × %(credit)s”，请在本区的“分级矩阵”页面设定。")
                 % {"risk": RiskLevel(risk).label, "credit": CreditLevel(credit).label}
             ) from None
 
@@ -135,8 +135,9 @@ class RuleSet:
 
 
 def load_rules(district_id: int | None, on: datetime.date | None = None) -> RuleSet:
-    """The weights in force on `on` (today when None): a weight changed from a date grades the periods
-    before it with the earlier value."""
+    """The weights and matrix cells in force on `on` (today when None): a weight or cell changed from a
+    date grades the periods before it with the earlier value. Read afresh on every call (no cache), so a
+    change saved on the weights or matrix page is used by the next grading."""
     weights: dict[tuple[str, str], Decimal] = {}
     own: set[tuple[str, str]] = set()
     on = on or timezone.localdate()
@@ -152,9 +153,9 @@ def load_rules(district_id: int | None, on: datetime.date | None = None) -> Rule
         if row.district_id:
             own.add((row.key, row.subject))
     matrix: dict[tuple[str, str], str] = {}
-    cells = GradeMatrixCell.objects.filter(district__isnull=True)
+    cells = GradeMatrixCell.objects.filter(in_force, district__isnull=True)
     if district_id:
-        cells = cells | GradeMatrixCell.objects.filter(district_id=district_id)
+        cells = cells | GradeMatrixCell.objects.filter(in_force, district_id=district_id)
     own_matrix = False
     for cell in sorted(cells, key=lambda c: c.district_id is not None):
         matrix[(cell.risk_level, cell.credit_level)] = cell.grade

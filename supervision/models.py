@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager, ScopedQuerySet
@@ -23,6 +24,17 @@ from core.models import Versioned, VersionedModel, tracked
 from core.privacy import Privacy
 from facilities.models import Facility
 from targets.models import Region, SourceDocument
+
+
+def choice_check(field: str, choices, name: str, *, blank: bool = False) -> models.CheckConstraint:
+    """A CHECK constraint that holds `field` to its choices in the database too (raw SQL, the admin, bulk
+    writes): a value outside them, such as "Z", is refused by PostgreSQL (as subsidies.models does)."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": [value for value, _label in choices] + ([""] if blank else [])}),
+        name=name,
+        violation_error_message=format_lazy("{}（{}）", _("只能取给定选项之一"), field),
+    )
+
 
 # ---------------------------------------------------------------- inspections
 
@@ -45,14 +57,17 @@ class Department(Versioned):
         return self.name
 
 
+class _InspectionKind(models.TextChoices):
+    ROUTINE = "routine", _("日常检查")
+    JOINT = "joint", _("联合检查")
+    SPECIAL = "special", _("专项行动")
+    COMPLAINT = "complaint", _("投诉核查")
+    PART_TIME_TEAM = "part_time_team", _("兼职督导走访")
+
+
 @pghistory.track(*tracked())
 class Inspection(VersionedModel):
-    class Kind(models.TextChoices):
-        ROUTINE = "routine", _("日常检查")
-        JOINT = "joint", _("联合检查")
-        SPECIAL = "special", _("专项行动")
-        COMPLAINT = "complaint", _("投诉核查")
-        PART_TIME_TEAM = "part_time_team", _("兼职督导走访")
+    Kind = _InspectionKind
 
     district = models.ForeignKey(
         Region,
@@ -98,28 +113,34 @@ class Inspection(VersionedModel):
         verbose_name_plural = _("检查")
         ordering = ["-inspected_on", "-pk"]
         indexes = [models.Index(fields=["district", "inspected_on"], name="inspection_district_date")]
+        constraints = [
+            choice_check("kind", _InspectionKind.choices, "inspection_kind_choices"),
+        ]
 
     def __str__(self):
         label = self.title or self.get_kind_display()
         return f"{self.inspected_on:%Y-%m-%d} {label}"
 
 
+class _TeamMemberRole(models.TextChoices):
+    EXPERT = "expert", _("专家")
+    LOCAL_STAFF = "local_staff", _("属地工作人员")
+    PARENT = "parent", _("家长代表")
+    DEPARTMENT_STAFF = "department_staff", _("部门工作人员")
+    OTHER = "other", _("其他")
+
+
 @pghistory.track(*tracked())
 class TeamMember(Versioned):
     """Who took part in an inspection — for part-time teams: experts, local staff, parent representatives."""
 
-    class Role(models.TextChoices):
-        EXPERT = "expert", _("专家")
-        LOCAL_STAFF = "local_staff", _("属地工作人员")
-        PARENT = "parent", _("家长代表")
-        DEPARTMENT_STAFF = "department_staff", _("部门工作人员")
-        OTHER = "other", _("其他")
+    Role = _TeamMemberRole
 
     inspection = models.ForeignKey(
         Inspection, verbose_name=_("检查"), on_delete=models.CASCADE, related_name="team"
     )
     name = models.CharField(_("姓名"), max_length=64)
-    role = models.CharField(_("身份"), max_length=24, choices=Role.choices)
+    role = models.CharField(_("身份"), max_length=24, choices=Role.choices, blank=True)
     organisation = models.CharField(_("单位"), max_length=128, blank=True)
     is_lead = models.BooleanField(_("组长"), default=False)
 
@@ -134,6 +155,10 @@ class TeamMember(Versioned):
         verbose_name = _("检查组成员")
         verbose_name_plural = _("检查组成员")
         ordering = ["inspection", "-is_lead", "role", "pk"]
+        constraints = [
+            # the inspection form leaves a member's role optional
+            choice_check("role", _TeamMemberRole.choices, "team_member_role_choices", blank=True),
+        ]
 
     def __str__(self):
         return f"{self.name}（{self.get_role_display()}）"
@@ -149,22 +174,28 @@ class FindingQuerySet(ScopedQuerySet):
         return self.unresolved().filter(deadline__lt=on)
 
 
+class _FindingCategory(models.TextChoices):
+    FIRE_SAFETY = "fire_safety", _("消防安全")
+    FOOD_SAFETY = "food_safety", _("食品安全")
+    HEALTH_CARE = "health_care", _("卫生保健")
+    PERSONAL_SAFETY = "personal_safety", _("人身安全")
+    STAFFING = "staffing", _("人员配备")
+    RECORDS = "records", _("档案台账")
+    PREMISES = "premises", _("场地设施")
+    OTHER = "other", _("其他")
+
+
+class _FindingSeverity(models.TextChoices):
+    MINOR = "minor", _("轻微")
+    GENERAL = "general", _("一般")
+    SERIOUS = "serious", _("严重")
+
+
 @pghistory.track(*tracked())
 class Finding(VersionedModel):
-    class Category(models.TextChoices):
-        FIRE_SAFETY = "fire_safety", _("消防安全")
-        FOOD_SAFETY = "food_safety", _("食品安全")
-        HEALTH_CARE = "health_care", _("卫生保健")
-        PERSONAL_SAFETY = "personal_safety", _("人身安全")
-        STAFFING = "staffing", _("人员配备")
-        RECORDS = "records", _("档案台账")
-        PREMISES = "premises", _("场地设施")
-        OTHER = "other", _("其他")
+    Category = _FindingCategory
 
-    class Severity(models.TextChoices):
-        MINOR = "minor", _("轻微")
-        GENERAL = "general", _("一般")
-        SERIOUS = "serious", _("严重")
+    Severity = _FindingSeverity
 
     class Status(models.TextChoices):
         OPEN = "open", _("待整改")
@@ -224,6 +255,8 @@ class Finding(VersionedModel):
             models.Index(fields=["status", "deadline"], name="finding_status_deadline"),
         ]
         constraints = [
+            choice_check("category", _FindingCategory.choices, "finding_category_choices"),
+            choice_check("severity", _FindingSeverity.choices, "finding_severity_choices"),
             models.CheckConstraint(
                 condition=~Q(status="verified") | Q(verified_on__isnull=False),
                 name="finding_verified_has_date",
@@ -254,16 +287,19 @@ class Finding(VersionedModel):
         )
 
 
+class _FindingDeadlineKind(models.TextChoices):
+    INITIAL = "initial", _("初始期限")
+    EXTENDED = "extended", _("调整期限")
+    REOPENED = "reopened", _("退回后的新期限")
+
+
 class FindingDeadline(models.Model):
     """One deadline a finding was given: the first one, an extension, or the new one set on reopening.
     Append-only (an UPDATE is refused by a database trigger), so a reopened finding keeps
     every earlier deadline and lateness is measured against the deadline in force when the answer was due.
     `in_force_from` is the day it was set (for a backfilled finding, the day the original record gives)."""
 
-    class Kind(models.TextChoices):
-        INITIAL = "initial", _("初始期限")
-        EXTENDED = "extended", _("调整期限")
-        REOPENED = "reopened", _("退回后的新期限")
+    Kind = _FindingDeadlineKind
 
     finding = models.ForeignKey(
         Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="deadlines"
@@ -285,22 +321,28 @@ class FindingDeadline(models.Model):
         verbose_name_plural = _("整改期限记录")
         ordering = ["finding", "in_force_from", "set_at", "pk"]
         indexes = [models.Index(fields=["finding", "in_force_from"], name="finding_deadline_in_force")]
+        constraints = [
+            choice_check("kind", _FindingDeadlineKind.choices, "finding_deadline_kind_choices"),
+        ]
 
     def __str__(self):
         return f"{self.finding_id} {self.get_kind_display()} {self.deadline:%Y-%m-%d}"
+
+
+class _FindingActionAction(models.TextChoices):
+    CREATED = "created", _("登记问题")
+    SUBMITTED = "submitted", _("提交整改")
+    VERIFIED = "verified", _("验证销号")
+    REOPENED = "reopened", _("退回重新整改")
+    DEADLINE = "deadline", _("调整整改期限")
+    COMMENT = "comment", _("备注")
 
 
 class FindingAction(models.Model):
     """One step in a finding's life: registered, rectification submitted, verified, reopened, deadline
     changed, comment. Append-only: the history of who did what, when, with which note and reference."""
 
-    class Action(models.TextChoices):
-        CREATED = "created", _("登记问题")
-        SUBMITTED = "submitted", _("提交整改")
-        VERIFIED = "verified", _("验证销号")
-        REOPENED = "reopened", _("退回重新整改")
-        DEADLINE = "deadline", _("调整整改期限")
-        COMMENT = "comment", _("备注")
+    Action = _FindingActionAction
 
     finding = models.ForeignKey(
         Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="actions"
@@ -331,6 +373,9 @@ class FindingAction(models.Model):
         verbose_name = _("整改记录")
         verbose_name_plural = _("整改记录")
         ordering = ["finding", "acted_at", "pk"]
+        constraints = [
+            choice_check("action", _FindingActionAction.choices, "finding_action_choices"),
+        ]
 
     DATE_LABELS = {
         Action.CREATED: _("整改期限"),
@@ -361,15 +406,18 @@ class FindingAction(models.Model):
 # ---------------------------------------------------------------- complaints
 
 
+class _ComplaintChannel(models.TextChoices):
+    HOTLINE = "hotline", _("12345热线")
+    LETTER = "letter", _("来信")
+    VISIT = "visit", _("来访")
+    ONLINE = "online", _("网络")
+    REFERRAL = "referral", _("部门转办")
+    OTHER = "other", _("其他")
+
+
 @pghistory.track(*tracked())
 class Complaint(VersionedModel):
-    class Channel(models.TextChoices):
-        HOTLINE = "hotline", _("12345热线")
-        LETTER = "letter", _("来信")
-        VISIT = "visit", _("来访")
-        ONLINE = "online", _("网络")
-        REFERRAL = "referral", _("部门转办")
-        OTHER = "other", _("其他")
+    Channel = _ComplaintChannel
 
     facility = models.ForeignKey(
         Facility, verbose_name=_("被投诉机构"), on_delete=models.PROTECT, related_name="complaints"
@@ -397,6 +445,7 @@ class Complaint(VersionedModel):
         verbose_name_plural = _("投诉")
         ordering = ["-received_on", "-pk"]
         constraints = [
+            choice_check("channel", _ComplaintChannel.choices, "complaint_channel_choices"),
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("received_on")),
                 name="complaint_closed_after_received",
@@ -593,7 +642,10 @@ class GradingWeight(VersionedModel):
 @pghistory.track(*tracked())
 class GradeMatrixCell(VersionedModel):
     """Which grade a risk level and a credit level give together. Rows without a district are the project's
-    starting proposal (fixtures/supervision_grade_matrix.csv); a district may set its own."""
+    starting proposal (fixtures/supervision_grade_matrix.csv); a district may set its own (on the page
+    /supervision/districts/<code>/matrix/). Like a weight, a cell is in force from `effective_from` to
+    `effective_to` (either open): grading on a date reads the cells in force then, so a cell changed from
+    a date leaves earlier periods graded as they were; rows of one cell never overlap (trigger below)."""
 
     district = models.ForeignKey(
         Region,
@@ -609,6 +661,8 @@ class GradeMatrixCell(VersionedModel):
     credit_level = models.CharField(_("信用等级"), max_length=8, choices=CreditLevel.choices)
     grade = models.CharField(_("监管等级"), max_length=1, choices=Grade.choices)
     note = models.CharField(_("说明"), max_length=255, blank=True)
+    effective_from = models.DateField(_("生效日期"), null=True, blank=True, help_text=_("留空：一直有效"))
+    effective_to = models.DateField(_("失效日期"), null=True, blank=True, help_text=_("留空：一直有效"))
 
     scope = Scope(district="district")
     objects = ScopedManager()
@@ -616,13 +670,20 @@ class GradeMatrixCell(VersionedModel):
     class Meta:
         verbose_name = _("分级矩阵")
         verbose_name_plural = _("分级矩阵")
-        ordering = ["district__code", "risk_level", "credit_level"]
+        ordering = ["district__code", "risk_level", "credit_level", "effective_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["district", "risk_level", "credit_level"],
+                fields=["district", "risk_level", "credit_level", "effective_from"],
                 nulls_distinct=False,
-                name="grade_matrix_unique",
+                name="grade_matrix_unique_from",
                 violation_error_message=_("该区县已有此风险、信用组合。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_from__isnull=True)
+                | Q(effective_to__isnull=True)
+                | Q(effective_from__lte=F("effective_to")),
+                name="grade_matrix_dates_ordered",
+                violation_error_message=_("生效日期不能晚于失效日期。"),
             ),
             models.CheckConstraint(
                 condition=Q(risk_level__in=RiskLevel.values)
@@ -630,6 +691,22 @@ class GradeMatrixCell(VersionedModel):
                 & Q(grade__in=Grade.values),
                 name="grade_matrix_choices",
                 violation_error_message=_("风险等级、信用等级或监管等级不在给定选项之内。"),
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="grade_matrix_no_overlap",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=(
+                    "IF EXISTS (SELECT 1 FROM supervision_gradematrixcell c WHERE c.id <> NEW.id "
+                    "AND c.district_id IS NOT DISTINCT FROM NEW.district_id "
+                    "AND c.risk_level = NEW.risk_level AND c.credit_level = NEW.credit_level "
+                    "AND daterange(c.effective_from, c.effective_to, '[]') && "
+                    "daterange(NEW.effective_from, NEW.effective_to, '[]')) THEN "
+                    "RAISE EXCEPTION 'grade matrix: the dates overlap another row of % × %', NEW.risk_level, "
+                    "NEW.credit_level USING ERRCODE = 'exclusion_violation'; END IF; RETURN NEW;"
+                ),
             ),
         ]
 
@@ -664,6 +741,9 @@ class GradeRecord(models.Model):
         verbose_name_plural = _("监管等级记录")
         ordering = ["facility", "-period"]
         constraints = [
+            choice_check("grade", Grade.choices, "grade_record_grade_choices"),
+            choice_check("risk_level", RiskLevel.choices, "grade_record_risk_level_choices"),
+            choice_check("credit_level", CreditLevel.choices, "grade_record_credit_level_choices"),
             models.UniqueConstraint(
                 fields=["facility", "period"],
                 name="grade_record_one_per_period",
@@ -902,11 +982,14 @@ class GradeThreshold(FrozenFrameworkPart, Versioned):
         return self.framework if self.framework_id else None
 
 
+class _EvaluationKind(models.TextChoices):
+    SELF = "self", _("机构自评")
+    OFFICIAL = "official", _("官方评估")
+
+
 @pghistory.track(*tracked())
 class Evaluation(VersionedModel):
-    class Kind(models.TextChoices):
-        SELF = "self", _("机构自评")
-        OFFICIAL = "official", _("官方评估")
+    Kind = _EvaluationKind
 
     facility = models.ForeignKey(
         Facility, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="evaluations"
@@ -928,6 +1011,9 @@ class Evaluation(VersionedModel):
         verbose_name = _("质量评估")
         verbose_name_plural = _("质量评估")
         ordering = ["-assessed_on", "-pk"]
+        constraints = [
+            choice_check("kind", _EvaluationKind.choices, "evaluation_kind_choices"),
+        ]
 
     def __str__(self):
         return f"{self.facility} {self.framework} {self.get_kind_display()} {self.assessed_on:%Y-%m-%d}"

@@ -195,6 +195,13 @@ class EvaluationResult:
     complete: bool
     grade: str | None
     grade_note: str
+    grade_lines_set: bool = True  # every grade of the edition has its score line
+
+    @property
+    def veto_configured(self) -> bool:
+        """Whether the edition names any veto item. WS/T 821—2023's are not seeded (no source text in the
+        project), so its pages say the veto check is not configured instead of implying none failed."""
+        return any(u.is_veto for d in self.dimensions for u in d.units)
 
 
 def framework_structure(framework: EvaluationFramework) -> tuple[list, list]:
@@ -299,7 +306,10 @@ def evaluation_result(
             )
         else:
             grade, note = None, _("总分低于最低等级线")
-    return EvaluationResult(evaluation, framework, results, total, max_total, vetoed, complete, grade, note)
+    lines_set = bool(thresholds) and all(t.min_score is not None for t in thresholds)
+    return EvaluationResult(
+        evaluation, framework, results, total, max_total, vetoed, complete, grade, note, lines_set
+    )
 
 
 def _fmt(value: Decimal | None) -> str:

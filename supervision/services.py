@@ -34,6 +34,7 @@ from facilities.selectors import counted
 from supervision import grading
 from supervision.models import (
     Complaint,
+    CreditLevel,
     Department,
     Evaluation,
     EvaluationDimension,
@@ -50,6 +51,7 @@ from supervision.models import (
     GradingWeight,
     HouseholdIncome,
     Inspection,
+    RiskLevel,
     TeamMember,
 )
 from targets.models import Region
@@ -111,6 +113,9 @@ def _check_inspection(
     for member in team:
         if not member.name.strip():
             errors.setdefault("team", []).append(_("检查组成员须填写姓名。"))
+            break
+        if member.role not in {"", *TeamMember.Role.values}:
+            errors.setdefault("team", []).append(_("检查组成员的身份只能取给定选项之一。"))
             break
     if errors:
         raise RegistryError(_("请修正标出的问题后再保存。"), errors)
@@ -679,6 +684,21 @@ def grading_weight_set(
     if value is None or value < 0:
         raise RegistryError(_("请修正标出的问题后再保存。"), {"value": [_("参数不能为负数。")]})
     rows = GradingWeight.objects.select_for_update().filter(district=district, key=key, subject=subject)
+    return _dated_write(
+        list(rows),
+        effective_from,
+        {"value": value, "note": note.strip()},
+        lambda **dates: GradingWeight(
+            district=district, key=key, subject=subject, value=value, note=note.strip(), **dates
+        ),
+    )
+
+
+def _dated_write(rows: list, effective_from: datetime.date | None, values: dict, build):
+    """The dated rule rows of one district's weight or matrix cell (`rows`, locked): without a date the row
+    in force today (or a new undated row) takes `values`; from a date, the row in force then is closed the
+    day before and a new row (`build(effective_from=…, effective_to=…)`) starts, ending where the next
+    later row begins, so earlier periods keep the earlier value (history by date)."""
     on = effective_from or _today()
 
     def in_force(day):
@@ -693,9 +713,9 @@ def grading_weight_set(
         )
 
     current = in_force(on)
-    note = note.strip()
     if current is not None and (effective_from is None or current.effective_from == effective_from):
-        current.value, current.note = value, note
+        for name, value in values.items():
+            setattr(current, name, value)
         _clean(current, exclude=["district"])
         current.save()
         return current
@@ -707,31 +727,54 @@ def grading_weight_set(
     else:
         later = [r.effective_from for r in rows if r.effective_from and r.effective_from > on]
         ends = min(later) - datetime.timedelta(days=1) if later else None
-    row = GradingWeight(
-        district=district,
-        key=key,
-        subject=subject,
-        value=value,
-        note=note,
-        effective_from=effective_from,
-        effective_to=ends,
-    )
+    row = build(effective_from=effective_from, effective_to=ends)
     _clean(row, exclude=["district"])
     row.save()
     return row
 
 
+MATRIX_CHOICES = {
+    "risk_level": RiskLevel.choices,
+    "credit_level": CreditLevel.choices,
+    "grade": Grade.choices,
+}
+
+
 @transaction.atomic
 def grade_matrix_set(
-    *, user, district: Region, risk_level: str, credit_level: str, grade: str
+    *,
+    user,
+    district: Region,
+    risk_level: str,
+    credit_level: str,
+    grade: str,
+    note: str = "",
+    effective_from: datetime.date | None = None,
 ) -> GradeMatrixCell:
+    """A district sets which grade a risk level and a credit level give together, in place of the
+    project's proposal: now (the cell in force today), or from a date (the earlier cell ends the day
+    before, so earlier periods keep their grade). Each value must be one of its choices ("Z" is refused
+    here with a message, and by the database's CHECK)."""
     if not can(user, Action.SUPERVISE, district):
         raise NotAllowed(_("只有本区卫健委可以设定本区的分级矩阵。"))
-    row, _created = GradeMatrixCell.objects.update_or_create(
-        district=district, risk_level=risk_level, credit_level=credit_level, defaults={"grade": grade}
+    given = {"risk_level": risk_level, "credit_level": credit_level, "grade": grade}
+    errors = {}
+    for field, choices in MATRIX_CHOICES.items():
+        allowed = [value for value, _label in choices]
+        if given[field] not in allowed:
+            errors[field] = [_("只能是：%(choices)s。") % {"choices": "、".join(str(c) for c in allowed)}]
+    if errors:
+        raise RegistryError(_("请修正标出的问题后再保存。"), errors)
+    rows = GradeMatrixCell.objects.select_for_update().filter(
+        district=district, risk_level=risk_level, credit_level=credit_level
     )
-    _clean(row, exclude=["district"])
-    return row
+    note = (note or "").strip()
+    return _dated_write(
+        list(rows),
+        effective_from,
+        {"grade": grade, "note": note},
+        lambda **dates: GradeMatrixCell(district=district, note=note, **given, **dates),
+    )
 
 
 # ---------------------------------------------------------------- quality evaluations

@@ -10,6 +10,7 @@ urlpatterns = [
     path("districts/<str:code>/export/<str:table>.xlsx", views.dashboard_export, name="export"),
     path("districts/<str:code>/income/", views.income_set, name="income"),
     path("districts/<str:code>/weights/", weight_views.weights, name="weights"),
+    path("districts/<str:code>/matrix/", weight_views.grade_matrix, name="grade_matrix"),
     path("inspections/", views.inspection_list, name="inspections"),
     path("inspections/export.xlsx", views.inspection_export, name="inspections_export"),
     path("inspections/new/", views.inspection_create, name="inspection_create"),

@@ -22,7 +22,7 @@ from core.errors import ServiceError
 from core.forms import apply_service_error
 from facilities.forms import BootstrapMixin, DateInput
 from supervision import grading, services
-from supervision.models import GradingWeight
+from supervision.models import CreditLevel, Grade, GradeMatrixCell, GradingWeight, RiskLevel
 from supervision.services import SUBJECT_CHOICES
 from targets.models import Region
 
@@ -97,6 +97,85 @@ def weights(request, code):
             "today": today,
             "history": history.page(
                 [history.Source(GradingWeight, {"district_id": district.pk})],
+                request.GET.get("history_page"),
+                reader=request.user,
+            ),
+        },
+    )
+
+
+# ---------------------------------------------------------------- the grade matrix (a district's own)
+
+
+class MatrixForm(BootstrapMixin, forms.Form):
+    risk_level = forms.ChoiceField(label=gettext_lazy("风险等级"), choices=RiskLevel.choices)
+    credit_level = forms.ChoiceField(label=gettext_lazy("信用等级"), choices=CreditLevel.choices)
+    grade = forms.ChoiceField(label=gettext_lazy("监管等级"), choices=Grade.choices)
+    effective_from = forms.DateField(
+        label=gettext_lazy("生效日期"),
+        required=False,
+        widget=DateInput,
+        help_text=gettext_lazy("留空：修改当前有效的等级；填写：自该日起使用新等级，此前的期间仍按原等级"),
+    )
+    note = forms.CharField(label=gettext_lazy("说明"), max_length=255, required=False)
+
+
+@login_required
+def grade_matrix(request, code):
+    """The grade matrix (risk level × credit level → A–D) of one district on a page: the grade in force
+    today beside the project's proposal, the district's own cells with their dates, a form to set a cell
+    now or from a date, and the history. Same permission as the weights page (Action.SUPERVISE on the
+    district); the proposal rows (no district) stay with superusers in the admin. Written by
+    supervision.services.grade_matrix_set; grading reads the cells in force on the day it grades."""
+    district = get_object_or_404(Region, code=code, level=Region.Level.DISTRICT)
+    if not can(request.user, Action.SUPERVISE, district):
+        raise Http404
+    form = MatrixForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.grade_matrix_set(user=request.user, district=district, **form.cleaned_data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("分级矩阵已保存。"))
+            return redirect("supervision:grade_matrix", code=district.code)
+    today = timezone.localdate()
+    rules = grading.load_rules(district.pk, today)
+    proposal = grading.load_rules(None, today)
+    own_today = {
+        (c.risk_level, c.credit_level)
+        for c in GradeMatrixCell.objects.filter(district=district)
+        if (c.effective_from is None or c.effective_from <= today)
+        and (c.effective_to is None or c.effective_to >= today)
+    }
+    grid = [
+        {
+            "risk": label,
+            "cells": [
+                {
+                    "grade": rules.matrix.get((risk, credit)),
+                    "proposal": proposal.matrix.get((risk, credit)),
+                    "own": (risk, credit) in own_today,
+                }
+                for credit in CreditLevel.values
+            ],
+        }
+        for risk, label in RiskLevel.choices
+    ]
+    return render(
+        request,
+        "supervision/grade_matrix.html",
+        {
+            "district": district,
+            "form": form,
+            "grid": grid,
+            "credit_labels": CreditLevel.labels,
+            "own_rows": GradeMatrixCell.objects.filter(district=district).order_by(
+                "risk_level", "credit_level", "effective_from"
+            ),
+            "today": today,
+            "history": history.page(
+                [history.Source(GradeMatrixCell, {"district_id": district.pk})],
                 request.GET.get("history_page"),
                 reader=request.user,
             ),

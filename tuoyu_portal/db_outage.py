@@ -12,7 +12,8 @@ Two hooks, one answer (`unavailable_response`):
   the database caused it, that is a 503 too.
 
 Web pages get a short page in the user's language (Chinese first) that needs no database: no context
-processors, no session, no user. /api/ gets the API's error body. Both say `Retry-After`.
+processors, no session, no user. /api/ gets the API's error body, /fhir/ an OperationOutcome.
+All say `Retry-After`.
 
 Recovery needs nothing from here: Django closes a connection that raised an error at the end of the request
 (`close_if_unusable_or_obsolete`); persistent connections (CONN_MAX_AGE > 0, the DATABASE_URL settings) are
@@ -54,7 +55,16 @@ def is_outage(error: BaseException | None) -> bool:
 def unavailable_response(request) -> HttpResponse:
     """The 503 answer: the API's JSON error body under /api/, a self-contained page otherwise."""
     message = _("数据库暂时无法访问，请稍后重试。")
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/fhir/"):
+        # the FHIR face answers errors as an OperationOutcome (interop.fhir), built here without the database
+        body = {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "transient", "diagnostics": str(message)}],
+        }
+        response = JsonResponse(
+            body, status=503, content_type="application/fhir+json", json_dumps_params={"ensure_ascii": False}
+        )
+    elif request.path.startswith("/api/"):
         body = {"error": {"status": 503, "code": "service_unavailable", "message": message, "fields": {}}}
         response = JsonResponse(body, status=503, json_dumps_params={"ensure_ascii": False})
     else:

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "accounts",
     "ops",
     "coverage",
+    "interop",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -391,6 +392,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.any_of_without_discriminator",
+    ],
     # One name per choice set shared by several fields (subsidies and supervision API).
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "facilities.models.Facility.Kind",

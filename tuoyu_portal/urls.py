@@ -24,6 +24,7 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("coverage/", include("coverage.urls")),
     path("api/", include("tuoyu_portal.api.urls")),
+    path("fhir/", include("interop.urls")),  # read-only FHIR R4 (IHE mCSD)
     path("", include("targets.urls")),
 ]
 

@@ -19,10 +19,44 @@ import hashlib
 from django.http import HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 CONDITIONAL_METHODS = ("GET", "HEAD")
+
+# The request and response headers of a conditional answer, for an endpoint's extend_schema(parameters=…).
+PARAMETERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        str,
+        OpenApiParameter.HEADER,
+        required=False,
+        description=gettext_lazy("上次响应的 ETag；未变时返回 304"),
+    ),
+    OpenApiParameter(
+        "If-Modified-Since",
+        str,
+        OpenApiParameter.HEADER,
+        required=False,
+        description=gettext_lazy("上次响应的 Last-Modified；其后无变化时返回 304"),
+    ),
+    OpenApiParameter(
+        "ETag",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description=gettext_lazy("内容摘要（按格式）"),
+    ),
+    OpenApiParameter(
+        "Last-Modified",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description=gettext_lazy("输入数据的最近修改时间"),
+    ),
+]
 
 
 def etag_for(data, fmt: str) -> str:

@@ -13,6 +13,8 @@ from django.utils.cache import patch_vary_headers
 from core.api.throttling import STATE_ATTRIBUTE
 
 API_PREFIX = "/api/"
+# Paths answered like the API's: /api/ and the FHIR face (interop, /fhir/).
+API_PREFIXES = (API_PREFIX, "/fhir/")
 
 
 def requested_language(header: str) -> str | None:
@@ -35,7 +37,7 @@ class ApiMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path_info.startswith(API_PREFIX):
+        if not request.path_info.startswith(API_PREFIXES):
             return self.get_response(request)
         header = request.headers.get("Accept-Language")
         language = requested_language(header) if header else None

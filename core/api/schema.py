@@ -83,3 +83,13 @@ class ErrorResponseSerializer(serializers.Serializer):
     """Every API failure (core.api.exceptions): {"error": {status, code, message, fields}}."""
 
     error = ErrorSerializer()
+
+
+def any_of_without_discriminator(result, generator, request, public):
+    """drf-spectacular postprocessing hook: a choice of shapes without a discriminator (a facility's full
+    record or its public one) is `anyOf`, not `oneOf`: a full record also has every field of the public one,
+    so it matches both, which `oneOf` forbids."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        if "oneOf" in component and "discriminator" not in component:
+            component["anyOf"] = component.pop("oneOf")
+    return result

@@ -3,6 +3,8 @@ masked and internal notes left out for those who may not read them (core.privacy
 
 from __future__ import annotations
 
+import copy
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -66,6 +68,21 @@ class PrivateFieldsMixin:
             readable |= privacy.internal_readable(getattr(request, "user", None), model, pks)
             decided |= pks
         return instance.pk in readable
+
+
+class BuiltOnceFieldsMixin:
+    """For a ModelSerializer whose fields depend on its class alone (never on the request, the instance or the
+    context): the fields are built from the model once per process and each serializer gets a copy, as DRF
+    copies declared fields. DRF otherwise builds them anew from the model's metadata for every serializer,
+    which was most of the time a list page spent serialising."""
+
+    _built_fields: dict = {}
+
+    def get_fields(self):
+        built = BuiltOnceFieldsMixin._built_fields.get(type(self))
+        if built is None:
+            built = BuiltOnceFieldsMixin._built_fields[type(self)] = super().get_fields()
+        return copy.deepcopy(built)
 
 
 class BlankChoicesAsNullMixin:

@@ -1,15 +1,18 @@
-"""Keep a local copy of the facilities of your scope in step with the portal (standard library only).
+"""Keep a local copy of the records of your scope in step with the portal (standard library only): the
+facilities, and any other type of the change feed you ask for (`LISTS`).
 
     python3 sync_client.py https://portal.example/ tyt_…            # full sync, then follow the changes
     python3 sync_client.py https://portal.example/ tyt_… state.json # keep the copy and the cursor in a file
 
 The recipe (docs/api.md, "Syncing a copy"):
 
-1. Full sync. Ask `/api/v1/changes/?since=now` for a cursor first, then walk `/api/v1/facilities/?cursor=`
-   to the end and keep the full records (those with a `version`: the facilities of your scope).
+1. Full sync. Ask `/api/v1/changes/?since=now` for a cursor first, then walk each kept type's list
+   (`/api/v1/facilities/?cursor=`…) to the end and keep the full records (those with a `version`: the
+   records of your scope; the facility list also shows public directory records).
 2. Incremental. Ask `/api/v1/changes/?since=<cursor>` and apply each event: `created`/`updated` → read the
    record at its `url` (a 404 means it has gone meanwhile), `deleted`/`left_scope` → drop it. Keep the
-   highest version applied per facility and skip older events. Save `next_cursor`; repeat while `has_more`.
+   highest version applied per record and skip older events; skip the types you do not keep. Save
+   `next_cursor`; repeat while `has_more`.
 
 Events between the first cursor and the end of the walk are applied again: harmless, the record is re-read.
 Every function takes `fetch(url) -> (status, body)`, so the copy can be driven by any HTTP client (the tests
@@ -27,6 +30,14 @@ from collections.abc import Callable
 
 Fetch = Callable[[str], tuple[int, object]]
 TOMBSTONES = frozenset({"deleted", "left_scope"})
+# The feed's types and their lists (docs/api.md, "Syncing a copy").
+LISTS = {
+    "facility": "api/v1/facilities/",
+    "fund": "api/v1/subsidies/funds/",
+    "period_report": "api/v1/period-reports/",
+    "program": "api/v1/subsidies/programs/",
+    "project": "api/v1/subsidies/projects/",
+}
 
 
 def urllib_fetch(token: str, timeout: float = 30) -> Fetch:
@@ -53,14 +64,22 @@ def get(fetch: Fetch, url: str) -> dict:
 
 
 class Copy:
-    """The local copy: records by id, the version applied per id (tombstones included) and the cursor."""
+    """The local copy: records by type and id, the version applied per record (tombstones included) and the
+    cursor. `types` are the types kept (keys of LISTS)."""
 
-    def __init__(self, base_url: str, fetch: Fetch, state: dict | None = None):
+    def __init__(
+        self, base_url: str, fetch: Fetch, state: dict | None = None, types: tuple[str, ...] = ("facility",)
+    ):
         self.base = base_url.rstrip("/") + "/"
         self.fetch = fetch
+        self.types = types
         state = state or {}
-        self.records: dict[int, dict] = {int(k): v for k, v in state.get("records", {}).items()}
-        self.versions: dict[int, int] = {int(k): v for k, v in state.get("versions", {}).items()}
+        self.records: dict[str, dict[int, dict]] = {
+            type_: {int(k): v for k, v in state.get("records", {}).get(type_, {}).items()} for type_ in types
+        }
+        self.versions: dict[str, dict[int, int]] = {
+            type_: {int(k): v for k, v in state.get("versions", {}).get(type_, {}).items()} for type_ in types
+        }
         self.cursor: str | None = state.get("cursor")
 
     def url(self, path: str, **params) -> str:
@@ -73,37 +92,41 @@ class Copy:
     def full_sync(self, page_size: int = 200) -> None:
         """Step 1: a cursor taken before the walk, then every full record of the list."""
         self.cursor = get(self.fetch, self.url("api/v1/changes/", since="now"))["next_cursor"]
-        self.records, self.versions = {}, {}
-        cursor = ""
-        while cursor is not None:
-            page = get(self.fetch, self.url("api/v1/facilities/", cursor=cursor, page_size=page_size))
-            for row in page["results"]:
-                if "version" in row:  # a full record (your scope), not a public directory record
-                    self.records[row["id"]] = row
-                    self.versions[row["id"]] = row["version"]
-            cursor = page["next_cursor"]
+        for type_ in self.types:
+            records, versions = self.records[type_], self.versions[type_]
+            records.clear()
+            versions.clear()
+            cursor = ""
+            while cursor is not None:
+                page = get(self.fetch, self.url(LISTS[type_], cursor=cursor, page_size=page_size))
+                for row in page["results"]:
+                    if "version" in row:  # a full record (your scope), not a public directory record
+                        records[row["id"]] = row
+                        versions[row["id"]] = row["version"]
+                cursor = page["next_cursor"]
 
     def apply(self, event: dict) -> None:
-        if event["type"] != "facility":
-            return  # types this copy does not keep
+        if event["type"] not in self.types:
+            return  # types this copy does not keep (new types may appear in the feed)
+        records, versions = self.records[event["type"]], self.versions[event["type"]]
         key, version = event["id"], event.get("version")
-        if version is not None and version < self.versions.get(key, 0):
+        if version is not None and version < versions.get(key, 0):
             return  # an older event arriving after a newer one
         if event["kind"] in TOMBSTONES:
-            self.records.pop(key, None)
+            records.pop(key, None)
         else:
             status, body = self.fetch(urllib.parse.urljoin(self.base, event["url"]))
             if status == 404:  # gone since; its tombstone follows
-                self.records.pop(key, None)
+                records.pop(key, None)
             elif status != 200:
                 raise RuntimeError(f"GET {event['url']}: {status} {body}")
             elif "version" in body:
-                self.records[key] = body
+                records[key] = body
                 version = max(version or 0, body["version"])
             else:  # only its public record is readable now
-                self.records.pop(key, None)
+                records.pop(key, None)
         if version is not None:
-            self.versions[key] = version
+            versions[key] = version
 
     def incremental(self, page_size: int = 200) -> int:
         """Step 2: apply every event after the saved cursor; the number applied."""
@@ -120,6 +143,7 @@ class Copy:
 def main(argv: list[str]) -> None:
     base, token, *rest = argv
     path = rest[0] if rest else None
+    types = tuple(LISTS)  # every type of the feed (a list outside your scope is simply empty)
     state = None
     if path:
         try:
@@ -127,11 +151,12 @@ def main(argv: list[str]) -> None:
                 state = json.load(file)
         except FileNotFoundError:
             state = None
-    copy = Copy(base, urllib_fetch(token), state)
+    copy = Copy(base, urllib_fetch(token), state, types)
     if copy.cursor is None:
         copy.full_sync()
     applied = copy.incremental()
-    print(f"{len(copy.records)} facilities, {applied} changes applied")
+    kept = ", ".join(f"{len(records)} {type_}" for type_, records in copy.records.items())
+    print(f"{kept}; {applied} changes applied")
     if path:
         with open(path, "w", encoding="utf-8") as file:
             json.dump(copy.state(), file, ensure_ascii=False)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from core.api.serializers import BlankChoicesAsNullMixin
+from core.api.serializers import BlankChoicesAsNullMixin, BuiltOnceFieldsMixin
 from facilities.models import ClassTypeRule, ClassUnit, Facility
 from facilities.selectors import Flag, flags_of
 from facilities.services import EDITABLE_FIELDS, UnitInput
@@ -31,7 +31,7 @@ from targets.models import Region
 # ---------------------------------------------------------------- reading
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     class_type = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text=_("班型代码"))
     class_type_name = serializers.CharField(source="class_type.name", read_only=True, help_text=_("班型"))
     slots = serializers.IntegerField(read_only=True, help_text=_("班数 × 每班人数"))
@@ -81,7 +81,7 @@ PUBLIC_API_FIELDS = (
 
 
 @extend_schema_serializer(component_name="FacilityPublic")
-class FacilityPublicSerializer(BlankChoicesAsNullMixin, serializers.ModelSerializer):
+class FacilityPublicSerializer(BuiltOnceFieldsMixin, BlankChoicesAsNullMixin, serializers.ModelSerializer):
     """A facility of the public directory, as anyone may see it."""
 
     district = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text=_("区县代码"))
@@ -98,6 +98,18 @@ class FacilityPublicSerializer(BlankChoicesAsNullMixin, serializers.ModelSeriali
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="FacilityAuthorization")
+class AuthorizationSerializer(serializers.Serializer):
+    """The facility's record in force (facilities.Authorization): the filing (备案) today, a licence (许可)
+    later beside it."""
+
+    regime = serializers.CharField(help_text=_("管理方式：filing 备案；licence 许可（尚未使用）"))
+    number = serializers.CharField(help_text=_("备案（许可）编号"))
+    authority = serializers.CharField(help_text=_("备案（发证）机关所在区县代码"))
+    authority_name = serializers.CharField(help_text=_("备案（发证）机关所在区县"))
+    granted_on = serializers.DateField(help_text=_("备案（许可）日期"))
+
+
 @extend_schema_serializer(component_name="Facility")
 class FacilitySerializer(FacilityPublicSerializer):
     """A facility in the user's scope: the public record plus internal fields."""
@@ -105,6 +117,12 @@ class FacilitySerializer(FacilityPublicSerializer):
     flags = serializers.SerializerMethodField(help_text=_("国家标准相关提示"))
     pending_change_id = serializers.IntegerField(
         read_only=True, allow_null=True, default=None, help_text=_("待审变更的编号；无待审变更时为 null")
+    )
+    current_authorization = AuthorizationSerializer(
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("现行的备案记录（已注销或未备案时为 null）；历次记录见机构页面"),
     )
 
     class Meta(FacilityPublicSerializer.Meta):
@@ -114,11 +132,13 @@ class FacilitySerializer(FacilityPublicSerializer):
             "enrolled_children",
             "is_synthetic",
             "version",
+            "updated_at",
             "submitted_at",
             "acknowledged_at",
             "return_reason",
             "pending_change_id",
             "flags",
+            "current_authorization",
         ]
         read_only_fields = fields
 

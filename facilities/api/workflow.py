@@ -12,7 +12,8 @@ Each endpoint calls the service the page calls, scoped as the page scopes (core.
     GET   /facilities/<id>/materials/          current material files, verdicts (VIEW_STAFF, as the materials
                                                page)
     POST  /facilities/<id>/materials/          documents.material_upload, multipart item + file (VIEW_STAFF;
-                                               the service admits who may upload)
+                                               the service admits who may upload; an operator's upload to
+                                               a filed facility → 202, held in a pending change)
     GET   /facilities/<id>/materials/<file>/   the file itself                (VIEW_STAFF, as the download)
     POST  /facilities/<id>/materials/<file>/verdict/  documents.material_verdict (REVIEW)
     GET   /pending-changes/[<id>/]             pending changes of the scope  (VIEW)
@@ -131,6 +132,7 @@ class PendingChangeSerializer(serializers.ModelSerializer):
             "decided_at",
             "decision_reason",
             "version",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -150,6 +152,16 @@ class MaterialFileSerializer(serializers.ModelSerializer):
     """A filing material's file as stored: never the storage path, only what identifies the upload."""
 
     verdict = serializers.CharField(allow_null=True, help_text=_("accepted 或 correction；未审核为 null"))
+    state = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "in_force 现行（或已被替换）；proposed 已备案机构上传、待审核的新文件；rejected 变更被驳回；"
+            "withdrawn 申请撤回或已改传"
+        ),
+    )
+    change_id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=_("提交该文件的变更申请编号；直接生效的为 null")
+    )
 
     class Meta:
         model = MaterialFile
@@ -165,6 +177,8 @@ class MaterialFileSerializer(serializers.ModelSerializer):
             "verdict",
             "verdict_reason",
             "verdict_at",
+            "state",
+            "change_id",
         ]
 
     def to_representation(self, instance):
@@ -177,6 +191,9 @@ class MaterialsSerializer(serializers.Serializer):
     facility_id = serializers.IntegerField()
     required = serializers.ListField(child=serializers.CharField(), help_text=_("本机构必须提交的材料"))
     files = MaterialFileSerializer(many=True, help_text=_("各项材料的现行文件（被替换的旧文件不列出）"))
+    proposed = MaterialFileSerializer(
+        many=True, help_text=_("已备案机构上传、等待区卫健委审核的新文件（批准后成为现行文件）")
+    )
 
 
 class MaterialUploadInput(serializers.Serializer):
@@ -316,7 +333,10 @@ class FacilityWorkflowViewSet(PrivateViewSet):
             "facility_id": facility.pk,
             "required": [str(item) for item in documents.required_items(facility)],
             "files": MaterialFileSerializer(
-                facility.material_files.filter(replaced_at__isnull=True).order_by("item"), many=True
+                documents.in_force(facility.material_files.all()).order_by("item"), many=True
+            ).data,
+            "proposed": MaterialFileSerializer(
+                facility.material_files.filter(state=MaterialFile.State.PROPOSED).order_by("item"), many=True
             ).data,
         }
 
@@ -331,11 +351,13 @@ class FacilityWorkflowViewSet(PrivateViewSet):
         summary=_("上传备案材料文件"),
         description=_(
             "与网页相同（facilities.documents.material_upload）：multipart/form-data，字段 item 和 file。"
-            "替换的旧文件保留在历史中；审核期间不能更换文件。"
+            "替换的旧文件保留在历史中；审核期间不能更换文件。已备案机构的填报人上传的文件须经审核："
+            "返回 202，文件 state 为 proposed，change_id 为待审变更编号，现行文件不变，"
+            "经 /pending-changes/<id>/approve/ 批准后生效，驳回时 state 为 rejected。"
         ),
         parameters=[FACILITY_ID],
         request={"multipart/form-data": MaterialUploadInput},
-        responses={201: MaterialFileSerializer, **WRITE_ERRORS},
+        responses={201: MaterialFileSerializer, 202: MaterialFileSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, JSONParser])
     def materials(self, request, pk=None):
@@ -346,7 +368,8 @@ class FacilityWorkflowViewSet(PrivateViewSet):
         material = documents.material_upload(
             user=request.user, facility=facility, item=data["item"], upload=data["file"]
         )
-        return Response(MaterialFileSerializer(material).data, status=status.HTTP_201_CREATED)
+        code = status.HTTP_202_ACCEPTED if material.held else status.HTTP_201_CREATED
+        return Response(MaterialFileSerializer(material).data, status=code)
 
     def material(self, action_name: Action) -> MaterialFile:
         return access.object_or_404(

@@ -496,6 +496,7 @@ class Bench:
                 self.say(f"{name} …")
                 step()
         self.raw.close()
+        self.results["goals"] = goals(self.results)
         return self.results
 
 
@@ -576,8 +577,51 @@ ORDER BY d.parent_id, d.code
 """
 
 
+# Issue 18's goals for the registry list and the district statistics (docs/performance.md): (key, what, the
+# figure's floor, the goal, how the figure is compared with it).
+GOALS = (
+    ("list_queries", "facility list: queries per request", "≤", 6),
+    ("list_ratio", "facility list: median ÷ .values() floor", "≤", 4.0),
+    ("list_throughput", "facility list: throughput ÷ trivial view", "≥", 0.5),
+    ("stats_district_queries", "stats/slots district cold: queries", "≤", 6),
+)
+
+
+def goals(results: dict) -> list[dict]:
+    """Each goal whose figure was measured: the figure, its floor, the goal and whether it is met."""
+    out = []
+    listed = results.get("facility_list")
+    throughput = (results.get("throughput") or {}).get("facility_list")
+    district = results.get("stats_slots_district")
+    figures = {}
+    if listed:
+        figures["list_queries"] = (listed["queries"], "1 (.values())")
+        figures["list_ratio"] = (listed["ratio"], f"{listed['values_floor']['median_ms']:.2f} ms")
+    if throughput and "share_of_trivial" in throughput:
+        trivial = results["throughput"]["trivial"]["requests_per_second"]
+        figures["list_throughput"] = (throughput["share_of_trivial"], f"{trivial:.1f}/s trivial")
+    if district:
+        figures["stats_district_queries"] = (district["queries_cold"], "1 (SQL floor)")
+    for key, what, sign, goal in GOALS:
+        if key not in figures:
+            continue
+        value, floor = figures[key]
+        met = value <= goal if sign == "≤" else value >= goal
+        out.append({"goal": key, "what": what, "value": value, "floor": floor,
+                    "target": f"{sign} {_shown(key, goal)}", "met": met})  # fmt: skip
+    return out
+
+
+def _shown(key: str, value) -> str:
+    if key == "list_throughput":
+        return f"{value:.0%}"
+    if key == "list_ratio":
+        return f"×{value:g}"
+    return str(value)
+
+
 def table(results: dict) -> str:
-    """The printed table: one line per figure."""
+    """The printed table: one line per figure, then the goals beside their floors."""
     lines = [f"{'figure':<44}{'median':>12}{'p95':>12}  note"]
 
     def add(name, s, note=""):
@@ -650,4 +694,13 @@ def table(results: dict) -> str:
     if r:
         add(f"coverage largest city ({r['districts']} districts)", r["selector"], f"×{r['ratio']} of floor")
         add("coverage largest city SQL floor", r["sql_floor"])
+    measured = results.get("goals") or goals(results)
+    if measured:
+        lines.append("")
+        lines.append(f"{'goal (issue 18)':<44}{'measured':>12}{'floor':>18}{'goal':>10}  met")
+        for g in measured:
+            lines.append(
+                f"{g['what']:<44}{_shown(g['goal'], g['value']):>12}{g['floor']:>18}{g['target']:>10}  "
+                f"{'yes' if g['met'] else 'NO'}"
+            )
     return "\n".join(lines)

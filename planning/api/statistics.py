@@ -37,6 +37,7 @@ from rest_framework.views import APIView
 
 from core import spreadsheets
 from core.access import Action
+from core.api.conditional import PARAMETERS as CONDITIONAL_PARAMETERS
 from core.api.conditional import ConditionalGetMixin
 from core.api.permissions import TokenScope
 from core.api.renderers import CSVRenderer, XLSXRenderer
@@ -344,34 +345,7 @@ class SlotTableView(ConditionalGetMixin, APIView):
                 required=False,
                 description=gettext_lazy("下载格式，默认 JSON"),
             ),
-            OpenApiParameter(
-                "If-None-Match",
-                str,
-                OpenApiParameter.HEADER,
-                required=False,
-                description=gettext_lazy("上次响应的 ETag；未变时返回 304"),
-            ),
-            OpenApiParameter(
-                "If-Modified-Since",
-                str,
-                OpenApiParameter.HEADER,
-                required=False,
-                description=gettext_lazy("上次响应的 Last-Modified；其后无变化时返回 304"),
-            ),
-            OpenApiParameter(
-                "ETag",
-                str,
-                OpenApiParameter.HEADER,
-                response=[200, 304],
-                description=gettext_lazy("内容摘要（按格式）"),
-            ),
-            OpenApiParameter(
-                "Last-Modified",
-                str,
-                OpenApiParameter.HEADER,
-                response=[200, 304],
-                description=gettext_lazy("输入数据的最近修改时间"),
-            ),
+            *CONDITIONAL_PARAMETERS,
         ],
         responses={
             200: SlotTableSerializer,

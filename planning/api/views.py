@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 
+from django.db.models import CharField
+from django.db.models.expressions import RawSQL
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,7 +49,10 @@ class IndicatorsQuery(serializers.Serializer):
 
 
 def _region(code: str, level: str) -> Region:
-    region = Region.objects.filter(code=code, level=level).first()
+    """The region of this code and level, with the statistics state (stats_cache.STATE_SQL) read in the same
+    query as `statistics_state`."""
+    state = RawSQL(stats_cache.STATE_SQL, (), output_field=CharField())
+    region = Region.objects.filter(code=code, level=level).annotate(statistics_state=state).first()
     if region is None:
         label = _("区县") if level == Region.Level.DISTRICT else _("市")
         raise exceptions.NotFound(_("未找到%(level)s代码 %(code)s。") % {"level": label, "code": code})
@@ -214,7 +219,11 @@ class SlotStatsView(StatsView):
                 ).data
 
         params = {"district": query.get("district"), "city": query.get("city"), "year": year, "level": level}
-        data = stats_cache.cached("stats/slots", {**params, "as_of": as_of}, lambda: CachedBody(compute()))
+        region = district if query.get("district") else city  # read with the statistics state (_region)
+        state = region.statistics_state if region is not None else ""
+        data = stats_cache.cached(
+            "stats/slots", {**params, "as_of": as_of}, lambda: CachedBody(compute()), state=state
+        )
         return self.conditional(data)
 
 

@@ -50,6 +50,7 @@ class EnrolmentReportSerializer(serializers.ModelSerializer):
             "lines",
             "submitted_at",
             "version",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -102,6 +103,7 @@ class PeriodReportSerializer(serializers.ModelSerializer):
             "decided_at",
             "return_reason",
             "version",
+            "updated_at",
         ]
         read_only_fields = fields
 

@@ -79,6 +79,8 @@ class FundSerializer(serializers.ModelSerializer):
             "rate",
             "source",
             "notes",
+            "version",
+            "updated_at",
         ]
 
 
@@ -110,6 +112,7 @@ class ProgramSerializer(serializers.ModelSerializer):
             "basis",
             "rate",
             "rule_text",
+            "per_child_figure",
             "requires_filed",
             "requires_operating",
             "requires_inclusive",
@@ -119,6 +122,8 @@ class ProgramSerializer(serializers.ModelSerializer):
             "payable_by",
             "notes",
             "source",
+            "version",
+            "updated_at",
         ]
 
 
@@ -159,6 +164,7 @@ class ApplicationSerializer(FacilityRowSerializer):
             "decided_at",
             "created_at",
             "updated_at",
+            "version",
         ]
 
     @extend_schema_field(serializers.DecimalField(max_digits=16, decimal_places=2))
@@ -313,6 +319,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "in_service",
             "overdue",
             "milestones",
+            "version",
+            "updated_at",
         ]
 
     @extend_schema_field(serializers.ChoiceField(choices=Milestone.Stage.choices, allow_null=True))

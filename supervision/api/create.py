@@ -19,13 +19,15 @@ from core.api.views import WRITE_ERRORS
 from facilities.models import Facility
 from supervision import selectors, services
 from supervision.api.serializers import ComplaintSerializer, FindingSerializer, InspectionSerializer
-from supervision.models import Complaint, Department, Finding, Inspection
+from supervision.models import Complaint, Department, Finding, Inspection, TeamMember
 from targets.models import Region
 
 
 class TeamMemberInput(serializers.Serializer):
     name = serializers.CharField(max_length=64)
-    role = serializers.CharField(max_length=64)
+    role = serializers.ChoiceField(
+        choices=TeamMember.Role.choices, required=False, allow_blank=True, default=""
+    )
     organisation = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
     is_lead = serializers.BooleanField(required=False, default=False)
 

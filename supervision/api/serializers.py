@@ -78,6 +78,8 @@ class InspectionSerializer(serializers.ModelSerializer):
             "facilities_total",
             "findings_total",
             "created_at",
+            "updated_at",
+            "version",
         ]
 
 
@@ -119,6 +121,7 @@ class FindingSerializer(FacilityRowSerializer):
             "actions",
             "created_at",
             "updated_at",
+            "version",
         ]
 
 
@@ -214,6 +217,8 @@ class ComplaintSerializer(FacilityRowSerializer):
             "substantiated",
             "closed_on",
             "is_closed",
+            "updated_at",
+            "version",
         ]
         # The handling is internal (core.privacy): null for the facility's operator and API clients.
         extra_kwargs = {

@@ -13,6 +13,7 @@ from core.models import StaleVersion, Versioned
 from core.versioning import claim, expected_version
 from coverage.models import CoverageSetting
 from facilities.models import (
+    Authorization,
     CalendarDay,
     Certificate,
     ChecklistItem,
@@ -145,6 +146,9 @@ BUILDERS = {
     "facilities.ChecklistItem": lambda f: (
         ChecklistItem.objects.filter(facility=f).first()
         or ChecklistItem.objects.create(facility=f, item=ChecklistItem.Item.values[0])
+    ),
+    "facilities.Authorization": lambda f: Authorization.objects.create(
+        facility=f, number="110115-2026-0900", authority=f.district, granted_on="2026-03-02"
     ),
     "facilities.PendingChange": lambda f: PendingChange.objects.create(
         facility=f, data={"fields": {}, "units": []}, base_version=f.version, submitted_by=UserFactory()

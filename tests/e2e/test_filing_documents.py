@@ -137,6 +137,19 @@ def test_upload_return_fix_acknowledge_approve(page, browser, live_server, seede
     facility.refresh_from_db()
     assert facility.filing_status == "filed"
 
+    # Filed: the filing record is on the page; the operator's new file waits for review, the current stays.
+    log_out(page)
+    log_in(page, base, "cailiao")
+    page.goto(f"{base}/registry/{facility.pk}/materials/")
+    assert page.locator("#upload-held").is_visible()
+    upload(page, "fire_safety", "消防验收-更新.pdf", MINIMAL_PDF)
+    page.wait_for_selector("text=待区卫健委审核")
+    assert "消防验收-更新.pdf" in page.inner_text("#proposed-fire_safety")
+    page.goto(f"{base}/registry/{facility.pk}/")
+    assert facility.filing_number in page.inner_text("#authorizations")
+    assert "消防验收-更新.pdf" in page.inner_text("#detail-material-fire_safety .material-proposed")
+    shot(page, "registry-filed-regime-pending-material-1400")
+
     # On a phone: the materials page and the receipt fit the screen.
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
     mobile = phone.new_page()
@@ -150,5 +163,7 @@ def test_upload_return_fix_acknowledge_approve(page, browser, live_server, seede
     shot(mobile, "receipt-390")
     mobile.goto(f"{base}/registry/{facility.pk}/")
     assert overflow(mobile) <= 0
+    assert mobile.locator("#authorizations").is_visible()
+    assert mobile.locator("#detail-material-fire_safety .material-proposed").is_visible()
     shot(mobile, "registry-filed-materials-390")
     phone.close()

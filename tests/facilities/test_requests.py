@@ -32,7 +32,9 @@ CLOSING_DAY = datetime.date(2026, 11, 30)
 def filed(operator_a, daxing_official, facility_a):
     """Facility A, filed by its operator and approved by the district."""
     submit(facility_a, operator_a)
-    services.filing_approve(user=daxing_official, facility=facility_a, confirm_flags=True)
+    services.filing_approve(
+        user=daxing_official, facility=facility_a, on=datetime.date(2025, 3, 1), confirm_flags=True
+    )
     facility_a.refresh_from_db()
     return facility_a
 

@@ -74,6 +74,20 @@ def test_the_api_answers_503_with_its_json_error_body(client, seeded):
     assert client.get("/api/v1/regions/").status_code == 200
 
 
+def test_the_fhir_face_answers_503_with_an_operation_outcome(client, seeded):
+    client.force_login(UserFactory())
+    with database_down():
+        response = client.get("/fhir/Location")
+    assert response.status_code == 503 and response["Content-Type"] == "application/fhir+json"
+    assert response["Retry-After"] == "10"
+    assert response.json() == {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {"severity": "error", "code": "transient", "diagnostics": "数据库暂时无法访问，请稍后重试。"}
+        ],
+    }
+
+
 class FailingMiddleware:
     """A middleware that needs the database before any view runs (like a session or audit middleware)."""
 

@@ -478,6 +478,30 @@ EXPECTED = {
         "GET": "login login login login login login login login ok",
         "POST": "login login login login login login login login -",
     },
+    "admin:facilities_authorization_changelist": {
+        "GET": "login login login login login login login login ok",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:facilities_authorization_add": {
+        "GET": "login login login login login login login login 403",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:facilities_authorization_history": {
+        "GET": "login login login login login login login login ok",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:facilities_authorization_delete": {
+        "GET": "login login login login login login login login 403",
+        "POST": "login login login login login login login login -",
+    },
+    "admin:facilities_authorization_change": {
+        "GET": "login login login login login login login login ok",
+        "POST": "login login login login login login login login -",
+    },
+    "admin/facilities/authorization/<path:object_id>/": {
+        "GET": "login login login login login login login login ok",
+        "POST": "login login login login login login login login -",
+    },
     "admin:facilities_filingsequence_changelist": {
         "GET": "login login login login login login login login ok",
         "POST": "login login login login login login login login -",
@@ -1554,6 +1578,10 @@ EXPECTED = {
         "GET": "login login 404 404 404 404 ok 404 ok",
         "POST": "login login 404 404 404 404 ok 404 ok",
     },
+    "subsidies:fund_plan": {
+        "GET": "login login 404 404 404 404 ok 404 ok",
+        "POST": "login login 404 404 404 404 ok 404 ok",
+    },
     "subsidies:program_new": {
         "GET": "login login 404 404 404 404 ok ok ok",
         "POST": "login login 404 404 404 404 ok ok ok",
@@ -1658,6 +1686,11 @@ EXPECTED = {
         "POST writes": "daxing_official superuser",
     },
     "supervision:weights": {
+        "GET": "login login 404 404 404 404 ok 404 ok",
+        "POST": "login login 404 404 404 404 ok 404 ok",
+        "POST writes": "daxing_official superuser",
+    },
+    "supervision:grade_matrix": {
         "GET": "login login 404 404 404 404 ok 404 ok",
         "POST": "login login 404 404 404 404 ok 404 ok",
         "POST writes": "daxing_official superuser",
@@ -2330,6 +2363,27 @@ EXPECTED = {
         "PUT": "405 405 405 405 405 405 405 405 405",
         "PATCH": "405 405 405 405 405 405 405 405 405",
         "DELETE": "405 405 405 405 405 405 405 405 405",
+    },
+    # /fhir/ (interop): read-only FHIR; the CapabilityStatement is open, everything else scoped like the API
+    "fhir-metadata": {
+        "GET": "ok ok ok ok ok ok ok ok ok",
+        "POST": "405 405 405 405 405 405 405 405 405",
+        "PUT": "405 405 405 405 405 405 405 405 405",
+        "PATCH": "405 405 405 405 405 405 405 405 405",
+        "DELETE": "405 405 405 405 405 405 405 405 405",
+    },
+    "fhir-organization-search": {"GET": "401 ok ok ok ok ok ok ok ok", **API_READ_ONLY},
+    "fhir-organization-history": {"GET": "401 ok ok ok ok ok ok ok ok", **API_READ_ONLY},
+    "fhir-organization-read": {"GET": "401 ok ok 404 ok 404 ok 404 ok", **API_READ_ONLY},
+    "fhir-location-search": {"GET": "401 ok ok ok ok ok ok ok ok", **API_READ_ONLY},
+    "fhir-location-history": {"GET": "401 ok ok ok ok ok ok ok ok", **API_READ_ONLY},
+    "fhir-location-read": {"GET": "401 ok ok 404 ok 404 ok 404 ok", **API_READ_ONLY},
+    "fhir-unknown": {
+        "GET": "404 404 404 404 404 404 404 404 404",
+        "POST": "404 404 404 404 404 404 404 404 404",
+        "PUT": "404 404 404 404 404 404 404 404 404",
+        "PATCH": "404 404 404 404 404 404 404 404 404",
+        "DELETE": "404 404 404 404 404 404 404 404 404",
     },
     "api/^.*$": {
         "GET": "404 404 404 404 404 404 404 404 404",

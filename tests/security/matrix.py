@@ -45,7 +45,7 @@ class Pattern:
 
     @property
     def is_api(self) -> bool:
-        return self.route.startswith("api/")
+        return self.route.startswith(("api/", "fhir/"))  # /fhir/: the FHIR face (interop), an API too
 
 
 def all_patterns() -> list[Pattern]:

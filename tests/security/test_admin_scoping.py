@@ -33,6 +33,7 @@ OWNED = {
     "facilities.staffmember",
     "facilities.pendingchange",
     "facilities.statuschange",
+    "facilities.authorization",
     "facilities.filingsequence",
     "planning.inclusivesharegoal",
     "planning.demandassumption",

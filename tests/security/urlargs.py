@@ -39,6 +39,7 @@ PK = {
     "subsidies:project_edit": "project",
     "subsidies:project_milestones": "project",
     "subsidies:fund_edit": "fund",
+    "subsidies:fund_plan": "fund",
     "subsidies:program": "program",
     "subsidies:program_edit": "program",
     "subsidies:program_rules": "program",
@@ -117,6 +118,7 @@ DISTRICT_PAGES = (
     "supervision:dashboard",
     "supervision:income",
     "supervision:weights",
+    "supervision:grade_matrix",
     "subsidies:controls",
     "targets:district",
     "reporting:district",
@@ -166,6 +168,9 @@ ARGS = {
     },
     "api-region-detail": lambda w: {"code": "110115001"},
     "api/^.*$": lambda w: {"path": "/api/v1/no-such-endpoint/"},  # the API's JSON 404 for anything else
+    "fhir-organization-read": lambda w: {"resource_id": f"facility-{w.ids['facility']}"},
+    "fhir-location-read": lambda w: {"resource_id": f"facility-{w.ids['facility']}"},
+    "fhir-unknown": lambda w: {"path": "/fhir/Patient"},  # FHIR's 404 OperationOutcome for anything else
     "^static/(?P<path>.*)$": lambda w: {"path": "vendor/VERSIONS.md"},
 }
 
@@ -303,6 +308,12 @@ PAYLOADS = {
         "note": "安全测试调整",
     },
     "supervision:weights": lambda w: {"key": "credit_complaint", "value": "12", "note": "安全测试"},
+    "supervision:grade_matrix": lambda w: {
+        "risk_level": "low",
+        "credit_level": "good",
+        "grade": "B",
+        "note": "安全测试",
+    },
     "reporting:compile": lambda w: {"year": 2025, "quarter": 2, "scope": "towns"},
     "reporting:period_return": lambda w: {"reason": "在托人数有误"},
     "reporting:period_correct": lambda w: {"reason": "漏报一家机构"},
@@ -324,6 +335,23 @@ PAYLOADS = {
 
 def _first(model, **lookup):
     return lambda w: model.objects.filter(**lookup).order_by("pk").values_list("pk", flat=True).first()
+
+
+def _authorization_of_a(world):
+    """Facility A's filing record; the world files A directly (a factory), so it is made from A's fields."""
+    from facilities.models import Authorization
+
+    facility = world.facility_a
+    found = Authorization.objects.filter(facility=facility).order_by("pk").first()
+    return (
+        found
+        or Authorization.objects.create(
+            facility=facility,
+            number=facility.filing_number or f"T-{facility.pk}",
+            authority_id=facility.district_id,
+            granted_on=facility.filed_on or facility.created_at.date(),
+        )
+    ).pk
 
 
 def admin_objects():
@@ -364,6 +392,7 @@ def admin_objects():
         "facilities.staffmember": lambda w: w.ids["staff"],
         "facilities.pendingchange": lambda w: w.ids["change"],
         "facilities.statuschange": of_a(m("facilities.StatusChange")),
+        "facilities.authorization": _authorization_of_a,
         "facilities.filingsequence": of_d1(m("facilities.FilingSequence")),
         "facilities.roleassignment": lambda w: w.users["operator_a"].roles.order_by("pk").first().pk,
         "facilities.operatorinvitation": lambda w: w.ids["invitation"],

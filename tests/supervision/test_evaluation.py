@@ -4,6 +4,7 @@ frameworks' honest “no grade” answers, who may assess, and the side-by-side 
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from facilities.services import NotAllowed, RegistryError
 from supervision import selectors, services
@@ -188,3 +189,26 @@ def test_self_and_official_side_by_side(users, facility_a, framework):
         ("安全", 50, 40, -10),
         ("照护", 50, 45, -5),
     ]
+
+
+def test_ws_t_821_pages_say_veto_items_and_grade_lines_are_not_configured(client_as, users, facility_a):
+    """Nothing of the standard's veto items or A–D lines is seeded (no source text): the pages say so
+    rather than implying that no veto item failed."""
+    framework = EvaluationFramework.objects.get(key="ws-t-821-2023")
+    ten_short = [ScoreInput(d.pk, None, d.points - 10) for d in framework.dimensions.all()]
+    evaluation = evaluate(users["operator_a"], facility_a, framework, ten_short, kind="self")
+    result = selectors.evaluation_result(evaluation)
+    assert not result.veto_configured and not result.grade_lines_set
+    assert not framework.dimensions.filter(items__is_veto=True).exists()
+    client = client_as("operator_a")
+    page = client.get(reverse("supervision:evaluation", args=[evaluation.pk])).content.decode()
+    assert "未设定否决项" in page and "未设定等级线" in page
+    compare = client.get(
+        reverse("supervision:evaluation_compare", args=[facility_a.pk]), {"framework": framework.pk}
+    ).content.decode()
+    assert 'id="evaluation-unconfigured"' in compare
+
+
+def test_a_framework_with_veto_items_and_lines_says_nothing_of_the_kind(users, facility_a, framework):
+    result = selectors.evaluation_result(assess(users["daxing_official"], facility_a, framework))
+    assert result.veto_configured and result.grade_lines_set
