@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import access, privacy
 from core.access import Action
+from core.formatting import listing
 from core.forms import versioned
 from core.versioning import StaleVersion
 
@@ -211,7 +212,7 @@ class ScopedAdminMixin(VersionedAdminMixin):
 
     @admin.display(description=_("身份证号"))
     def masked_id_numbers(self, obj):
-        return "、".join(privacy.mask_id_number(getattr(obj, f)) for f in privacy.of(type(obj)).id_numbers)
+        return listing(privacy.mask_id_number(getattr(obj, f)) for f in privacy.of(type(obj)).id_numbers)
 
     def writable(self, request, model, field_name: str):
         """The rows of `model` a non-superuser may attach to a row they write."""

@@ -18,6 +18,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import listing
+
 # ---------------------------------------------------------------- 统一社会信用代码 (GB 32100-2015)
 
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -53,7 +55,7 @@ def credit_code_problem(code: str) -> str | None:
     wrong = sorted({c for c in code if c not in CREDIT_CODE_CHARSET})
     if wrong:
         return _("统一社会信用代码含有不允许的字符：%(chars)s（不使用 I、O、Z、S、V）。") % {
-            "chars": "、".join(wrong)
+            "chars": listing(wrong)
         }
     if code[0] not in CREDIT_CODE_AUTHORITIES:
         return _("统一社会信用代码第1位（登记管理部门代码）“%(c)s”不存在。") % {"c": code[0]}

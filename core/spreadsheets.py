@@ -51,6 +51,8 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import from_excel
 
+from core.formatting import listing
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 MB = 1024 * 1024
@@ -368,7 +370,7 @@ def choice(mapping: Mapping[Any, Any] | Iterable[tuple[Any, Any]]) -> Parser:
     for code, _label in pairs:
         lookup.setdefault(_choice_key(code), code)
     labels = [str(label) for _code, label in pairs]
-    shown_labels = "、".join(labels[:12]) + ("等" if len(labels) > 12 else "")
+    shown_labels = listing(labels[:12]) + ("等" if len(labels) > 12 else "")
 
     def parse(value: Any) -> Any:
         if isinstance(value, bool):
@@ -701,7 +703,7 @@ def _sheet_outline(
 
 def _pick_sheet(workbook: Any, sheet_name: str | None) -> Any:
     worksheets = list(workbook.worksheets)
-    names = "、".join(f"“{name}”" for name in workbook.sheetnames)
+    names = listing(f"“{name}”" for name in workbook.sheetnames)
     if sheet_name is not None:
         wanted = [ws for ws in workbook._sheets if ws.title == sheet_name] or [
             ws for ws in workbook._sheets if ws.title.strip() == sheet_name.strip()
@@ -809,7 +811,7 @@ def _match_headers(
             missing.append(column)
             continue
         if len(hits) > 1:
-            letters = "、".join(_("%(column)s列") % {"column": get_column_letter(col)} for col in hits)
+            letters = listing(_("%(column)s列") % {"column": get_column_letter(col)} for col in hits)
             problems.append(
                 Problem(
                     header_row,
@@ -833,8 +835,8 @@ def _match_headers(
             ) % {"header": column.title, "column": get_column_letter(guess), "found": unknown[guess]}
         problems.append(Problem(None, None, column.title, reason, column.title))
     if not allow_extra_columns:
-        expected = "、".join(f"“{c.title}”" for c in missing)
-        accepted = "、".join(f"“{c.title}”" for c in columns)
+        expected = listing(f"“{c.title}”" for c in missing)
+        accepted = listing(f"“{c.title}”" for c in columns)
         for col, shown in unknown.items():
             if missing:
                 reason = _(

@@ -32,6 +32,7 @@ from django.views import View
 
 from core import access, history, spreadsheets
 from core.errors import ServiceError
+from core.formatting import listing
 from core.forms import apply_service_error
 from core.tables import ObjectTable, Table, table_sheet
 
@@ -79,7 +80,7 @@ def exporter_name(user) -> str:
 def _filter_value(field, value) -> str:
     """A filter's cleaned value as the filter form shows it: a choice's label, a place's name, a date."""
     if isinstance(value, QuerySet | list | tuple):
-        return "、".join(_filter_value(field, item) for item in value)
+        return listing(_filter_value(field, item) for item in value)
     if isinstance(value, slice):  # a django-filter range (from–to)
         ends = (value.start, value.stop)
         return "～".join("" if end is None else _filter_value(field, end) for end in ends)
@@ -148,7 +149,7 @@ def tables_export(
     else:
         raise Http404
     if about is not None and not about.title:
-        about.title = "、".join(str(table.title) for table in chosen)
+        about.title = listing(str(table.title) for table in chosen)
     content = spreadsheets.write_workbook([table_sheet(table) for table in chosen], about=about)
     return spreadsheets.xlsx_response(content, filename)
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from core import access, geo
 from core.access import Action
 from core.errors import NotAllowed, ServiceError, validated
+from core.formatting import listing
 from core.spreadsheets import (
     Column,
     ImportResult,
@@ -215,7 +216,7 @@ def community_update(
     _manage(user, community.town.parent)
     unknown = set(data) - set(COMMUNITY_EDIT_FIELDS)
     if unknown:
-        raise ServiceError(_("不能修改这些字段：%(fields)s") % {"fields": "、".join(sorted(unknown))})
+        raise ServiceError(_("不能修改这些字段：%(fields)s") % {"fields": listing(sorted(unknown))})
     if "longitude" in data or "latitude" in data:
         lon = data.get("longitude", community.longitude)
         lat = data.get("latitude", community.latitude)

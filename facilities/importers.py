@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from core import geo, spreadsheets
 from core.access import Action
+from core.formatting import listing
 from core.spreadsheets import (
     FORMULA_PREFIXES,
     Column,
@@ -151,8 +152,8 @@ def roster_columns(
 
 def _roster_help(class_types: Sequence[ClassTypeRule]) -> list[tuple[str, str]]:
     with translation.override("zh-hans"):
-        kinds = "、".join(str(label) for _code, label in Facility.Kind.choices)
-        ownerships = "、".join(str(label) for _code, label in Facility.Ownership.choices)
+        kinds = listing(str(label) for _code, label in Facility.Kind.choices)
+        ownerships = listing(str(label) for _code, label in Facility.Ownership.choices)
     rows = [
         (header, help % {"kinds": kinds, "ownerships": ownerships}) for _key, header, help in _ROSTER_FIELDS
     ]
@@ -292,7 +293,7 @@ def _units_text(units: dict[int, tuple[int, int]], class_types: dict[int, ClassT
             units.items(), key=lambda item: class_types[item[0]].sort_order
         )
     ]
-    return "、".join(parts) or None
+    return listing(parts) or None
 
 
 def _same(old: Any, new: Any) -> bool:

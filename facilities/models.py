@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Role, Scope, ScopedManager, ScopedQuerySet
+from core.formatting import listing
 from core.identifiers import validate_credit_code, validate_id_number
 from core.models import TimeStampedModel, Versioned, VersionedModel, tracked
 from core.privacy import Privacy
@@ -555,7 +556,7 @@ class Facility(TimeStampedModel):
             raise ValidationError({"town": _("所选镇街不属于所选区县。")})
 
     def get_service_types_display(self) -> str:
-        return "、".join(str(self.ServiceType(t).label) for t in self.service_types)
+        return listing(str(self.ServiceType(t).label) for t in self.service_types)
 
     @property
     def counts_toward_slots(self) -> bool:
@@ -1165,7 +1166,7 @@ class RoleAssignment(models.Model):
 
         wanted = self.REGION_LEVELS.get(self.role)
         if wanted and self.region_id and self.region.level not in wanted:
-            levels = "、".join(str(Region.Level(level).label) for level in wanted)
+            levels = listing(str(Region.Level(level).label) for level in wanted)
             raise ValidationError({"region": _("该角色须指定%(level)s级地区。") % {"level": levels}})
 
 

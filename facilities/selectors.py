@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from core.access import Action
+from core.formatting import listing
 from facilities.models import (
     Certificate,
     ClassUnit,
@@ -519,7 +520,7 @@ def _display(model_field, value):
     if value in (None, ""):
         return "—"
     if isinstance(value, list) and model_field.name == "service_types":
-        return "、".join(str(Facility.ServiceType(v).label) for v in value) or "—"
+        return listing(str(Facility.ServiceType(v).label) for v in value) or "—"
     if model_field.choices:
         return dict(model_field.flatchoices).get(value, value)
     if isinstance(value, bool):

@@ -24,6 +24,7 @@ from core.access import Action, can, forget_grants, is_operator_of, unrestricted
 from core.errors import Conflict as ConcurrencyError
 from core.errors import NotAllowed
 from core.errors import ServiceError as RegistryError
+from core.formatting import listing
 from core.identifiers import CREDIT_CODE_AUTHORITIES, credit_code_problem
 from core.versioning import StaleVersion, claim
 from facilities.models import (
@@ -541,12 +542,12 @@ def filing_submit(*, user, facility: Facility) -> Facility:
         problems.append(_("尚未填写班级设置。"))
     missing = missing_materials(facility)
     if missing:
-        problems.append(_("备案材料未齐：%(items)s。") % {"items": "、".join(missing)})
+        problems.append(_("备案材料未齐：%(items)s。") % {"items": listing(missing)})
     from facilities.documents import material_problems
 
     to_correct = [p.label for p in material_problems(facility) if p.problem == "correction"]
     if to_correct:
-        problems.append(_("以下材料须按要求补正后重新上传：%(items)s。") % {"items": "、".join(to_correct)})
+        problems.append(_("以下材料须按要求补正后重新上传：%(items)s。") % {"items": listing(to_correct)})
     if problems:
         raise RegistryError(" ".join(problems))
     facility.filing_status = Facility.FilingStatus.SUBMITTED
@@ -623,7 +624,7 @@ def filing_approve(
     flags = open_flags(facility)
     if flags and not confirm_flags:
         message = _("该机构有未解决的提示：%(flags)s。如确认仍予备案，请勾选确认后再通过。") % {
-            "flags": "、".join(label for _code, label in flags)
+            "flags": listing(label for _code, label in flags)
         }
         raise RegistryError(message, {"confirm_flags": [message]})
     on = on or timezone.localdate()

@@ -33,6 +33,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import ApiToken, PasswordChangeRequired
 from core.access import Role
+from core.formatting import listing
 from facilities import synthetic
 from facilities.models import ClassUnit, Facility, RoleAssignment
 from reporting import services as reporting_services
@@ -161,13 +162,13 @@ def ensure_accounts() -> list[DemoAccount]:
 
     accounts = []
     rows = [
-        ("city", Role.DISTRICT_OFFICIAL, cities, "市级管理员（演示）", "、".join(c.name for c in cities)),
+        ("city", Role.DISTRICT_OFFICIAL, cities, "市级管理员（演示）", listing(c.name for c in cities)),
         (
             "district",
             Role.DISTRICT_OFFICIAL,
             districts,
             "区级管理员（演示）",
-            "、".join(d.name for d in districts),
+            listing(d.name for d in districts),
         ),
         ("town", Role.TOWN_OFFICIAL, [town], "镇街管理员（演示）", f"{town.parent.name}{town.name}"),
     ]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from core import access
 from core.access import Action
 from core.errors import NotAllowed, ServiceError, validated
+from core.formatting import listing
 from facilities.models import ClassTypeRule, Facility
 from reporting import selectors
 from reporting.models import (
@@ -196,7 +197,7 @@ def _town_reports_approved(district: Region, year: int, quarter: int) -> list[Pe
     }
     waiting = [t.name for t in towns if getattr(current.get(t.pk), "status", None) != "approved"]
     if waiting:
-        raise ServiceError(_("以下镇街的季度报表尚未审定：%(towns)s。") % {"towns": "、".join(waiting)})
+        raise ServiceError(_("以下镇街的季度报表尚未审定：%(towns)s。") % {"towns": listing(waiting)})
     return [current[t.pk] for t in towns]
 
 

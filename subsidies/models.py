@@ -43,6 +43,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager, ScopedQuerySet
+from core.formatting import listing
 from core.models import Versioned, VersionedModel, tracked
 from facilities.models import Facility
 from targets.models import Region, ReportedFigure, SourceDocument
@@ -437,7 +438,7 @@ class Program(VersionedModel):
         unknown = [k for k in self.allowed_kinds or [] if k not in kinds]
         if unknown:
             raise ValidationError(
-                {"allowed_kinds": _("未知机构类型：%(kinds)s") % {"kinds": "、".join(unknown)}}
+                {"allowed_kinds": _("未知机构类型：%(kinds)s") % {"kinds": listing(unknown)}}
             )
 
     @property
@@ -464,7 +465,7 @@ class Program(VersionedModel):
         if self.requires_inclusive:
             labels.append(str(_("普惠机构")))
         if self.allowed_kinds:
-            labels.append(str(_("类型：")) + "、".join(self.allowed_kind_labels))
+            labels.append(str(_("类型：")) + listing(self.allowed_kind_labels))
         return labels
 
 

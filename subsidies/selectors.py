@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from core import access
 from core.access import Action
+from core.formatting import listing
 from facilities.models import Facility
 from subsidies.models import (
     ZERO,
@@ -241,7 +242,7 @@ def eligibility_problems(program: Program, facility: Facility) -> list[str]:
     if program.allowed_kinds and facility.kind not in program.allowed_kinds:
         problems.append(
             _("该项目仅限以下机构类型：%(kinds)s；本机构为“%(kind)s”。")
-            % {"kinds": "、".join(program.allowed_kind_labels), "kind": facility.get_kind_display()}
+            % {"kinds": listing(program.allowed_kind_labels), "kind": facility.get_kind_display()}
         )
     return problems
 

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from core.access import Action, can, is_operator_of, unrestricted
 from core.errors import Conflict, ServiceError
 from core.errors import NotAllowed as CoreNotAllowed
+from core.formatting import listing
 from core.versioning import StaleVersion
 from facilities.models import Facility
 from subsidies import selectors
@@ -755,7 +756,7 @@ def fund_plan_save(
                 "保存失败：在您编辑期间，该资金的支出计划已被他人修改（%(months)s）。"
                 "您填写的内容仍在下面；请核对他人的修改后再保存。"
             )
-            % {"months": "、".join(key[:7] for key in sorted(changed))},
+            % {"months": listing(key[:7] for key in sorted(changed))},
             changed,
         )
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.formatting import listing
 from core.tables import Col, LinkedTable, Table
 from subsidies import selectors
 from subsidies.models import Application, LedgerEntry, Milestone, Program
@@ -411,7 +412,7 @@ def projects_table(timelines: list[selectors.Timeline], today) -> LinkedTable:
                 p.get_area_comparator_display() if p.area_m2 is not None else None,
                 p.area_m2,
                 p.planned_slots,
-                "、".join(f.name for f in p.funds.all()) or None,
+                listing(f.name for f in p.funds.all()) or None,
                 p.facility.name if p.facility else None,
                 t.current,
                 *[stage_text(m, today) for m in t.milestones],

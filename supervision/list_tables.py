@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from core.formatting import listing
 from core.tables import Col, Column, ObjectTable, Table, choice_labels, or_none
 from supervision.models import Complaint, Inspection
 
@@ -22,7 +23,7 @@ class InspectionTable(ObjectTable):
 
     def get_columns(self) -> list[Column]:
         def departments(inspection) -> str | None:
-            return "、".join(d.name for d in inspection.departments.all()) or None
+            return listing(d.name for d in inspection.departments.all()) or None
 
         return [
             Column(_("检查日期"), "date", 12, ("inspected_on",)),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+from core.formatting import listing
 from core.seeding import (
     DEFAULT_FIXTURES_DIR,
     FixtureFile,
@@ -145,7 +146,7 @@ class SupervisionLoader(SourcedLoader):
             if kind is None and v["subject"]:
                 self.problem(GRADING, row, "subject", f"参数“{v['key']}”不分对象，subject 应留空")
             elif kind is not None and v["subject"] not in SUBJECT_CHOICES[kind]:
-                allowed = "、".join(sorted(SUBJECT_CHOICES[kind]))
+                allowed = listing(sorted(SUBJECT_CHOICES[kind]))
                 self.problem(GRADING, row, "subject", f"“{v['subject']}”不在可选值中（{allowed}）")
         for row in matrix:
             self.check_district(MATRIX, row, required=False)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from core.access import Action, can
+from core.formatting import listing
 from facilities.models import Facility, StaffMember, TrainingRecord
 from facilities.selectors import (
     StaffIndicators,
@@ -282,7 +283,7 @@ def evaluation_result(
         grade, note = None, _("尚无评估")
     elif vetoed:
         grade = framework.veto_grade or None
-        note = _("否决项未达标：%(items)s") % {"items": "、".join(vetoed)}
+        note = _("否决项未达标：%(items)s") % {"items": listing(vetoed)}
         if not framework.veto_grade:
             note = _("一票否决（%(note)s）") % {"note": note}
     elif not has_points:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from core.access import Action, can, is_operator_of, unrestricted
 from core.errors import NotAllowed
 from core.errors import ServiceError as RegistryError
+from core.formatting import listing
 from core.versioning import StaleVersion
 from facilities.models import Facility
 from facilities.selectors import counted
@@ -99,8 +100,7 @@ def _check_inspection(
     outside = [f.name for f in facilities if f.district_id != district.pk]
     if outside:
         errors.setdefault("facilities", []).append(
-            _("以下机构不在%(district)s：%(names)s")
-            % {"district": district.name, "names": "、".join(outside)}
+            _("以下机构不在%(district)s：%(names)s") % {"district": district.name, "names": listing(outside)}
         )
     if not facilities:
         errors.setdefault("facilities", []).append(_("请选择检查的机构。"))
@@ -215,7 +215,7 @@ def inspection_update(
     with_findings = set(inspection.findings.values_list("facility_id", flat=True))
     removed = with_findings - {f.pk for f in facilities}
     if removed:
-        names = "、".join(Facility.objects.filter(pk__in=removed).values_list("name", flat=True))
+        names = listing(Facility.objects.filter(pk__in=removed).values_list("name", flat=True))
         raise RegistryError(
             _("请修正标出的问题后再保存。"),
             {"facilities": [_("以下机构已有本次检查的问题记录，不能移除：%(names)s") % {"names": names}]},
@@ -676,7 +676,7 @@ def grading_weight_set(
     allowed = [value_ for value_, _label in weight_subjects(key)]
     if (allowed and subject not in allowed) or (not allowed and subject):
         message = (
-            _("该参数的对象只能是：%(choices)s。") % {"choices": "、".join(allowed)}
+            _("该参数的对象只能是：%(choices)s。") % {"choices": listing(allowed)}
             if allowed
             else _("该参数没有对象，请留空。")
         )
@@ -762,7 +762,7 @@ def grade_matrix_set(
     for field, choices in MATRIX_CHOICES.items():
         allowed = [value for value, _label in choices]
         if given[field] not in allowed:
-            errors[field] = [_("只能是：%(choices)s。") % {"choices": "、".join(str(c) for c in allowed)}]
+            errors[field] = [_("只能是：%(choices)s。") % {"choices": listing(str(c) for c in allowed)}]
     if errors:
         raise RegistryError(_("请修正标出的问题后再保存。"), errors)
     rows = GradeMatrixCell.objects.select_for_update().filter(

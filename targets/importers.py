@@ -34,6 +34,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from core import spreadsheets
+from core.formatting import listing
 from core.spreadsheets import (
     Column,
     ImportProgress,
@@ -228,7 +229,7 @@ def read_target_layout(content: bytes) -> TargetLayout:
             message = _(
                 "分组标题“%(title)s”无法识别：应写作“年份+目标层级”，如“2025年规划目标”；"
                 "目标层级可为：%(levels)s"
-            ) % {"title": head, "levels": "、".join(_level_names())}
+            ) % {"title": head, "levels": listing(_level_names())}
             title_problem(col, head, message)
             continue
         group = groups.get(parsed)

@@ -27,6 +27,8 @@ from drf_spectacular.plumbing import build_basic_type, build_parameter_type, get
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 
+from core.formatting import listing
+
 UPDATED_AFTER = "updated_after"
 # Not filters: paging (page numbers or a cursor), the download format.
 COMMON_PARAMETERS = frozenset({"page", "page_size", "cursor", "format"})
@@ -129,7 +131,7 @@ class StrictFilterBackend(DjangoFilterBackend):
                 known |= _parameter_names(name, filter_.field)
         unknown = sorted(set(request.query_params) - known)
         if unknown:
-            message = _("不支持的查询参数。可用参数：%(known)s。") % {"known": "、".join(sorted(known))}
+            message = _("不支持的查询参数。可用参数：%(known)s。") % {"known": listing(sorted(known))}
             raise serializers.ValidationError({name: [message] for name in unknown}, code="unknown_parameter")
 
 

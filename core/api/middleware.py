@@ -6,6 +6,8 @@
 - Rate limits: `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds), from the throttles
   that counted the request (core.api.throttling)."""
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -39,6 +41,12 @@ class ApiMiddleware:
     def __call__(self, request):
         if not request.path_info.startswith(API_PREFIXES):
             return self.get_response(request)
+        query = request.META.get("QUERY_STRING", "")
+        if not query.isascii():
+            # A client sent raw UTF-8 (curl 'name=知了'): WSGI decoded its bytes as Latin-1, and the next/self
+            # links built from it would encode them twice. Percent-encode the bytes as sent; the parameters
+            # read the same.
+            request.META["QUERY_STRING"] = quote(query.encode("iso-8859-1"), safe="=&+%;/?:@,$!*'()~")
         header = request.headers.get("Accept-Language")
         language = requested_language(header) if header else None
         if language is not None:

@@ -19,6 +19,7 @@ from core import access
 from core.access import Action
 from core.api.permissions import TokenScope
 from core.api.views import READ_ERRORS, PrivateViewSet, error_doc, item_schema, list_schema
+from core.formatting import listing
 from coverage import selectors
 from coverage.api.serializers import CommunitySerializer, DistrictCoverageSerializer
 from coverage.filtersets import CommunityFilterSet
@@ -63,7 +64,7 @@ class CoverageStatsView(APIView):
         unknown = sorted(set(request.query_params) - known)
         if unknown:
             message = _("不支持的查询参数。可用参数：%(known)s。") % {
-                "known": "、".join(sorted(known - {"format"}))
+                "known": listing(sorted(known - {"format"}))
             }
             raise serializers.ValidationError({name: [message] for name in unknown}, code="unknown_parameter")
         query = CoverageQuery(data=request.query_params)

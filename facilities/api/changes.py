@@ -45,6 +45,7 @@ from rest_framework.views import APIView
 from core import access
 from core.api.permissions import TokenScope
 from core.api.views import LIST_ERRORS
+from core.formatting import listing
 from core.history import event_model
 from facilities.models import Facility
 
@@ -311,7 +312,7 @@ class ChangesView(APIView):
         unknown = sorted(set(params) - KNOWN_PARAMETERS)
         if unknown:
             message = _("不支持的查询参数。可用参数：%(known)s。") % {
-                "known": "、".join(sorted(KNOWN_PARAMETERS))
+                "known": listing(sorted(KNOWN_PARAMETERS))
             }
             raise serializers.ValidationError({name: [message] for name in unknown}, code="unknown_parameter")
         size_text = params.get("page_size") or str(PAGE_SIZE)

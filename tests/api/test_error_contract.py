@@ -158,6 +158,12 @@ def test_accept_language_chooses_the_language_of_errors(api, seeded):
     assert error_of(api.get("/api/v1/nowhere/"), 404)["message"] == "未找到。"  # Chinese first
     invalid = api.get(LIST, {"inclusive": "maybe"}, HTTP_ACCEPT_LANGUAGE="en")
     assert error_of(invalid, 400)["message"].startswith("Invalid request data")
+    # the parameters a client may use, listed the way each language lists things
+    unknown = api.get(LIST, {"modified_since": "2025-01-01"}, HTTP_ACCEPT_LANGUAGE="en")
+    listed = error_of(unknown, 400)["fields"]["modified_since"][0]["message"]
+    assert "Available parameters:" in listed and ", town" in listed and "、" not in listed
+    chinese = error_of(api.get(LIST, {"modified_since": "2025-01-01"}), 400)["fields"]["modified_since"][0]
+    assert "、town" in chinese["message"]
 
 
 # ---------------------------------------------------------------- rate limits

@@ -148,6 +148,17 @@ def test_name_is_a_case_insensitive_contains(fhir_as, three):
     assert ids(search(api, LOCATIONS, name="sunny", type="facility")) == [fid(three[0]), fid(three[2])]
 
 
+def test_a_query_sent_as_raw_utf8_is_read_and_linked_once_encoded(fhir_as, three):
+    """curl sends `name=托育` unencoded; WSGI hands the bytes over as Latin-1. The search reads the name, and
+    the paging links carry it percent-encoded once (not the Latin-1 characters encoded again)."""
+    raw = "name=托育&_count=1".encode().decode("iso-8859-1")
+    bundle = fhir_body(fhir_as("reader").get(ORGANIZATIONS, QUERY_STRING=raw))
+    assert bundle["total"] == 2
+    links = {link["relation"]: link["url"] for link in bundle["link"]}
+    assert relative(links["next"])[1] == {"name": "托育", "_count": "1", "_offset": "1"}
+    assert "%E6%89%98%E8%82%B2" in links["self"].upper()
+
+
 def test_identifier_with_or_without_its_system(fhir_as, three):
     api = fhir_as("reader")
     filing = f"{fhir.SYSTEM_FILING_NUMBER}|110115-2026-0007"
