@@ -52,20 +52,31 @@ class WeightForm(BootstrapMixin, forms.Form):
     note = forms.CharField(label=gettext_lazy("说明"), max_length=255, required=False)
 
 
-@login_required
-def weights(request, code):
+def _district_setting_form(request, code, form_class, save, saved_message, url_name):
+    """A district's grading setting page: the district (404 without Action.SUPERVISE on it), the bound form,
+    and, once `save` took a valid POST, the redirect back to the page (else None)."""
     district = get_object_or_404(Region, code=code, level=Region.Level.DISTRICT)
     if not can(request.user, Action.SUPERVISE, district):
         raise Http404
-    form = WeightForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.grading_weight_set(user=request.user, district=district, **form.cleaned_data)
+            save(user=request.user, district=district, **form.cleaned_data)
         except ServiceError as error:
             apply_service_error(form, error)
         else:
-            messages.success(request, _("分级参数已保存。"))
-            return redirect("supervision:weights", code=district.code)
+            messages.success(request, saved_message)
+            return district, form, redirect(url_name, code=district.code)
+    return district, form, None
+
+
+@login_required
+def weights(request, code):
+    district, form, done = _district_setting_form(
+        request, code, WeightForm, services.grading_weight_set, _("分级参数已保存。"), "supervision:weights"
+    )
+    if done:
+        return done
     today = timezone.localdate()
     rules = grading.load_rules(district.pk, today)
     proposal = grading.load_rules(None, today)
@@ -127,18 +138,16 @@ def grade_matrix(request, code):
     now or from a date, and the history. Same permission as the weights page (Action.SUPERVISE on the
     district); the proposal rows (no district) stay with superusers in the admin. Written by
     supervision.services.grade_matrix_set; grading reads the cells in force on the day it grades."""
-    district = get_object_or_404(Region, code=code, level=Region.Level.DISTRICT)
-    if not can(request.user, Action.SUPERVISE, district):
-        raise Http404
-    form = MatrixForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.grade_matrix_set(user=request.user, district=district, **form.cleaned_data)
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("分级矩阵已保存。"))
-            return redirect("supervision:grade_matrix", code=district.code)
+    district, form, done = _district_setting_form(
+        request,
+        code,
+        MatrixForm,
+        services.grade_matrix_set,
+        _("分级矩阵已保存。"),
+        "supervision:grade_matrix",
+    )
+    if done:
+        return done
     today = timezone.localdate()
     rules = grading.load_rules(district.pk, today)
     proposal = grading.load_rules(None, today)
