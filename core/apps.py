@@ -11,6 +11,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("核心")
 
     def ready(self):
-        from core import fields
+        from django.db.models.signals import post_migrate
+
+        from core import fields, touch
 
         fields.install()  # every numeric form and serializer field reads "1,234", "１２３４" (core/fields.py)
+        # version and updated_at kept by a trigger on every table that has them (core/touch.py)
+        post_migrate.connect(touch.on_post_migrate, sender=self, dispatch_uid="core.touch")

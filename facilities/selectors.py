@@ -192,6 +192,14 @@ def understaffed_label(month: datetime.date | None) -> str:
     }
 
 
+class RowExists(Exists):
+    """EXISTS evaluated for each row that reaches it. The OFFSET 0 keeps PostgreSQL from planning it as a hash
+    of the whole sub-query (which it prefers when it expects many outer rows, LIMIT or not): a national
+    page of 100 facilities hashed all 157,000 staff rows (150 ms) where 100 index look-ups take 1 ms."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
 def with_flags(
     queryset: QuerySet[Facility], rules: Rules | None = None, *, precompiled: bool = False
 ) -> QuerySet[Facility]:
@@ -223,7 +231,7 @@ def with_flags(
         facility=OuterRef("facility")
     )
     dup_staff = StaffMember.objects.filter(active, ~Q(id_number=""), facility=OuterRef("pk")).filter(
-        Exists(duplicate)
+        RowExists(duplicate)
     )
     lease_minimum_end = Func(
         F("lease_start"),
@@ -238,8 +246,8 @@ def with_flags(
         staff=OuterRef("pk"), kind=Certificate.Kind.HEALTH, retired_at__isnull=True
     )
     health_expired = StaffMember.objects.filter(active, facility=OuterRef("pk")).filter(
-        Exists(health_certificates.filter(expires_on__lt=today)),
-        ~Exists(health_certificates.filter(Certificate.current_q(today))),
+        RowExists(health_certificates.filter(expires_on__lt=today)),
+        ~RowExists(health_certificates.filter(Certificate.current_q(today))),
     )
     notice_cutoff = kept.working_days_before(
         today, int(rules.settings.get(RuleSetting.Key.NOTICE_WORKING_DAYS, Decimal(15)))
@@ -267,9 +275,9 @@ def with_flags(
             When(total_slots=0, then=Value(False)),
             When(
                 _health_full_time_needed(threshold),
-                then=~Exists(health.filter(employment=StaffMember.Employment.FULL_TIME)),
+                then=~RowExists(health.filter(employment=StaffMember.Employment.FULL_TIME)),
             ),
-            default=~Exists(health),
+            default=~RowExists(health),
             output_field=BooleanField(),
         ),
         flag_short_lease=ExpressionWrapper(
@@ -285,7 +293,7 @@ def with_flags(
             ),
             output_field=BooleanField(),
         ),
-        flag_duplicate_id=Exists(dup_staff),
+        flag_duplicate_id=RowExists(dup_staff),
         flag_over_enrolled=ExpressionWrapper(
             Q(enrolled_children__gt=F("total_slots")), output_field=BooleanField()
         ),
@@ -294,7 +302,7 @@ def with_flags(
             leased & Q(lease_end__gte=today, lease_end__lte=lease_warning_until(today)),
             output_field=BooleanField(),
         ),
-        flag_health_certificate_expired=Exists(health_expired),
+        flag_health_certificate_expired=RowExists(health_expired),
     )
 
 

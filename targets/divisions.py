@@ -126,4 +126,9 @@ def count(level: str) -> int:
 
 
 def towns_of(district_code: str) -> list[Division]:
+    """The towns of a county-level division, by its exact code: the one county-level division of a city
+    without districts (中山市 442000, 东莞市 441900) has a code nbs_code() would read as the prefecture."""
+    table = _table()
+    if district_code in table.by_code and table.by_code[district_code].level == "district":
+        return [table.by_code[c] for c in table.children.get(district_code, [])]
     return children(district_code)

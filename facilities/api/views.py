@@ -15,6 +15,8 @@ change answers 403 with the service's reason; refusals come back in the API's on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.db import transaction
 from django.db.models import BooleanField, Case, F, JSONField, OuterRef, Prefetch, Q, Subquery, Value, When
@@ -41,7 +43,7 @@ from facilities.api.serializers import (
     ReasonSerializer,
 )
 from facilities.filtersets import FacilityFilterSet
-from facilities.models import ClassTypeRule, ClassUnit, Facility, PendingChange
+from facilities.models import ClassUnit, Facility, PendingChange
 
 
 def visible_facilities(user):
@@ -76,8 +78,6 @@ def units_json():
         .annotate(
             rows=JSONBAgg(
                 JSONObject(
-                    id=F("pk"),
-                    class_type_id=F("class_type_id"),
                     code=F("class_type__code"),
                     name=F("class_type__name"),
                     classes=F("classes"),
@@ -91,20 +91,34 @@ def units_json():
     return Subquery(units, output_field=JSONField())
 
 
-def attach_units(facility: Facility) -> None:
-    """Put the units read by units_json where a prefetch would have put them (facility.units.all())."""
+@dataclass(frozen=True, slots=True)
+class ClassTypeRow:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    """A class unit as units_json read it, with what UnitSerializer reads: two small objects instead of two
+    model instances per unit (which were a fifth of a page's time)."""
+
+    class_type: ClassTypeRow
+    classes: int
+    children_per_class: int
+
+    @property
+    def slots(self) -> int:
+        return self.classes * self.children_per_class
+
+
+def attach_units(facility: Facility, class_types: dict) -> None:
+    """Put the units read by units_json where a prefetch would have put them (facility.units.all()).
+    `class_types` is the page's {(code, name): ClassTypeRow}, so each type is one object for the page."""
     units = []
     for row in facility.__dict__.pop("units_json", None) or ():
-        class_type = ClassTypeRule(pk=row["class_type_id"], code=row["code"], name=row["name"])
-        unit = ClassUnit(
-            pk=row["id"],
-            facility_id=facility.pk,
-            class_type_id=row["class_type_id"],
-            classes=row["classes"],
-            children_per_class=row["children_per_class"],
-        )
-        unit.class_type = class_type
-        units.append(unit)
+        key = (row["code"], row["name"])
+        class_type = class_types.get(key) or class_types.setdefault(key, ClassTypeRow(*key))
+        units.append(UnitRow(class_type, row["classes"], row["children_per_class"]))
     facility._prefetched_objects_cache = {"units": units}
 
 
@@ -220,8 +234,9 @@ class FacilityViewSet(
         queryset = queryset.annotate(units_json=units_json()).only(*LIST_COLUMNS)
         page = self.paginate_queryset(queryset)
         rows = list(page if page is not None else queryset)
+        class_types = {}
         for facility in rows:
-            attach_units(facility)
+            attach_units(facility, class_types)
         data = self.get_serializer(rows, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 

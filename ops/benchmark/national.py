@@ -286,12 +286,12 @@ def skeleton(districts: int) -> list[tuple[divisions.Division, divisions.Divisio
         for city in divisions.children(province.code)
         for area in divisions.children(city.code)
     ]
-    areas = [area for area in areas if divisions.children(area.code)]
+    areas = [area for area in areas if divisions.towns_of(area.code)]
     if not areas:
         raise NationalDataError("fixtures/nbs 中没有区划代码，无法生成合成全国数据。")
     n = min(districts, len(areas))
     picked = [areas[i * len(areas) // n] for i in range(n)]
-    return [(divisions.get(a.parent_code), a, divisions.children(a.code)) for a in picked]
+    return [(divisions.get(a.parent_code), a, divisions.towns_of(a.code)) for a in picked]
 
 
 def _town_kind(name: str) -> str:

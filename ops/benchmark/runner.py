@@ -234,17 +234,29 @@ class Bench:
     # ---------------------------------------------------------------- 2. facility list
 
     def facility_list(self) -> None:
-        query = "&".join(f"{k}={v}" for k, v in LIST_FILTERS.items())
-        url = f"/api/v1/facilities/?district={self.district.code}&{query}&page_size=100"
-        self._get(url)
+        """The registry list at a page of 100, beside the same rows as `.values()` → JSON. The goal is
+        measured on a full page (every private facility, the nation's first 100); one district's page (a few
+        dozen rows at any scale) is measured beside it, as the two-filter list an official opens."""
+        full = self._list({}, "facility_list")
+        self._list({"district": self.district.code}, "facility_list_district")
+        self.say(
+            f"  facility list: {full['latency']['median_ms']} ms for {full['rows']} rows, "
+            f"floor {full['values_floor']['median_ms']} ms, {full['queries']} queries"
+        )
+
+    def _list(self, region: dict, key: str) -> dict:
+        query = "&".join(f"{k}={v}" for k, v in {**region, **LIST_FILTERS}.items())
+        url = f"/api/v1/facilities/?{query}&page_size=100"
+        rows = len(self._get(url).json()["results"])
         latency = summary(_time(lambda: self._get(url), self.repeat))
         queries = self.queries(url)
         # queries must not grow with the page: the same list, a page of 10
         queries_small = self.queries(url.replace("page_size=100", "page_size=10"))
+        lookup = {f"{name}__code": code for name, code in region.items()}
 
         def floor_run():
             rows = list(
-                Facility.objects.filter(district__code=self.district.code, **LIST_FILTERS)
+                Facility.objects.filter(**lookup, **LIST_FILTERS)
                 .order_by("district__code", "town__sort_order", "name", "pk")
                 .values(*LIST_FIELDS)[:100]
             )
@@ -252,8 +264,9 @@ class Bench:
 
         floor_run()
         floor = summary(_time(floor_run, self.repeat))
-        self.results["facility_list"] = {
+        result = self.results[key] = {
             "url": url,
+            "rows": rows,
             "latency": latency,
             "queries": queries,
             "queries_page_of_10": queries_small,
@@ -263,12 +276,8 @@ class Bench:
         framework = self.results.get("framework_floor")
         if framework:  # the list pays the same authentication, throttling and rendering as any API call
             both = floor["median_ms"] + framework["median_ms"]
-            self.results["facility_list"]["ratio_with_framework_floor"] = round(
-                latency["median_ms"] / both, 2
-            )
-        self.say(
-            f"  facility list: {latency['median_ms']} ms, floor {floor['median_ms']} ms, {queries} queries"
-        )
+            result["ratio_with_framework_floor"] = round(latency["median_ms"] / both, 2)
+        return result
 
     # ---------------------------------------------------------------- 3. dashboard
 
@@ -320,6 +329,8 @@ class Bench:
                 "stats_slots_district": f"/api/v1/stats/slots/?district={self.district.code}&year={YEAR}&level={LEVEL}",  # noqa: E501
                 "stats_slots_national": f"/api/v1/stats/slots/?year={YEAR}&level={LEVEL}",
                 "facility_list": self.results.get("facility_list", {}).get("url")
+                or "/api/v1/facilities/?kind=private&page_size=100",
+                "facility_list_district": self.results.get("facility_list_district", {}).get("url")
                 or f"/api/v1/facilities/?district={self.district.code}&kind=private&page_size=100",
             }
             out = {"workers": workers, "server": "gunicorn (sync workers), loopback", "seconds": self.seconds}
@@ -344,7 +355,12 @@ class Bench:
                     f"  throughput {name}: {out[name]['requests_per_second']} req/s, {out[name]['errors']} errors"  # noqa: E501
                 )
             trivial = out["trivial"]["requests_per_second"] or 1
-            for name in ("stats_slots_district", "stats_slots_national", "facility_list"):
+            for name in (
+                "stats_slots_district",
+                "stats_slots_national",
+                "facility_list",
+                "facility_list_district",
+            ):
                 out[name]["share_of_trivial"] = round(out[name]["requests_per_second"] / trivial, 2)
             self.results["throughput"] = out
         finally:
@@ -596,7 +612,10 @@ def goals(results: dict) -> list[dict]:
     figures = {}
     if listed:
         figures["list_queries"] = (listed["queries"], "1 (.values())")
-        figures["list_ratio"] = (listed["ratio"], f"{listed['values_floor']['median_ms']:.2f} ms")
+        figures["list_ratio"] = (
+            listed["ratio"],
+            f"{listed['values_floor']['median_ms']:.2f} ms, {listed.get('rows', '?')} rows",
+        )
     if throughput and "share_of_trivial" in throughput:
         trivial = results["throughput"]["trivial"]["requests_per_second"]
         figures["list_throughput"] = (throughput["share_of_trivial"], f"{trivial:.1f}/s trivial")
@@ -645,18 +664,25 @@ def table(results: dict) -> str:
     if r:
         add("statistics summary: full recomputation", r["full"])
         add("statistics summary: one district after a write", r["one_district"])
-    r = results.get("facility_list")
-    if r:
-        add(
-            "facility list, 100, two filters", r["latency"], f"×{r['ratio']} of floor, {r['queries']} queries"
-        )
-        add("facility list .values() floor", r["values_floor"])
+    for key, label in (("facility_list", "nation"), ("facility_list_district", "one district")):
+        r = results.get(key)
+        if r:
+            rows = r.get("rows", "?")
+            add(
+                f"facility list, {label}, {rows} rows",
+                r["latency"],
+                f"×{r['ratio']} of floor, {r['queries']} queries",
+            )
+            add(f"facility list, {label}, .values() floor", r["values_floor"])
     r = results.get("district_dashboard")
     if r:
         add("district dashboard (HTML)", r["latency"], f"{r['queries']} queries")
     r = results.get("throughput")
     if r:
-        for name in ("trivial", "stats_slots_district", "stats_slots_national", "facility_list"):
+        for name in ("trivial", "stats_slots_district", "stats_slots_national", "facility_list",
+                     "facility_list_district"):  # fmt: skip
+            if name not in r:
+                continue
             t = r[name]
             share = f", {t['share_of_trivial']:.0%} of trivial" if "share_of_trivial" in t else ""
             lines.append(

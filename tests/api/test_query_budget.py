@@ -12,12 +12,14 @@ from django.db import connection
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from core.api import throttling
+from core.api.serializers import BlankChoicesAsNullMixin, BuiltOnceFieldsMixin
 from core.api.throttling import AnonymousRateThrottle, ClientRateThrottle
 from facilities import selectors
-from facilities.api.serializers import FacilitySerializer
+from facilities.api.serializers import FacilityPublicSerializer, FacilitySerializer
 from facilities.api.views import visible_facilities
 from facilities.models import CalendarDay, ClassTypeRule, ClassUnit, Facility, PendingChange, RuleSetting
 from tests import cast
@@ -109,6 +111,31 @@ def test_the_list_answers_what_the_orm_path_and_the_detail_answer(varied, superu
     raised = {flag["code"] for row in rows for flag in row["flags"]}
     assert {"lease_expiring", "understaffed"} <= raised  # the fixture's flags are really compared
     assert any(row["town"] is None for row in rows) and any(len(row["units"]) == 2 for row in rows)
+
+
+def drf_representation(serializer, instance):
+    """DRF's own path (field by field through get_attribute), with blank choices as null."""
+    data = serializers.Serializer.to_representation(serializer, instance)
+    if isinstance(serializer, BlankChoicesAsNullMixin):
+        for name, field in serializer.fields.items():
+            if data.get(name) == "" and isinstance(field, serializers.ChoiceField) and field.allow_null:
+                data[name] = None
+    return data
+
+
+def test_the_read_plan_answers_what_drf_answers_field_by_field(varied, superuser, monkeypatch):
+    varied.append(FacilityFactory(town=varied[0].town, name="空白园", ownership="", premises=""))
+    facilities = Facility.objects.filter(pk__in=[f.pk for f in varied])
+    fast = reference(superuser, facilities)
+    rows = facilities.select_related("district", "town")
+    public = {f.pk: FacilityPublicSerializer(f).data for f in rows}
+    monkeypatch.setattr(BuiltOnceFieldsMixin, "to_representation", drf_representation)
+    assert reference(superuser, facilities) == fast
+    assert {f.pk: FacilityPublicSerializer(f).data for f in rows.all()} == public
+    blank = fast[varied[-1].pk]
+    assert blank["ownership"] is None and blank["premises"] is None and blank["kind"] == "private"
+    assert fast[varied[5].pk]["town"] is None and fast[varied[5].pk]["town_name"] is None
+    assert [unit["class_type"] for unit in fast[varied[0].pk]["units"]] == ["infant", "toddler"]
 
 
 def test_a_change_of_the_rule_tables_is_seen_by_the_next_request(varied, superuser_token):

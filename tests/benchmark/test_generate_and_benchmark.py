@@ -86,6 +86,8 @@ def test_benchmark_writes_every_figure(bench_database, tmp_path):
     assert results["facility_list"]["queries"] == results["facility_list"]["queries_page_of_10"]
     assert results["facility_list"]["ratio"] > 0
     assert results["facility_list"]["ratio_with_framework_floor"] > 0
+    # the goal's page: the nation's first 100 (fewer only in this tiny nation), one district's beside it
+    assert 100 >= results["facility_list"]["rows"] > results["facility_list_district"]["rows"] > 0
     assert results["district_dashboard"]["queries"] > 0
     throughput = results["throughput"]
     for name in ("trivial", "stats_slots_district", "stats_slots_national", "facility_list"):

@@ -31,3 +31,14 @@ def test_town_kinds_follow_the_official_names():
     assert national._town_kind("黄村镇") == "town"
     assert national._town_kind("长子营乡") == "township"
     assert national._town_kind("经济技术开发区") == "special_area"
+
+
+def test_county_level_cities_without_districts_keep_their_own_towns():
+    # 中山市 and 东莞市 have no districts: NBS lists one county-level division with the prefecture's digits
+    # (442000, 441900), which must not be read as the prefecture itself (the codes would collide on load).
+    zhongshan = divisions.towns_of("442000")
+    assert zhongshan
+    assert all(town.level == divisions.TOWN and town.code.startswith("442000") for town in zhongshan)
+    places = national.skeleton(10**6)
+    codes = [area.code for _c, area, _t in places] + [town.code for _c, _a, towns in places for town in towns]
+    assert len(codes) == len(set(codes))

@@ -183,6 +183,17 @@ def test_a_running_job_whose_worker_is_alive_is_not_swept(official):
         assert tasks.sweep_abandoned_jobs() == 0
         job.refresh_from_db()
         assert job.status == ImportJob.Status.RUNNING
-    assert tasks.sweep_abandoned_jobs() == 1  # the session ended: the worker is gone
+        worker_pid = worker_session.info.backend_pid
+    # The session ended: the worker is gone once its server process has exited, which on a busy machine
+    # comes a moment after the client closed the connection.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:  # the activity view is read once per transaction unless cleared
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [worker_pid])
+            if cursor.fetchone() is None:
+                break
+        time.sleep(0.05)
+    assert tasks.sweep_abandoned_jobs() == 1
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
