@@ -10,6 +10,9 @@ per transaction:
 - a row that did not change keeps its version and time;
 - where the writer set the version itself (the optimistic lock of core.models.Versioned and core.versioning.
   claim write `expected + 1`), the trigger leaves it, and likewise a time the writer set;
+- a figure derived from other records and written inside `derived_write()` (a facility's 在托人数 from its
+  monthly reports) moves `updated_at` but not `version`: the version is the token an edit form, an API client
+  or a pending change holds, and a report filed meanwhile is no edit of the record they are working on;
 - a row already written earlier in the same transaction (its current tuple was created by this transaction,
   a savepoint included) is not touched again: a service that claims the version and then saves, or saves a
   facility and then its units, gives one version per change, as the API answered it.
@@ -18,8 +21,10 @@ The benchmark's bulk loader disables user triggers while it copies rows in, as i
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.apps import apps
-from django.db import connections
+from django.db import connections, transaction
 from pghistory.models import Event
 
 # PostgreSQL fires a table's BEFORE triggers in the order of their names: this one must see the row as the
@@ -63,7 +68,8 @@ BEGIN
     -- TG_ARGV[0]: which of the two columns the table has ('version', 'updated_at' or 'both'); the nested
     -- IFs keep PL/pgSQL from preparing a reference to a column the table does not have.
     IF TG_ARGV[0] IN ('version', 'both') THEN
-        IF NEW.version = OLD.version THEN
+        IF NEW.version = OLD.version
+           AND current_setting('tuoyu.derived_write', true) IS DISTINCT FROM 'on' THEN
             NEW.version := OLD.version + 1;
         END IF;
     END IF;
@@ -75,6 +81,20 @@ BEGIN
     RETURN NEW;
 END $$;
 """
+
+
+@contextmanager
+def derived_write(using: str = "default"):
+    """The writes inside the block store figures derived from other records: they keep the rows' versions.
+    (A transaction-local setting the trigger reads; an error inside rolls the block back, and the setting
+    with it.)"""
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('tuoyu.derived_write', 'on', true)")
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('tuoyu.derived_write', 'off', true)")
 
 
 def touched_tables() -> dict[str, str]:

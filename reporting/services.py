@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import access
+from core import access, touch
 from core.access import Action
 from core.errors import NotAllowed, ServiceError, validated
 from core.formatting import listing
@@ -124,11 +124,12 @@ def enrolment_report_save(
 
 def sync_enrolled_children(facility: Facility) -> None:
     """The facility's "在托人数" is its latest report's total (recorded in its history like any change).
-    Written without touching the facility's version: it is not an edit of the record an operator or a
-    pending change is working on."""
+    Written as a derived figure (core.touch): its updated_at moves, its version does not — it is not an
+    edit of the record an operator or a pending change is working on."""
     latest = facility.enrolment_reports.order_by("-month").values_list("enrolled", flat=True).first()
     if latest is not None and latest != facility.enrolled_children:
-        Facility.objects.filter(pk=facility.pk).update(enrolled_children=latest)
+        with touch.derived_write():
+            Facility.objects.filter(pk=facility.pk).update(enrolled_children=latest)
         facility.enrolled_children = latest
 
 

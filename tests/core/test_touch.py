@@ -2,13 +2,18 @@
 workflow's QuerySet.update(), another trigger, raw SQL — gives it a new version and time, once per
 transaction, and a writer that sets the version itself (the optimistic lock) is not bumped twice."""
 
+import datetime
+
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from core import touch
 from facilities import services
 from facilities.models import ClassTypeRule, ClassUnit, Facility
 from facilities.services import UnitInput
+from reporting.models import EnrolmentReport
+from reporting.services import sync_enrolled_children
 from subsidies.models import Fund
 from tests.facilities.test_workflow import form_data
 from tests.factories import FacilityFactory, FundFactory
@@ -57,6 +62,16 @@ def test_any_write_outside_the_optimistic_lock_gives_a_new_version_and_time(town
     ClassUnit.objects.filter(facility=facility).update(classes=2)
     assert Facility.objects.get(pk=facility.pk).total_slots == 30
     assert stored(Facility, facility.pk)[0] == before[0] + 1 and stored(Facility, facility.pk)[1] > before[1]
+
+    # a derived figure (在托人数 from the latest monthly report) moves the time, not the version an edit
+    # form or a pending change holds
+    before = stored(Facility, facility.pk)
+    EnrolmentReport.objects.create(
+        facility=facility, month=datetime.date(2026, 1, 1), submitted_at=timezone.now(), enrolled=12
+    )
+    sync_enrolled_children(facility)
+    assert Facility.objects.get(pk=facility.pk).enrolled_children == 12
+    assert stored(Facility, facility.pk)[0] == before[0] and stored(Facility, facility.pk)[1] > before[1]
 
     # raw SQL, on another table
     fund = FundFactory()
