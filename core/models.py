@@ -11,6 +11,8 @@ context records it for the history; a command or a background job leaves it empt
 import pghistory
 from django.conf import settings
 from django.db import models, router, transaction
+from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.access import ScopedManager, ScopedQuerySet
@@ -23,8 +25,20 @@ __all__ = [
     "TimeStampedModel",
     "Versioned",
     "VersionedModel",
+    "choice_check",
     "tracked",
 ]
+
+
+def choice_check(field: str, choices, name: str, *, blank: bool = False) -> models.CheckConstraint:
+    """A CHECK constraint that holds `field` to its choices in the database too (raw SQL, the admin, bulk
+    writes): a value outside them, such as "Z", is refused by PostgreSQL. `blank`: "" is allowed too."""
+    values = [value for value, _label in choices]
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": values + ([""] if blank else [])}),
+        name=name,
+        violation_error_message=format_lazy("{}（{}）", _("只能取给定选项之一"), field),
+    )
 
 
 def tracked():

@@ -63,16 +63,6 @@ def current_files(facility: Facility) -> dict[str, MaterialFile]:
     }
 
 
-def proposed_files(facility: Facility) -> dict[str, MaterialFile]:
-    """item → the file an operator proposed for a filed facility, waiting for the district's decision."""
-    return {
-        f.item: f
-        for f in MaterialFile.objects.filter(
-            facility=facility, state=MaterialFile.State.PROPOSED
-        ).select_related("uploaded_by", "change")
-    }
-
-
 def check_upload(upload) -> tuple[str, str]:
     """The extension and content type of an acceptable upload; a RegistryError (field `file`) otherwise.
     The type is checked twice: by the file name's extension and by the first bytes of the content."""
@@ -192,12 +182,9 @@ def _propose_material(user, facility: Facility, item: str, upload, content_type:
     )
     material.file.save(upload.name, upload, save=False)
     material.save()
-    amended = change.amended
     change.data = {**change.data, "materials": {**proposed, item: material.pk}}
     change.save()
-    change.amended = amended
     material.held = True
-    material.change = change
     return material
 
 

@@ -40,11 +40,26 @@ class DistrictWritesMixin(ScopedAdminMixin):
 
 
 class FundPlanInline(ScopedInlineMixin, admin.TabularInline):
+    """Shown, not written: the plan is saved on its page (/subsidies/funds/<id>/plan/) through
+    services.fund_plan_save, which keeps it cumulative, within the allocation and all-or-nothing."""
+
     model = FundPlanMonth
     extra = 0
     fields = ["month", "planned_cumulative"]
+    readonly_fields = fields
+    can_delete = False
 
     view_action = Action.DASHBOARD
+    write_action = None
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Fund)
@@ -90,7 +105,7 @@ class FundAdmin(DistrictWritesMixin, admin.ModelAdmin):
 # The program form's fields, in the admin's order (seed_key is read-only there).
 PROGRAM_FIELDSETS = [
     (None, {"fields": ["district", "year", "kind", "name", "fund", "seed_key"]}),
-    (_("计算规则"), {"fields": ["basis", "rate"]}),
+    (_("计算规则"), {"fields": ["basis", "rate", "per_child_figure"]}),
     (
         _("申请条件"),
         {"fields": ["requires_filed", "requires_operating", "requires_inclusive", "allowed_kinds"]},

@@ -39,12 +39,11 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager, ScopedQuerySet
 from core.formatting import listing
-from core.models import Versioned, VersionedModel, tracked
+from core.models import Versioned, VersionedModel, choice_check, tracked
 from facilities.models import Facility
 from targets.models import Region, ReportedFigure, SourceDocument
 
@@ -60,18 +59,6 @@ def approximate_display(value: Decimal | None, comparator: str, unit: str) -> st
         return "—"
     prefix = "" if comparator == Comparator.EQ else f"{Comparator(comparator).label} "
     return f"{prefix}{value.normalize():,f} {unit}"
-
-
-def choice_check(field: str, choices, name: str, *, blank: bool = False) -> models.CheckConstraint:
-    """A CHECK constraint that holds `field` to its choices in the database too (raw SQL, the admin,
-    bulk writes): a value outside them, such as "Z", is refused by PostgreSQL."""
-    values = [value for value, _label in choices]
-    condition = Q(**{f"{field}__in": values + ([""] if blank else [])})
-    return models.CheckConstraint(
-        condition=condition,
-        name=name,
-        violation_error_message=format_lazy("{}（{}）", _("只能取给定选项之一"), field),
-    )
 
 
 # ---------------------------------------------------------------- funds

@@ -209,21 +209,39 @@ class DistrictRuleAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(GradingWeight)
 class GradingWeightAdmin(DistrictRuleAdmin):
-    list_display = ["key", "subject", "value", "district", "note", "updated_at"]
+    list_display = [
+        "key",
+        "subject",
+        "value",
+        "district",
+        "effective_from",
+        "effective_to",
+        "note",
+        "updated_at",
+    ]
     list_filter = ["key", ("district", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["key", "subject", "note"]
     list_select_related = ["district"]
-    fields = ["district", "key", "subject", "value", "note"]
+    # The row's own start date goes to the service, so a dated row is the one changed (not today's)
+    fields = ["district", "key", "subject", "value", "note", "effective_from"]
     save_service = staticmethod(services.grading_weight_set)
     save_fields = fields
 
 
 @admin.register(GradeMatrixCell)
 class GradeMatrixCellAdmin(DistrictRuleAdmin):
-    list_display = ["risk_level", "credit_level", "grade", "district", "note"]
+    list_display = [
+        "risk_level",
+        "credit_level",
+        "grade",
+        "district",
+        "effective_from",
+        "effective_to",
+        "note",
+    ]
     list_filter = ["risk_level", "credit_level", ("district", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["district"]
-    fields = ["district", "risk_level", "credit_level", "grade", "note"]
+    fields = ["district", "risk_level", "credit_level", "grade", "note", "effective_from"]
     save_service = staticmethod(services.grade_matrix_set)
     save_fields = fields
 

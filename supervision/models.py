@@ -16,25 +16,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedManager, ScopedQuerySet
-from core.models import Versioned, VersionedModel, tracked
+from core.models import Versioned, VersionedModel, choice_check, tracked
 from core.privacy import Privacy
 from facilities.models import Facility
 from targets.models import Region, SourceDocument
-
-
-def choice_check(field: str, choices, name: str, *, blank: bool = False) -> models.CheckConstraint:
-    """A CHECK constraint that holds `field` to its choices in the database too (raw SQL, the admin, bulk
-    writes): a value outside them, such as "Z", is refused by PostgreSQL (as subsidies.models does)."""
-    return models.CheckConstraint(
-        condition=Q(**{f"{field}__in": [value for value, _label in choices] + ([""] if blank else [])}),
-        name=name,
-        violation_error_message=format_lazy("{}（{}）", _("只能取给定选项之一"), field),
-    )
-
 
 # ---------------------------------------------------------------- inspections
 

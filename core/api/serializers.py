@@ -145,7 +145,7 @@ def _read_plan(serializer) -> list[tuple]:
             and type(field).get_attribute in (Field.get_attribute, RelatedField.get_attribute)
             and not (isinstance(field, RelatedField) and field.use_pk_only_optimization())
         )
-        blank_as_null = blank_choices and isinstance(field, serializers.ChoiceField) and field.allow_null
+        blank_as_null = blank_choices and _blank_as_null(field)
         plan.append((field.field_name, field, tuple(field.source_attrs) if plain else None, blank_as_null))
     return plan
 
@@ -164,9 +164,14 @@ class BlankChoicesAsNullMixin:
     def to_representation(self, instance):
         data = super().to_representation(instance)
         for name, field in self.fields.items():
-            if data.get(name) == "" and isinstance(field, serializers.ChoiceField) and field.allow_null:
+            if data.get(name) == "" and _blank_as_null(field):
                 data[name] = None
         return data
+
+
+def _blank_as_null(field) -> bool:
+    """A choice field that may be null: its blank ("") is answered as null (BlankChoicesAsNullMixin)."""
+    return isinstance(field, serializers.ChoiceField) and field.allow_null
 
 
 # A record of one facility (an application, a finding, …): the facility's name, district and town beside its

@@ -117,7 +117,9 @@ def attach_units(facility: Facility, class_types: dict) -> None:
     units = []
     for row in facility.__dict__.pop("units_json", None) or ():
         key = (row["code"], row["name"])
-        class_type = class_types.get(key) or class_types.setdefault(key, ClassTypeRow(*key))
+        class_type = class_types.get(key)
+        if class_type is None:
+            class_type = class_types[key] = ClassTypeRow(*key)
         units.append(UnitRow(class_type, row["classes"], row["children_per_class"]))
     facility._prefetched_objects_cache = {"units": units}
 

@@ -251,5 +251,6 @@ class IndicatorStatsView(StatsView):
             "stats/indicators",
             {"district": district.code, "year": year},
             lambda: CachedBody(IndicatorsSerializer(selectors.indicators(district, year)).data),
+            state=district.statistics_state,  # read with the district (_region)
         )
         return self.conditional(data)
