@@ -89,6 +89,15 @@ def event_model(model: type[models.Model]):
     return None
 
 
+def changed_at(queryset: models.QuerySet) -> datetime.datetime | None:
+    """The newest change among the rows of `queryset` and in its model's history events (a deletion too):
+    a Last-Modified that moves when a row is deleted."""
+    newest = queryset.aggregate(at=models.Max("updated_at"))["at"]
+    events = event_model(queryset.model)
+    recorded = events.objects.aggregate(at=models.Max("pgh_created_at"))["at"] if events is not None else None
+    return max((t for t in (newest, recorded) if t is not None), default=None)
+
+
 def sources_for(
     obj: models.Model, *, depth: int = 2, leave_out: frozenset[str] = frozenset()
 ) -> list[Source]:

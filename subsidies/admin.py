@@ -39,7 +39,7 @@ class DistrictWritesMixin(ScopedAdminMixin):
 # ---------------------------------------------------------------- funds
 
 
-class FundPlanInline(ScopedInlineMixin, admin.TabularInline):
+class FundPlanInline(ReadOnlyAdminMixin, ScopedInlineMixin, admin.TabularInline):
     """Shown, not written: the plan is saved on its page (/subsidies/funds/<id>/plan/) through
     services.fund_plan_save, which keeps it cumulative, within the allocation and all-or-nothing."""
 
@@ -47,19 +47,8 @@ class FundPlanInline(ScopedInlineMixin, admin.TabularInline):
     extra = 0
     fields = ["month", "planned_cumulative"]
     readonly_fields = fields
-    can_delete = False
 
     view_action = Action.DASHBOARD
-    write_action = None
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Fund)

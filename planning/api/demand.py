@@ -19,8 +19,6 @@ import datetime
 import io
 from decimal import Decimal
 
-from django.apps import apps
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +33,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import spreadsheets
+from core import history, spreadsheets
 from core.access import Action
 from core.api.conditional import PARAMETERS as CONDITIONAL_PARAMETERS
 from core.api.conditional import ConditionalGetMixin
@@ -202,12 +200,7 @@ class TownDemandXLSXRenderer(XLSXRenderer):
 
 def scenarios_changed_at() -> datetime.datetime | None:
     """The newest change of any demand scenario, deletions included (its history events)."""
-    times = [DemandScenario.objects.aggregate(t=Max("updated_at"))["t"]]
-    for model in apps.get_models():
-        if getattr(model, "pgh_tracked_model", None) is DemandScenario and hasattr(model, "pgh_obj"):
-            times.append(model.objects.aggregate(t=Max("pgh_created_at"))["t"])
-    known = [t for t in times if t is not None]
-    return max(known) if known else None
+    return history.changed_at(DemandScenario.objects.all())
 
 
 # ------------------------------------------------------------------------------------------------- the view

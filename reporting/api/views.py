@@ -5,13 +5,12 @@ is on the portal pages."""
 
 from __future__ import annotations
 
-from django.db.models import Max
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 
-from core import access
+from core import access, history
 from core.access import Action
 from core.api.conditional import ConditionalGetMixin
 from core.api.views import (
@@ -22,7 +21,6 @@ from core.api.views import (
     item_schema,
     list_schema,
 )
-from core.history import event_model
 from facilities.models import Facility
 from reporting import services
 from reporting.api.serializers import (
@@ -128,7 +126,4 @@ class PeriodReportViewSet(
         return PeriodReportDetailSerializer if self.action == "retrieve" else PeriodReportSerializer
 
     def last_modified(self):
-        newest = self.filter_queryset(self.get_queryset()).aggregate(at=Max("updated_at"))["at"]
-        events = event_model(PeriodReport)
-        recorded = events.objects.aggregate(at=Max("pgh_created_at"))["at"] if events is not None else None
-        return max((t for t in (newest, recorded) if t is not None), default=None)
+        return history.changed_at(self.filter_queryset(self.get_queryset()))
