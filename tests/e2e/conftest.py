@@ -5,6 +5,7 @@ artifacts/screenshots/ (git-ignored) so a person can look at what the pages look
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -102,3 +103,8 @@ def shot(page, name: str, full_page: bool = True) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+# Where signing out lands: the home page or the sign-in page. The whole path is matched: a pattern ending in
+# "/" alone would match the page signed out from (…/registry/42/) before the sign-out has happened.
+SIGNED_OUT = re.compile(r"://[^/]+/(accounts/login/)?$")

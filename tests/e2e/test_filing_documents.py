@@ -9,7 +9,7 @@ import pytest
 
 from facilities.models import ChecklistItem, Facility, FilingDocument, MaterialFile, RoleAssignment
 from targets.models import Region
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import SIGNED_OUT, shot
 from tests.factories import MINIMAL_PDF, FacilityFactory, UserFactory, add_unit, grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,7 +27,7 @@ def log_in(page, base, username):
 
 def log_out(page):
     page.click("form[action='/accounts/logout/'] button")
-    page.wait_for_url(re.compile(r"/(accounts/login/)?$"))
+    page.wait_for_url(SIGNED_OUT)
 
 
 def upload(page, item, name, content, mime="application/pdf"):

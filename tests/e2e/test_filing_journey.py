@@ -7,7 +7,7 @@ import pytest
 
 from facilities.models import ChecklistItem, Facility, RoleAssignment
 from targets.models import Region
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import SIGNED_OUT, shot
 from tests.factories import MINIMAL_PDF, FacilityFactory, UserFactory, add_unit, grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,7 +29,7 @@ def log_out_on_a_phone(page):
     """The user menu is inside the collapsed navigation bar on a phone: open it first."""
     page.click(".navbar-toggler")
     log_out(page)
-    page.wait_for_url(re.compile(r"/(accounts/login/)?$"))
+    page.wait_for_url(SIGNED_OUT)
 
 
 def phone_overflow(page) -> int:
