@@ -1,8 +1,9 @@
 """Assertions the API tests share: the one error body, the ids of a list page, downloads, who reads what,
-what each role's write answers, and the cost of a list page."""
+what each role's write answers, the cost of a list page, and that a page loads nothing from elsewhere."""
 
 import csv
 import io
+import re
 
 import openpyxl
 from django.db import connection
@@ -100,3 +101,13 @@ def assert_page_cost_is_constant(api, url, budget):
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
     assert counts[1] <= budget, counts
+
+
+ASSET_ADDRESS = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)=["']([^"']*)["']""", re.I)
+
+
+def off_site_assets(html: str) -> list[str]:
+    """Scripts, styles, images and frames the page would load from another host (the portal runs on an
+    intranet: everything comes from static/). Reads the addresses, not the text, so a random token that
+    happens to spell "cdn" is not a finding."""
+    return [url for url in ASSET_ADDRESS.findall(html) if re.match(r"(?i)^(?:[a-z][a-z0-9+.-]*:)?//", url)]

@@ -7,9 +7,12 @@ artifacts/screenshots/ (git-ignored) so a person can look at what the pages look
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
 
 from ops.seed import seed_all
 from tests.factories import UserFactory
@@ -34,7 +37,6 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(f"Chromium not found at {CHROMIUM}; .ci/run installs Debian's chromium package.")
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
-    from playwright.sync_api import sync_playwright
 
     # Django's ORM refuses to run inside Playwright's event loop unless told the test is synchronous.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -42,6 +44,24 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports where every open page was, and leaves a screenshot of each
+    (artifacts/screenshots/FAILED-…): a timeout alone says neither."""
+    report = yield
+    browser = item.funcargs.get("browser") if report.when == "call" and report.failed else None
+    if browser is not None:
+        lines = []
+        for number, open_page in enumerate(p for context in browser.contexts for p in context.pages):
+            lines.append(f"page {number}: {open_page.url}")
+            try:
+                shot(open_page, f"FAILED-{item.name}-{number}")
+            except Exception as error:  # a page that cannot be captured still has its address listed
+                lines.append(f"  (no screenshot: {error})")
+        report.sections.append(("open pages", "\n".join(lines)))
+    return report
 
 
 @pytest.fixture
@@ -76,12 +96,37 @@ def chief_base(page, live_server, chief):
 
 
 def log_in(page, base, username):
-    """Through the login form, with tests.factories.UserFactory's password."""
+    """Through the sign-in form, with tests.factories.UserFactory's password; returns once the browser has
+    landed on the page after signing in (so the next step never races the sign-in)."""
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "pw-for-tests-only")
-    page.click("button[type=submit]")
+    with landing(page, f"signing in as {username}", lambda url: "/accounts/login/" not in url):
+        page.click("main button[type=submit]")
+
+
+def log_out(page):
+    """Through the sign-out button, opening the collapsed navigation bar first on a phone; returns once the
+    browser has landed signed out. Waits for the page's scripts first: a toggler clicked before Bootstrap has
+    loaded does nothing."""
     page.wait_for_load_state()
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    with landing(page, "signing out", SIGNED_OUT):
+        page.click("form[action='/accounts/logout/'] button")
+
+
+@contextmanager
+def landing(page, what, url):
+    """Wait for the navigation the block starts to land on `url`; when it does not, fail with where the
+    browser is and what the page says (a bare timeout in CI says neither)."""
+    try:
+        with page.expect_navigation(url=url):
+            yield
+    except PlaywrightTimeout as error:
+        text = page.locator("main").inner_text(timeout=2_000) if page.locator("main").count() else ""
+        raise AssertionError(f"{what}: still at {page.url} — {' '.join(text.split())[:400]}") from error
 
 
 def wait_for_charts(page, count):

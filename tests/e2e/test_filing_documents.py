@@ -3,31 +3,16 @@ district official returns one material with a reason (a printable notice); the o
 submits again; the official acknowledges (a printable receipt) and approves over an open rule flag, with
 confirmation. Screenshots at 1400 and 390 px."""
 
-import re
-
 import pytest
 
 from facilities.models import ChecklistItem, Facility, FilingDocument, MaterialFile, RoleAssignment
 from targets.models import Region
-from tests.e2e.conftest import SIGNED_OUT, shot
+from tests.e2e.conftest import log_in, log_out, shot
 from tests.factories import MINIMAL_PDF, FacilityFactory, UserFactory, add_unit, grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NEEDED = [item for item in ChecklistItem.Item.values if item != "food_licence"]
-
-
-def log_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/registry/"))
-
-
-def log_out(page):
-    page.click("form[action='/accounts/logout/'] button")
-    page.wait_for_url(SIGNED_OUT)
 
 
 def upload(page, item, name, content, mime="application/pdf"):

@@ -1,35 +1,14 @@
 """The operator's path end to end in a real browser: log in → edit → submit → an official approves →
 the public directory shows the facility with its filing number."""
 
-import re
-
 import pytest
 
 from facilities.models import ChecklistItem, Facility, RoleAssignment
 from targets.models import Region
-from tests.e2e.conftest import SIGNED_OUT, shot
+from tests.e2e.conftest import log_in, log_out, shot
 from tests.factories import MINIMAL_PDF, FacilityFactory, UserFactory, add_unit, grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/registry/"))
-
-
-def log_out(page):
-    page.click("form[action='/accounts/logout/'] button")
-
-
-def log_out_on_a_phone(page):
-    """The user menu is inside the collapsed navigation bar on a phone: open it first."""
-    page.click(".navbar-toggler")
-    log_out(page)
-    page.wait_for_url(SIGNED_OUT)
 
 
 def phone_overflow(page) -> int:
@@ -130,7 +109,7 @@ def test_operator_files_official_approves_public_sees(page, browser, live_server
     shot(mobile, "registry-edit-pending-phone")
     mobile.click("#facility-form button[type=submit]")
     mobile.wait_for_selector("text=已修改待审核的变更申请")
-    log_out_on_a_phone(mobile)
+    log_out(mobile)
 
     log_in(mobile, base, "daxing")
     mobile.goto(f"{base}/registry/reviews/")
@@ -142,7 +121,7 @@ def test_operator_files_official_approves_public_sees(page, browser, live_server
     mobile.fill("#id_reason", "收费调整须先公示一个月")
     mobile.click("text=驳回")
     mobile.wait_for_selector("text=申请已驳回")
-    log_out_on_a_phone(mobile)
+    log_out(mobile)
 
     log_in(mobile, base, "yangguang")
     assert phone_overflow(mobile) <= 0  # the registry list, as stacked cards

@@ -20,6 +20,7 @@ from planning import tasks
 from planning.models import ImportJob
 from targets.models import Region, SlotTarget, SourceDocument
 from tests.factories import FacilityFactory, UserFactory, add_unit
+from tests.helpers import off_site_assets
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.planning.import_urls_for_tests")]
 Role = RoleAssignment.Role
@@ -754,7 +755,7 @@ def test_a_queued_job_page_polls_its_progress(client_dx, daxing, official):
     )
     page = client_dx.get(reverse("imports:job", args=["110115", job.pk])).content.decode()
     assert f'data-import-status-url="{reverse("imports:job_status", args=["110115", job.pk])}"' in page
-    assert "js/import_progress.js" in page and "cdn" not in page.lower()
+    assert "js/import_progress.js" in page and off_site_assets(page) == []
     data = client_dx.get(reverse("imports:job_status", args=["110115", job.pk])).json()
     assert (data["status"], data["finished"], data["percent"]) == ("queued", False, 0)
     # the worker picks it up later
