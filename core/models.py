@@ -3,6 +3,7 @@
     TimeStampedModel   created and updated: when and by whom
     VersionedModel     the same, plus a version that no stale save can overwrite (core.versioning)
     Versioned          the version alone, for records without the who/when columns
+    DataVersion        the database-kept version of a body of data that caches key on (core.data_version)
 
 "By whom" is the person the request acts for — a browser session or an API token — as pghistory's request
 context records it for the history; a command or a background job leaves it empty.
@@ -19,6 +20,7 @@ from core.access import ScopedManager, ScopedQuerySet
 from core.versioning import StaleVersion, acting_user_id
 
 __all__ = [
+    "DataVersion",
     "ScopedManager",
     "ScopedQuerySet",
     "StaleVersion",
@@ -133,3 +135,18 @@ class VersionedModel(Versioned, TimeStampedModel):
 
     class Meta:
         abstract = True
+
+
+class DataVersion(models.Model):
+    """The version of one named body of data (the registry, …), set by the database when a transaction that
+    wrote any of its tables commits (core.data_version); caches are keyed by it. Never edited by hand."""
+
+    name = models.CharField(_("数据"), max_length=40, primary_key=True)
+    value = models.BigIntegerField(_("版本"))
+
+    class Meta:
+        verbose_name = _("数据版本")
+        verbose_name_plural = _("数据版本")
+
+    def __str__(self):
+        return f"{self.name}: {self.value}"

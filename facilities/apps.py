@@ -9,4 +9,8 @@ class FacilitiesConfig(AppConfig):
     verbose_name = _("托育机构")
 
     def ready(self):
+        from core import data_version
         from facilities import signals  # noqa: F401  (connects the delete hook)
+        from facilities.models import REGISTRY, REGISTRY_TABLES
+
+        data_version.register(REGISTRY, REGISTRY_TABLES)  # cached list pages key on it

@@ -27,6 +27,25 @@ from core.models import TimeStampedModel, Versioned, VersionedModel, tracked
 from core.privacy import Privacy
 from targets.models import Region, SourceDocument
 
+# The registry as its lists read it (core.data_version): every table a query of the facility list reads, for
+# any caller and filter (a test holds the list to it). A committed write to any of them gives the registry a
+# new version, and list pages cached under the old one are never served again.
+REGISTRY = "registry"
+REGISTRY_TABLES = (
+    "facilities_facility",
+    "facilities_classunit",
+    "facilities_classtyperule",
+    "facilities_staffmember",
+    "facilities_certificate",
+    "facilities_rulesetting",
+    "facilities_calendarday",
+    "facilities_pendingchange",
+    "facilities_authorization",
+    "facilities_roleassignment",
+    "facilities_statuschange",
+    "targets_region",
+)
+
 # ---------------------------------------------------------------- national rules as data
 
 

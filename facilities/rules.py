@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -132,17 +134,38 @@ SELECT concat_ws('|',
 _kept: dict = {"signature": None, "values": {}}
 
 
-def _signature() -> str:
+_known = threading.local()
+
+
+def signature_sql() -> str:
     connection = connections[router.db_for_read(RuleSetting)]
     quote = connection.ops.quote_name
-    sql = SIGNATURE_SQL.format(
+    return SIGNATURE_SQL.format(
         settings=quote(RuleSetting._meta.db_table),
         types=quote(ClassTypeRule._meta.db_table),
         calendar=quote(CalendarDay._meta.db_table),
     )
+
+
+def _signature() -> str:
+    known = getattr(_known, "signature", None)
+    if known is not None:
+        return known
+    connection = connections[router.db_for_read(RuleSetting)]
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(signature_sql())
         return cursor.fetchone()[0] or ""
+
+
+@contextmanager
+def signature_known(signature: str):
+    """Inside the block KeptRules uses `signature`, read by the caller in a statement of its own
+    (facilities.api.views reads it with the registry's data version) instead of reading it again."""
+    _known.signature = signature
+    try:
+        yield
+    finally:
+        _known.signature = None
 
 
 class KeptRules:

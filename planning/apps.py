@@ -8,3 +8,9 @@ class PlanningConfig(AppConfig):
 
     name = "planning"
     verbose_name = _("托位规划")
+
+    def ready(self):
+        from core import data_version
+        from planning.models import STATISTICS, STATISTICS_SOURCE_TABLES
+
+        data_version.register(STATISTICS, STATISTICS_SOURCE_TABLES)  # the statistics cache keys on it

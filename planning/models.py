@@ -174,10 +174,10 @@ class ImportJob(TimeStampedModel):
         return f"{self.get_kind_display()} {self.file_name} {self.get_status_display()}"
 
 
-# Every table the published statistics read (stats/slots, stats/indicators). A statement-level trigger on
-# each (migration 0002) sets StatisticsVersion to a fresh sequence number in the writing transaction, so
-# any committed change to any of them gives the statistics a new version; caches are keyed by it
+# Every table the published statistics read (stats/slots, stats/indicators): a committed write to any of
+# them gives the statistics a new data version (core.data_version), which the statistics cache keys on
 # (planning/stats_cache.py).
+STATISTICS = "statistics"
 STATISTICS_SOURCE_TABLES = (
     "facilities_facility",
     "facilities_classunit",
@@ -194,19 +194,6 @@ STATISTICS_SOURCE_TABLES = (
     "subsidies_project",
     "subsidies_milestone",
 )
-
-
-class StatisticsVersion(models.Model):
-    """One row, set by the database to a never-reused number on every write to a table the statistics read."""
-
-    value = models.BigIntegerField(_("版本"), default=0)
-
-    class Meta:
-        verbose_name = _("统计数据版本")
-        verbose_name_plural = _("统计数据版本")
-
-    def __str__(self):
-        return str(self.value)
 
 
 # ---------------------------------------------------------------- the statistics summary

@@ -29,3 +29,9 @@ class ReportingConfig(AppConfig):
         from reporting.models import PeriodReport
 
         changes.register(changes.Feed("period_report", PeriodReport, "api-period-report-detail"))
+        # the facility list's over-enrolment flag reads the monthly reports: its cache must follow them
+        from core import data_version
+        from facilities.models import REGISTRY
+        from reporting.models import EnrolmentLine, EnrolmentReport
+
+        data_version.register(REGISTRY, (EnrolmentReport._meta.db_table, EnrolmentLine._meta.db_table))

@@ -270,6 +270,10 @@ if env_bool("DEMO", False) and not DATABASES["default"]["NAME"].endswith("_demo"
 DEMO_DATABASE = DATABASES["default"]["NAME"].endswith("_demo")
 STATISTICS_COUNT_SYNTHETIC = DEMO_DATABASE
 
+# API list pages kept per process while the data they read has not changed (core.api.views.CachedListMixin):
+# how many; 0 reads every page from the database.
+API_LIST_CACHE_ENTRIES = env_int("API_LIST_CACHE_ENTRIES", 256)
+
 # Parallel test runs on one server need distinct test databases (default: test_<NAME>).
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}

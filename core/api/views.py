@@ -9,13 +9,18 @@ the view: core.api.exceptions turns core.errors into the API's one error body (4
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
+from django.db import router
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
-from core import access
+from core import access, data_version
 from core.api.permissions import TokenScope
 from core.api.schema import ErrorResponseSerializer
 from core.versioning import expected_version
@@ -72,6 +77,70 @@ def item_schema(serializer, summary, parameter=None, errors=READ_ERRORS, descrip
         parameters=[parameter] if parameter else None,
         responses={200: serializer, **errors},
     )
+
+
+class CachedListMixin:
+    """List pages answered from this process's cache while the data they read has not changed.
+
+    `list_data_version` names the body of data (core.data_version) whose tables every query of the list reads
+    — a test holds the list to it. The key is that data's version, the day (rules compare dates with today),
+    the caller (user, superuser or not, the token and the grant it is bound to: scopes follow role
+    assignments, which are among the tables), the address asked for (path, every parameter, host and scheme:
+    the page links are absolute), the format and the language. A request whose version cannot be read —
+    its transaction wrote something, or the data has no version yet — is answered live and not kept.
+    Only what the view answers is kept (status 200, its data); headers are added afresh by the framework."""
+
+    list_data_version: str = ""
+    list_cache = data_version.VersionedCache(settings.API_LIST_CACHE_ENTRIES)
+
+    def list_database(self) -> str:
+        """Where the list is read from (a replica, when the router sends reads there): the version is read
+        there too, so that it describes the data read."""
+        return router.db_for_read(self.serializer_class.Meta.model)
+
+    def list_version(self) -> int | None:
+        """The version the page is cached under (a subclass that reads more in the same statement overrides
+        it)."""
+        return data_version.read(self.list_data_version, using=self.list_database())
+
+    def list(self, request, *args, **kwargs):
+        if not self.list_cache.max_entries:  # turned off (API_LIST_CACHE_ENTRIES=0)
+            return self.live_list(request, *args, **kwargs)
+        version = self.list_version()
+        if version is None:
+            return self.live_list(request, *args, **kwargs)
+        key = self.list_cache_key(request, version)
+        data = self.list_cache.get(key)
+        if data is not None:
+            return Response(data)
+        response = self.live_list(request, *args, **kwargs)
+        if response.status_code == status.HTTP_200_OK:
+            self.list_cache.put(key, response.data)
+        return response
+
+    def live_list(self, request, *args, **kwargs):
+        """The page read from the database (a viewset with a list of its own overrides this, not `list`)."""
+        return super().list(request, *args, **kwargs)
+
+    def list_cache_key(self, request, version: int) -> str:
+        user, token = request.user, request.auth
+        parts = (
+            type(self).__qualname__,
+            self.list_data_version,
+            str(version),
+            timezone.localdate().isoformat(),
+            str(getattr(user, "pk", None)),
+            str(getattr(user, "is_superuser", False)),
+            ":".join(str(getattr(token, name, None)) for name in ("pk", "grant_id", "read_only")),
+            request.scheme,
+            request.get_host(),
+            request.path,
+            repr(sorted(request.query_params.lists())),
+            getattr(request.accepted_renderer, "format", "") or "",
+            request.accepted_media_type or "",
+            translation.get_language() or "",
+        )
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 class VersionETagMixin:

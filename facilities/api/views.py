@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import JSONBAgg
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import BooleanField, Case, F, JSONField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import JSONObject
 from django.utils.translation import gettext as _
@@ -28,12 +28,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core import access
+from core import access, data_version
 from core.access import Action
 from core.api import views as api_views
 from core.api.schema import PublicReadSchema
 from core.api.views import WriteStepsMixin, error_doc, id_parameter, item_schema, list_schema
-from facilities import selectors, services
+from facilities import rules, selectors, services
 from facilities.api.serializers import (
     ApproveSerializer,
     FacilityPublicSerializer,
@@ -43,7 +43,7 @@ from facilities.api.serializers import (
     ReasonSerializer,
 )
 from facilities.filtersets import FacilityFilterSet
-from facilities.models import ClassUnit, Facility, PendingChange
+from facilities.models import REGISTRY, ClassUnit, Facility, PendingChange
 
 
 def visible_facilities(user):
@@ -197,6 +197,7 @@ def _workflow_schema(summary, description, request=None):
     ),
 )
 class FacilityViewSet(
+    api_views.CachedListMixin,
     api_views.VersionETagMixin,
     WriteStepsMixin,
     mixins.ListModelMixin,
@@ -208,6 +209,7 @@ class FacilityViewSet(
     schema = PublicReadSchema()
 
     ORDERING = ("district__code", "town__sort_order", "name", "pk")
+    list_data_version = REGISTRY
 
     def get_queryset(self):
         user = self.request.user
@@ -227,11 +229,25 @@ class FacilityViewSet(
             )
         return queryset
 
-    def list(self, request, *args, **kwargs):
+    def list_version(self):
+        """The registry's data version and the rule tables' signature (facilities.rules.KeptRules) in one
+        statement: a page answered from the cache costs this one query beside authentication and
+        throttling."""
+        with connections[self.list_database()].cursor() as cursor:
+            cursor.execute(f"SELECT ({data_version.read_sql(REGISTRY)}), ({rules.signature_sql()})")
+            version, self.rule_signature = cursor.fetchone()
+        return version
+
+    def live_list(self, request, *args, **kwargs):
         """One count (Django leaves the annotations out of it) and one statement for the page: its rows with
         their rule flags, pending change and class units (a JSON array read into the units the serializer
         would have prefetched). PostgreSQL evaluates the flags' sub-queries after ORDER BY … LIMIT, for the
-        page's rows only. The rule tables are read from the process's copy (facilities.rules.KeptRules)."""
+        page's rows only. The rule tables are read from the process's copy (facilities.rules.KeptRules),
+        checked against the signature read with the version."""
+        with rules.signature_known(getattr(self, "rule_signature", None)):
+            return self._live_list(request)
+
+    def _live_list(self, request):
         queryset = self.filter_queryset(self.get_queryset().prefetch_related(None))
         queryset = queryset.annotate(units_json=units_json()).only(*LIST_COLUMNS)
         page = self.paginate_queryset(queryset)
