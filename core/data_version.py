@@ -84,6 +84,18 @@ def read(name: str, using: str = "default") -> int | None:
     return row[0] if row else None
 
 
+def bump(*names: str, using: str = "default") -> None:
+    """Give `names` (every registered one when none are named) a new version: after a load that ran with the
+    tables' triggers off (the benchmark's bulk loader)."""
+    with connections[using].cursor() as cursor:
+        for name in names or sorted(_registered):
+            cursor.execute(
+                f"INSERT INTO {TABLE} (name, value) VALUES (%s, nextval('core_data_version_seq')) "
+                "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+                [name],
+            )
+
+
 def install(using: str = "default") -> dict[str, list[str]]:
     """Create the function and (re)create the triggers on every registered table that exists; returns
     {name: tables}."""
@@ -121,12 +133,15 @@ def on_post_migrate(sender, using="default", **kwargs) -> None:
 
 
 class VersionedCache:
-    """A bounded, thread-safe LRU of one process. Keys carry the data version, so entries are never
-    invalidated, only pushed out."""
+    """A bounded, thread-safe LRU of one process: at most `max_entries` entries and, when `max_bytes` is
+    given, at most that many bytes of the sizes `put` was told. Keys carry the data version, so entries are
+    never invalidated, only pushed out."""
 
-    def __init__(self, max_entries: int):
+    def __init__(self, max_entries: int, max_bytes: int | None = None):
         self.max_entries = max_entries
-        self._entries: OrderedDict[str, object] = OrderedDict()
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: str, default=None):
@@ -134,18 +149,29 @@ class VersionedCache:
             if key not in self._entries:
                 return default
             self._entries.move_to_end(key)
-            return self._entries[key]
+            return self._entries[key][0]
 
-    def put(self, key: str, value) -> None:
+    def put(self, key: str, value, size: int = 0) -> None:
+        if self.max_bytes is not None and size > self.max_bytes:
+            return  # larger than the whole budget: not kept
         with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            if key in self._entries:
+                self._bytes -= self._entries.pop(key)[1]
+            self._entries[key] = (value, size)
+            self._bytes += size
+            while len(self._entries) > self.max_entries or (
+                self.max_bytes is not None and self._bytes > self.max_bytes
+            ):
+                self._bytes -= self._entries.popitem(last=False)[1][1]
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
+
+    @property
+    def size(self) -> int:
+        return self._bytes
 
     def __len__(self) -> int:
         return len(self._entries)

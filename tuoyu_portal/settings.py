@@ -271,8 +271,8 @@ DEMO_DATABASE = DATABASES["default"]["NAME"].endswith("_demo")
 STATISTICS_COUNT_SYNTHETIC = DEMO_DATABASE
 
 # API list pages kept per process while the data they read has not changed (core.api.views.CachedListMixin):
-# how many; 0 reads every page from the database.
-API_LIST_CACHE_ENTRIES = env_int("API_LIST_CACHE_ENTRIES", 256)
+# megabytes of rendered JSON; 0 reads every page from the database.
+API_LIST_CACHE_MB = env_int("API_LIST_CACHE_MB", 32)
 
 # Parallel test runs on one server need distinct test databases (default: test_<NAME>).
 if os.environ.get("TEST_DATABASE_NAME"):

@@ -79,19 +79,34 @@ def item_schema(serializer, summary, parameter=None, errors=READ_ERRORS, descrip
     )
 
 
+class RenderedResponse(Response):
+    """A response whose body was rendered once and kept (CachedListMixin): headers, middleware and throttling
+    apply as to any other; the renderer is not run again."""
+
+    def __init__(self, content: bytes, content_type: str):
+        super().__init__(None, content_type=content_type)
+        self.kept_content = content
+
+    @property
+    def rendered_content(self):
+        self["Content-Type"] = self.content_type
+        return self.kept_content
+
+
 class CachedListMixin:
-    """List pages answered from this process's cache while the data they read has not changed.
+    """JSON list pages answered from this process's memory while the data they read has not changed.
 
     `list_data_version` names the body of data (core.data_version) whose tables every query of the list reads
     — a test holds the list to it. The key is that data's version, the day (rules compare dates with today),
     the caller (user, superuser or not, the token and the grant it is bound to: scopes follow role
     assignments, which are among the tables), the address asked for (path, every parameter, host and scheme:
-    the page links are absolute), the format and the language. A request whose version cannot be read —
-    its transaction wrote something, or the data has no version yet — is answered live and not kept.
-    Only what the view answers is kept (status 200, its data); headers are added afresh by the framework."""
+    the page links are absolute), the media type and the language. A request whose version cannot be read —
+    its transaction wrote something, or the data has no version yet — is answered live and not kept; so are
+    downloads (CSV, XLSX: their About sheet has the time of export). What is kept is the rendered JSON, within
+    API_LIST_CACHE_MB per process (least recently used out first)."""
 
     list_data_version: str = ""
-    list_cache = data_version.VersionedCache(settings.API_LIST_CACHE_ENTRIES)
+    list_cache = data_version.VersionedCache(10_000, max_bytes=settings.API_LIST_CACHE_MB * 1024 * 1024)
 
     def list_database(self) -> str:
         """Where the list is read from (a replica, when the router sends reads there): the version is read
@@ -104,19 +119,26 @@ class CachedListMixin:
         return data_version.read(self.list_data_version, using=self.list_database())
 
     def list(self, request, *args, **kwargs):
-        if not self.list_cache.max_entries:  # turned off (API_LIST_CACHE_ENTRIES=0)
+        renderer = request.accepted_renderer
+        if not self.list_cache.max_bytes or getattr(renderer, "format", None) != "json":
             return self.live_list(request, *args, **kwargs)
         version = self.list_version()
         if version is None:
             return self.live_list(request, *args, **kwargs)
         key = self.list_cache_key(request, version)
-        data = self.list_cache.get(key)
-        if data is not None:
-            return Response(data)
+        kept = self.list_cache.get(key)
+        if kept is not None:
+            return RenderedResponse(*kept)
         response = self.live_list(request, *args, **kwargs)
-        if response.status_code == status.HTTP_200_OK:
-            self.list_cache.put(key, response.data)
-        return response
+        if response.status_code != status.HTTP_200_OK:
+            return response
+        context = {**self.get_renderer_context(), "response": response}
+        content = renderer.render(response.data, request.accepted_media_type, context)
+        content_type = (
+            f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
+        )
+        self.list_cache.put(key, (content, content_type), size=len(content))
+        return RenderedResponse(content, content_type)
 
     def live_list(self, request, *args, **kwargs):
         """The page read from the database (a viewset with a list of its own overrides this, not `list`)."""
@@ -136,7 +158,6 @@ class CachedListMixin:
             request.get_host(),
             request.path,
             repr(sorted(request.query_params.lists())),
-            getattr(request.accepted_renderer, "format", "") or "",
             request.accepted_media_type or "",
             translation.get_language() or "",
         )

@@ -43,6 +43,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
 
+from core import data_version
 from facilities import synthetic as registry_synthetic
 from facilities.models import ClassTypeRule, ClassUnit, Facility, StaffMember
 from planning import summary
@@ -265,8 +266,10 @@ def generate(
             _reset_sequence(model)
     finally:
         _user_triggers(True)
-    # The load ran without the statistics triggers: the summary must be recomputed from scratch.
+    # The load ran without the statistics triggers: the summary must be recomputed from scratch, and every
+    # cache keyed by a data version must see new data.
     summary.invalidate_all()
+    data_version.bump()
     with connection.cursor() as cursor:
         for model in LOADED_MODELS:
             cursor.execute(f'ANALYZE "{model._meta.db_table}"')

@@ -17,7 +17,7 @@ DATABASES.pop("replica", None)
 ROOT_URLCONF = "ops.benchmark.urls"
 STATISTICS_COUNT_SYNTHETIC = True
 # BENCH_LIST_CACHE=off: every list page read from the database (the throughput of pages not yet cached)
-API_LIST_CACHE_ENTRIES = 0 if os.environ.get("BENCH_LIST_CACHE") == "off" else 256
+API_LIST_CACHE_MB = 0 if os.environ.get("BENCH_LIST_CACHE") == "off" else 32
 DEBUG = False
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "127.0.0.1", "localhost", "testserver"]
 SECURE_SSL_REDIRECT = False

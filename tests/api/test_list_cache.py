@@ -177,7 +177,9 @@ def test_an_entry_is_never_served_to_another_caller_format_or_language(api_as, f
     in_full = {pk for pk, row in served(town)[0].items() if "flags" in row}
     assert {pk for pk, row in served(district)[0].items() if "flags" in row} > in_full
     assert {pk for pk, row in served(town)[0].items() if "flags" in row} == in_full
+    kept = len(FacilityViewSet.list_cache)
     assert district.get(LIST, {"format": "csv"})["Content-Type"].startswith("text/csv")
+    assert len(FacilityViewSet.list_cache) == kept  # downloads are not kept (an .xlsx says when it was made)
     assert district.get(LIST)["Content-Type"].startswith("application/json")
     chinese = labels(district.get(LIST, HTTP_ACCEPT_LANGUAGE="zh-hans"))
     english = labels(district.get(LIST, HTTP_ACCEPT_LANGUAGE="en"))
