@@ -29,8 +29,7 @@ from rest_framework import serializers
 
 from core import access
 from core.access import Action
-from core.api.filters import parse_instant
-from core.formatting import listing
+from core.api.filters import parse_instant, refuse_unknown
 from core.history import event_model
 from facilities.api.changes import Feed, Position, events, horizon
 from facilities.models import Facility
@@ -48,13 +47,6 @@ LOCATION_TYPES = {"facility", "jurisdiction"}
 
 def invalid(name: str, message: str) -> serializers.ValidationError:
     return serializers.ValidationError({name: [message]}, code="invalid")
-
-
-def refuse_unknown(params, known: set[str]) -> None:
-    unknown = sorted(set(params) - known)
-    if unknown:
-        message = _("不支持的查询参数。可用参数：%(known)s。") % {"known": listing(sorted(known))}
-        raise serializers.ValidationError({name: [message] for name in unknown}, code="unknown_parameter")
 
 
 def _values(params, name: str) -> list[list[str]]:

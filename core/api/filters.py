@@ -129,10 +129,17 @@ class StrictFilterBackend(DjangoFilterBackend):
         if filterset is not None:
             for name, filter_ in filterset.filters.items():
                 known |= _parameter_names(name, filter_.field)
-        unknown = sorted(set(request.query_params) - known)
-        if unknown:
-            message = _("不支持的查询参数。可用参数：%(known)s。") % {"known": listing(sorted(known))}
-            raise serializers.ValidationError({name: [message] for name in unknown}, code="unknown_parameter")
+        refuse_unknown(request.query_params, known)
+
+
+def refuse_unknown(params, known, shown=None) -> None:
+    """A 400 naming every parameter of `params` outside `known`, listing what may be asked (`shown`: the
+    parameters to list, when some known ones go unsaid) — the one refusal of every API endpoint."""
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        listed = listing(sorted(known if shown is None else shown))
+        message = _("不支持的查询参数。可用参数：%(known)s。") % {"known": listed}
+        raise serializers.ValidationError({name: [message] for name in unknown}, code="unknown_parameter")
 
 
 class StrictFilterExtension(DjangoFilterExtension):

@@ -17,9 +17,9 @@ from rest_framework.views import APIView
 
 from core import access
 from core.access import Action
+from core.api.filters import refuse_unknown
 from core.api.permissions import TokenScope
 from core.api.views import READ_ERRORS, PrivateViewSet, error_doc, item_schema, list_schema
-from core.formatting import listing
 from coverage import selectors
 from coverage.api.serializers import CommunitySerializer, DistrictCoverageSerializer
 from coverage.filtersets import CommunityFilterSet
@@ -61,12 +61,7 @@ class CoverageStatsView(APIView):
     )
     def get(self, request):
         known = {"district", "town", "format"}
-        unknown = sorted(set(request.query_params) - known)
-        if unknown:
-            message = _("不支持的查询参数。可用参数：%(known)s。") % {
-                "known": listing(sorted(known - {"format"}))
-            }
-            raise serializers.ValidationError({name: [message] for name in unknown}, code="unknown_parameter")
+        refuse_unknown(request.query_params, known, shown=known - {"format"})
         query = CoverageQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         code, town_code = query.validated_data["district"], query.validated_data.get("town")

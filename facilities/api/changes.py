@@ -43,9 +43,9 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from core import access
+from core.api.filters import refuse_unknown
 from core.api.permissions import TokenScope
 from core.api.views import LIST_ERRORS
-from core.formatting import listing
 from core.history import event_model
 from facilities.models import Facility
 
@@ -309,12 +309,7 @@ class ChangesView(APIView):
     )
     def get(self, request):
         params = request.query_params
-        unknown = sorted(set(params) - KNOWN_PARAMETERS)
-        if unknown:
-            message = _("不支持的查询参数。可用参数：%(known)s。") % {
-                "known": listing(sorted(KNOWN_PARAMETERS))
-            }
-            raise serializers.ValidationError({name: [message] for name in unknown}, code="unknown_parameter")
+        refuse_unknown(params, KNOWN_PARAMETERS)
         size_text = params.get("page_size") or str(PAGE_SIZE)
         if not size_text.isdigit() or not 1 <= int(size_text) <= MAX_PAGE_SIZE:
             raise serializers.ValidationError(
