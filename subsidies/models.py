@@ -130,10 +130,23 @@ class Fund(VersionedModel):
                 condition=pgtrigger.Condition("OLD.amount_allocated IS DISTINCT FROM NEW.amount_allocated"),
                 func="PERFORM subsidies_fund_within_allocation(NEW.id); RETURN NULL;",
             ),
+            # ... nor below its spending plan (the plan page's rule, held for every writer).
+            pgtrigger.Trigger(
+                name="fund_covers_plan",
+                operation=pgtrigger.Update,
+                when=pgtrigger.After,
+                condition=pgtrigger.Condition("OLD.amount_allocated IS DISTINCT FROM NEW.amount_allocated"),
+                func="PERFORM subsidies_fund_plan_within_allocation(NEW.id); RETURN NULL;",
+            ),
         ]
 
     def __str__(self):
         return f"{self.name}（{self.year}）"
+
+    def planned_total(self) -> tuple[datetime.date, Decimal] | None:
+        """The spending plan's last month and its cumulative amount (what the allocation must cover)."""
+        last = self.plan.order_by("-month").values_list("month", "planned_cumulative").first()
+        return tuple(last) if last else None
 
     def obligations(self) -> Decimal:
         """Approved amounts of granted applications plus aggregates reported as paid from this fund: the
@@ -160,6 +173,16 @@ class Fund(VersionedModel):
                             "下达金额不能低于已承诺和已拨付的 %(floor)s 元（已批准的申请和汇总拨付）。"
                         )
                         % {"floor": f"{floor:,.2f}"}
+                    }
+                )
+            planned = self.planned_total()
+            if planned and self.amount_allocated < planned[1]:
+                raise ValidationError(
+                    {
+                        "amount_allocated": _(
+                            "下达金额不能低于支出计划累计的 %(planned)s 元（%(month)s）：请先修改支出计划。"
+                        )
+                        % {"planned": f"{planned[1]:,.2f}", "month": planned[0].strftime("%Y-%m")}
                     }
                 )
 
@@ -195,6 +218,15 @@ class FundPlanMonth(Versioned):
                 condition=Q(planned_cumulative__gte=0),
                 name="fund_plan_non_negative",
                 violation_error_message=_("计划金额不能为负数。"),
+            ),
+        ]
+        triggers = [
+            # the plan stays within the fund's allocation (Fund's trigger holds the other side)
+            pgtrigger.Trigger(
+                name="fund_plan_within_allocation",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.After,
+                func="PERFORM subsidies_fund_plan_within_allocation(NEW.fund_id); RETURN NULL;",
             ),
         ]
 

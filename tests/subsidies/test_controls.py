@@ -217,6 +217,28 @@ class TestCommitments:
             Fund.objects.filter(pk=fund.pk).update(amount_allocated=Decimal("-1") + Decimal("36000"))
         assert selectors.fund_execution([fund])[0].committed == Decimal("36000.00")
 
+    def test_an_allocation_cannot_go_below_its_spending_plan(self, users, fund):
+        month = timezone.localdate().replace(day=1)
+        Fund.objects.filter(pk=fund.pk).update(amount_allocated=Decimal("100000.00"))
+        FundPlanMonth.objects.create(fund=fund, month=month, planned_cumulative=Decimal("80000.00"))
+        fund.refresh_from_db()
+        with pytest.raises(services.SubsidyError) as refused:
+            services.fund_save(user=users["daxing_official"], fund=fund, amount_allocated=Decimal("79999.99"))
+        message = refused.value.errors["amount_allocated"][0]
+        assert "不能低于支出计划累计的 80,000.00 元" in message and month.strftime("%Y-%m") in message
+        assert Fund.objects.get(pk=fund.pk).amount_allocated == Decimal("100000.00")
+        # the database holds both sides for any writer
+        with pytest.raises(IntegrityError, match="exceeds the allocation"), transaction.atomic():
+            Fund.objects.filter(pk=fund.pk).update(amount_allocated=Decimal("50000.00"))
+        with pytest.raises(IntegrityError, match="exceeds the allocation"), transaction.atomic():
+            FundPlanMonth.objects.create(
+                fund=fund, month=month + datetime.timedelta(days=31), planned_cumulative=Decimal("100000.01")
+            )
+        saved = services.fund_save(
+            user=users["daxing_official"], fund=fund, amount_allocated=Decimal("80000.00")
+        )
+        assert saved.amount_allocated == Decimal("80000.00")
+
     def test_the_fund_page_shows_plan_committed_paid_and_shortfall(self, users, client_as, fund, approved):
         this_month = timezone.localdate().replace(day=1)
         Fund.objects.filter(pk=fund.pk).update(spend_by=this_month + datetime.timedelta(days=200))
