@@ -122,21 +122,17 @@ class Fund(VersionedModel):
             choice_check("source_level", _FundSourceLevel.choices, "fund_source_level_choices"),
         ]
         triggers = [
-            # An allocation never goes below what is committed and reported as spent.
+            # An allocation never goes below what is committed and reported as spent, nor below its spending
+            # plan (the plan page's rule, held for every writer).
             pgtrigger.Trigger(
                 name="fund_covers_commitments",
                 operation=pgtrigger.Update,
                 when=pgtrigger.After,
                 condition=pgtrigger.Condition("OLD.amount_allocated IS DISTINCT FROM NEW.amount_allocated"),
-                func="PERFORM subsidies_fund_within_allocation(NEW.id); RETURN NULL;",
-            ),
-            # ... nor below its spending plan (the plan page's rule, held for every writer).
-            pgtrigger.Trigger(
-                name="fund_covers_plan",
-                operation=pgtrigger.Update,
-                when=pgtrigger.After,
-                condition=pgtrigger.Condition("OLD.amount_allocated IS DISTINCT FROM NEW.amount_allocated"),
-                func="PERFORM subsidies_fund_plan_within_allocation(NEW.id); RETURN NULL;",
+                func=(
+                    "PERFORM subsidies_fund_within_allocation(NEW.id); "
+                    "PERFORM subsidies_fund_plan_within_allocation(NEW.id); RETURN NULL;"
+                ),
             ),
         ]
 

@@ -30,9 +30,13 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(FUNCTION, "DROP FUNCTION IF EXISTS subsidies_fund_plan_within_allocation(bigint);"),
+        pgtrigger.migrations.RemoveTrigger(
+            model_name='fund',
+            name='fund_covers_commitments',
+        ),
         pgtrigger.migrations.AddTrigger(
             model_name='fund',
-            trigger=pgtrigger.compiler.Trigger(name='fund_covers_plan', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.amount_allocated IS DISTINCT FROM NEW.amount_allocated)', func='PERFORM subsidies_fund_plan_within_allocation(NEW.id); RETURN NULL;', hash='819ed1bf91bae71dfac9d8e1d8b0974256a8ca52', operation='UPDATE', pgid='pgtrigger_fund_covers_plan_47d1f', table='subsidies_fund', when='AFTER')),
+            trigger=pgtrigger.compiler.Trigger(name='fund_covers_commitments', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.amount_allocated IS DISTINCT FROM NEW.amount_allocated)', func='PERFORM subsidies_fund_within_allocation(NEW.id); PERFORM subsidies_fund_plan_within_allocation(NEW.id); RETURN NULL;', hash='805d7b4a6702bb2eb2b27f7166e0ba438f840b0c', operation='UPDATE', pgid='pgtrigger_fund_covers_commitments_c35cf', table='subsidies_fund', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
             model_name='fundplanmonth',
