@@ -34,10 +34,11 @@ from accounts import services as account_services
 from accounts.models import ApiToken, PasswordChangeRequired
 from core.access import Role
 from core.formatting import listing
+from core.months import month_start
 from facilities import synthetic
 from facilities.models import ClassUnit, Facility, RoleAssignment
 from reporting import services as reporting_services
-from reporting.models import EnrolmentReport, due_date, month_start
+from reporting.models import EnrolmentReport, due_date
 from reporting.selectors import due_day_for
 from supervision import services as supervision_services
 from supervision.models import Department, Finding, Inspection

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from core.access import Action
 from core.errors import ServiceError
+from core.months import month_start
 from core.spreadsheets import Column, Problem, WorkbookError, choice, date, decimal, integer, read_table, text
 from facilities.models import ClassTypeRule, Facility
 from reporting import services
-from reporting.models import month_start
 from targets.models import Region
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from core.access import Action, Role, Scope, ScopedManager
 from core.formatting import ratio
 from core.models import VersionedModel, tracked
+from core.months import month_end, next_month
 from facilities.models import ClassTypeRule, Facility
 from targets.models import Region
 
@@ -64,18 +65,6 @@ class ReportingSetting(VersionedModel):
 
     def __str__(self):
         return f"{self.district} {self.due_day}"
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def next_month(month: datetime.date) -> datetime.date:
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
-def month_end(month: datetime.date) -> datetime.date:
-    return next_month(month) - datetime.timedelta(days=1)
 
 
 def due_date(month: datetime.date, due_day: int) -> datetime.date:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import ratio
+from core.months import month_end, month_start
 from facilities.models import Facility
 from planning.selectors import UNASSIGNED, counted_facilities, progress_over_years
 from reporting.models import (
@@ -27,8 +28,6 @@ from reporting.models import (
     PeriodReport,
     ReportingSetting,
     due_date,
-    month_end,
-    month_start,
     quarter_bounds,
 )
 from targets.models import Region, SlotTarget

@@ -15,6 +15,7 @@ from core import access, touch
 from core.access import Action
 from core.errors import NotAllowed, ServiceError, validated
 from core.formatting import listing
+from core.months import month_start
 from facilities.models import ClassTypeRule, Facility
 from reporting import selectors
 from reporting.models import (
@@ -22,7 +23,6 @@ from reporting.models import (
     EnrolmentReport,
     PeriodReport,
     ReportingSetting,
-    month_start,
     quarter_bounds,
 )
 from targets.models import Region

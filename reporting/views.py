@@ -26,6 +26,7 @@ from django.views.generic import TemplateView
 from core import access
 from core.access import Action, Role
 from core.errors import ServiceError
+from core.months import month_end, month_start
 from core.spreadsheets import WorkbookError
 from core.views import ObjectActionView, ObjectDetailView, ObjectFormView, ObjectListView
 from facilities.models import Facility
@@ -34,7 +35,7 @@ from reporting.filtersets import EnrolmentReportFilterSet, MonthField, PeriodRep
 from reporting.forms import CompileForm, DueDayForm, EnrolmentReportForm, ImportForm, ReasonForm
 from reporting.importers import columns as importer_columns
 from reporting.importers import enrolment_import
-from reporting.models import EnrolmentReport, PeriodReport, ReportingSetting, month_end, month_start
+from reporting.models import EnrolmentReport, PeriodReport, ReportingSetting
 from reporting.tables import EnrolmentReportTable, PeriodReportTable
 from targets.models import Region
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from core import access
 from core.access import Action
 from core.formatting import listing
+from core.months import next_month
 from facilities.models import Facility
 from subsidies.models import (
     ZERO,
@@ -649,10 +650,6 @@ def _month(value: datetime.date) -> datetime.date:
     return value.replace(day=1)
 
 
-def _next_month(value: datetime.date) -> datetime.date:
-    return (value.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
 def fund_plan(fund: Fund, today: datetime.date | None = None) -> FundPlan:
     """Plan vs committed vs paid, month by month from the first event to the later of today and the plan's
     last month. Committed counts an approval in the month it was decided; paid is the ledger's net payments
@@ -697,7 +694,7 @@ def fund_plan(fund: Fund, today: datetime.date | None = None) -> FundPlan:
         committed_so_far += committed[month]
         paid_so_far += paid[month]
         lines.append(PlanLine(month, plan_so_far, committed_so_far, paid_so_far))
-        month = _next_month(month)
+        month = next_month(month)
     return FundPlan(lines, fund.spend_by, today, late)
 
 

@@ -32,6 +32,7 @@ from core.access import Action, can, is_operator_of, unrestricted
 from core.errors import Conflict, ServiceError
 from core.errors import NotAllowed as CoreNotAllowed
 from core.formatting import listing
+from core.months import month_start, next_month
 from core.versioning import StaleVersion
 from facilities.models import Facility
 from subsidies import selectors
@@ -682,25 +683,17 @@ def fund_save(*, user, fund: Fund | None = None, version: int | None = None, **d
 PLAN_MAX_MONTHS = 60
 
 
-def _month_start(value: datetime.date) -> datetime.date:
-    return value.replace(day=1)
-
-
-def _month_after(value: datetime.date) -> datetime.date:
-    return (value.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
 def fund_plan_months(fund: Fund) -> list[datetime.date]:
     """The months a fund's plan form shows: from its allocation (the source document's date, else January
     of the fund's year) to its spending deadline (else 12 months), plus any month already planned outside
     that span, so that nothing stored is hidden."""
     issued = fund.source.issued_on if fund.source_id and fund.source.issued_on else None
-    start = _month_start(issued) if issued else datetime.date(fund.year, 1, 1)
+    start = month_start(issued) if issued else datetime.date(fund.year, 1, 1)
     months, month = [], start
-    end = _month_start(fund.spend_by) if fund.spend_by else None
+    end = month_start(fund.spend_by) if fund.spend_by else None
     while len(months) < PLAN_MAX_MONTHS and (month <= end if end else len(months) < 12):
         months.append(month)
-        month = _month_after(month)
+        month = next_month(month)
     months = months or [start]
     stored = set(FundPlanMonth.objects.filter(fund_id=fund.pk).values_list("month", flat=True))
     return sorted(set(months) | stored)
@@ -731,7 +724,7 @@ def fund_plan_save(
     submitted: dict[datetime.date, tuple[Decimal | None, int | None]] = {}
     errors: dict[str, list[str]] = {}
     for month, amount, version in months:
-        month = _month_start(month)
+        month = month_start(month)
         submitted[month] = (amount, version)
         if amount is not None and amount < 0:
             errors.setdefault(month.isoformat(), []).append(_("计划金额不能为负数。"))

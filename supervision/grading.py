@@ -48,7 +48,6 @@ is not answered and its due date is before D.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
@@ -59,6 +58,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.months import add_months
 from facilities.models import ClassUnit, Facility
 from supervision.models import (
     Complaint,
@@ -79,14 +79,6 @@ ACTIVE_STATUSES = (Facility.OperatingStatus.OPERATING, Facility.OperatingStatus.
 
 class GradingRuleMissing(LookupError):
     """A threshold, matrix cell or interval the rule needs has no row (for the district or as proposal)."""
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """`day` moved by whole months (negative goes back), clamped to the month's last day."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # ---------------------------------------------------------------- the rule's numbers

@@ -29,6 +29,7 @@ from core.access import Action, can, is_operator_of, unrestricted
 from core.errors import NotAllowed
 from core.errors import ServiceError as RegistryError
 from core.formatting import listing
+from core.months import month_end, month_start
 from core.versioning import StaleVersion
 from facilities.models import Facility
 from facilities.selectors import counted
@@ -884,14 +885,6 @@ def evaluation_create(
 
 
 # ---------------------------------------------------------------- grade history
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def month_end(period: datetime.date) -> datetime.date:
-    return grading.add_months(period, 1) - datetime.timedelta(days=1)
 
 
 @transaction.atomic

@@ -9,11 +9,12 @@ from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
+from core.months import month_end
 from facilities import disclosure
 from facilities.models import Facility
 from planning import selectors as planning
 from reporting import selectors, services
-from reporting.models import PeriodReport, month_end
+from reporting.models import PeriodReport
 from tests.factories import add_unit
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from core.months import add_months
 from facilities.models import Facility
 from supervision import grading
-from supervision.grading import Facts, GradingRuleMissing, RuleSet, add_months, grade
+from supervision.grading import Facts, GradingRuleMissing, RuleSet, grade
 from supervision.models import Complaint, Finding, GradingWeight
 from tests.factories import add_unit
 from tests.supervision.conftest import days_ago, make_finding, make_inspection
