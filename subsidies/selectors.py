@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from core import access
 from core.access import Action
 from core.formatting import listing
-from core.months import next_month
+from core.months import month_start, next_month
 from facilities.models import Facility
 from subsidies.models import (
     ZERO,
@@ -646,10 +646,6 @@ class FundPlan:
         return bool(self.spend_by and self.today > self.spend_by)
 
 
-def _month(value: datetime.date) -> datetime.date:
-    return value.replace(day=1)
-
-
 def fund_plan(fund: Fund, today: datetime.date | None = None) -> FundPlan:
     """Plan vs committed vs paid, month by month from the first event to the later of today and the plan's
     last month. Committed counts an approval in the month it was decided; paid is the ledger's net payments
@@ -662,7 +658,7 @@ def fund_plan(fund: Fund, today: datetime.date | None = None) -> FundPlan:
         program__fund=fund, status__in=Application.GRANTED
     ).values_list("decided_at", "approved_amount"):
         when = timezone.localtime(decided_at).date() if decided_at else today
-        committed[_month(when)] += amount
+        committed[month_start(when)] += amount
     paid: dict = defaultdict(lambda: ZERO)
     for row in (
         LedgerEntry.objects.filter(fund=fund)
@@ -674,7 +670,7 @@ def fund_plan(fund: Fund, today: datetime.date | None = None) -> FundPlan:
     undated = ZERO
     for aggregate in AggregateDisbursement.objects.filter(fund=fund):
         if aggregate.paid_on:
-            paid[_month(aggregate.paid_on)] += aggregate.amount
+            paid[month_start(aggregate.paid_on)] += aggregate.amount
         else:
             undated += aggregate.amount
     late = (
@@ -687,7 +683,7 @@ def fund_plan(fund: Fund, today: datetime.date | None = None) -> FundPlan:
     months = set(planned) | set(committed) | set(paid)
     if not months:
         return FundPlan([], fund.spend_by, today, late)
-    month, last = min(months), max(*months, _month(today))
+    month, last = min(months), max(*months, month_start(today))
     lines, plan_so_far, committed_so_far, paid_so_far = [], None, ZERO, undated
     while month <= last:
         plan_so_far = planned.get(month, plan_so_far)
@@ -1064,10 +1060,10 @@ class ReportedClaim:
 
 def claim_months(start: datetime.date, end: datetime.date) -> list[datetime.date]:
     """The first days of the months from `start`'s to `end`'s."""
-    month, last, months = start.replace(day=1), end.replace(day=1), []
+    month, last, months = month_start(start), month_start(end), []
     while month <= last:
         months.append(month)
-        month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        month = next_month(month)
     return months
 
 

@@ -361,11 +361,10 @@ def payment_create(
             "date": program.payable_by.isoformat()
         }
         raise SubsidyError(message, {"entry_date": [message]})
-    fund_deadline = program.fund.spend_by
-    if fund_deadline and entry_date > fund_deadline:
+    if program.fund.payments_closed(entry_date):
         message = _("资金“%(fund)s”的支出期限为 %(date)s，此后不能再从该资金支付（冲销仍可办理）。") % {
             "fund": program.fund.name,
-            "date": fund_deadline.isoformat(),
+            "date": program.fund.spend_by.isoformat(),
         }
         raise SubsidyError(message, {"entry_date": [message]})
     approved_on = timezone.localtime(application.decided_at).date() if application.decided_at else None
