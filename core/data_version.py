@@ -97,33 +97,41 @@ def bump(*names: str, using: str = "default") -> None:
 
 
 def install(using: str = "default") -> dict[str, list[str]]:
-    """Create the function and (re)create the triggers on every registered table that exists; returns
-    {name: tables}."""
+    """Create the function and the triggers a registered table that exists does not have yet; returns
+    {name: tables}. Runs after every migrate (and every test flush): a table that has its triggers is left
+    alone, so no table is locked to replace a trigger with itself. (A changed trigger definition would need a
+    migration dropping the old ones.)"""
     connection = connections[using]
-    existing = set(connection.introspection.table_names())
-    if TABLE not in existing:  # core migrated backwards
+    tables_here = set(connection.introspection.table_names())
+    if TABLE not in tables_here:  # core migrated backwards
         return {}
     installed: dict[str, list[str]] = {}
     with connection.cursor() as cursor:
         cursor.execute(FUNCTIONS)
+        cursor.execute(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname LIKE %s AND NOT t.tgisinternal",
+            [f"{TRIGGER}%"],
+        )
+        present = set(cursor.fetchall())
         for name, tables in sorted(_registered.items()):
+            # one pair of triggers per table and version name (a table may feed several)
+            trigger, truncate = f"{TRIGGER}_{name}", f"{TRIGGER}_{name}_truncate"
             for table in tables:
-                if table not in existing:
+                if table not in tables_here:
                     continue
                 quoted = connection.ops.quote_name(table)
-                # one trigger per table and version name (a table may feed several)
-                trigger = connection.ops.quote_name(f"{TRIGGER}_{name}")
-                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {quoted}")
-                cursor.execute(
-                    f"CREATE CONSTRAINT TRIGGER {trigger} AFTER INSERT OR UPDATE OR DELETE ON {quoted} "
-                    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
-                    f"EXECUTE FUNCTION core_bump_data_version('{name}')"
-                )
-                truncate = connection.ops.quote_name(f"{TRIGGER}_{name}_truncate")
-                cursor.execute(
-                    f"CREATE OR REPLACE TRIGGER {truncate} AFTER TRUNCATE ON {quoted} "
-                    f"FOR EACH STATEMENT EXECUTE FUNCTION core_bump_data_version('{name}')"
-                )
+                if (table, trigger) not in present:
+                    cursor.execute(
+                        f"CREATE CONSTRAINT TRIGGER {connection.ops.quote_name(trigger)} "
+                        f"AFTER INSERT OR UPDATE OR DELETE ON {quoted} DEFERRABLE INITIALLY DEFERRED "
+                        f"FOR EACH ROW EXECUTE FUNCTION core_bump_data_version('{name}')"
+                    )
+                if (table, truncate) not in present:
+                    cursor.execute(
+                        f"CREATE TRIGGER {connection.ops.quote_name(truncate)} AFTER TRUNCATE ON {quoted} "
+                        f"FOR EACH STATEMENT EXECUTE FUNCTION core_bump_data_version('{name}')"
+                    )
                 installed.setdefault(name, []).append(table)
     return installed
 
