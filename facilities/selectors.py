@@ -334,11 +334,21 @@ def filter_by_flag(queryset: QuerySet[Facility], flag: str) -> QuerySet[Facility
 def flags_of(facility: Facility) -> list[tuple[str, str]]:
     """The raised flags of an annotated facility, with their labels; the caregiver-ratio flag names the
     enrolment it was judged on (ratio_basis)."""
+    return flags_from(vars(facility))
+
+
+# What flags_from reads: the flags with_flags annotates, and the month of the report the ratio was judged on.
+FLAG_COLUMNS = (*(f"flag_{code}" for code in Flag.LABELS), "ratio_report_month")
+
+
+def flags_from(values) -> list[tuple[str, str]]:
+    """flags_of for the annotations as a mapping (FLAG_COLUMNS: a facility's attributes or a `.values()`
+    row)."""
     flags = []
     for code, label in Flag.LABELS.items():
-        if getattr(facility, f"flag_{code}", False):
+        if values.get(f"flag_{code}", False):
             if code == Flag.UNDERSTAFFED:
-                label = understaffed_label(getattr(facility, "ratio_report_month", None))
+                label = understaffed_label(values.get("ratio_report_month"))
             flags.append((code, str(label)))
     return flags
 

@@ -18,13 +18,15 @@ else is cut down to the public keys, so a facility that is not annotated can nev
 
 from __future__ import annotations
 
+import functools
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from core.api.serializers import BlankChoicesAsNullMixin, BuiltOnceFieldsMixin
+from core.api.serializers import BlankChoicesAsNullMixin, BuiltOnceFieldsMixin, ValuesReader
 from facilities.models import ClassTypeRule, ClassUnit, Facility
-from facilities.selectors import Flag, flags_of
+from facilities.selectors import FLAG_COLUMNS, Flag, flags_from, flags_of
 from facilities.services import EDITABLE_FIELDS, UnitInput
 from targets.models import Region
 
@@ -149,8 +151,50 @@ class FacilitySerializer(FacilityPublicSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         if not getattr(instance, "in_scope", False):
-            return {key: data[key] for key in PUBLIC_API_FIELDS}
+            return public_record(data)
         return data
+
+
+def public_record(data: dict) -> dict:
+    """A full record cut down to what the public directory discloses."""
+    return {key: data[key] for key in PUBLIC_API_FIELDS}
+
+
+def _units(rows) -> list[dict]:
+    # UnitSerializer's fields, from the JSON array facilities.api.views.units_json reads
+    return [
+        {
+            "class_type": row["code"],
+            "class_type_name": row["name"],
+            "classes": row["classes"],
+            "children_per_class": row["children_per_class"],
+            "slots": row["classes"] * row["children_per_class"],
+        }
+        for row in rows or ()
+    ]
+
+
+def _flags(*values) -> list[dict]:
+    values = dict(zip(FLAG_COLUMNS, values, strict=True))
+    return [{"code": code, "label": label} for code, label in flags_from(values)]
+
+
+@functools.cache
+def facility_rows(*, public: bool = False) -> ValuesReader:
+    """FacilitySerializer (FacilityPublicSerializer when `public`) for `.values()` rows, the list's: the class
+    units as the JSON array `units_json`, the flags from their annotations, the record in force as the JSON
+    object current_authorization reads (its keys are AuthorizationSerializer's, its date already ISO text).
+    Whether a full row is `in_scope` is the caller's to apply (public_record)."""
+    if public:
+        return ValuesReader(FacilityPublicSerializer(), special={"units": (("units_json",), _units)})
+    return ValuesReader(
+        FacilitySerializer(),
+        special={
+            "units": (("units_json",), _units),
+            "flags": (FLAG_COLUMNS, _flags),
+            "current_authorization": (("current_authorization",), lambda record: record),
+        },
+    )
 
 
 # ---------------------------------------------------------------- writing

@@ -15,8 +15,6 @@ change answers 403 with the service's reason; refusals come back in the API's on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.db import connections, transaction
 from django.db.models import BooleanField, Case, F, JSONField, OuterRef, Prefetch, Q, Subquery, Value, When
@@ -41,6 +39,8 @@ from facilities.api.serializers import (
     FacilityWriteSerializer,
     PendingChangeAcceptedSerializer,
     ReasonSerializer,
+    facility_rows,
+    public_record,
 )
 from facilities.filtersets import FacilityFilterSet
 from facilities.models import REGISTRY, ClassUnit, Facility, PendingChange
@@ -61,17 +61,9 @@ def visible_facilities(user):
     )
 
 
-# The list reads of the district and the town only what it answers (code and name), of the facility every
-# column: some forty columns fewer to compile, send and convert per page.
-LIST_COLUMNS = (
-    *(field.name for field in Facility._meta.concrete_fields),
-    *(f"{region}__{name}" for region in ("district", "town") for name in ("code", "name")),
-)
-
-
 def units_json():
     """A facility's class units as one JSON array (class type code and name, classes, children per class), in
-    the order of the prefetch of FacilityViewSet.get_queryset."""
+    the order of the prefetch of FacilityViewSet.get_queryset (serializers.facility_rows reads it)."""
     units = (
         ClassUnit.objects.filter(facility=OuterRef("pk"))
         .values("facility")
@@ -89,39 +81,6 @@ def units_json():
         .values("rows")
     )
     return Subquery(units, output_field=JSONField())
-
-
-@dataclass(frozen=True, slots=True)
-class ClassTypeRow:
-    code: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class UnitRow:
-    """A class unit as units_json read it, with what UnitSerializer reads: two small objects instead of two
-    model instances per unit (which were a fifth of a page's time)."""
-
-    class_type: ClassTypeRow
-    classes: int
-    children_per_class: int
-
-    @property
-    def slots(self) -> int:
-        return self.classes * self.children_per_class
-
-
-def attach_units(facility: Facility, class_types: dict) -> None:
-    """Put the units read by units_json where a prefetch would have put them (facility.units.all()).
-    `class_types` is the page's {(code, name): ClassTypeRow}, so each type is one object for the page."""
-    units = []
-    for row in facility.__dict__.pop("units_json", None) or ():
-        key = (row["code"], row["name"])
-        class_type = class_types.get(key)
-        if class_type is None:
-            class_type = class_types[key] = ClassTypeRow(*key)
-        units.append(UnitRow(class_type, row["classes"], row["children_per_class"]))
-    facility._prefetched_objects_cache = {"units": units}
 
 
 FACILITY_ITEM = PolymorphicProxySerializer(
@@ -249,13 +208,17 @@ class FacilityViewSet(
 
     def _live_list(self, request):
         queryset = self.filter_queryset(self.get_queryset().prefetch_related(None))
-        queryset = queryset.annotate(units_json=units_json()).only(*LIST_COLUMNS)
-        page = self.paginate_queryset(queryset)
-        rows = list(page if page is not None else queryset)
-        class_types = {}
-        for facility in rows:
-            attach_units(facility, class_types)
-        data = self.get_serializer(rows, many=True).data
+        public = not getattr(request.user, "is_authenticated", False)  # every row public, none annotated
+        reader = facility_rows(public=public)
+        rows = queryset.annotate(units_json=units_json()).values(*reader.columns, "in_scope")
+        # The page's count without the joins values() adds for the regions' codes (Django keeps inner joins in
+        # a count: they might drop rows); the rows are the same.
+        rows.count = queryset.count
+        page = self.paginate_queryset(rows)
+        data = []
+        for values in page if page is not None else rows:
+            row = reader.read(values)
+            data.append(row if values["in_scope"] else public_record(row))
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def get_serializer_class(self):

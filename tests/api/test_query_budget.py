@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.test.utils import CaptureQueriesContext
@@ -16,15 +17,24 @@ from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from core.api import throttling
-from core.api.serializers import BlankChoicesAsNullMixin, BuiltOnceFieldsMixin
+from core.api.serializers import BlankChoicesAsNullMixin, BuiltOnceFieldsMixin, ValuesReader
 from core.api.throttling import AnonymousRateThrottle, ClientRateThrottle
 from facilities import selectors
 from facilities.api.serializers import FacilityPublicSerializer, FacilitySerializer
 from facilities.api.views import visible_facilities
-from facilities.models import CalendarDay, ClassTypeRule, ClassUnit, Facility, PendingChange, RuleSetting
+from facilities.models import (
+    Authorization,
+    CalendarDay,
+    ClassTypeRule,
+    ClassUnit,
+    Facility,
+    PendingChange,
+    RuleSetting,
+)
 from tests import cast
 from tests.cast import issue_token
 from tests.factories import FacilityFactory, StaffMemberFactory
+from tests.factories.facilities import FILED_ON
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +123,37 @@ def test_the_list_answers_what_the_orm_path_and_the_detail_answer(varied, superu
     assert any(row["town"] is None for row in rows) and any(len(row["units"]) == 2 for row in rows)
 
 
+@pytest.mark.parametrize("role", ["anonymous", "operator_a", "town1_official", "yubei_official", "superuser"])
+def test_each_callers_list_rows_are_the_records_the_detail_answers(
+    role, api_as, varied, facility_a, daxing, superuser
+):
+    """The list reads `.values()` rows (facilities.api.serializers.facility_rows), the detail model instances
+    through FacilitySerializer: the same record either way, full or public as the caller may see it, for
+    every shape — blank choices, decimals, times, a record in force, a pending change, flags, no town."""
+    blank = FacilityFactory(town=varied[0].town, name="空白园", filed=True, ownership="", premises="")
+    blank.service_types = ["full_day", "temporary"]
+    blank.opens_at, blank.closes_at = datetime.time(7, 30), datetime.time(18, 0)
+    blank.save()
+    Authorization.objects.create(
+        facility=blank, number="110115-2026-0001", authority=daxing, granted_on=FILED_ON
+    )
+    PendingChange.objects.create(facility=varied[0], data={}, base_version=1, submitted_by=superuser)
+    api = api_as(role)
+    rows = api.get(f"{LIST}?page_size=100").json()["results"]
+    assert len(rows) >= 3
+    for row in rows:
+        assert row == api.get(f"{LIST}{row['id']}/").json()
+    by_id = {row["id"]: row for row in rows}
+    if role == "superuser":
+        shown = by_id[blank.pk]
+        assert shown["ownership"] is None and shown["service_types"] == ["full_day", "temporary"]
+        assert shown["current_authorization"]["number"] == "110115-2026-0001"
+        assert by_id[varied[0].pk]["pending_change_id"] is not None
+        assert any(row["flags"] for row in rows)
+    if role == "yubei_official":  # Daxing's filed facilities, public fields only
+        assert "version" not in by_id[facility_a.pk] and "units" in by_id[facility_a.pk]
+
+
 def drf_representation(serializer, instance):
     """DRF's own path (field by field through get_attribute), with blank choices as null where the serializer
     says so (the mixin's own pass, above DRF's)."""
@@ -134,6 +175,13 @@ def test_the_read_plan_answers_what_drf_answers_field_by_field(varied, superuser
     assert blank["ownership"] is None and blank["premises"] is None and blank["kind"] == "private"
     assert fast[varied[5].pk]["town"] is None and fast[varied[5].pk]["town_name"] is None
     assert [unit["class_type"] for unit in fast[varied[0].pk]["units"]] == ["infant", "toddler"]
+
+
+def test_a_values_reader_refuses_a_field_that_is_no_column_unless_told_how_to_read_it():
+    with pytest.raises(ImproperlyConfigured, match="units"):
+        ValuesReader(FacilityPublicSerializer())
+    reader = ValuesReader(FacilityPublicSerializer(), special={"units": (("units_json",), len)})
+    assert {"district__code", "town__name", "units_json"} <= set(reader.columns)
 
 
 def test_a_change_of_the_rule_tables_is_seen_by_the_next_request(varied, superuser_token):
