@@ -4,6 +4,8 @@ masked and internal notes left out for those who may not read them (core.privacy
 from __future__ import annotations
 
 import copy
+import decimal
+import functools
 from collections.abc import Mapping
 
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
@@ -219,12 +221,28 @@ def _value_writer(field):
         return None
     if kind is serializers.ListField and type(field.child) in _AS_STORED:
         return list
+    if kind is serializers.DecimalField and _decimal_as_text(field):
+        return functools.partial(_decimal_text, -field.decimal_places, field.to_representation)
     if kind in (serializers.DateField, serializers.TimeField):
         default = api_settings.DATE_FORMAT if kind is serializers.DateField else api_settings.TIME_FORMAT
         output_format = getattr(field, "format", default)
         if isinstance(output_format, str) and output_format.lower() == ISO_8601:
             return _isoformat
     return field.to_representation
+
+
+def _decimal_as_text(field) -> bool:
+    """DRF writes the field's decimals as plain text of a fixed scale."""
+    as_text = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    return bool(as_text) and field.decimal_places is not None and not field.localize
+
+
+def _decimal_text(exponent: int, represent, value):
+    """DRF's decimal text without its quantize: a value read from a numeric column of the field's scale is
+    already quantized, and its text is '{:f}'; anything else takes DRF's way."""
+    if isinstance(value, decimal.Decimal) and value.as_tuple().exponent == exponent:
+        return f"{value:f}"
+    return represent(value)
 
 
 def _isoformat(value):
