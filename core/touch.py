@@ -117,20 +117,31 @@ def touched_tables() -> dict[str, str]:
 
 
 def install(using: str = "default") -> list[str]:
-    """Create the functions and (re)create the trigger on every table that exists; returns the tables."""
+    """Create the functions, and the trigger on every table that exists and lacks it (or has it for other
+    columns: a model that gained `version`); returns the tables that have it. Runs after every migrate and
+    every test flush: a table whose trigger is right is left alone, so no table is locked to replace a trigger
+    with itself."""
     connection = connections[using]
     existing = set(connection.introspection.table_names())
     installed = []
     with connection.cursor() as cursor:
         cursor.execute(FUNCTIONS)
+        cursor.execute(
+            "SELECT c.relname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s AND NOT t.tgisinternal",
+            [TRIGGER],
+        )
+        present = dict(cursor.fetchall())
         for table, kind in sorted(touched_tables().items()):
             if table not in existing:  # migrated backwards, or the app's migrations have not run here
                 continue
-            quoted = connection.ops.quote_name(table)
-            cursor.execute(
-                f"CREATE OR REPLACE TRIGGER {TRIGGER} BEFORE UPDATE ON {quoted} "
-                f"FOR EACH ROW EXECUTE FUNCTION core_touch_row('{kind}')"
-            )
+            call = f"core_touch_row('{kind}')"
+            if not present.get(table, "").endswith(f"EXECUTE FUNCTION {call}"):
+                quoted = connection.ops.quote_name(table)
+                cursor.execute(
+                    f"CREATE OR REPLACE TRIGGER {TRIGGER} BEFORE UPDATE ON {quoted} "
+                    f"FOR EACH ROW EXECUTE FUNCTION {call}"
+                )
             installed.append(table)
     return installed
 

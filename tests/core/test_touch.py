@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core import touch
@@ -42,6 +43,27 @@ def test_every_table_with_a_version_or_an_update_time_has_the_trigger():
     expected = set(touch.touched_tables())
     assert {"facilities_facility", "subsidies_fund", "targets_region", "facilities_classunit"} <= expected
     assert expected <= installed
+
+
+@pytest.mark.django_db
+def test_installing_again_replaces_only_a_trigger_that_is_missing_or_for_other_columns():
+    region_kind = touch.touched_tables()["targets_region"]
+    other = "version" if region_kind != "version" else "updated_at"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {touch.TRIGGER} ON subsidies_fund")
+        cursor.execute(
+            f"CREATE OR REPLACE TRIGGER {touch.TRIGGER} BEFORE UPDATE ON targets_region "
+            f"FOR EACH ROW EXECUTE FUNCTION core_touch_row('{other}')"
+        )
+    with CaptureQueriesContext(connection) as captured:
+        installed = touch.install()
+    replaced = [q["sql"] for q in captured if "CREATE OR REPLACE TRIGGER" in q["sql"]]
+    assert len(replaced) == 2, replaced
+    assert "subsidies_fund" in replaced[0] and f"core_touch_row('{region_kind}')" in replaced[1]
+    assert set(installed) == set(touch.touched_tables())
+    with CaptureQueriesContext(connection) as captured:
+        touch.install()
+    assert not [q for q in captured if "CREATE OR REPLACE TRIGGER" in q["sql"]]
 
 
 @committed
