@@ -40,6 +40,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from facilities.models import (
+    Authorization,
     Certificate,
     ClassTypeRule,
     ClassUnit,
@@ -62,7 +63,7 @@ EARLIEST_OPENING = date(2016, 1, 1)
 CLASS_TYPE_WEIGHTS = {"infant": 1, "toddler": 4, "older": 4, "mixed": 3}
 
 # The models this module writes; their pghistory event triggers are ignored during a load or a delete.
-SYNTHETIC_MODELS = (Facility, ClassUnit, StaffMember, Certificate, TrainingRecord)
+SYNTHETIC_MODELS = (Facility, Authorization, ClassUnit, StaffMember, Certificate, TrainingRecord)
 # Triggers that must never be ignored: they keep total_slots equal to the sum of the class units.
 SLOT_TRIGGER_URIS = (
     "facilities.Facility:facility_total_slots_from_units",
@@ -528,6 +529,17 @@ class _Planner:
 def _write_batch(plans: list[_Plan]) -> tuple[int, int, int, int]:
     facilities = [p.facility for p in plans]
     Facility.objects.bulk_create(facilities, batch_size=1000)
+    # A filed facility's record in force, as approving a filing writes it (services.filing_approve).
+    Authorization.objects.bulk_create(
+        [
+            Authorization(
+                facility=f, number=f.filing_number, authority_id=f.district_id, granted_on=f.filed_on
+            )
+            for f in facilities
+            if f.filing_status == Facility.FilingStatus.FILED
+        ],
+        batch_size=1000,
+    )
 
     units = [
         ClassUnit(facility=p.facility, class_type=t, classes=classes, children_per_class=children)

@@ -45,7 +45,7 @@ from django.db import connection, models, transaction
 
 from core import data_version
 from facilities import synthetic as registry_synthetic
-from facilities.models import ClassTypeRule, ClassUnit, Facility, StaffMember
+from facilities.models import Authorization, ClassTypeRule, ClassUnit, Facility, StaffMember
 from planning import summary
 from subsidies.models import Application, Fund, LedgerEntry, Program
 from supervision.models import Finding, Inspection
@@ -167,6 +167,7 @@ def _reset_sequence(model) -> None:
 # The registry tables one batch of facilities fills, ids taken ahead of the COPY (see `_facilities`).
 FACILITY_MODELS = (
     Facility,
+    Authorization,
     ClassUnit,
     StaffMember,
     Fund,
@@ -396,6 +397,10 @@ def _facilities(rng, n, towns_by_district, class_types, ratios, user, source, re
             "filed_on", "submitted_at", "return_reason", "is_synthetic",
         ],
     )  # fmt: skip
+    # A filed facility's record in force, as approving a filing writes it (services.filing_approve).
+    authorizations = Table(
+        Authorization, ["id", "facility_id", "regime", "number", "authority_id", "granted_on"]
+    )
     units = Table(ClassUnit, ["id", "facility_id", "class_type_id", "classes", "children_per_class"])
     staff = Table(StaffMember, ["id", "facility_id", "name", "id_number", "role", "employment", "hired_on"])
     funds = Table(
@@ -525,6 +530,8 @@ def _facilities(rng, n, towns_by_district, class_types, ratios, user, source, re
                     _money(rng.randrange(300, 900, 10)) if meals else None, total, inclusive_slots, status,
                     opening, filing, number, filed_on, submitted_at, reason, True,
                 )  # fmt: skip
+                if filing == F.FilingStatus.FILED:
+                    authorizations.add(take(Authorization), fid, "filing", number, district_id, filed_on)
                 if filing == F.FilingStatus.FILED and status == F.OperatingStatus.OPERATING:
                     town_slots[town_id] = town_slots.get(town_id, 0) + total
 
@@ -595,7 +602,8 @@ def _facilities(rng, n, towns_by_district, class_types, ratios, user, source, re
                         f"{NAME_PREFIX}检查发现的问题", deadline, state, submitted_on, verified_on,
                         user.pk if verified_on else None, user.pk,
                     )  # fmt: skip
-            for table in (facilities, units, staff, applications, ledger, inspections, inspected, findings):
+            written = (facilities, authorizations, units, staff, applications, ledger, inspections, inspected)
+            for table in (*written, findings):
                 table.flush()
         done += size
         say(
@@ -604,6 +612,7 @@ def _facilities(rng, n, towns_by_district, class_types, ratios, user, source, re
         )
     result.counts.update(
         facilities=facilities.count,
+        authorizations=authorizations.count,
         class_units=units.count,
         staff=staff.count,
         funds=funds.count,
@@ -660,6 +669,11 @@ CHECKS = {
         SELECT COUNT(*) FROM subsidies_ledgerentry r JOIN subsidies_ledgerentry p ON p.id = r.reversal_of_id
         WHERE r.kind = 'reversal' AND (p.kind <> 'payment' OR r.amount <> -p.amount
             OR r.facility_id <> p.facility_id OR r.application_id <> p.application_id)
+    """,
+    "filed_without_its_record": """
+        SELECT COUNT(*) FROM facilities_facility f WHERE f.filing_status = 'filed' AND NOT EXISTS (
+            SELECT 1 FROM facilities_authorization a WHERE a.facility_id = f.id AND a.cancelled_on IS NULL
+            AND a.number = f.filing_number AND a.granted_on = f.filed_on AND a.authority_id = f.district_id)
     """,
     "finding_facility_not_inspected": """
         SELECT COUNT(*) FROM supervision_finding x WHERE NOT EXISTS (

@@ -9,7 +9,15 @@ from django.core.management import CommandError, call_command
 from django.db.models import F, Sum
 
 from facilities import synthetic
-from facilities.models import Certificate, ClassTypeRule, ClassUnit, Facility, StaffMember, TrainingRecord
+from facilities.models import (
+    Authorization,
+    Certificate,
+    ClassTypeRule,
+    ClassUnit,
+    Facility,
+    StaffMember,
+    TrainingRecord,
+)
 from ops.seed import seed_all
 from targets.models import Region
 from tests.factories import DistrictFactory
@@ -151,6 +159,10 @@ def test_facilities_vary_and_are_mostly_operating_and_filed(generated):
     for number, code, filed_on in numbers:
         assert number.startswith(f"SYN-{code}-")
         assert filed_on is not None
+    # each with its record in force, as approving a filing writes it
+    records = Authorization.objects.filter(facility__in=filed, cancelled_on__isnull=True)
+    assert set(records.values_list("number", "authority__code", "granted_on")) == set(numbers)
+    assert not Authorization.objects.filter(facility__in=rows.exclude(pk__in=filed)).exists()
     not_filed = rows.exclude(filing_status=Facility.FilingStatus.FILED)
     assert not not_filed.exclude(filing_number="").exists()
     for f in rows:
@@ -236,6 +248,7 @@ def test_delete_removes_only_synthetic_rows(generated, official_count):
     assert f"已删除 {N} 家合成机构" in output
     assert not synthetic_rows().exists()
     assert not ClassUnit.objects.filter(facility__is_synthetic=True).exists()
+    assert not Authorization.objects.filter(number__startswith="SYN-").exists()
     assert not StaffMember.objects.filter(id_number__startswith="SYN").exists()
     assert not Certificate.objects.filter(number__startswith="SYN-C").exists()
     assert Facility.objects.count() == official_count
