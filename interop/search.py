@@ -16,14 +16,12 @@ for a deletion or a move out of the caller's scope. Entries come oldest first, s
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
 import heapq
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -31,7 +29,7 @@ from core import access
 from core.access import Action
 from core.api.filters import parse_instant, refuse_unknown
 from core.history import event_model
-from facilities.api.changes import Feed, Position, events, horizon
+from facilities.api.changes import Feed, Position, encode, events, horizon, parse
 from facilities.models import Facility
 from interop import fhir
 from targets.models import Region
@@ -332,21 +330,13 @@ def _kinds(resource_type: str) -> list[Kind]:
 
 
 def encode_cursor(position: Position) -> str:
-    text = f"h1|{position.time.isoformat()}|{position.type}|{position.pgh_id}"
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return encode(position, "h1")
 
 
 def decode_cursor(cursor: str, types: set[str]) -> Position:
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, time_text, type_, pgh_id = text.split("|")
-        moment = parse_datetime(time_text)
-        if prefix != "h1" or moment is None or moment.tzinfo is None or not pgh_id.isdigit():
-            raise ValueError(text)
-        if type_ not in types:
-            raise ValueError(text)
-        return Position(moment, type_, int(pgh_id))
-    except (ValueError, UnicodeDecodeError, binascii.Error, OverflowError):
+        return parse(cursor, "h1", types)
+    except ValueError:
         raise invalid("_cursor", _("游标无效：请使用上一页返回的 next 链接。")) from None
 
 

@@ -138,9 +138,30 @@ class Position:
 START = Position(datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC))
 
 
-def encode(position: Position) -> str:
-    text = f"c1|{position.time.isoformat()}|{position.type}|{position.pgh_id}"
+def encode(position: Position, prefix: str = "c1") -> str:
+    """The opaque cursor of a position; `prefix` names the face that issued it (FHIR's _history: its own)."""
+    text = f"{prefix}|{position.time.isoformat()}|{position.type}|{position.pgh_id}"
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def parse(cursor: str, prefix: str, types: set[str]) -> Position:
+    """The position of a cursor `encode` made with `prefix`, of one of `types` ("" included when given);
+    ValueError for anything else."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        head, time_text, type_, pgh_id = text.split("|")
+        moment = parse_datetime(time_text)
+    except (ValueError, UnicodeDecodeError, binascii.Error, OverflowError):
+        raise ValueError(cursor) from None
+    if (
+        head != prefix
+        or moment is None
+        or moment.tzinfo is None
+        or not pgh_id.isdigit()
+        or type_ not in types
+    ):
+        raise ValueError(cursor)
+    return Position(moment, type_, int(pgh_id))
 
 
 def decode(cursor: str) -> Position:
@@ -148,15 +169,8 @@ def decode(cursor: str) -> Position:
     if not cursor:
         return START
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, time_text, type_, pgh_id = text.split("|")
-        moment = parse_datetime(time_text)
-        if prefix != "c1" or moment is None or moment.tzinfo is None or not pgh_id.isdigit():
-            raise ValueError(text)
-        if type_ and type_ not in {feed.type for feed in feeds()}:
-            raise ValueError(text)
-        return Position(moment, type_, int(pgh_id))
-    except (ValueError, UnicodeDecodeError, binascii.Error, OverflowError):
+        return parse(cursor, "c1", {"", *(feed.type for feed in feeds())})
+    except ValueError:
         raise serializers.ValidationError(
             {SINCE: [_("游标无效：请使用上次返回的 next_cursor，或留空从头开始。")]}, code="invalid"
         ) from None

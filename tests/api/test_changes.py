@@ -135,6 +135,10 @@ def test_the_feed_is_for_signed_in_callers_and_refuses_what_it_does_not_know(api
     assert error_of(api.get(CHANGES), 401)
     official = client_as("daxing_official")
     assert "since" in error_of(official.get(CHANGES, {"since": "not-a-cursor"}), 400)["fields"]
+    position = changes.Position(datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC), "facility", 1)
+    fhir_history_cursor = changes.encode(position, "h1")  # a cursor of another face
+    assert "since" in error_of(official.get(CHANGES, {"since": fhir_history_cursor}), 400)["fields"]
+    assert official.get(CHANGES, {"since": changes.encode(position)}).status_code == 200  # the feed's own
     assert (
         "modified_since" in error_of(official.get(CHANGES, {"modified_since": "2026-01-01"}), 400)["fields"]
     )

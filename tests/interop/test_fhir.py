@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from facilities.api import changes
 from facilities.models import Facility
 from interop import fhir
 from tests import cast
@@ -358,6 +359,11 @@ def test_only_json_is_served(fhir_as):
     assert plain.status_code == 200 and plain.json()["resourceType"] == "Bundle"
 
 
+# A cursor of the change feed (/api/v1/changes/), not of _history.
+NEW_YEAR = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+FEED_CURSOR = changes.encode(changes.Position(NEW_YEAR, "facility", 1))
+
+
 @pytest.mark.parametrize(
     ("url", "params", "named"),
     [
@@ -369,6 +375,7 @@ def test_only_json_is_served(fhir_as):
         (LOCATIONS, {"type": "hospital"}, "type"),
         (f"{LOCATIONS}/_history", {"_since": "yesterday"}, "_since"),
         (f"{LOCATIONS}/_history", {"_cursor": "garbage"}, "_cursor"),
+        (f"{LOCATIONS}/_history", {"_cursor": FEED_CURSOR}, "_cursor"),  # the change feed's
         (f"{LOCATIONS}/_history", {"name": "x"}, "name"),
     ],
 )
