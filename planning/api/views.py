@@ -16,6 +16,7 @@ import hashlib
 from django.db.models import CharField
 from django.db.models.expressions import RawSQL
 from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -130,6 +131,11 @@ COMMON_ERRORS = {
 
 
 class SlotStatsView(StatsView):
+    @property
+    def format_hint(self) -> str:
+        # core.api.negotiation: where a client asking this for CSV or XLSX finds the same figures
+        return _("同一统计的表格（csv、xlsx）见 %(url)s。") % {"url": reverse("api-stats-slot-table")}
+
     @extend_schema(
         operation_id="stats_slots",
         summary=gettext_lazy("托位建设进度"),

@@ -81,6 +81,22 @@ def test_errors_are_json_whatever_format_was_asked(download, api, seeded):
         error_of(response, status)
 
 
+def test_a_format_the_endpoint_does_not_answer_in_is_a_400_naming_it_and_those_it_has(api, seeded):
+    stats = "/api/v1/stats/slots/"
+    error = error_of(api.get(stats, {"district": "110115", "format": "csv"}), 400)
+    (message,) = error["fields"]["format"]
+    assert "csv" in message["message"] and "json" in message["message"]
+    assert "/api/v1/stats/slots/table/" in message["message"]  # where the same figures come as a table
+    english = api.get(stats, {"format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert error_of(english, 400)["fields"]["format"][0]["message"].startswith("Unsupported format “xlsx”")
+    indicators = api.get("/api/v1/stats/indicators/", {"format": "pdf"})
+    assert error_of(indicators, 400)["fields"].keys() == {"format"}
+    # formats an endpoint has still answer, the browsable page included
+    assert api.get(LIST, {"format": "csv"})["Content-Type"].startswith("text/csv")
+    assert api.get(stats, {"district": "110115", "format": "json"}).status_code == 200
+    assert api.get(stats, {"district": "110115", "format": "api"})["Content-Type"].startswith("text/html")
+
+
 # ---------------------------------------------------------------- field errors
 
 
