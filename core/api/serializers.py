@@ -160,8 +160,8 @@ class ValuesReader:
 
     - a field that BuiltOnceFieldsMixin reads by a plain attribute path is a column (`district.name` →
       `district__name`; a slug-related field adds its slug: `district` → `district__code`), written out by
-      DRF's own `to_representation` or, for a type whose representation of a database value is the value
-      itself or its ISO text, without the call;
+      DRF's own `to_representation` or, where that comes to the value itself, `str`, `int`, the ISO text or
+      a decimal's text, without the call;
     - any other field (a nested serializer, a method field) is given by `special`: {name: (columns,
       function of their values)}; a field left without one is refused when the reader is made.
 
@@ -206,19 +206,20 @@ class ValuesReader:
         return out
 
 
-# Field types whose representation of a value read from the database is that value (DRF converts with str,
-# int or a choice look-up that maps each stored choice to itself).
-_AS_STORED = frozenset(
-    {serializers.CharField, serializers.IntegerField, serializers.BooleanField, serializers.ChoiceField}
-)
+# Field types whose representation of a value read from the database is that value (a boolean, or a choice:
+# DRF's look-up maps each stored choice to itself), and those DRF converts with one builtin.
+_AS_STORED = frozenset({serializers.BooleanField, serializers.ChoiceField})
+_BUILTIN = {serializers.CharField: str, serializers.IntegerField: int}
 
 
 def _value_writer(field):
-    """None (the value as read), the value's isoformat (dates and times in DRF's default format), or the
-    field's own to_representation."""
+    """None (the value as read), a builtin, the value's isoformat (dates and times in DRF's default format),
+    or the field's own to_representation."""
     kind = type(field)
     if kind in _AS_STORED:
         return None
+    if kind in _BUILTIN:
+        return _BUILTIN[kind]
     if kind is serializers.ListField and type(field.child) in _AS_STORED:
         return list
     if kind is serializers.DecimalField and _decimal_as_text(field):
