@@ -113,6 +113,9 @@ def log_out(page):
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
+        # Bootstrap marks the menu `show` when its opening transition has ended; a click during the
+        # transition was seen to submit nothing (CI: no sign-out reached the server, the menu open after).
+        page.locator("#mainNav.show").wait_for()
     with landing(page, "signing out", SIGNED_OUT):
         page.click("form[action='/accounts/logout/'] button")
 
