@@ -312,7 +312,7 @@ def _compiled_flags(kept: KeptRules) -> dict:
     compiler = query.get_compiler(using=Facility.objects.db)
     compiled = {}
     for name, expression in query.annotations.items():
-        if not (name.startswith("flag_") or name == "ratio_report_month"):
+        if name not in FLAG_COLUMNS:
             continue
         sql, params = compiler.compile(expression)
         compiled[name] = (f"({sql})", tuple(params), expression.output_field)

@@ -19,6 +19,7 @@ else is cut down to the public keys, so a facility that is not annotated can nev
 from __future__ import annotations
 
 import functools
+import operator
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
@@ -160,18 +161,18 @@ def public_record(data: dict) -> dict:
     return {key: data[key] for key in PUBLIC_API_FIELDS}
 
 
+@functools.cache
+def unit_rows() -> ValuesReader:
+    """UnitSerializer for the rows of a facility's `units_json` (facilities.api.views); `slots` is
+    ClassUnit.slots."""
+    return ValuesReader(
+        UnitSerializer(), special={"slots": (("classes", "children_per_class"), operator.mul)}
+    )
+
+
 def _units(rows) -> list[dict]:
-    # UnitSerializer's fields, from the JSON array facilities.api.views.units_json reads
-    return [
-        {
-            "class_type": row["code"],
-            "class_type_name": row["name"],
-            "classes": row["classes"],
-            "children_per_class": row["children_per_class"],
-            "slots": row["classes"] * row["children_per_class"],
-        }
-        for row in rows or ()
-    ]
+    reader = unit_rows()
+    return [reader.read(row) for row in rows or ()]
 
 
 def _flags(*values) -> list[dict]:

@@ -41,6 +41,7 @@ from facilities.api.serializers import (
     ReasonSerializer,
     facility_rows,
     public_record,
+    unit_rows,
 )
 from facilities.filtersets import FacilityFilterSet
 from facilities.models import REGISTRY, ClassUnit, Facility, PendingChange
@@ -62,19 +63,15 @@ def visible_facilities(user):
 
 
 def units_json():
-    """A facility's class units as one JSON array (class type code and name, classes, children per class), in
-    the order of the prefetch of FacilityViewSet.get_queryset (serializers.facility_rows reads it)."""
+    """A facility's class units as one JSON array of the columns UnitSerializer reads (serializers.unit_rows),
+    in the order of the prefetch of FacilityViewSet.get_queryset."""
+    columns = unit_rows().columns
     units = (
         ClassUnit.objects.filter(facility=OuterRef("pk"))
         .values("facility")
         .annotate(
             rows=JSONBAgg(
-                JSONObject(
-                    code=F("class_type__code"),
-                    name=F("class_type__name"),
-                    classes=F("classes"),
-                    children_per_class=F("children_per_class"),
-                ),
+                JSONObject(**{column: F(column) for column in columns}),
                 order_by=("class_type__sort_order", "pk"),
             )
         )
